@@ -1,0 +1,208 @@
+"""``planegraf build``: load ontology and graph, derive the shortcuts, validate, write ``out/``.
+
+Also the loading half of ``planegraf validate``, which runs the same pipeline over files the
+user names, on top of (or instead of) the bundled data.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from . import atomic
+from .ids import ONTOLOGY_GRAPH
+from .namespaces import PREFIXES
+from .queries import derivation_rules, read_query
+from .resources import graph_dir, ontology_dir
+from .store import EmbeddedStore, iter_rdf_files
+from .validate import Language, ValidationReport, validate_graph
+
+Progress = Callable[[str], None]
+
+OUTPUT_FILES = (
+    "planegraf.trig",
+    "validation-report.txt",
+    "validation-report.ttl",
+    "summary.txt",
+    "summary.json",
+)
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def load_dataset(
+    files: Sequence[Path] = (), *, bundled: bool = True, progress: Progress = _quiet
+) -> EmbeddedStore:
+    """The ontology, the bundled graph files (unless ``bundled=False``) and ``files``.
+
+    A named graph in ``files`` replaces the bundled graph of the same name, so an edited
+    copy of a bundled file can be validated in place of the original.
+    """
+    store = EmbeddedStore()
+    progress("ontology")
+    ontology = ox.NamedNode(str(ONTOLOGY_GRAPH))
+    for path in iter_rdf_files(ontology_dir()):
+        store.load_file(path, graph=ontology)
+    if bundled:
+        for path in iter_rdf_files(graph_dir()):
+            progress(f"graph/{path.name}")
+            store.load_file(path)
+    for path in files:
+        progress(str(path))
+        store.load_file(path, replace_graphs=True)
+    return store
+
+
+def derive(store: EmbeddedStore) -> int:
+    """Add the shortcut triples (``pg:coordinator`` …) to the graph their participations are in."""
+    ontology = ox.NamedNode(str(ONTOLOGY_GRAPH))
+    targets: list[ox.NamedNode | ox.DefaultGraph] = [ox.DefaultGraph()]
+    targets += [g for g in store.named_graphs() if g != ontology]
+    added = 0
+    for rule in derivation_rules():
+        for graph in targets:
+            triples = list(store.oxigraph.query(rule.text, default_graph=graph))
+            store.oxigraph.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+            added += len(triples)
+    return added
+
+
+@dataclass
+class AreaCount:
+    plan: str
+    plan_title: str
+    area: str
+    area_number: str
+    area_label: str
+    activities: int
+
+
+@dataclass
+class Summary:
+    """Counts that tell at a glance whether the build holds what it should."""
+
+    totals: dict[str, int]
+    areas: list[AreaCount]
+
+    def text(self, lang: Language = "sv") -> str:
+        words = {
+            "sv": ("Sammanfattning", "Aktiviteter per handlingsområde", {
+                "plans": "handlingsplaner", "activities": "aktiviteter",
+                "participations": "deltaganden", "organisations": "organisationer och enheter",
+                "groups": "grupper", "participants": "olika deltagare"}),
+            "en": ("Summary", "Activities per action area", {
+                "plans": "action plans", "activities": "activities",
+                "participations": "participations", "organisations": "organisations and units",
+                "groups": "groups", "participants": "distinct participants"}),
+        }[lang]
+        head, area_head, names = words
+        lines = [head, "=" * len(head)]
+        lines += [f"{self.totals.get(key, 0):>6}  {label}" for key, label in names.items()]
+        lines += ["", area_head, "-" * len(area_head)]
+        current_plan = None
+        for area in self.areas:
+            if area.plan_title != current_plan:
+                current_plan = area.plan_title
+                lines.append(current_plan)
+            number = f"{area.area_number}. " if area.area_number else ""
+            lines.append(f"{area.activities:>6}  {number}{area.area_label}")
+        return "\n".join(lines) + "\n"
+
+    def as_json(self) -> dict[str, object]:
+        return {"totals": self.totals, "activities_per_area": [vars(a) for a in self.areas]}
+
+
+def summarise(store: EmbeddedStore, lang: Language = "sv") -> Summary:
+    """Totals and activities per action area, from the queries in ``queries/summary``."""
+    solutions = store.oxigraph.query(
+        read_query("summary/totals.rq").text, use_default_graph_as_union=True
+    )
+    assert isinstance(solutions, ox.QuerySolutions)
+    row = next(iter(solutions))
+    totals = {var.value: int(row[var].value) for var in solutions.variables}  # type: ignore[union-attr]
+    areas = [
+        AreaCount(
+            plan=row["plan"].value, plan_title=row["planTitle"].value,
+            area=row["area"].value,
+            area_number=row["areaNumber"].value if row["areaNumber"] is not None else "",
+            area_label=row["areaLabel"].value, activities=int(row["activities"].value),
+        )
+        for row in store.select(read_query("summary/activities-per-area.rq").text,
+                                lang=ox.Literal(lang))
+    ]
+    return Summary(totals, areas)
+
+
+@dataclass
+class BuildResult:
+    """What a build produced. ``written`` is empty when validation failed."""
+
+    store: EmbeddedStore
+    report: ValidationReport
+    summary: Summary
+    out_dir: Path
+    written: list[Path]
+
+    @property
+    def conforms(self) -> bool:
+        return self.report.conforms
+
+
+def check(
+    files: Sequence[Path] = (), *, bundled: bool = True, lang: Language = "sv",
+    progress: Progress = _quiet,
+) -> tuple[EmbeddedStore, ValidationReport]:
+    """Load, derive and validate, writing nothing: the core of ``build`` and ``validate``."""
+    store = load_dataset(files, bundled=bundled, progress=progress)
+    progress("derive")
+    derive(store)
+    progress("validate")
+    report = validate_graph(store.to_rdflib_graph())
+    return store, report
+
+
+def build(
+    out_dir: Path = Path("out"), *, lang: Language = "sv", progress: Progress = _quiet
+) -> BuildResult:
+    """Build the bundled dataset into ``out_dir``.
+
+    The outputs are written only when the data conforms to the shapes; a build with
+    violations or unreadable input leaves the previous ``out_dir`` untouched.
+    """
+    store, report = check(lang=lang, progress=progress)
+    summary = summarise(store, lang)
+    written: list[Path] = []
+    if report.conforms:
+        progress(f"write {out_dir}")
+        with atomic.staged_directory(out_dir) as stage:
+            _write_outputs(stage, store, report, summary, lang)
+        written = [out_dir / name for name in OUTPUT_FILES]
+    return BuildResult(store, report, summary, out_dir, written)
+
+
+def _write_outputs(
+    folder: Path, store: EmbeddedStore, report: ValidationReport, summary: Summary,
+    lang: Language,
+) -> None:
+    (folder / "planegraf.trig").write_bytes(
+        bytes(store.oxigraph.dump(format=ox.RdfFormat.TRIG, prefixes=PREFIXES))
+    )
+    (folder / "validation-report.txt").write_text(report.text(lang), encoding="utf-8")
+    (folder / "validation-report.ttl").write_text(
+        report.results_graph.serialize(format="turtle"), encoding="utf-8"
+    )
+    (folder / "summary.txt").write_text(summary.text(lang), encoding="utf-8")
+    (folder / "summary.json").write_text(
+        json.dumps(summary.as_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+
+
+def iter_output_names() -> Iterable[str]:
+    """The files a successful build writes, for documentation and tests."""
+    return iter(OUTPUT_FILES)

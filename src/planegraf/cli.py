@@ -1,0 +1,117 @@
+"""The ``planegraf`` command line: a thin layer that parses arguments, calls the API, prints.
+
+Exit codes: 0 ok, 1 findings (SHACL violations), 2 usage or input errors.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .build import build as run_build
+from .build import check
+from .errors import PlanegrafError
+
+LANG = click.Choice(["sv", "en"])
+
+
+def _progress(quiet: bool) -> Any:
+    def show(step: str) -> None:
+        if not quiet:
+            click.echo(f"… {step}", err=True)
+    return show
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="planegraf")
+def cli() -> None:
+    """planegraf: public-health strategies and action plans as a validated knowledge graph.
+
+    \b
+    Example:
+      planegraf build            # build the bundled data into out/
+      planegraf validate my.ttl  # check a file against the shapes
+    """
+
+
+@cli.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("out"), show_default=True, help="Folder to write the results into.")
+@click.option("--lang", type=LANG, default="sv", show_default=True,
+              help="Language of the validation report and summary.")
+@click.option("-q", "--quiet", is_flag=True, help="Do not show progress.")
+def build(out_dir: Path, lang: str, quiet: bool) -> None:
+    """Load, derive, validate and write the bundled dataset.
+
+    Writes planegraf.trig (the whole dataset, a named graph per source), the validation
+    report (validation-report.txt and .ttl) and a summary (summary.txt and .json) into
+    OUT. When the data violates the shapes nothing is written, the previous OUT stays as
+    it was, the report is printed and the exit code is 1.
+
+    \b
+    Example:
+      planegraf build --out out --lang en
+    """
+    result = run_build(out_dir, lang=lang, progress=_progress(quiet))  # type: ignore[arg-type]
+    if not result.conforms:
+        click.echo(result.report.text(lang), nl=False)  # type: ignore[arg-type]
+        message = (f"bygget avbröts: data bryter mot reglerna; {out_dir} är oförändrad"
+                   if lang == "sv" else
+                   f"build stopped: the data violates the shapes; {out_dir} is unchanged")
+        click.echo(message, err=True)
+        sys.exit(1)
+    click.echo(result.summary.text(lang), nl=False)  # type: ignore[arg-type]
+    verdict = ("Validering: inga fel" if lang == "sv" else "Validation: no violations")
+    warnings = len(result.report.findings) - len(result.report.violations)
+    if warnings:
+        verdict += f" ({warnings} {'varningar' if lang == 'sv' else 'warnings'})"
+    click.echo(f"\n{verdict}\n" + ("Skrev" if lang == "sv" else "Wrote") + f" {out_dir}/: "
+               + ", ".join(p.name for p in result.written))
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--lang", type=LANG, default="sv", show_default=True, help="Language of the report.")
+@click.option("--alone", is_flag=True,
+              help="Validate the files with the ontology only, without the bundled graph.")
+@click.option("-q", "--quiet", is_flag=True, help="Do not show progress.")
+def validate(files: tuple[Path, ...], lang: str, alone: bool, quiet: bool) -> None:
+    """Validate RDF files against the shapes, with the ontology and bundled data as context.
+
+    FILES may be Turtle, TriG, N-Triples, N-Quads, JSON-LD or RDF/XML (by extension). A
+    named graph in a file replaces the bundled graph of that name. Exit 0 when the data
+    conforms, 1 on violations, 2 when a file cannot be read (the error names the line).
+
+    \b
+    Example:
+      planegraf validate graph/rjl-hp-2018-2020.trig --lang en
+    """
+    _, report = check(list(files), bundled=not alone, progress=_progress(quiet))
+    click.echo(report.text(lang), nl=False)  # type: ignore[arg-type]
+    sys.exit(0 if report.conforms else 1)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: runs the CLI and turns planegraf's own errors into exit code 2."""
+    try:
+        cli.main(args=argv, prog_name="planegraf", standalone_mode=False)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.ClickException as err:
+        err.show()
+        sys.exit(err.exit_code)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except PlanegrafError as err:
+        click.echo(f"planegraf: error: {err}", err=True)
+        sys.exit(err.exit_code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+"""Finds the data folders (ontology/, graph/, queries/) in a checkout or an installed wheel.
+
+In a checkout they sit at the top of the repository; a wheel carries them under
+``planegraf/_data``. Everything else in planegraf asks this module, never a path of its own.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+_FOLDERS = ("ontology", "graph", "queries")
+
+
+@cache
+def data_root() -> Path:
+    """The folder that holds ``ontology/``, ``graph/`` and ``queries/``.
+
+    ``PLANEGRAF_DATA`` points planegraf at another such folder (a region's own copy, say).
+
+    >>> (data_root() / "ontology" / "planegraf.ttl").is_file()
+    True
+    """
+    override = os.environ.get("PLANEGRAF_DATA")
+    if override:
+        folder = Path(override)
+        missing = [name for name in _FOLDERS if not (folder / name).is_dir()]
+        if missing:
+            raise FileNotFoundError(
+                f"PLANEGRAF_DATA={override} lacks {', '.join(missing)}/; "
+                "point it at a folder with ontology/, graph/ and queries/"
+            )
+        return folder
+    installed = _PACKAGE_DIR / "_data"
+    if (installed / "ontology").is_dir():
+        return installed
+    checkout = _PACKAGE_DIR.parent.parent
+    if all((checkout / name).is_dir() for name in _FOLDERS):
+        return checkout
+    raise FileNotFoundError(
+        f"planegraf data folders not found in {installed} or {checkout}; "
+        "reinstall the package (pip install .) or run from a full checkout"
+    )
+
+
+def ontology_dir() -> Path:
+    """``ontology/``: the vocabulary, concept schemes and ``shapes/``."""
+    return data_root() / "ontology"
+
+
+def shapes_dir() -> Path:
+    """``ontology/shapes/``: the SHACL shapes, one file per concern."""
+    return ontology_dir() / "shapes"
+
+
+def graph_dir() -> Path:
+    """``graph/``: the curated data, one TriG file per source."""
+    return data_root() / "graph"
+
+
+def queries_dir() -> Path:
+    """``queries/``: the catalogue of named questions and the derivation rules."""
+    return data_root() / "queries"
+
+
+def shared_dir() -> Path | None:
+    """``../shared`` beside the checkout (source documents, external test suites), if present.
+
+    ``PLANEGRAF_SHARED`` overrides the location.
+    """
+    override = os.environ.get("PLANEGRAF_SHARED")
+    if override:
+        path = Path(override)
+        return path if path.is_dir() else None
+    candidate = _PACKAGE_DIR.parent.parent.parent / "shared"
+    return candidate if candidate.is_dir() else None

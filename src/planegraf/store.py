@@ -1,0 +1,192 @@
+"""The embedded store: an in-memory Oxigraph dataset with planegraf's loading rules.
+
+Loading checks the encoding and reports syntax errors with file, line and column; nothing is
+ever fetched from the network (Oxigraph resolves no remote JSON-LD contexts and runs no
+SERVICE calls from files).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from .errors import InputError
+
+FORMATS_BY_SUFFIX: dict[str, ox.RdfFormat] = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".turtle": ox.RdfFormat.TURTLE,
+    ".trig": ox.RdfFormat.TRIG,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+    ".json": ox.RdfFormat.JSON_LD,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+    ".xml": ox.RdfFormat.RDF_XML,
+}
+
+
+def rdf_format_for(path: Path) -> ox.RdfFormat:
+    """The RDF syntax of a file, from its extension.
+
+    >>> rdf_format_for(Path("graph/organisations.trig")).name
+    'TriG'
+    """
+    try:
+        return FORMATS_BY_SUFFIX[path.suffix.lower()]
+    except KeyError:
+        known = ", ".join(sorted(FORMATS_BY_SUFFIX))
+        raise InputError(
+            path, f"unknown RDF file extension {path.suffix or '(none)'!r}",
+            hint=f"use one of {known}",
+        ) from None
+
+
+def read_utf8(path: Path) -> bytes:
+    """The file's bytes as UTF-8 without a byte-order mark, or an error naming the bad line."""
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise InputError(path, f"cannot read the file: {err.strerror or err}") from None
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw.count(b"\n", 0, err.start) + 1
+        column = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
+        raise InputError(
+            path, "the file is not valid UTF-8", line=line, column=column,
+            hint="save it as UTF-8 (for example: iconv -f latin1 -t utf-8)",
+        ) from None
+    return raw
+
+
+class EmbeddedStore:
+    """An in-memory Oxigraph dataset.
+
+    >>> store = EmbeddedStore()
+    >>> store.load_data(b"<http://ex/a> <http://ex/b> <http://ex/c> .", ox.RdfFormat.TURTLE,
+    ...                 graph=ox.NamedNode("http://ex/g"))
+    >>> len(store)
+    1
+    """
+
+    def __init__(self) -> None:
+        self.oxigraph = ox.Store()
+
+    def __len__(self) -> int:
+        return len(self.oxigraph)
+
+    def load_file(
+        self, path: Path, graph: ox.NamedNode | None = None, replace_graphs: bool = False
+    ) -> list[ox.NamedNode]:
+        """Load one RDF file; return the named graphs it wrote to.
+
+        Triples of a triple-only format go to ``graph`` (the default graph if None). With
+        ``replace_graphs`` a named graph in the file first empties the graph of that name,
+        so a file can stand in for a bundled one.
+        """
+        fmt = rdf_format_for(path)
+        data = read_utf8(path)
+        scratch = ox.Store()
+        try:
+            scratch.load(
+                input=data, format=fmt, base_iri=path.resolve().as_uri(),
+                to_graph=None if fmt.supports_datasets else (graph or ox.DefaultGraph()),
+            )
+        except SyntaxError as err:
+            raise InputError(
+                path, _syntax_message(err), line=err.lineno, column=err.offset,
+                hint=f"fix the {fmt.name} syntax there",
+            ) from None
+        written = sorted(scratch.named_graphs(), key=lambda g: g.value)
+        if replace_graphs:
+            for name in written:
+                if self.oxigraph.contains_named_graph(name):
+                    self.oxigraph.remove_graph(name)
+        self.oxigraph.extend(scratch)
+        return [g for g in written if isinstance(g, ox.NamedNode)]
+
+    def load_data(
+        self, data: bytes, fmt: ox.RdfFormat, graph: ox.NamedNode | None = None
+    ) -> None:
+        """Load RDF from bytes, into ``graph`` for triple formats."""
+        self.oxigraph.load(
+            input=data, format=fmt,
+            to_graph=None if fmt.supports_datasets else (graph or ox.DefaultGraph()),
+        )
+
+    def named_graphs(self) -> list[ox.NamedNode]:
+        """The named graphs, sorted by IRI."""
+        return sorted(
+            (g for g in self.oxigraph.named_graphs() if isinstance(g, ox.NamedNode)),
+            key=lambda g: g.value,
+        )
+
+    def construct_into(self, query: str, graph: ox.NamedNode) -> int:
+        """Run a CONSTRUCT over one named graph and add its triples to that graph."""
+        triples = list(self.oxigraph.query(query, default_graph=graph))
+        self.oxigraph.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+        return len(triples)
+
+    def select(self, query: str, **bindings: ox.NamedNode | ox.Literal) -> Iterator[ox.QuerySolution]:
+        """Run a SELECT over the union of all graphs, with engine-bound parameters."""
+        substitutions = {ox.Variable(k): v for k, v in bindings.items()}
+        result = self.oxigraph.query(
+            query, use_default_graph_as_union=True, substitutions=substitutions or None
+        )
+        assert isinstance(result, ox.QuerySolutions)
+        return iter(result)
+
+    def dump(self, fmt: ox.RdfFormat) -> bytes:
+        """Serialise the whole dataset (or its union, for triple formats)."""
+        if fmt.supports_datasets:
+            return bytes(self.oxigraph.dump(format=fmt))
+        union = ox.Store()
+        union.extend(
+            ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in self.oxigraph
+        )
+        return bytes(union.dump(format=fmt, from_graph=ox.DefaultGraph()))
+
+    def to_rdflib_graph(self) -> Graph:
+        """The union of all graphs as an rdflib Graph (for pyshacl)."""
+        graph = Graph()
+        graph.addN((_to_rdflib(q.subject), _to_rdflib(q.predicate), _to_rdflib(q.object), graph)
+                   for q in self.oxigraph)
+        return graph
+
+    def to_rdflib_dataset(self) -> Dataset:
+        """The dataset as an rdflib Dataset, one context per named graph."""
+        dataset = Dataset()
+        dataset.parse(data=self.dump(ox.RdfFormat.N_QUADS), format="nquads")
+        return dataset
+
+
+def _syntax_message(err: SyntaxError) -> str:
+    message = str(err.msg)
+    # Oxigraph prefixes its own location ("Parser error at line 3 column 11: …"); the
+    # location is reported separately, so keep only what went wrong.
+    head, sep, tail = message.partition(": ")
+    return tail if sep and head.lower().startswith("parser error") else message
+
+
+def _to_rdflib(term: object) -> Node:
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    raise TypeError(f"unsupported term {term!r}")
+
+
+def iter_rdf_files(folder: Path) -> Iterable[Path]:
+    """The RDF files of a folder, in a stable order."""
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in FORMATS_BY_SUFFIX)

@@ -1,0 +1,25 @@
+"""Shared fixtures: where the repository, the fixtures and ../shared are."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from planegraf.resources import shared_dir
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    """``../shared`` beside the checkout; tests that need it skip with a reason without it."""
+    folder = shared_dir()
+    if folder is None:
+        pytest.skip("../shared (source documents, external test suites) is not beside the checkout")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def sources(shared: Path) -> Path:
+    return shared / "sources"
