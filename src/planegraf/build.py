@@ -59,6 +59,19 @@ def load_dataset(
     return store
 
 
+def open_store(files: Sequence[Path] = (), *, bundled: bool = True,
+               progress: Progress = _quiet) -> EmbeddedStore:
+    """The dataset ready to query: loaded and derived, not validated (``build`` validates).
+
+    >>> store = open_store()
+    >>> len(store) > 1000
+    True
+    """
+    store = load_dataset(files, bundled=bundled, progress=progress)
+    derive(store)
+    return store
+
+
 def derive(store: EmbeddedStore) -> int:
     """Add the shortcut triples (``pg:coordinator`` …) to the graph their participations are in."""
     ontology = ox.NamedNode(str(ONTOLOGY_GRAPH))

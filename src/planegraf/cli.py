@@ -96,6 +96,27 @@ def validate(files: tuple[Path, ...], lang: str, alone: bool, quiet: bool) -> No
     sys.exit(0 if report.conforms else 1)
 
 
+# Each concern registers its commands from a module of its own (cli_ingest.py defines
+# ``register(group)`` and so on), so the command line stays one thin file per concern.
+COMMAND_MODULES = ("cli_ingest", "cli_query", "cli_network", "cli_lod")
+
+
+def _register_command_modules() -> None:
+    import importlib
+
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"planegraf.{name}")
+        except ModuleNotFoundError as err:
+            if err.name == f"planegraf.{name}":
+                continue  # that concern is not part of this version
+            raise
+        module.register(cli)
+
+
+_register_command_modules()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: runs the CLI and turns planegraf's own errors into exit code 2."""
     try:
