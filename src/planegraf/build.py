@@ -19,7 +19,7 @@ from .namespaces import PREFIXES
 from .queries import derivation_rules, read_query
 from .resources import graph_dir, ontology_dir
 from .store import EmbeddedStore, iter_rdf_files
-from .validate import Language, ValidationReport, validate_graph
+from .validate import Language, ValidationReport, validate_store
 
 Progress = Callable[[str], None]
 
@@ -176,7 +176,7 @@ def check(
     progress("derive")
     derive(store)
     progress("validate")
-    report = validate_graph(store.to_rdflib_graph())
+    report = validate_store(store)
     return store, report
 
 

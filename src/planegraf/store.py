@@ -156,7 +156,7 @@ class EmbeddedStore:
     def to_rdflib_graph(self) -> Graph:
         """The union of all graphs as an rdflib Graph (for pyshacl)."""
         graph = Graph()
-        graph.addN((_to_rdflib(q.subject), _to_rdflib(q.predicate), _to_rdflib(q.object), graph)
+        graph.addN((to_rdflib_term(q.subject), to_rdflib_term(q.predicate), to_rdflib_term(q.object), graph)
                    for q in self.oxigraph)
         return graph
 
@@ -175,7 +175,8 @@ def _syntax_message(err: SyntaxError) -> str:
     return tail if sep and head.lower().startswith("parser error") else message
 
 
-def _to_rdflib(term: object) -> Node:
+def to_rdflib_term(term: object) -> Node:
+    """An Oxigraph term as the equal rdflib term."""
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
     if isinstance(term, ox.BlankNode):

@@ -1,0 +1,211 @@
+"""The curated action plan 2018–2020 against its source document.
+
+The expectations here are read from ``../shared/sources/rjl-handlingsplan-2018-2020.txt``
+by a deliberately simple, independent reading of its tables (not by planegraf's importer),
+so the graph and the text are checked against each other.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from planegraf.build import open_store
+from planegraf.store import EmbeddedStore
+
+DATA = "https://w3id.org/planegraf/id/"
+PLAN = DATA + "plan/rjl-hp-2018-2020"
+REGION = DATA + "org/region-jonkopings-lan"
+PG = "https://w3id.org/planegraf/def#"
+PREFIXES = f"""
+PREFIX pg: <{PG}>
+PREFIX cv: <http://data.europa.eu/m8g/>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+PREFIX dct: <http://purl.org/dc/terms/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+"""
+
+# The 13 municipalities of Jönköpings län and their official codes (SCB).
+JONKOPING_COUNTY_CODES = {
+    "0604", "0617", "0642", "0643", "0662", "0665", "0680",
+    "0682", "0683", "0684", "0685", "0686", "0687",
+}
+
+
+@pytest.fixture(scope="module")
+def store() -> EmbeddedStore:
+    return open_store()
+
+
+@pytest.fixture(scope="module")
+def source_rows(sources: Path) -> dict[int, list[tuple[int, str]]]:
+    """Activity rows per table as (line number, activity text), read straight from the text.
+
+    A row is a line of a table with at least three tab-separated cells whose first two
+    (activity and follow-up) are not empty; lines that continue a row across a page break
+    leave the follow-up cell empty, and the header and ``---`` separators are skipped.
+    """
+    text = (sources / "rjl-handlingsplan-2018-2020.txt").read_text(encoding="utf-8")
+    rows: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    table = None
+    for number, line in enumerate(text.split("\n"), start=1):
+        heading = re.match(r"Tabell (\d+) ", line)
+        if heading:
+            table = int(heading.group(1))
+            continue
+        if re.match(r"(Handlingsområde \d+:|Strategiskt mål \d+:)", line):
+            table = None
+        if table is None:
+            continue
+        cells = [re.sub(r"</?[pi]>", "", c).strip() for c in line.split("\t")]
+        if len(cells) < 3 or not cells[0] or not cells[1]:
+            continue
+        if cells[0] == "Aktivitet" or set(cells[0]) <= {"-"}:
+            continue
+        rows[table].append((number, cells[0]))
+    return rows
+
+
+def _select(store: EmbeddedStore, query: str) -> list[dict[str, str]]:
+    solutions = store.oxigraph.query(PREFIXES + query, use_default_graph_as_union=True)
+    assert isinstance(solutions, ox.QuerySolutions)
+    names = [v.value for v in solutions.variables]
+    return [
+        {name: (row[name].value if row[name] is not None else "") for name in names}
+        for row in solutions
+    ]
+
+
+def _norm(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def test_source_has_nine_tables(source_rows: dict[int, list[tuple[int, str]]]) -> None:
+    assert sorted(source_rows) == list(range(1, 10))
+
+
+def test_activity_count_per_area_equals_the_rows_of_each_table(
+    store: EmbeddedStore, source_rows: dict[int, list[tuple[int, str]]]
+) -> None:
+    counted = _select(store, f"""
+        SELECT ?n (COUNT(?a) AS ?count) WHERE {{
+            ?a a pg:Activity ; pg:inPlan <{PLAN}> ; pg:actionArea ?area . ?area skos:notation ?n
+        }} GROUP BY ?n""")
+    in_graph = {int(r["n"]): int(r["count"]) for r in counted}
+    in_text = {table: len(rows) for table, rows in source_rows.items()}
+    assert in_graph == in_text
+
+
+def test_every_row_is_an_activity_with_its_text_and_line(
+    store: EmbeddedStore, source_rows: dict[int, list[tuple[int, str]]]
+) -> None:
+    activities = _select(store, f"""
+        SELECT ?label ?table ?row ?line WHERE {{
+            ?a pg:inPlan <{PLAN}> ; rdfs:label ?label ; prov:wasDerivedFrom ?e .
+            ?e pg:table ?table ; pg:row ?row ; pg:line ?line .
+        }}""")
+    by_position = {(int(a["table"]), int(a["row"])): a for a in activities}
+    for table, rows in source_rows.items():
+        for index, (line, text) in enumerate(rows, start=1):
+            activity = by_position[(table, index)]
+            assert int(activity["line"]) == line, (table, index)
+            # a row split across a page break continues after this line; its start must match
+            assert _norm(activity["label"]).startswith(_norm(text)[:60]), (table, index)
+
+
+def test_page_break_row_joins_its_continuation(store: EmbeddedStore) -> None:
+    (row,) = _select(store, f"""
+        SELECT ?label ?line ?end WHERE {{
+            <{DATA}activity/rjl-hp-2018-2020/1-4> rdfs:label ?label ;
+                prov:wasDerivedFrom [ pg:line ?line ; pg:endLine ?end ] }}""")
+    assert row["label"].endswith("ökad samordning, samt större spridning och användning av resultaten.")
+    assert int(row["end"]) > int(row["line"])
+
+
+def test_unit_named_with_parent_is_one_participant(store: EmbeddedStore) -> None:
+    coordinators = _select(store, f"""
+        SELECT ?org WHERE {{ <{DATA}activity/rjl-hp-2018-2020/1-1> pg:coordinator ?org }}""")
+    assert [c["org"] for c in coordinators] == [DATA + "org/regional-utveckling"]
+    # wherever a cell names "…, Region Jönköpings län", the participant is a unit, never
+    # the region beside it
+    mentions = _select(store, f"""
+        SELECT ?activity ?org ?description WHERE {{
+            ?activity pg:inPlan <{PLAN}> ; cv:hasParticipation ?p .
+            ?p cv:hasParticipant ?org ; dct:description ?description .
+            FILTER (CONTAINS(LCASE(STR(?description)), "region jönköpings län"))
+        }}""")
+    assert mentions
+    assert all(m["org"] != REGION for m in mentions)
+    units_of_region = {r["u"] for r in _select(store, f"""
+        SELECT ?u WHERE {{ ?u org:unitOf+ <{REGION}> }}""")}
+    assert DATA + "org/sektion-folkhalsa" in units_of_region
+    assert DATA + "org/barndialogen" in units_of_region  # through Sektion Folkhälsa
+
+
+@pytest.mark.parametrize("variants, organisation", [
+    (["Qulturum", "Kultorum"], "org/qulturum"),
+    (["Sektion Folkhälsa", "Sektion folkhälsa", "Sektionen Folkhälsa", "sektionen Folkhälsa"],
+     "org/sektion-folkhalsa"),
+    (["Försäkringskassan", "försäkringskassa"], "org/forsakringskassan"),
+    (["Arbetsförmedlingen", "arbetsförmedling"], "org/arbetsformedlingen"),
+    (["Region Jönköpings län", "Region Jönköpings Län"], "org/region-jonkopings-lan"),
+    (["Regional utveckling", "Regional Utveckling"], "org/regional-utveckling"),
+    (["CHILD-gruppen", "CHILD gruppen"], "org/child-gruppen"),
+    (["länets kommuner", "Länets kommuner"], "group/jonkopings-lan-kommuner"),
+])
+def test_spelling_variants_resolve_to_one_organisation(
+    store: EmbeddedStore, variants: list[str], organisation: str
+) -> None:
+    for variant in variants:
+        found = _select(store, f"""
+            SELECT DISTINCT ?o WHERE {{
+                ?o skos:prefLabel|skos:altLabel ?l .
+                FILTER (STR(?l) = "{variant}")
+                FILTER NOT EXISTS {{ ?o a skos:Concept }}
+            }}""")
+        assert [f["o"] for f in found] == [DATA + organisation], variant
+
+
+def test_no_label_names_two_organisations_in_the_same_county(store: EmbeddedStore) -> None:
+    labels = _select(store, """
+        SELECT ?o ?l ?place WHERE {
+            ?o skos:prefLabel|skos:altLabel ?l .
+            { ?o a org:Organization } UNION { ?o a pg:AgentGroup } UNION { ?o a org:OrganizationalUnit }
+            OPTIONAL { ?o dct:spatial ?place }
+        }""")
+    owners: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for row in labels:
+        owners[(_norm(row["l"]).casefold(), row["place"])].add(row["o"])
+    ambiguous = {key: orgs for key, orgs in owners.items() if len(orgs) > 1}
+    assert ambiguous == {}
+
+
+def test_lanets_kommuner_is_the_countys_13_municipalities(store: EmbeddedStore) -> None:
+    members = _select(store, f"""
+        SELECT ?m ?code ?sector WHERE {{
+            <{DATA}group/jonkopings-lan-kommuner> a pg:AgentGroup ; foaf:member ?m .
+            ?m dct:identifier ?code ; org:classification ?sector .
+        }}""")
+    assert len(members) == 13
+    assert {m["code"] for m in members} == JONKOPING_COUNTY_CODES
+    assert {m["sector"] for m in members} == {DATA + "sector/municipality"}
+
+
+@pytest.mark.parametrize("group", [
+    "group/jonkopings-lan-patientforeningar", "group/jonkopings-lan-andra-berorda-aktorer",
+])
+def test_generic_categories_are_groups_without_members(store: EmbeddedStore, group: str) -> None:
+    (row,) = _select(store, f"""
+        SELECT (COUNT(?m) AS ?members)
+               (EXISTS {{ <{DATA}{group}> a org:Organization }} AS ?isOrganisation)
+               (EXISTS {{ <{DATA}{group}> a pg:AgentGroup }} AS ?isGroup)
+        WHERE {{ OPTIONAL {{ <{DATA}{group}> foaf:member ?m }} }}""")
+    assert row == {"members": "0", "isOrganisation": "false", "isGroup": "true"}
