@@ -126,7 +126,8 @@ def test_page_break_row_joins_its_continuation(store: EmbeddedStore) -> None:
         SELECT ?label ?line ?end WHERE {{
             <{DATA}activity/rjl-hp-2018-2020/1-4> rdfs:label ?label ;
                 prov:wasDerivedFrom [ pg:line ?line ; pg:endLine ?end ] }}""")
-    assert row["label"].endswith("ökad samordning, samt större spridning och användning av resultaten.")
+    assert row["label"].endswith(
+        "ökad samordning, samt större spridning och användning av resultaten.")
     assert int(row["end"]) > int(row["line"])
 
 
@@ -178,7 +179,8 @@ def test_no_label_names_two_organisations_in_the_same_county(store: EmbeddedStor
     labels = _select(store, """
         SELECT ?o ?l ?place WHERE {
             ?o skos:prefLabel|skos:altLabel ?l .
-            { ?o a org:Organization } UNION { ?o a pg:AgentGroup } UNION { ?o a org:OrganizationalUnit }
+            { ?o a org:Organization } UNION { ?o a pg:AgentGroup }
+            UNION { ?o a org:OrganizationalUnit }
             OPTIONAL { ?o dct:spatial ?place }
         }""")
     owners: dict[tuple[str, str], set[str]] = defaultdict(set)

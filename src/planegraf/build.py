@@ -80,7 +80,9 @@ def derive(store: EmbeddedStore) -> int:
     added = 0
     for rule in derivation_rules():
         for graph in targets:
-            triples = list(store.oxigraph.query(rule.text, default_graph=graph))
+            solutions = store.oxigraph.query(rule.text, default_graph=graph)
+            assert isinstance(solutions, ox.QueryTriples), f"{rule.path} must be a CONSTRUCT"
+            triples = list(solutions)
             store.oxigraph.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
             added += len(triples)
     return added
@@ -138,7 +140,7 @@ def summarise(store: EmbeddedStore, lang: Language = "sv") -> Summary:
     )
     assert isinstance(solutions, ox.QuerySolutions)
     row = next(iter(solutions))
-    totals = {var.value: int(row[var].value) for var in solutions.variables}  # type: ignore[union-attr]
+    totals = {var.value: int(row[var].value) for var in solutions.variables}
     areas = [
         AreaCount(
             plan=row["plan"].value, plan_title=row["planTitle"].value,
@@ -204,7 +206,7 @@ def _write_outputs(
     lang: Language,
 ) -> None:
     (folder / "planegraf.trig").write_bytes(
-        bytes(store.oxigraph.dump(format=ox.RdfFormat.TRIG, prefixes=PREFIXES))
+        store.oxigraph.dump(format=ox.RdfFormat.TRIG, prefixes=PREFIXES) or b""
     )
     (folder / "validation-report.txt").write_text(report.text(lang), encoding="utf-8")
     (folder / "validation-report.ttl").write_text(

@@ -75,7 +75,7 @@ def run_sparql_constraints(
         for row in solutions:
             focus = row["this"]
             if isinstance(focus, (ox.NamedNode, ox.BlankNode)):
-                yield SparqlViolation(constraint, focus, row["value"])  # type: ignore[arg-type]
+                yield SparqlViolation(constraint, focus, row["value"])
 
 
 def _prefix_lines(shapes: Graph, holder: Node | None) -> str:

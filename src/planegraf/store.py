@@ -130,12 +130,17 @@ class EmbeddedStore:
 
     def construct_into(self, query: str, graph: ox.NamedNode) -> int:
         """Run a CONSTRUCT over one named graph and add its triples to that graph."""
-        triples = list(self.oxigraph.query(query, default_graph=graph))
+        solutions = self.oxigraph.query(query, default_graph=graph)
+        assert isinstance(solutions, ox.QueryTriples), "construct_into needs a CONSTRUCT query"
+        triples = list(solutions)
         self.oxigraph.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
         return len(triples)
 
-    def select(self, query: str, **bindings: ox.NamedNode | ox.Literal) -> Iterator[ox.QuerySolution]:
+    def select(
+        self, query: str, **bindings: ox.NamedNode | ox.BlankNode | ox.Literal
+    ) -> Iterator[ox.QuerySolution]:
         """Run a SELECT over the union of all graphs, with engine-bound parameters."""
+        substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]
         substitutions = {ox.Variable(k): v for k, v in bindings.items()}
         result = self.oxigraph.query(
             query, use_default_graph_as_union=True, substitutions=substitutions or None
@@ -146,18 +151,21 @@ class EmbeddedStore:
     def dump(self, fmt: ox.RdfFormat) -> bytes:
         """Serialise the whole dataset (or its union, for triple formats)."""
         if fmt.supports_datasets:
-            return bytes(self.oxigraph.dump(format=fmt))
+            return self.oxigraph.dump(format=fmt) or b""
         union = ox.Store()
         union.extend(
             ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in self.oxigraph
         )
-        return bytes(union.dump(format=fmt, from_graph=ox.DefaultGraph()))
+        return union.dump(format=fmt, from_graph=ox.DefaultGraph()) or b""
 
     def to_rdflib_graph(self) -> Graph:
         """The union of all graphs as an rdflib Graph (for pyshacl)."""
         graph = Graph()
-        graph.addN((to_rdflib_term(q.subject), to_rdflib_term(q.predicate), to_rdflib_term(q.object), graph)
-                   for q in self.oxigraph)
+        graph.addN(
+            (to_rdflib_term(q.subject), to_rdflib_term(q.predicate), to_rdflib_term(q.object),
+             graph)
+            for q in self.oxigraph
+        )
         return graph
 
     def to_rdflib_dataset(self) -> Dataset:

@@ -145,7 +145,8 @@ def validate_store(store: EmbeddedStore) -> ValidationReport:
             severity_rank=_SEVERITY_ORDER.get(constraint.severity, 3), focus=_show(focus),
             path="", value=_show(value), shape=_show(constraint.shape),
             severity=str(constraint.severity),
-            messages=tuple(sorted({(m.language or ""): str(m) for m in constraint.messages}.items())),
+            messages=tuple(sorted(
+                {(m.language or ""): str(m) for m in constraint.messages}.items())),
             focus_label=_label(data, focus),
         ))
     conforms = not any(f.severity == str(SH.Violation) for f in findings)
@@ -182,7 +183,7 @@ def _findings(results: Graph, data: Graph) -> list[Finding]:
         }
         findings.append(
             Finding(
-                severity_rank=_SEVERITY_ORDER.get(severity, 3),
+                severity_rank=_SEVERITY_ORDER.get(URIRef(str(severity)), 3),
                 focus=_show(focus),
                 path=_show(results.value(result, SH.resultPath)),
                 value=_show(results.value(result, SH.value)),
