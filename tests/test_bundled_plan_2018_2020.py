@@ -18,20 +18,11 @@ import pytest
 from planegraf.build import open_store
 from planegraf.store import EmbeddedStore
 
+from .conftest import FIXTURES
+
 DATA = "https://w3id.org/planegraf/id/"
-PLAN = DATA + "plan/rjl-hp-2018-2020"
 REGION = DATA + "org/region-jonkopings-lan"
-PG = "https://w3id.org/planegraf/def#"
-PREFIXES = f"""
-PREFIX pg: <{PG}>
-PREFIX cv: <http://data.europa.eu/m8g/>
-PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX foaf: <http://xmlns.com/foaf/0.1/>
-PREFIX dct: <http://purl.org/dc/terms/>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-"""
+QUERIES = FIXTURES / "queries"
 
 # The 13 municipalities of Jönköpings län and their official codes (SCB).
 JONKOPING_COUNTY_CODES = {
@@ -74,8 +65,10 @@ def source_rows(sources: Path) -> dict[int, list[tuple[int, str]]]:
     return rows
 
 
-def _select(store: EmbeddedStore, query: str) -> list[dict[str, str]]:
-    solutions = store.oxigraph.query(PREFIXES + query, use_default_graph_as_union=True)
+def _select(store: EmbeddedStore, name: str) -> list[dict[str, str]]:
+    """Rows of ``fixtures/queries/NAME.rq`` as dicts of plain strings."""
+    query = (QUERIES / f"{name}.rq").read_text(encoding="utf-8")
+    solutions = store.oxigraph.query(query, use_default_graph_as_union=True)
     assert isinstance(solutions, ox.QuerySolutions)
     names = [v.value for v in solutions.variables]
     return [
@@ -95,10 +88,7 @@ def test_source_has_nine_tables(source_rows: dict[int, list[tuple[int, str]]]) -
 def test_activity_count_per_area_equals_the_rows_of_each_table(
     store: EmbeddedStore, source_rows: dict[int, list[tuple[int, str]]]
 ) -> None:
-    counted = _select(store, f"""
-        SELECT ?n (COUNT(?a) AS ?count) WHERE {{
-            ?a a pg:Activity ; pg:inPlan <{PLAN}> ; pg:actionArea ?area . ?area skos:notation ?n
-        }} GROUP BY ?n""")
+    counted = _select(store, "activities-per-area-2018-2020")
     in_graph = {int(r["n"]): int(r["count"]) for r in counted}
     in_text = {table: len(rows) for table, rows in source_rows.items()}
     assert in_graph == in_text
@@ -107,12 +97,9 @@ def test_activity_count_per_area_equals_the_rows_of_each_table(
 def test_every_row_is_an_activity_with_its_text_and_line(
     store: EmbeddedStore, source_rows: dict[int, list[tuple[int, str]]]
 ) -> None:
-    activities = _select(store, f"""
-        SELECT ?label ?table ?row ?line WHERE {{
-            ?a pg:inPlan <{PLAN}> ; rdfs:label ?label ; prov:wasDerivedFrom ?e .
-            ?e pg:table ?table ; pg:row ?row ; pg:line ?line .
-        }}""")
+    activities = _select(store, "activity-excerpts-2018-2020")
     by_position = {(int(a["table"]), int(a["row"])): a for a in activities}
+    assert len(by_position) == sum(len(rows) for rows in source_rows.values())
     for table, rows in source_rows.items():
         for index, (line, text) in enumerate(rows, start=1):
             activity = by_position[(table, index)]
@@ -122,33 +109,31 @@ def test_every_row_is_an_activity_with_its_text_and_line(
 
 
 def test_page_break_row_joins_its_continuation(store: EmbeddedStore) -> None:
-    (row,) = _select(store, f"""
-        SELECT ?label ?line ?end WHERE {{
-            <{DATA}activity/rjl-hp-2018-2020/1-4> rdfs:label ?label ;
-                prov:wasDerivedFrom [ pg:line ?line ; pg:endLine ?end ] }}""")
+    (row,) = [a for a in _select(store, "activity-excerpts-2018-2020")
+              if a["activity"] == DATA + "activity/rjl-hp-2018-2020/1-4"]
     assert row["label"].endswith(
         "ökad samordning, samt större spridning och användning av resultaten.")
-    assert int(row["end"]) > int(row["line"])
+    assert int(row["endLine"]) > int(row["line"])
 
 
 def test_unit_named_with_parent_is_one_participant(store: EmbeddedStore) -> None:
-    coordinators = _select(store, f"""
-        SELECT ?org WHERE {{ <{DATA}activity/rjl-hp-2018-2020/1-1> pg:coordinator ?org }}""")
-    assert [c["org"] for c in coordinators] == [DATA + "org/regional-utveckling"]
+    coordinators = [c["coordinator"] for c in _select(store, "coordinators")
+                    if c["activity"] == DATA + "activity/rjl-hp-2018-2020/1-1"]
+    assert coordinators == [DATA + "org/regional-utveckling"]
     # wherever a cell names "…, Region Jönköpings län", the participant is a unit, never
     # the region beside it
-    mentions = _select(store, f"""
-        SELECT ?activity ?org ?description WHERE {{
-            ?activity pg:inPlan <{PLAN}> ; cv:hasParticipation ?p .
-            ?p cv:hasParticipant ?org ; dct:description ?description .
-            FILTER (CONTAINS(LCASE(STR(?description)), "region jönköpings län"))
-        }}""")
-    assert mentions
-    assert all(m["org"] != REGION for m in mentions)
-    units_of_region = {r["u"] for r in _select(store, f"""
-        SELECT ?u WHERE {{ ?u org:unitOf+ <{REGION}> }}""")}
-    assert DATA + "org/sektion-folkhalsa" in units_of_region
-    assert DATA + "org/barndialogen" in units_of_region  # through Sektion Folkhälsa
+    naming_the_region = [p for p in _select(store, "participations-2018-2020")
+                         if "region jönköpings län" in p["description"].lower()]
+    assert len(naming_the_region) > 50
+    assert all(p["participant"] != REGION for p in naming_the_region)
+    units = {r["unit"] for r in _select(store, "units-of-region-jonkoping")}
+    assert DATA + "org/sektion-folkhalsa" in units
+    assert DATA + "org/barndialogen" in units  # through Sektion Folkhälsa
+
+
+def test_every_mention_is_verbatim_text_of_its_cell(store: EmbeddedStore) -> None:
+    for participation in _select(store, "participations-2018-2020"):
+        assert participation["mention"] in participation["description"], participation
 
 
 @pytest.mark.parametrize("variants, organisation", [
@@ -165,37 +150,23 @@ def test_unit_named_with_parent_is_one_participant(store: EmbeddedStore) -> None
 def test_spelling_variants_resolve_to_one_organisation(
     store: EmbeddedStore, variants: list[str], organisation: str
 ) -> None:
+    labels = _select(store, "agent-labels")
     for variant in variants:
-        found = _select(store, f"""
-            SELECT DISTINCT ?o WHERE {{
-                ?o skos:prefLabel|skos:altLabel ?l .
-                FILTER (STR(?l) = "{variant}")
-                FILTER NOT EXISTS {{ ?o a skos:Concept }}
-            }}""")
-        assert [f["o"] for f in found] == [DATA + organisation], variant
+        owners = {row["agent"] for row in labels if row["label"] == variant}
+        assert owners == {DATA + organisation}, variant
 
 
 def test_no_label_names_two_organisations_in_the_same_county(store: EmbeddedStore) -> None:
-    labels = _select(store, """
-        SELECT ?o ?l ?place WHERE {
-            ?o skos:prefLabel|skos:altLabel ?l .
-            { ?o a org:Organization } UNION { ?o a pg:AgentGroup }
-            UNION { ?o a org:OrganizationalUnit }
-            OPTIONAL { ?o dct:spatial ?place }
-        }""")
     owners: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for row in labels:
-        owners[(_norm(row["l"]).casefold(), row["place"])].add(row["o"])
-    ambiguous = {key: orgs for key, orgs in owners.items() if len(orgs) > 1}
+    for row in _select(store, "agent-labels"):
+        owners[(_norm(row["label"]).casefold(), row["place"])].add(row["agent"])
+    ambiguous = {key: agents for key, agents in owners.items() if len(agents) > 1}
     assert ambiguous == {}
 
 
 def test_lanets_kommuner_is_the_countys_13_municipalities(store: EmbeddedStore) -> None:
-    members = _select(store, f"""
-        SELECT ?m ?code ?sector WHERE {{
-            <{DATA}group/jonkopings-lan-kommuner> a pg:AgentGroup ; foaf:member ?m .
-            ?m dct:identifier ?code ; org:classification ?sector .
-        }}""")
+    members = [m for m in _select(store, "group-members")
+               if m["group"] == DATA + "group/jonkopings-lan-kommuner"]
     assert len(members) == 13
     assert {m["code"] for m in members} == JONKOPING_COUNTY_CODES
     assert {m["sector"] for m in members} == {DATA + "sector/municipality"}
@@ -205,9 +176,7 @@ def test_lanets_kommuner_is_the_countys_13_municipalities(store: EmbeddedStore) 
     "group/jonkopings-lan-patientforeningar", "group/jonkopings-lan-andra-berorda-aktorer",
 ])
 def test_generic_categories_are_groups_without_members(store: EmbeddedStore, group: str) -> None:
-    (row,) = _select(store, f"""
-        SELECT (COUNT(?m) AS ?members)
-               (EXISTS {{ <{DATA}{group}> a org:Organization }} AS ?isOrganisation)
-               (EXISTS {{ <{DATA}{group}> a pg:AgentGroup }} AS ?isGroup)
-        WHERE {{ OPTIONAL {{ <{DATA}{group}> foaf:member ?m }} }}""")
-    assert row == {"members": "0", "isOrganisation": "false", "isGroup": "true"}
+    types = {r["type"].rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+             for r in _select(store, "agent-types") if r["agent"] == DATA + group}
+    assert types == {"AgentGroup"}
+    assert not [m for m in _select(store, "group-members") if m["group"] == DATA + group]
