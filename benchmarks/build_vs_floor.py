@@ -42,8 +42,8 @@ def main() -> None:
             floors.append(timed(floor_cmd))
             builds.append(timed(build_cmd))
     floor, build = statistics.median(floors), statistics.median(builds)
-    print(f"| runs | import floor (median) | planegraf build (median) | added by build |")
-    print(f"|---:|---:|---:|---:|")
+    print("| runs | import floor (median) | planegraf build (median) | added by build |")
+    print("|---:|---:|---:|---:|")
     print(f"| {args.runs} | {floor:.2f} s | {build:.2f} s | {build - floor:.2f} s |")
     if build - floor >= 1.0:
         print("target missed: build adds 1 s or more over the floor", file=sys.stderr)

@@ -1,0 +1,155 @@
+"""The import report: every row read, every mention and what it resolved to, and what could
+not be resolved (with candidates), as Markdown in Swedish or English and as JSON.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from . import ImportResult
+
+_TEXT = {
+    "title": ("Importrapport", "Import report"),
+    "file": ("Fil", "File"),
+    "encoding": ("Teckenkodning", "Encoding"),
+    "plan": ("Plan", "Plan"),
+    "strategy": ("Strategi", "Strategy"),
+    "county": ("Län", "County"),
+    "summary": ("Sammanfattning", "Summary"),
+    "rows": ("rader lästa", "rows read"),
+    "rejected": ("rader avvisade", "rows rejected"),
+    "mentions": ("omnämnanden", "mentions"),
+    "resolved": ("upplösta", "resolved"),
+    "guessed": ("bara gissade", "only guessed"),
+    "unresolved": ("ej upplösta", "unresolved"),
+    "participations": ("deltaganden skrivna", "participations written"),
+    "open": ("Att åtgärda: ej upplösta och gissade omnämnanden",
+             "To do: unresolved and guessed mentions"),
+    "open_hint": ("De blev inte deltagare. Lägg till stavningen som skos:altLabel på rätt "
+                  "organisation i graph/organisations.trig (eller en ny organisation) och "
+                  "importera igen.",
+                  "They did not become participants. Add the spelling as skos:altLabel of the "
+                  "right organisation in graph/organisations.trig (or a new organisation) and "
+                  "import again."),
+    "none_open": ("Alla omnämnanden löstes upp.", "Every mention was resolved."),
+    "candidates": ("kandidater", "candidates"),
+    "no_candidates": ("inga kandidater", "no candidates"),
+    "notes": ("Anmärkningar", "Notes"),
+    "rejected_rows": ("Avvisade rader", "Rejected rows"),
+    "all_rows": ("Alla rader", "All rows"),
+    "lines": ("rad", "line"),
+    "coordinator": ("samordningsansvarig", "coordinator"),
+    "partner": ("samverkanspart", "partner"),
+    "merged": ("upprepning, slogs ihop", "repeated, merged"),
+    "no_participants": ("inga deltagare upplösta: aktiviteten saknar samordningsansvarig",
+                        "no participant resolved: the activity lacks a coordinator"),
+    "no_follow_up": ("uppföljning saknas", "follow-up missing"),
+}
+
+
+def _t(key: str, lang: str) -> str:
+    sv, en = _TEXT[key]
+    return sv if lang == "sv" else en
+
+
+def _status(status: str, lang: str) -> str:
+    return _t(status, lang)
+
+
+def report_markdown(result: ImportResult, lang: str = "sv") -> str:
+    """The report for people, in Markdown."""
+    source, context = result.source, result.context
+    mentions = [m for r in result.rows for m in r.mentions]
+    counts = {s: sum(1 for m in mentions if m.resolution.status == s)
+              for s in ("resolved", "guessed", "unresolved")}
+    participations = sum(len(r.participations()) for r in result.rows)
+    out: list[str] = [f"# {_t('title', lang)}: {source.file_name}", ""]
+    out += [
+        f"- {_t('file', lang)}: `{source.file_name}`",
+        f"- {_t('encoding', lang)}: {source.encoding}",
+        f"- {_t('plan', lang)}: `{context.plan_key}`",
+        f"- {_t('strategy', lang)}: <{context.strategy}>",
+        f"- {_t('county', lang)}: {context.county or '–'}",
+        "",
+        f"## {_t('summary', lang)}",
+        "",
+        f"- {len(source.rows)} {_t('rows', lang)}, {len(source.rejected)} {_t('rejected', lang)}",
+        f"- {len(mentions)} {_t('mentions', lang)}: {counts['resolved']} {_t('resolved', lang)}, "
+        f"{counts['guessed']} {_t('guessed', lang)}, {counts['unresolved']} "
+        f"{_t('unresolved', lang)}",
+        f"- {participations} {_t('participations', lang)}",
+        "",
+        f"## {_t('open', lang)}",
+        "",
+    ]
+    open_mentions = [(r, m) for r in result.rows for m in r.mentions
+                     if m.resolution.status != "resolved"]
+    if not open_mentions:
+        out.append(_t("none_open", lang))
+    else:
+        out += [_t("open_hint", lang), ""]
+        for row_result, mention in open_mentions:
+            row = row_result.row
+            cands = "; ".join(
+                f"{c.label} <{c.iri}> ({c.score:g}{', ' + c.note if c.note else ''})"
+                for c in mention.resolution.candidates) or _t("no_candidates", lang)
+            out.append(f"- {row.area}.{row.row} ({_t('lines', lang)} {row.line}): "
+                       f"{_t(mention.role, lang)} «{mention.text}» — "
+                       f"{_status(mention.resolution.status, lang)}; "
+                       f"{_t('candidates', lang)}: {cands}")
+    if source.rejected:
+        out += ["", f"## {_t('rejected_rows', lang)}", ""]
+        out += [f"- {note.text(lang)}" for note in source.rejected]
+    if source.notes:
+        out += ["", f"## {_t('notes', lang)}", ""]
+        out += [f"- {note.text(lang)}" for note in source.notes]
+    out += ["", f"## {_t('all_rows', lang)}", ""]
+    for row_result in result.rows:
+        row = row_result.row
+        lines = f"{row.line}" if row.line == row.end_line else f"{row.line}–{row.end_line}"
+        label = row.activity if len(row.activity) <= 80 else row.activity[:77] + "…"
+        out.append(f"- **{row.area}.{row.row}** ({_t('lines', lang)} {lines}) {label}")
+        kept = row_result.participations()
+        if not any(m.role == "coordinator" for m in kept):
+            out.append(f"  - ⚠ {_t('no_participants', lang)}")
+        if not row.follow_up:
+            out.append(f"  - ⚠ {_t('no_follow_up', lang)}")
+        for mention in row_result.mentions:
+            res = mention.resolution
+            target = (f"{result.registry.label_of(res.agent)} <{res.agent}> [{res.method}]"
+                      if res.agent else _status(res.status, lang))
+            merged = f" ({_t('merged', lang)})" if mention in row_result.merged else ""
+            out.append(f"  - {_t(mention.role, lang)}: «{mention.text}» → {target}{merged}")
+    return "\n".join(out) + "\n"
+
+
+def report_json(result: ImportResult) -> dict[str, Any]:
+    """The same report as data."""
+    source, context = result.source, result.context
+    return {
+        "file": source.file_name,
+        "encoding": source.encoding,
+        "plan": context.plan_key,
+        "strategy": context.strategy,
+        "county": context.county,
+        "complete": result.complete,
+        "notes": [{"line": n.line, "sv": n.sv, "en": n.en} for n in source.notes],
+        "rejected": [{"line": n.line, "sv": n.sv, "en": n.en} for n in source.rejected],
+        "rows": [
+            {
+                "area": r.row.area, "table": r.row.table, "row": r.row.row,
+                "line": r.row.line, "end_line": r.row.end_line, "activity": r.row.activity,
+                "mentions": [
+                    {
+                        "role": m.role, "mention": m.text, "status": m.resolution.status,
+                        "agent": m.resolution.agent, "method": m.resolution.method,
+                        "candidates": [{"iri": c.iri, "label": c.label, "score": c.score,
+                                        "note": c.note} for c in m.resolution.candidates],
+                    }
+                    for m in r.mentions
+                ],
+            }
+            for r in result.rows
+        ],
+    }

@@ -1,0 +1,137 @@
+"""Activity spreadsheets: the template, CSV and XLSX import, and bad rows reported by number."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from rdflib import Graph, URIRef
+from rdflib.compare import to_isomorphic
+
+from planegraf.build import check
+from planegraf.ids import graph_iri
+from planegraf.ingest import ImportResult, ImportSettings, import_spreadsheet
+from planegraf.ingest.spreadsheet import EXAMPLE_ROW, HEADERS_SV
+from planegraf.namespaces import PG
+
+FIXTURES = Path(__file__).parent / "fixtures" / "spreadsheets"
+ID = "https://w3id.org/planegraf/id/"
+STRATEGY = ImportSettings(strategy="rjl-jamlik-halsa-2016-2025")
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "planegraf.cli", *args],
+                          capture_output=True, text=True, check=False)
+
+
+def plan_graph(result: ImportResult) -> Graph:
+    graph = result.dataset.graph(graph_iri(result.context.plan_key))
+    copy = Graph()
+    for triple in graph:
+        if triple[1] != PG.fileName:  # the one triple that names the file type
+            copy.add(triple)
+    return copy
+
+
+def csv_rows(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.reader(handle, delimiter=";"))
+
+
+def write_xlsx(rows: list[list[object]], path: Path) -> Path:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_template_has_the_header_and_an_example_row_that_imports(suffix: str,
+                                                                 tmp_path: Path) -> None:
+    template = tmp_path / f"aktiviteter{suffix}"
+    done = cli("template", "-o", str(template))
+    assert done.returncode == 0, done.stderr
+    if suffix == ".csv":
+        rows = csv_rows_comma(template)
+    else:
+        sheet = load_workbook(template).active
+        assert sheet is not None
+        rows = [[str(c) for c in r] for r in sheet.iter_rows(values_only=True)]
+    assert rows == [list(HEADERS_SV), list(EXAMPLE_ROW)]
+    done = cli("import", str(template), "-o", str(tmp_path / "t.trig"), "-q")
+    assert done.returncode == 0, done.stdout + done.stderr
+    _, report = check([tmp_path / "t.trig"])
+    assert report.conforms, report.text("en")
+
+
+def csv_rows_comma(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def test_csv_import_resolves_coordinators_and_partners() -> None:
+    result = import_spreadsheet(FIXTURES / "activities.csv", STRATEGY)
+    assert result.context.plan_key == "rjl-hp-2021-2022"
+    assert [(m.role, m.text, m.agent.rsplit("/", 1)[-1] if m.agent else None)
+            for m in result.rows[1].mentions] == [
+        ("coordinator", "Barndialogen", "barndialogen"),
+        ("partner", "länets kommuner", "jonkopings-lan-kommuner"),
+        ("partner", "Länsstyrelsen", "lansstyrelsen-i-jonkopings-lan")]
+    graph = plan_graph(result)
+    activity = URIRef(ID + "activity/rjl-hp-2021-2022/1-1")
+    assert graph.value(activity, PG.startYear).toPython() == 2021
+    assert graph.value(activity, PG.endYear).toPython() == 2022
+    assert result.complete
+
+
+def test_xlsx_import_gives_the_same_graph_as_csv(tmp_path: Path) -> None:
+    rows: list[list[object]] = [list(r) for r in csv_rows(FIXTURES / "activities.csv")]
+    for row in rows[1:]:
+        row[1] = int(str(row[1]))  # a number cell, as a spreadsheet program stores it
+    xlsx = write_xlsx(rows, tmp_path / "activities.xlsx")
+    from_csv = import_spreadsheet(FIXTURES / "activities.csv", STRATEGY)
+    from_xlsx = import_spreadsheet(xlsx, STRATEGY)
+    assert to_isomorphic(plan_graph(from_xlsx)) == to_isomorphic(plan_graph(from_csv))
+
+
+def test_bad_rows_are_reported_with_their_row_number_and_good_rows_import(tmp_path: Path) -> None:
+    result = import_spreadsheet(FIXTURES / "bad-rows.csv", STRATEGY)
+    assert [n.line for n in result.source.rejected] == [3, 4, 5, 6, 7]
+    assert "Row 3: the action area 'sex' is not a number" in result.source.rejected[0].en
+    assert "the action area is not in the strategy" in result.source.rejected[3].en
+    assert [r.row.activity for r in result.rows] == ["Ta fram kunskapsunderlag.",
+                                                     "Etablera en länsstruktur."]
+    out = tmp_path / "bad.trig"
+    done = cli("import", str(FIXTURES / "bad-rows.csv"), "--strategy",
+               "rjl-jamlik-halsa-2016-2025", "-o", str(out), "--lang", "en", "-q")
+    assert done.returncode == 1
+    assert "5 rows rejected" in done.stdout
+    assert "Row 7: the coordinator is missing" in (tmp_path / "bad.report.md").read_text("utf-8")
+    _, report = check([out])
+    assert report.conforms, report.text("en")
+
+
+def test_formulas_are_not_evaluated(tmp_path: Path) -> None:
+    rows: list[list[object]] = [list(HEADERS_SV), list(EXAMPLE_ROW),
+                                ["rjl-hp-2018-2020", "=3+3", "Räknat område.", "Uppföljning",
+                                 "Futurum", "", "2019"]]
+    result = import_spreadsheet(write_xlsx(rows, tmp_path / "formula.xlsx"))
+    # The formula has no stored value (no program computed it); planegraf never computes it.
+    assert len(result.rows) == 1
+    assert [n.line for n in result.source.rejected] == [3]
+
+
+def test_unknown_column_names_the_header_line(tmp_path: Path) -> None:
+    sheet = tmp_path / "odd.csv"
+    sheet.write_text("Plan,Handlingsområde,Aktivitet,Kostnad,Samordningsansvariga\n",
+                     encoding="utf-8")
+    done = cli("import", str(sheet), "-q")
+    assert done.returncode == 2
+    assert "odd.csv:1: unknown column 'Kostnad'" in done.stderr
