@@ -22,10 +22,14 @@ def write_bytes(path: Path, data: bytes) -> None:
     >>> target = pathlib.Path(tempfile.mkdtemp()) / "x.txt"
     >>> write_bytes(target, b"ok"); target.read_bytes()
     b'ok'
+    >>> oct(target.stat().st_mode & 0o444)  # readable by all, like any new file
+    '0o444'
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        # mkstemp makes the file private; the result should be as readable as any new file.
+        os.fchmod(fd, 0o666 & ~_current_umask())
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -35,6 +39,12 @@ def write_bytes(path: Path, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _current_umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
 
 
 def write_text(path: Path, text: str) -> None:
@@ -57,9 +67,7 @@ def staged_directory(final: Path) -> Iterator[Path]:
     final.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{final.name}.new-", dir=final.parent))
     # mkdtemp makes a private folder; the output should get the permissions of any new folder.
-    umask = os.umask(0)
-    os.umask(umask)
-    stage.chmod(0o777 & ~umask)
+    stage.chmod(0o777 & ~_current_umask())
     try:
         yield stage
     except BaseException:
