@@ -1,0 +1,349 @@
+"""The ``network``, ``metrics`` and ``gaps`` commands: collaboration analysis from the shell."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import atomic
+from .build import open_store
+from .errors import PlanegrafError
+from .gaps import coordination_gaps, gaps_csv, gaps_json, gaps_markdown, load_objectives
+from .network import (
+    BROKERAGE_ROLES,
+    Language,
+    NetworkData,
+    NetworkMetrics,
+    NetworkSummary,
+    Scope,
+    explain,
+    load_network_data,
+    network_metrics,
+    resolve_scope,
+)
+from .store import EmbeddedStore
+from .viz import EXPORT_FORMATS, SIZE_METRICS, sector_labels, write_export
+
+LANG = click.Choice(["sv", "en"])
+
+
+def _scope_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--plan", help="Only this action plan: its key (rjl-hp-2018-2020) or IRI."),
+        click.option("--area", help="Only this action area: its number (6) or IRI."),
+        click.option("--goal", help="Only areas under this strategic goal: strategiskt-3, 3 or "
+                                    "its IRI."),
+        click.option("--expand-groups", is_flag=True,
+                     help="Replace each closed group (the county's municipalities …) by its "
+                          "members."),
+        click.option("--data", "files", multiple=True,
+                     type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="Also load this RDF file (repeatable); a named graph in it replaces "
+                          "the bundled graph of that name."),
+        click.option("--alone", is_flag=True,
+                     help="Analyse the --data files without the bundled graph."),
+        click.option("--lang", type=LANG, default="sv", show_default=True,
+                     help="Language of names and explanations."),
+        click.option("-q", "--quiet", is_flag=True, help="Do not show progress."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _load(files: tuple[Path, ...], alone: bool, quiet: bool, plan: str | None,
+          area: str | None, goal: str | None, expand_groups: bool
+          ) -> tuple[EmbeddedStore, NetworkData, Scope]:
+    if alone and not files:
+        raise PlanegrafError("--alone needs at least one --data FILE")
+
+    def progress(step: str) -> None:
+        if not quiet:
+            click.echo(f"… {step}", err=True)
+
+    store = open_store(list(files), bundled=not alone, progress=progress)
+    progress("network data")
+    data = load_network_data(store)
+    return store, data, resolve_scope(data, plan, area, goal, expand_groups)
+
+
+@click.command("network")
+@_scope_options
+@click.option("-o", "--output", "output", required=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (FILE.html, FILE.gexf …).")
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default=None,
+              help="html (default, or from the extension), gexf and graphml for Gephi, csv for "
+                   "spreadsheets (FILE = edges, FILE-nodes.csv = nodes with metrics).")
+@click.option("--size-by", type=click.Choice(SIZE_METRICS), default="degree",
+              show_default=True, help="The metric that sets the size of a node.")
+def network_command(plan: str | None, area: str | None, goal: str | None, expand_groups: bool,
+                    files: tuple[Path, ...], alone: bool, lang: Language, quiet: bool,
+                    output: Path, fmt: str | None, size_by: str) -> None:
+    """Draw the collaboration network: who works with whom, in which activities.
+
+    An organisation–organisation network (a tie for every shared activity) as an interactive
+    page that works offline: nodes coloured by sector, sized by a metric, tooltips listing
+    the shared activities, a filter by action area and sector. Or as GEXF/GraphML for Gephi
+    and CSV for spreadsheets, each node with its metrics.
+
+    \b
+    Example:
+      planegraf network --plan rjl-hp-2018-2020 -o network.html
+      planegraf network --plan rjl-hp-2018-2020 --area 6 --size-by betweenness -o area6.html
+      planegraf network --goal strategiskt-3 --expand-groups --format gexf -o goal3.gexf
+    """
+    chosen = fmt or (output.suffix.lstrip(".").lower()
+                     if output.suffix.lstrip(".").lower() in EXPORT_FORMATS else "html")
+    store, data, scope = _load(files, alone, quiet, plan, area, goal, expand_groups)
+    if not quiet:
+        click.echo("… metrics", err=True)
+    metrics = network_metrics(data, scope, lang)
+    if not quiet:
+        click.echo(f"… write {output}", err=True)
+    written = write_export(output, chosen, data, metrics, size_by=size_by, lang=lang,
+                           sectors=sector_labels(store, lang))
+    word = "Skrev" if lang == "sv" else "Wrote"
+    click.echo(f"{word} {', '.join(str(p) for p in written)} "
+               f"({metrics.summary.nodes} {'aktörer' if lang == 'sv' else 'actors'}, "
+               f"{metrics.summary.edges} {'band' if lang == 'sv' else 'ties'})")
+
+
+@click.command("metrics")
+@_scope_options
+@click.option("--format", "fmt", type=click.Choice(["md", "csv", "json"]), default="md",
+              show_default=True, help="Markdown tables, CSV (one row per organisation) or JSON.")
+def metrics_command(plan: str | None, area: str | None, goal: str | None,
+                    expand_groups: bool, files: tuple[Path, ...], alone: bool, lang: Language,
+                    quiet: bool, fmt: str) -> None:
+    """Print the network metrics of the chosen scope.
+
+    The whole network (density, degree centralization, communities compared with the
+    action areas), the same figures for each action area and plan in scope, and every
+    organisation's degree, betweenness, closeness, relative connectivity, non-redundant
+    ties, constraint, brokerage roles and whether it holds the network together. Each
+    metric is explained in one line.
+
+    \b
+    Example:
+      planegraf metrics --plan rjl-hp-2018-2020 --lang en
+      planegraf metrics --plan rjl-hp-2018-2020 --area 9 --format csv > area9.csv
+    """
+    _, data, scope = _load(files, alone, quiet, plan, area, goal, expand_groups)
+    metrics = network_metrics(data, scope, lang)
+    render = {"md": metrics_markdown, "csv": metrics_csv, "json": metrics_json}[fmt]
+    click.echo(render(metrics, data, lang), nl=False)
+
+
+@click.command("gaps")
+@_scope_options
+@click.option("--format", "fmt", type=click.Choice(["md", "csv", "json"]), default="md",
+              show_default=True, help="Report format.")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to this file instead of standard output.")
+@click.option("--fail", is_flag=True, help="Exit with 1 when there is any gap.")
+def gaps_command(plan: str | None, area: str | None, goal: str | None, expand_groups: bool,
+                 files: tuple[Path, ...], alone: bool, lang: Language, quiet: bool, fmt: str,
+                 output: Path | None, fail: bool) -> None:
+    """Find where coordination is missing, with the evidence for each finding.
+
+    Rules: areas with no municipality, areas with no civil society, areas held by one
+    coordinator, activities with one organisation, organisations in the same area that
+    never share an activity, areas and objectives without activities, one organisation as
+    the only link between two areas, follow-ups that cannot be measured. Each rule is
+    explained in the report.
+
+    \b
+    Example:
+      planegraf gaps --plan rjl-hp-2018-2020
+      planegraf gaps --plan rjl-hp-2018-2020 --format csv --lang en -o gaps.csv
+    """
+    store, data, scope = _load(files, alone, quiet, plan, area, goal, expand_groups)
+    gaps = coordination_gaps(data, load_objectives(store), scope, lang)
+    render = {"md": gaps_markdown, "csv": gaps_csv, "json": gaps_json}[fmt]
+    text = render(gaps, data, lang)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        atomic.write_text(output, text)
+        click.echo(f"{'Skrev' if lang == 'sv' else 'Wrote'} {output} ({len(gaps)})", err=True)
+    if fail and gaps:
+        sys.exit(1)
+
+
+# --------------------------------------------------------------------------------------------
+# Rendering the metrics
+# --------------------------------------------------------------------------------------------
+
+_METRIC_WORDS = {
+    "sv": {"title": "Nätverksmått", "whole": "Hela nätverket", "metric": "Mått",
+           "value": "Värde", "meaning": "Betydelse", "by_area": "Per handlingsområde",
+           "by_plan": "Per handlingsplan", "orgs": "Organisationer", "name": "Organisation",
+           "explain": "Förklaringar", "cut": "Håller ihop nätverket (artikulationspunkter)",
+           "bridges": "Broar mellan handlingsområden", "none": "inga",
+           "sampled": "Mellanliggande centralitet är skattad från {k} slumpade startnoder: "
+                      "högst ±{eps:.3f} fel för varje organisation med {conf:.0%} säkerhet.",
+           "exact": "Mellanliggande centralitet är exakt beräknad.",
+           "communities": "Gemenskaper (Louvain) jämförda med handlingsområden",
+           "community": "Gemenskap", "size": "Storlek", "main_area": "Vanligaste huvudområde",
+           "share": "Andel", "scope": "Avgränsning", "all": "allt"},
+    "en": {"title": "Network metrics", "whole": "Whole network", "metric": "Metric",
+           "value": "Value", "meaning": "Meaning", "by_area": "By action area",
+           "by_plan": "By action plan", "orgs": "Organisations", "name": "Organisation",
+           "explain": "Explanations", "cut": "Holding the network together (articulation "
+           "points)", "bridges": "Bridges between action areas", "none": "none",
+           "sampled": "Betweenness is estimated from {k} random pivots: within ±{eps:.3f} for "
+                      "every organisation with {conf:.0%} confidence.",
+           "exact": "Betweenness is computed exactly.",
+           "communities": "Communities (Louvain) compared with the action areas",
+           "community": "Community", "size": "Size", "main_area": "Most common main area",
+           "share": "Share", "scope": "Scope", "all": "everything"},
+}
+SUMMARY_KEYS = ("nodes", "edges", "components", "density", "degree_centralization")
+ORG_KEYS = ("degree", "degree_centrality", "betweenness", "closeness", "relative_connectivity",
+            "non_redundant_ties", "constraint", "areas")
+
+
+def _number(value: object) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def _cell(text: str) -> str:
+    # Names come from the data: no HTML, no table breaks.
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _summary_row(label: str, summary: NetworkSummary) -> str:
+    return "| " + " | ".join([_cell(label)] + [_number(getattr(summary, k))
+                                               for k in SUMMARY_KEYS]) + " |"
+
+
+def _scope_text(metrics: NetworkMetrics, data: NetworkData, lang: Language) -> str:
+    scope = metrics.scope
+    parts = []
+    if scope.plan:
+        parts.append(data.plans[scope.plan].title(lang) if scope.plan in data.plans
+                     else scope.plan)
+    if scope.area:
+        parts.append(data.area_label(scope.area, lang))
+    if scope.goal:
+        parts.append(scope.goal.rsplit("/", 1)[-1])
+    if scope.expand_groups:
+        parts.append("groups expanded" if lang == "en" else "grupper utvidgade")
+    return ", ".join(parts) or _METRIC_WORDS[lang]["all"]
+
+
+def metrics_markdown(metrics: NetworkMetrics, data: NetworkData, lang: Language = "sv") -> str:
+    """The metrics as Markdown tables, each metric explained in one line."""
+    w = _METRIC_WORDS[lang]
+    s = metrics.summary
+    c = metrics.communities
+    lines = [f"# {w['title']}", "", f"{w['scope']}: {_scope_text(metrics, data, lang)}", "",
+             f"## {w['whole']}", "", f"| {w['metric']} | {w['value']} | {w['meaning']} |",
+             "|---|---|---|"]
+    whole: list[tuple[str, object]] = [(k, getattr(s, k)) for k in SUMMARY_KEYS]
+    whole += [("modularity_communities", c.modularity_communities),
+              ("modularity_areas", c.modularity_areas), ("community_area_purity", c.purity)]
+    lines += [f"| {k} | {_number(v)} | {_cell(explain(k, lang))} |" for k, v in whole]
+    b = metrics.betweenness
+    lines += ["", w["exact"] if b.exact else w["sampled"].format(
+        k=b.pivots, eps=b.error_bound, conf=b.confidence), ""]
+    header = "| | " + " | ".join(SUMMARY_KEYS) + " |"
+    rule = "|---" * (len(SUMMARY_KEYS) + 1) + "|"
+    if metrics.by_area:
+        lines += [f"## {w['by_area']}", "", header, rule]
+        lines += [_summary_row(data.area_label(a, lang), v) for a, v in metrics.by_area.items()]
+        lines.append("")
+    if metrics.by_plan:
+        lines += [f"## {w['by_plan']}", "", header, rule]
+        lines += [_summary_row(data.plans[p].title(lang) if p in data.plans else p, v)
+                  for p, v in metrics.by_plan.items()]
+        lines.append("")
+    lines += [f"## {w['orgs']}", "",
+              f"| {w['name']} | sector | " + " | ".join(ORG_KEYS) + " | "
+              + " | ".join(BROKERAGE_ROLES) + " |",
+              "|---" * (len(ORG_KEYS) + len(BROKERAGE_ROLES) + 2) + "|"]
+    for org in metrics.organisations:
+        values = [_number(getattr(org, k)) if k != "areas" else str(len(org.areas))
+                  for k in ORG_KEYS]
+        values += [str(org.brokerage.get(role, 0)) for role in BROKERAGE_ROLES]
+        lines.append(f"| {_cell(org.label)} | {org.sector} | " + " | ".join(values) + " |")
+    cut = ", ".join(_cell(o.label) for o in metrics.articulation_points) or w["none"]
+    bridges = "; ".join(f"{_cell(o.label)} ({len(o.areas)})" for o in metrics.area_bridges)
+    lines += ["", f"## {w['cut']}", "", cut, "", f"## {w['bridges']}", "",
+              bridges or w["none"], "", f"## {w['communities']}", "",
+              f"| {w['community']} | {w['size']} | {w['main_area']} | {w['share']} |",
+              "|---|---|---|---|"]
+    for number, community in enumerate(c.communities):
+        lines.append(f"| {number} | {len(community.members)} | "
+                     f"{_cell(data.area_label(community.main_area, lang))} | "
+                     f"{community.share_in_main_area:.2f} |")
+    lines += ["", f"## {w['explain']}", ""]
+    lines += [f"- **{k}**: {explain(k, lang)}" for k in (
+        "degree", "degree_centrality", "betweenness", "closeness", "relative_connectivity",
+        "non_redundant_ties", "constraint", "brokerage", "articulation_point", "areas")]
+    return "\n".join(lines) + "\n"
+
+
+def metrics_csv(metrics: NetworkMetrics, data: NetworkData, lang: Language = "sv") -> str:
+    """One row per organisation with every metric."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["iri", "label", "sector", "activities", "coordinates", *ORG_KEYS,
+                     *(f"brokerage_{r}" for r in BROKERAGE_ROLES), "articulation_point",
+                     "community"])
+    for org in metrics.organisations:
+        writer.writerow([org.iri, org.label, org.sector, org.activities, org.coordinates,
+                         *("" if getattr(org, k) is None else
+                           (len(org.areas) if k == "areas" else getattr(org, k))
+                           for k in ORG_KEYS),
+                         *(org.brokerage.get(r, 0) for r in BROKERAGE_ROLES),
+                         org.articulation_point, "" if org.community is None else org.community])
+    return out.getvalue()
+
+
+def metrics_json(metrics: NetworkMetrics, data: NetworkData, lang: Language = "sv") -> str:
+    """Everything, with the explanations, as JSON."""
+    b = metrics.betweenness
+    c = metrics.communities
+    document = {
+        "scope": {"plan": metrics.scope.plan, "area": metrics.scope.area,
+                  "goal": metrics.scope.goal, "expand_groups": metrics.scope.expand_groups},
+        "network": {**metrics.summary.as_dict(),
+                    "modularity_communities": c.modularity_communities,
+                    "modularity_areas": c.modularity_areas, "community_area_purity": c.purity},
+        "betweenness": {"exact": b.exact, "pivots": b.pivots, "error_bound": b.error_bound,
+                        "confidence": b.confidence},
+        "by_area": {a: v.as_dict() for a, v in metrics.by_area.items()},
+        "by_plan": {p: v.as_dict() for p, v in metrics.by_plan.items()},
+        "organisations": [
+            {**{k: v for k, v in vars(o).items() if k != "areas"}, "areas": list(o.areas)}
+            for o in metrics.organisations],
+        "communities": [{"members": list(x.members), "main_area": x.main_area,
+                         "share_in_main_area": x.share_in_main_area} for x in c.communities],
+        "explanations": {k: explain(k, lang) for k in (
+            *SUMMARY_KEYS, "modularity_communities", "modularity_areas",
+            "community_area_purity", *ORG_KEYS[:-1], "areas", "brokerage",
+            "articulation_point")},
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def register(group: click.Group) -> None:
+    """Add ``network``, ``metrics`` and ``gaps`` to the ``planegraf`` command group."""
+    group.add_command(network_command)
+    group.add_command(metrics_command)
+    group.add_command(gaps_command)
+

@@ -1,0 +1,897 @@
+"""Collaboration networks from the store: the graphs (NetworkX), their scope, and the metrics.
+
+Owns who works with whom: organisation–activity, organisation–organisation and
+organisation–area graphs, PARTNER-style whole-network metrics, centralities, Gould–Fernandez
+brokerage, Louvain communities compared with the declared action areas.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Literal
+
+import networkx as nx
+import pyoxigraph as ox
+
+from .errors import PlanegrafError
+from .ids import DATA
+from .queries import read_query
+from .store import EmbeddedStore
+
+Language = Literal["sv", "en"]
+
+ROLE_PREFIX = DATA + "role/"
+SECTOR_PREFIX = DATA + "sector/"
+# When one organisation holds several roles in one activity (directly and through a group it
+# belongs to, say), the edge keeps the most responsible one.
+ROLE_RANK = {"coordinator": 0, "steering-group": 1, "funder": 2, "partner": 3}
+
+#: Up to this many nodes betweenness (and closeness) is computed exactly; above it,
+#: betweenness comes from a sample of pivots sized for ``BETWEENNESS_EPSILON`` and closeness
+#: is left out. Measured in benchmarks/network_gaps.py: exact NetworkX betweenness takes
+#: about 1 s at 500 nodes and 7 s at 1 000 (2 500 and 5 000 ties) on the build machine.
+EXACT_BETWEENNESS_LIMIT = 500
+BETWEENNESS_EPSILON = 0.1
+BETWEENNESS_DELTA = 0.05
+
+BROKERAGE_ROLES = ("coordinator", "consultant", "gatekeeper_representative", "liaison")
+
+#: One plain-language line per metric, in Swedish and English, for every report.
+METRIC_EXPLANATIONS: dict[str, dict[str, str]] = {
+    "nodes": {
+        "sv": "Antal organisationer och grupper i nätverket.",
+        "en": "Number of organisations and groups in the network.",
+    },
+    "edges": {
+        "sv": "Antal par som arbetar i minst en gemensam aktivitet.",
+        "en": "Number of pairs that work on at least one activity together.",
+    },
+    "components": {
+        "sv": "Antal delar som inte hänger ihop med varandra alls.",
+        "en": "Number of parts of the network with no connection to each other.",
+    },
+    "density": {
+        "sv": "Andel av alla möjliga samarbetspar som faktiskt finns: 2·kanter / (n·(n−1)).",
+        "en": "Share of all possible pairs that actually work together: 2·edges / (n·(n−1)).",
+    },
+    "degree_centralization": {
+        "sv": "Hur mycket nätverket kretsar kring en enda aktör (0 = jämnt spritt, "
+              "1 = en stjärna): Σ(max grad − grad) / ((n−1)(n−2)).",
+        "en": "How much the network revolves around one actor (0 = evenly spread, 1 = a star): "
+              "Σ(max degree − degree) / ((n−1)(n−2)).",
+    },
+    "modularity_communities": {
+        "sv": "Hur tydligt nätverket delar sig i grupper som främst samarbetar inbördes (Louvain).",
+        "en": "How clearly the network splits into groups that mostly work among themselves "
+              "(Louvain).",
+    },
+    "modularity_areas": {
+        "sv": "Samma mått om grupperna i stället är organisationernas huvudsakliga "
+              "handlingsområde.",
+        "en": "The same measure when the groups are the organisations' main action areas instead.",
+    },
+    "community_area_purity": {
+        "sv": "Andel organisationer vars gemenskap domineras av deras eget huvudområde.",
+        "en": "Share of organisations whose community is dominated by their own main area.",
+    },
+    "degree": {
+        "sv": "Antal andra aktörer organisationen samarbetar direkt med.",
+        "en": "Number of other actors the organisation works with directly.",
+    },
+    "degree_centrality": {
+        "sv": "Grad delat med det största möjliga (n−1).",
+        "en": "Degree divided by the largest possible (n−1).",
+    },
+    "betweenness": {
+        "sv": "Hur ofta organisationen ligger på kortaste vägen mellan två andra (0–1).",
+        "en": "How often the organisation lies on the shortest path between two others (0–1).",
+    },
+    "closeness": {
+        "sv": "Hur nära organisationen i genomsnitt har till alla andra den kan nå (0–1).",
+        "en": "How close the organisation is, on average, to everyone it can reach (0–1).",
+    },
+    "relative_connectivity": {
+        "sv": "Organisationens grad jämförd med den mest sammankopplade: grad / max grad (0–1).",
+        "en": "The organisation's degree compared with the best connected: degree / max degree "
+              "(0–1).",
+    },
+    "non_redundant_ties": {
+        "sv": "Antal kontakter som inte redan känner varandra (Burts effektiva storlek): "
+              "grad − 2·(band mellan kontakterna) / grad.",
+        "en": "Number of contacts who do not already know each other (Burt's effective size): "
+              "degree − 2·(ties among the contacts) / degree.",
+    },
+    "constraint": {
+        "sv": "Burts begränsning: högt när alla kontakter hänger ihop sinsemellan, lågt för en "
+              "mäklare med kontakter i skilda kretsar.",
+        "en": "Burt's constraint: high when all contacts are tied to each other, low for a broker "
+              "whose contacts are in separate circles.",
+    },
+    "brokerage": {
+        "sv": "Gould–Fernandez: antal par av kontakter (utan eget band) som organisationen "
+              "förmedlar mellan, efter sektor: samordnare (alla samma sektor), konsult "
+              "(kontakterna i samma sektor, mäklaren i en annan), grindvakt/representant (en "
+              "kontakt i mäklarens sektor) och länk (tre olika sektorer).",
+        "en": "Gould–Fernandez: number of pairs of contacts (with no tie of their own) the "
+              "organisation brokers between, by sector: coordinator (all one sector), consultant "
+              "(the contacts share a sector, the broker is in another), gatekeeper/representative "
+              "(one contact in the broker's sector) and liaison (three different sectors).",
+    },
+    "articulation_point": {
+        "sv": "Nätverket delas i flera delar om organisationen försvinner.",
+        "en": "The network falls apart into more pieces if the organisation disappears.",
+    },
+    "areas": {
+        "sv": "Antal handlingsområden organisationen deltar i; två eller fler gör den till en bro "
+              "mellan områden.",
+        "en": "Number of action areas the organisation takes part in; two or more make it a "
+              "bridge between areas.",
+    },
+}
+
+
+def explain(metric: str, lang: Language = "sv") -> str:
+    """The plain-language explanation of a metric.
+
+    >>> explain("density", "en").split(":")[0]
+    'Share of all possible pairs that actually work together'
+    """
+    return METRIC_EXPLANATIONS[metric][lang]
+
+
+# --------------------------------------------------------------------------------------------
+# The data, as read from the store
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Agent:
+    """An organisation, unit or group that can take part in activities."""
+
+    iri: str
+    label_sv: str
+    label_en: str | None = None
+    sector: str | None = None
+    member_sector: str | None = None
+    is_group: bool = False
+
+    def label(self, lang: Language = "sv") -> str:
+        return (self.label_en if lang == "en" and self.label_en else self.label_sv) or self.iri
+
+    @property
+    def effective_sector(self) -> str:
+        """The sector that counts in the analysis: a group's members' sector when known."""
+        return self.member_sector or self.sector or "unknown"
+
+
+@dataclass(frozen=True)
+class Area:
+    iri: str
+    notation: str | None = None
+    label_sv: str | None = None
+    label_en: str | None = None
+    strategy: str | None = None
+    goal: str | None = None
+    goal_notation: str | None = None
+
+    def label(self, lang: Language = "sv") -> str:
+        text = (self.label_en if lang == "en" and self.label_en else self.label_sv) or self.iri
+        return f"{self.notation}. {text}" if self.notation else text
+
+
+@dataclass(frozen=True)
+class Plan:
+    iri: str
+    title_sv: str | None = None
+    title_en: str | None = None
+    strategy: str | None = None
+
+    def title(self, lang: Language = "sv") -> str:
+        return (self.title_en if lang == "en" and self.title_en else self.title_sv) or self.iri
+
+
+@dataclass
+class Activity:
+    """One activity and who takes part in it, each participant with its role's short key."""
+
+    iri: str
+    plan: str | None = None
+    area: str | None = None
+    notation: str | None = None
+    label: str | None = None
+    follow_up: str | None = None
+    follow_up_label: str | None = None
+    participants: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.notation or self.iri.rsplit("/", 1)[-1]
+
+    def coordinators(self) -> list[str]:
+        return sorted(a for a, role in self.participants.items() if role == "coordinator")
+
+
+@dataclass
+class NetworkData:
+    """Everything the network analysis and the gap rules read, keyed by IRI."""
+
+    activities: dict[str, Activity]
+    agents: dict[str, Agent]
+    areas: dict[str, Area]
+    plans: dict[str, Plan]
+    members: dict[str, tuple[str, ...]]
+
+    @cached_property
+    def ordered_activities(self) -> list[Activity]:
+        """Every activity in document order (natural IRI order), sorted once."""
+        return sorted(self.activities.values(), key=lambda a: natural_key(a.iri))
+
+    def agent(self, iri: str) -> Agent:
+        """The agent, or a stand-in named by its IRI when the registry lacks it."""
+        return self.agents.get(iri) or Agent(iri, iri.rsplit("/", 1)[-1])
+
+    def area_label(self, iri: str | None, lang: Language = "sv") -> str:
+        if iri is None:
+            return "—"
+        area = self.areas.get(iri)
+        return area.label(lang) if area else iri
+
+
+def _value(term: Any) -> str | None:
+    return None if term is None else str(term.value)
+
+
+def _tail(iri: str | None, prefix: str) -> str | None:
+    return iri[len(prefix):] if iri and iri.startswith(prefix) else iri
+
+
+def _rows(store: EmbeddedStore, query: str) -> Iterable[ox.QuerySolution]:
+    return store.select(read_query(query).text)
+
+
+def load_network_data(store: EmbeddedStore) -> NetworkData:
+    """Read activities, participations, organisations, areas and plans with the queries in
+    ``queries/network/``.
+
+    >>> from planegraf.build import open_store
+    >>> data = load_network_data(open_store())
+    >>> len([a for a in data.activities.values() if a.plan.endswith("rjl-hp-2018-2020")])
+    55
+    """
+    activities: dict[str, Activity] = {}
+    for row in _rows(store, "network/activities.rq"):
+        iri = str(row["activity"].value)
+        if iri in activities:
+            continue
+        activities[iri] = Activity(
+            iri, plan=_value(row["plan"]), area=_value(row["area"]),
+            notation=_value(row["notation"]), label=_value(row["label"]),
+            follow_up=_value(row["followUp"]), follow_up_label=_value(row["followUpLabel"]),
+        )
+    for row in _rows(store, "network/participations.rq"):
+        activity = activities.get(str(row["activity"].value))
+        if activity is None:
+            continue
+        role = _tail(str(row["role"].value), ROLE_PREFIX) or "partner"
+        _add_participant(activity.participants, str(row["agent"].value), role)
+    agents: dict[str, Agent] = {}
+    for row in _rows(store, "network/agents.rq"):
+        iri = str(row["agent"].value)
+        if iri in agents:
+            continue
+        agents[iri] = Agent(
+            iri, label_sv=_value(row["labelSv"]) or iri.rsplit("/", 1)[-1],
+            label_en=_value(row["labelEn"]),
+            sector=_tail(_value(row["sector"]), SECTOR_PREFIX),
+            member_sector=_tail(_value(row["memberSector"]), SECTOR_PREFIX),
+            is_group=row["isGroup"].value == "true",
+        )
+    areas: dict[str, Area] = {}
+    for row in _rows(store, "network/areas.rq"):
+        iri = str(row["area"].value)
+        areas.setdefault(iri, Area(
+            iri, notation=_value(row["notation"]), label_sv=_value(row["labelSv"]),
+            label_en=_value(row["labelEn"]), strategy=_value(row["strategy"]),
+            goal=_value(row["goal"]), goal_notation=_value(row["goalNotation"]),
+        ))
+    plans: dict[str, Plan] = {}
+    for row in _rows(store, "network/plans.rq"):
+        iri = str(row["plan"].value)
+        plans.setdefault(iri, Plan(iri, _value(row["titleSv"]), _value(row["titleEn"]),
+                                   _value(row["strategy"])))
+    members: dict[str, list[str]] = defaultdict(list)
+    for row in _rows(store, "network/group-members.rq"):
+        members[str(row["group"].value)].append(str(row["member"].value))
+    return NetworkData(activities, agents, areas, plans,
+                       {g: tuple(sorted(m)) for g, m in members.items()})
+
+
+def _add_participant(participants: dict[str, str], agent: str, role: str) -> None:
+    current = participants.get(agent)
+    if current is None or ROLE_RANK.get(role, 9) < ROLE_RANK.get(current, 9):
+        participants[agent] = role
+
+
+# --------------------------------------------------------------------------------------------
+# Scope: one plan, one action area, one strategic goal; groups kept or expanded
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which activities count. ``None`` means no restriction."""
+
+    plan: str | None = None
+    area: str | None = None
+    goal: str | None = None
+    expand_groups: bool = False
+
+    def with_area(self, area: str) -> Scope:
+        return Scope(self.plan, area, self.goal, self.expand_groups)
+
+    def with_plan(self, plan: str) -> Scope:
+        return Scope(plan, self.area, self.goal, self.expand_groups)
+
+
+def resolve_scope(
+    data: NetworkData, plan: str | None = None, area: str | None = None,
+    goal: str | None = None, expand_groups: bool = False,
+) -> Scope:
+    """Turn the user's keys into IRIs: ``plan`` as ``rjl-hp-2018-2020`` or its IRI, ``area`` as
+    its number (``6``) or IRI, ``goal`` as ``strategiskt-3``, its number or IRI.
+
+    Raises ``PlanegrafError`` naming the accepted keys when a key matches nothing or several.
+    """
+    plan_iri = _resolve(plan, "plan", {p: [p.rsplit("/", 1)[-1]] for p in data.plans})
+    strategy = data.plans[plan_iri].strategy if plan_iri else None
+    plan_areas = {a.area for a in data.activities.values() if a.plan == plan_iri}
+
+    def in_plan(iri: str) -> bool:
+        return plan_iri is None or data.areas[iri].strategy == strategy or iri in plan_areas
+
+    area_keys = {
+        iri: [k for k in (a.notation, iri.split("/area/", 1)[-1]) if k]
+        for iri, a in data.areas.items() if in_plan(iri)
+    }
+    area_iri = _resolve(area, "area", area_keys)
+    goal_keys: dict[str, list[str]] = {}
+    for a in data.areas.values():
+        if a.goal and in_plan(a.iri):
+            goal_keys[a.goal] = [k for k in (a.goal_notation, a.goal.rsplit("/", 1)[-1]) if k]
+    goal_iri = _resolve(goal, "goal", goal_keys)
+    return Scope(plan_iri, area_iri, goal_iri, expand_groups)
+
+
+def _resolve(key: str | None, kind: str, keys: Mapping[str, list[str]]) -> str | None:
+    if key is None:
+        return None
+    if key in keys:
+        return key
+    found = sorted(iri for iri, names in keys.items() if key in names)
+    if len(found) == 1:
+        return found[0]
+    known = sorted({names[-1] for names in keys.values()})
+    if found:
+        raise PlanegrafError(
+            f"--{kind} {key!r} is ambiguous: {', '.join(found)}; give the IRI or name a --plan"
+        )
+    raise PlanegrafError(
+        f"no {kind} {key!r} in the data; known: {', '.join(known) or '(none)'}"
+    )
+
+
+def natural_key(text: str) -> tuple[tuple[int, str], ...]:
+    """Sort key that puts ``…/9-2`` before ``…/9-10``.
+
+    >>> sorted(["a/9-10", "a/9-2"], key=natural_key)
+    ['a/9-2', 'a/9-10']
+    """
+    return tuple((int(part), "") if part.isdigit() else (-1, part)
+                 for part in re.split(r"(\d+)", text))
+
+
+def scoped_activities(data: NetworkData, scope: Scope) -> list[Activity]:
+    """The activities in scope, in document order (natural IRI order); with
+    ``expand_groups`` each closed group is replaced by its members (in the group's role);
+    generic groups stay as they are."""
+    selected = []
+    for activity in data.ordered_activities:
+        if scope.plan and activity.plan != scope.plan:
+            continue
+        if scope.area and activity.area != scope.area:
+            continue
+        if scope.goal:
+            area = data.areas.get(activity.area or "")
+            if area is None or area.goal != scope.goal:
+                continue
+        if scope.expand_groups:
+            activity = _expanded(activity, data.members)
+        selected.append(activity)
+    return selected
+
+
+def _expanded(activity: Activity, members: Mapping[str, tuple[str, ...]]) -> Activity:
+    participants: dict[str, str] = {}
+    for agent, role in activity.participants.items():
+        for member in members.get(agent) or (agent,):
+            _add_participant(participants, member, role)
+    return Activity(activity.iri, activity.plan, activity.area, activity.notation,
+                    activity.label, activity.follow_up, activity.follow_up_label, participants)
+
+
+# --------------------------------------------------------------------------------------------
+# The three graphs
+# --------------------------------------------------------------------------------------------
+
+
+def _agent_attributes(data: NetworkData, iri: str) -> dict[str, Any]:
+    agent = data.agent(iri)
+    return {"kind": "group" if agent.is_group else "organisation", "label": agent.label("sv"),
+            "label_en": agent.label("en"), "sector": agent.effective_sector}
+
+
+def activity_graph(data: NetworkData, scope: Scope = Scope()) -> nx.Graph:
+    """The two-mode organisation–activity graph; each edge carries the ``role``."""
+    graph = nx.Graph()
+    for activity in scoped_activities(data, scope):
+        graph.add_node(activity.iri, kind="activity", label=activity.label or activity.name,
+                       notation=activity.name, area=activity.area, plan=activity.plan)
+        for agent, role in activity.participants.items():
+            if agent not in graph:
+                graph.add_node(agent, **_agent_attributes(data, agent))
+            graph.add_edge(agent, activity.iri, role=role)
+    return graph
+
+
+def collaboration_graph(data: NetworkData, scope: Scope = Scope()) -> nx.Graph:
+    """The organisation–organisation projection: an edge for every pair that shares an
+    activity, ``weight`` = number of shared activities, with the shared ``activities`` and
+    ``areas`` (sorted IRIs). Every participant is a node, also one that works alone.
+
+    Node attributes: ``label``, ``label_en``, ``sector`` (a group's member sector), ``kind``,
+    ``activities`` and ``coordinates`` (counts), ``areas`` (sorted IRIs).
+    """
+    return collaboration_graph_of(data, scoped_activities(data, scope))
+
+
+def collaboration_graph_of(data: NetworkData, activities: Iterable[Activity]) -> nx.Graph:
+    """The collaboration graph of the given activities (see :func:`collaboration_graph`)."""
+    graph = nx.Graph()
+    node_areas: dict[str, set[str]] = defaultdict(set)
+    pair_activities: dict[tuple[str, str], list[str]] = defaultdict(list)
+    pair_areas: dict[tuple[str, str], set[str]] = defaultdict(set)
+    activity_count: Counter[str] = Counter()
+    coordinate_count: Counter[str] = Counter()
+    for activity in activities:
+        agents = sorted(activity.participants)
+        for agent in agents:
+            activity_count[agent] += 1
+            if activity.participants[agent] == "coordinator":
+                coordinate_count[agent] += 1
+            if activity.area:
+                node_areas[agent].add(activity.area)
+        for i, first in enumerate(agents):
+            for second in agents[i + 1:]:
+                pair_activities[first, second].append(activity.iri)
+                if activity.area:
+                    pair_areas[first, second].add(activity.area)
+    for agent in sorted(activity_count):
+        graph.add_node(agent, **_agent_attributes(data, agent),
+                       activities=activity_count[agent], coordinates=coordinate_count[agent],
+                       areas=tuple(sorted(node_areas[agent])))
+    graph.add_edges_from(
+        (first, second, {"weight": len(acts), "activities": tuple(acts),
+                         "areas": tuple(sorted(pair_areas[first, second]))})
+        for (first, second), acts in pair_activities.items()
+    )
+    return graph
+
+
+def area_graph(data: NetworkData, scope: Scope = Scope()) -> nx.Graph:
+    """The organisation–action-area graph; ``weight`` = activities of the organisation in
+    the area."""
+    graph = nx.Graph()
+    weights: Counter[tuple[str, str]] = Counter()
+    for activity in scoped_activities(data, scope):
+        if not activity.area:
+            continue
+        if activity.area not in graph:
+            graph.add_node(activity.area, kind="area",
+                           label=data.area_label(activity.area, "sv"),
+                           label_en=data.area_label(activity.area, "en"))
+        for agent in activity.participants:
+            if agent not in graph:
+                graph.add_node(agent, **_agent_attributes(data, agent))
+            weights[agent, activity.area] += 1
+    graph.add_edges_from((a, area, {"weight": w}) for (a, area), w in weights.items())
+    return graph
+
+
+# --------------------------------------------------------------------------------------------
+# Whole-network metrics (PARTNER)
+# --------------------------------------------------------------------------------------------
+
+
+def density(graph: nx.Graph) -> float:
+    """Share of possible ties present: ``2·m / (n·(n−1))`` (0 for fewer than two nodes).
+
+    >>> density(nx.path_graph(4))
+    0.5
+    """
+    return float(nx.density(graph)) if graph.number_of_nodes() > 1 else 0.0
+
+
+def degree_centralization(graph: nx.Graph) -> float:
+    """Freeman's degree centralization: ``Σ (d_max − d_i) / ((n−1)(n−2))``.
+
+    0 when every node has the same degree, 1 for a star; 0 for fewer than three nodes.
+
+    >>> degree_centralization(nx.star_graph(4)), degree_centralization(nx.cycle_graph(5))
+    (1.0, 0.0)
+    """
+    n: int = graph.number_of_nodes()
+    if n < 3:
+        return 0.0
+    degrees: list[int] = [int(d) for _, d in graph.degree()]
+    top = max(degrees)
+    return sum(top - d for d in degrees) / ((n - 1) * (n - 2))
+
+
+def relative_connectivity(graph: nx.Graph) -> dict[str, float]:
+    """PARTNER's relative connectivity of each node: ``degree / max degree`` (0–1).
+
+    >>> relative_connectivity(nx.star_graph(2))
+    {0: 1.0, 1: 0.5, 2: 0.5}
+    """
+    degrees = dict(graph.degree())
+    top = max(degrees.values(), default=0)
+    return {node: (d / top if top else 0.0) for node, d in degrees.items()}
+
+
+def non_redundant_ties(graph: nx.Graph) -> dict[str, float]:
+    """Non-redundant ties (Burt's effective size, Borgatti's form for unweighted graphs):
+    ``deg(v) − 2·t(v) / deg(v)`` where ``t(v)`` is the number of ties among v's contacts.
+    0 for an isolated node.
+
+    >>> non_redundant_ties(nx.complete_graph(3))[0], non_redundant_ties(nx.star_graph(3))[0]
+    (1.0, 3.0)
+    """
+    result: dict[str, float] = {}
+    for node in graph:
+        neighbours = set(graph[node]) - {node}
+        degree = len(neighbours)
+        if degree == 0:
+            result[node] = 0.0
+            continue
+        ties = sum(len(neighbours & set(graph[other])) for other in neighbours) / 2
+        result[node] = degree - 2 * ties / degree
+    return result
+
+
+def burt_constraint(graph: nx.Graph) -> dict[str, float | None]:
+    """Burt's constraint on the unweighted graph: ``c_i = Σ_j (p_ij + Σ_q p_iq·p_qj)²`` over
+    i's contacts j (q any contact of both), with ``p_ij = 1/deg(i)``. ``None`` for an
+    isolated node, where it is undefined. (NetworkX's ``constraint`` gives the same values
+    but recomputes every proportion per pair: minutes on a thousand-node network.)
+
+    >>> burt_constraint(nx.star_graph(2))[0], burt_constraint(nx.complete_graph(3))[0]
+    (0.5, 1.125)
+    """
+    neighbours = {n: set(graph[n]) - {n} for n in graph}
+    result: dict[str, float | None] = {}
+    for node, contacts in neighbours.items():
+        if not contacts:
+            result[node] = None
+            continue
+        share = 1 / len(contacts)
+        total = 0.0
+        for contact in contacts:
+            indirect = sum(share / len(neighbours[q]) for q in contacts & neighbours[contact])
+            total += (share + indirect) ** 2
+        result[node] = total
+    return result
+
+
+@dataclass(frozen=True)
+class Betweenness:
+    """Betweenness (normalised, 0–1) and how it was computed.
+
+    ``error_bound`` is ε such that, with probability at least 1 − δ, every sampled value is
+    within ε of the exact one (0 when exact).
+    """
+
+    values: dict[str, float]
+    exact: bool
+    pivots: int
+    error_bound: float
+    confidence: float
+
+
+def sample_size(nodes: int, epsilon: float = BETWEENNESS_EPSILON,
+                delta: float = BETWEENNESS_DELTA) -> int:
+    """Pivots needed so that sampled betweenness is within ``epsilon`` of the exact value for
+    every node at once, with probability ``1 − delta``.
+
+    Each pivot s contributes ``X_s = n·δ_s(v) / ((n−1)(n−2))``, in ``[0, R]`` with
+    ``R = n/(n−1)``, and the estimate is the mean of k such terms; Hoeffding's inequality
+    (valid for sampling without replacement too) and a union bound over the n nodes give
+    ``k = ⌈R² · ln(2n/δ) / (2ε²)⌉``.
+
+    >>> sample_size(10_000, epsilon=0.05)
+    2581
+    """
+    if nodes < 3:
+        return nodes
+    spread = nodes / (nodes - 1)
+    return math.ceil(spread ** 2 * math.log(2 * nodes / delta) / (2 * epsilon ** 2))
+
+
+def sampling_error(nodes: int, pivots: int, delta: float = BETWEENNESS_DELTA) -> float:
+    """The ε that ``pivots`` samples guarantee (the inverse of :func:`sample_size`)."""
+    if pivots >= nodes or nodes < 3:
+        return 0.0
+    spread = nodes / (nodes - 1)
+    return spread * math.sqrt(math.log(2 * nodes / delta) / (2 * pivots))
+
+
+def betweenness(graph: nx.Graph, *, exact_limit: int = EXACT_BETWEENNESS_LIMIT,
+                epsilon: float = BETWEENNESS_EPSILON, delta: float = BETWEENNESS_DELTA,
+                seed: int = 1) -> Betweenness:
+    """Normalised betweenness: exact up to ``exact_limit`` nodes, sampled above it.
+
+    >>> betweenness(nx.path_graph(3)).values[1]
+    1.0
+    """
+    n = graph.number_of_nodes()
+    pivots = sample_size(n, epsilon, delta)
+    if n <= exact_limit or pivots >= n:
+        return Betweenness(nx.betweenness_centrality(graph, normalized=True), True, n, 0.0,
+                           1.0)
+    values = nx.betweenness_centrality(graph, k=pivots, normalized=True, seed=seed)
+    return Betweenness(values, False, pivots, sampling_error(n, pivots, delta), 1 - delta)
+
+
+def closeness(graph: nx.Graph, *, exact_limit: int = EXACT_BETWEENNESS_LIMIT
+              ) -> dict[str, float] | None:
+    """Closeness (Wasserman–Faust, so that it compares across components); ``None`` above
+    ``exact_limit`` nodes, where its all-pairs cost is the same as exact betweenness."""
+    if graph.number_of_nodes() > exact_limit:
+        return None
+    return {n: float(v) for n, v in nx.closeness_centrality(graph, wf_improved=True).items()}
+
+
+# --------------------------------------------------------------------------------------------
+# Brokerage (Gould–Fernandez), communities, bridges
+# --------------------------------------------------------------------------------------------
+
+
+def brokerage_roles(graph: nx.Graph, sector_of: Callable[[str], str] | None = None
+                    ) -> dict[str, Counter[str]]:
+    """Gould–Fernandez brokerage on the undirected collaboration graph.
+
+    For every broker B, every pair of B's contacts A and C that have no tie of their own is
+    one brokerage, classified by the sectors of A, B and C:
+
+    - ``coordinator``: A, B and C in one sector;
+    - ``consultant`` (itinerant broker): A and C in one sector, B in another;
+    - ``gatekeeper_representative``: exactly one of A and C in B's sector. On directed ties
+      a gatekeeper (outsider → insider) and a representative (insider → outsider) differ;
+      collaboration in an activity has no direction, so the two roles are one here;
+    - ``liaison``: three different sectors.
+
+    ``sector_of`` defaults to the node attribute ``sector``.
+
+    >>> g = nx.path_graph(3); nx.set_node_attributes(g, {0: "a", 1: "b", 2: "a"}, "sector")
+    >>> dict(brokerage_roles(g)[1])
+    {'consultant': 1}
+    """
+    sectors = {n: (sector_of(n) if sector_of else graph.nodes[n].get("sector", "unknown"))
+               for n in graph}
+    neighbour_sets = {n: set(graph[n]) - {n} for n in graph}
+    result: dict[str, Counter[str]] = {}
+    for broker, contacts in neighbour_sets.items():
+        per_sector = Counter(sectors[c] for c in contacts)
+        pairs: Counter[tuple[str, str]] = Counter()
+        keys = sorted(per_sector)
+        for i, first in enumerate(keys):
+            pairs[first, first] += per_sector[first] * (per_sector[first] - 1) // 2
+            for second in keys[i + 1:]:
+                pairs[first, second] += per_sector[first] * per_sector[second]
+        # Pairs of contacts tied to each other are closed triads: no brokerage.
+        for contact in contacts:
+            for other in neighbour_sets[contact] & contacts:
+                if contact < other:
+                    pairs[tuple(sorted((sectors[contact], sectors[other])))] -= 1  # type: ignore[index]
+        roles: Counter[str] = Counter()
+        own = sectors[broker]
+        for (first, second), count in pairs.items():
+            if count:
+                roles[_brokerage_role(first, own, second)] += count
+        result[broker] = roles
+    return result
+
+
+def _brokerage_role(first: str, broker: str, second: str) -> str:
+    if first == second:
+        return "coordinator" if first == broker else "consultant"
+    if broker in (first, second):
+        return "gatekeeper_representative"
+    return "liaison"
+
+
+def home_areas(graph: nx.Graph, data: NetworkData, scope: Scope) -> dict[str, str]:
+    """Each organisation's main action area: where it has most activities (ties → lowest
+    IRI)."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for activity in scoped_activities(data, scope):
+        if activity.area:
+            for agent in activity.participants:
+                counts[agent][activity.area] += 1
+    return {agent: min(c, key=lambda area: (-c[area], area)) for agent, c in counts.items()
+            if agent in graph}
+
+
+@dataclass(frozen=True)
+class Community:
+    members: tuple[str, ...]
+    main_area: str | None
+    share_in_main_area: float
+
+
+@dataclass(frozen=True)
+class CommunityComparison:
+    """Louvain communities set against the declared action areas."""
+
+    communities: tuple[Community, ...]
+    modularity_communities: float
+    modularity_areas: float
+    purity: float
+
+
+def compare_communities(graph: nx.Graph, areas_of: Mapping[str, str], seed: int = 1
+                        ) -> CommunityComparison:
+    """Louvain communities (weighted by shared activities) and how well they match the
+    organisations' main areas: modularity of both partitions and purity (the share of
+    organisations in a community whose most common main area is their own)."""
+    if graph.number_of_edges() == 0:
+        return CommunityComparison((), 0.0, 0.0, 0.0)
+    found = nx.community.louvain_communities(graph, weight="weight", seed=seed)
+    communities = []
+    agreeing = 0
+    for members in sorted(found, key=lambda c: (-len(c), min(c))):
+        areas = Counter(areas_of[m] for m in members if m in areas_of)
+        main, count = (min(areas.items(), key=lambda kv: (-kv[1], kv[0]))
+                       if areas else (None, 0))
+        agreeing += count
+        communities.append(Community(tuple(sorted(members)), main,
+                                     count / len(members) if members else 0.0))
+    by_area: dict[str, set[str]] = defaultdict(set)
+    for node in graph:
+        by_area[areas_of.get(node, "")].add(node)
+    return CommunityComparison(
+        tuple(communities),
+        float(nx.community.modularity(graph, found, weight="weight")),
+        float(nx.community.modularity(graph, list(by_area.values()), weight="weight")),
+        agreeing / graph.number_of_nodes(),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Everything together
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NetworkSummary:
+    """The whole-network figures of one scope."""
+
+    nodes: int
+    edges: int
+    components: int
+    density: float
+    degree_centralization: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(vars(self))
+
+
+def summarise_network(graph: nx.Graph) -> NetworkSummary:
+    return NetworkSummary(
+        graph.number_of_nodes(), graph.number_of_edges(),
+        nx.number_connected_components(graph) if graph.number_of_nodes() else 0,
+        density(graph), degree_centralization(graph),
+    )
+
+
+@dataclass(frozen=True)
+class OrganisationMetrics:
+    """The metrics of one organisation or group in the collaboration graph."""
+
+    iri: str
+    label: str
+    sector: str
+    activities: int
+    coordinates: int
+    areas: tuple[str, ...]
+    degree: int
+    degree_centrality: float
+    betweenness: float
+    closeness: float | None
+    relative_connectivity: float
+    non_redundant_ties: float
+    constraint: float | None
+    brokerage: dict[str, int]
+    articulation_point: bool
+    community: int | None
+
+
+@dataclass(frozen=True)
+class NetworkMetrics:
+    """All metrics of one scope: the whole network, each organisation, the communities."""
+
+    scope: Scope
+    summary: NetworkSummary
+    betweenness: Betweenness
+    communities: CommunityComparison
+    organisations: tuple[OrganisationMetrics, ...]
+    by_area: dict[str, NetworkSummary]
+    by_plan: dict[str, NetworkSummary]
+
+    @property
+    def articulation_points(self) -> list[OrganisationMetrics]:
+        return [o for o in self.organisations if o.articulation_point]
+
+    @property
+    def area_bridges(self) -> list[OrganisationMetrics]:
+        """Organisations taking part in two or more action areas, most areas first."""
+        return sorted((o for o in self.organisations if len(o.areas) > 1),
+                      key=lambda o: (-len(o.areas), o.label))
+
+
+def network_metrics(data: NetworkData, scope: Scope = Scope(), lang: Language = "sv",
+                    *, exact_limit: int = EXACT_BETWEENNESS_LIMIT) -> NetworkMetrics:
+    """Compute every metric of the collaboration graph of ``scope``, and the whole-network
+    figures for each action area and plan inside it."""
+    graph = collaboration_graph(data, scope)
+    between = betweenness(graph, exact_limit=exact_limit)
+    close = closeness(graph, exact_limit=exact_limit)
+    relative = relative_connectivity(graph)
+    effective = non_redundant_ties(graph)
+    constraint = burt_constraint(graph)
+    brokerage = brokerage_roles(graph)
+    cut_points = set(nx.articulation_points(graph))
+    degree_c = nx.degree_centrality(graph) if graph.number_of_nodes() > 1 else {
+        n: 0.0 for n in graph}
+    comparison = compare_communities(graph, home_areas(graph, data, scope))
+    community_of = {m: i for i, c in enumerate(comparison.communities) for m in c.members}
+    organisations = tuple(sorted((
+        OrganisationMetrics(
+            iri=node, label=data.agent(node).label(lang), sector=attrs["sector"],
+            activities=attrs["activities"], coordinates=attrs["coordinates"],
+            areas=attrs["areas"], degree=graph.degree(node),
+            degree_centrality=float(degree_c[node]), betweenness=float(between.values[node]),
+            closeness=close[node] if close is not None else None,
+            relative_connectivity=relative[node], non_redundant_ties=effective[node],
+            constraint=constraint.get(node), brokerage=dict(brokerage[node]),
+            articulation_point=node in cut_points, community=community_of.get(node),
+        )
+        for node, attrs in graph.nodes(data=True)
+    ), key=lambda o: (-o.degree, o.label)))
+    by_area: dict[str, list[Activity]] = defaultdict(list)
+    by_plan: dict[str, list[Activity]] = defaultdict(list)
+    for activity in scoped_activities(data, scope):
+        if activity.area:
+            by_area[activity.area].append(activity)
+        if activity.plan:
+            by_plan[activity.plan].append(activity)
+    area_summaries = {area: summarise_network(collaboration_graph_of(data, by_area[area]))
+                      for area in sorted(by_area)} if len(by_area) > 1 else {}
+    plan_summaries = {plan: summarise_network(collaboration_graph_of(data, by_plan[plan]))
+                      for plan in sorted(by_plan)} if len(by_plan) > 1 else {}
+    return NetworkMetrics(scope, summarise_network(graph), between, comparison, organisations,
+                          area_summaries, plan_summaries)

@@ -1,0 +1,190 @@
+"""Each coordination-gap rule fires on a fixture built to trigger it and stays silent on one
+built not to; the rules on the bundled action plan 2018–2020, checked against the source."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from planegraf.build import open_store
+from planegraf.gaps import (
+    RULES,
+    Gap,
+    coordination_gaps,
+    gaps_csv,
+    gaps_json,
+    gaps_markdown,
+    load_objectives,
+    measurability,
+)
+from planegraf.network import NetworkData, load_network_data, resolve_scope
+
+from .conftest import FIXTURES
+
+ID = "https://w3id.org/planegraf/id/"
+TRIGGER = FIXTURES / "network" / "gaps-trigger.trig"
+QUIET = FIXTURES / "network" / "gaps-quiet.trig"
+
+
+def _gaps(path: Path, **scope: str) -> tuple[list[Gap], NetworkData]:
+    store = open_store([path], bundled=False)
+    data = load_network_data(store)
+    return coordination_gaps(data, load_objectives(store), resolve_scope(data, **scope)), data
+
+
+@pytest.fixture(scope="module")
+def triggered() -> list[Gap]:
+    return _gaps(TRIGGER)[0]
+
+
+# rule → (subject, organisations the evidence must name)
+EXPECTED = {
+    "area-without-municipality": (f"{ID}area/t/1", {f"{ID}org/t-region"}),
+    "area-without-civil-society": (f"{ID}area/t/1", {f"{ID}org/t-universitet"}),
+    "area-single-coordinator": (f"{ID}area/t/1", {f"{ID}org/t-region"}),
+    "activity-single-organisation": (f"{ID}activity/t-plan/1-3", {f"{ID}org/t-region"}),
+    "same-area-never-together": (f"{ID}area/t/1",
+                                 {f"{ID}org/t-myndighet", f"{ID}org/t-universitet"}),
+    "area-without-activities": (f"{ID}area/t/3", set()),
+    "objective-without-activities": (f"{ID}objective/t-plan/3-1", set()),
+    "sole-link-between-areas": (f"{ID}area/t/1 {ID}area/t/2", {f"{ID}org/t-universitet"}),
+    "unmeasurable-follow-up": (f"{ID}activity/t-plan/1-1", {f"{ID}org/t-region"}),
+}
+
+
+def test_every_rule_has_a_trigger_case() -> None:
+    assert set(EXPECTED) == {rule.id for rule in RULES}
+
+
+def test_every_rule_is_explained_in_swedish_and_english() -> None:
+    for rule in RULES:
+        assert rule.name["sv"] and rule.name["en"] and rule.name["sv"] != rule.name["en"]
+        assert rule.explanation["sv"] and rule.explanation["en"]
+
+
+@pytest.mark.parametrize("rule", sorted(EXPECTED))
+def test_rule_fires_exactly_where_the_fixture_triggers_it(rule: str,
+                                                          triggered: list[Gap]) -> None:
+    subject, organisations = EXPECTED[rule]
+    found = [g for g in triggered if g.rule == rule]
+    assert [g.subject for g in found] == [subject]
+    assert organisations <= set(found[0].organisations)
+
+
+def test_single_coordinator_names_all_the_areas_activities(triggered: list[Gap]) -> None:
+    (gap,) = [g for g in triggered if g.rule == "area-single-coordinator"]
+    assert gap.activities == tuple(f"{ID}activity/t-plan/1-{n}" for n in (1, 2, 3))
+
+
+def test_a_group_of_municipalities_counts_as_a_municipality(triggered: list[Gap]) -> None:
+    # Area 2 has no municipality of its own, only "Länets kommuner (T)".
+    assert not [g for g in triggered if g.rule == "area-without-municipality"
+                and g.subject.endswith("/area/t/2")]
+
+
+def test_the_quiet_fixture_has_no_gap_at_all() -> None:
+    gaps, _ = _gaps(QUIET)
+    assert gaps == []
+
+
+def test_scope_to_one_area_keeps_only_its_findings() -> None:
+    gaps, _ = _gaps(TRIGGER, area="3")
+    assert {g.rule for g in gaps} == {"area-without-activities", "objective-without-activities"}
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("Antal genomförda utbildningar", "count"),
+    ("Andel skolor som omsätter resultat", "share"),
+    ("Klart senast december 2019", "date"),
+    ("Modell för samverkan framtagen och förankrad.", "milestone"),
+    ("Samordnare på plats", "milestone"),
+    ("Uppföljning av genomförda aktiviteter.", None),
+    ("Enligt projektplan", None),
+    ("Företagsrådgivarnas insatser.", None),
+    ("", None),
+])
+def test_measurability_of_a_follow_up(text: str, kind: str | None) -> None:
+    assert measurability(text) == kind
+
+
+def test_reports_carry_the_evidence_in_every_format(triggered: list[Gap]) -> None:
+    _, data = _gaps(TRIGGER)
+    markdown = gaps_markdown(triggered, data, "en")
+    assert "Action area without civil society" in markdown and "Universitet U" in markdown
+    document = json.loads(gaps_json(triggered, data, "sv"))
+    assert {g["rule"] for g in document["gaps"]} == set(EXPECTED)
+    rows = gaps_csv(triggered, data, "en").splitlines()
+    assert len(rows) == 1 + len(triggered)
+
+
+def test_markdown_escapes_names_from_the_data() -> None:
+    _, data = _gaps(TRIGGER)
+    gap = Gap("activity-single-organisation", None, "x", "<img src=x onerror=alert(1)>", "d")
+    assert "<img" not in gaps_markdown([gap], data)
+
+
+# --- the bundled action plan 2018–2020, against ../shared/sources/rjl-handlingsplan-2018-2020.txt
+
+PLAN = "rjl-hp-2018-2020"
+
+
+@pytest.fixture(scope="module")
+def bundled() -> tuple[list[Gap], NetworkData]:
+    store = open_store()
+    data = load_network_data(store)
+    return coordination_gaps(data, load_objectives(store), resolve_scope(data, plan=PLAN)), data
+
+
+def _line_of(source: str, text: str) -> str:
+    (line,) = [line for line in source.splitlines() if line.startswith(text)]
+    return line
+
+
+def test_bundled_single_organisation_activities_match_the_source(
+        bundled: tuple[list[Gap], NetworkData], sources: Path) -> None:
+    gaps, _ = bundled
+    text = (sources / "rjl-handlingsplan-2018-2020.txt").read_text(encoding="utf-8")
+    single = {g.subject.rsplit("/", 1)[-1] for g in gaps
+              if g.rule == "activity-single-organisation"}
+    # 7.3: "Arbetsförmedlingen är samordningsansvarig." and nobody else (source line 242).
+    assert _line_of(text, "Samlat stöd och fortsatt samverkan").endswith(
+        "Arbetsförmedlingen är samordningsansvarig.")
+    # 3.1: "Samordningsansvarig: Sektion Folkhälsa, Region Jönköpings län" (a unit with its
+    # parent: one participant).
+    assert _line_of(text, "Strategiska dialogseminarier").endswith(
+        "Samordningsansvarig: Sektion Folkhälsa, Region Jönköpings län")
+    assert {"7-3", "3-1"} <= single
+    # 6.3 has a coordinator and three partners in the source: not a single organisation.
+    assert "6-3" not in single
+
+
+def test_bundled_areas_without_municipality_are_3_and_4(
+        bundled: tuple[list[Gap], NetworkData], sources: Path) -> None:
+    gaps, _ = bundled
+    areas = {g.subject.rsplit("/", 1)[-1] for g in gaps if g.rule == "area-without-municipality"}
+    # Tables 3 and 4 (source lines 119–172) name Sektion Folkhälsa, Futurum, Kommunal
+    # utveckling (a regional unit), JIBS, Jönköping University, CHILD … but no municipality
+    # and not "länets kommuner"; every other table does.
+    lines = (sources / "rjl-handlingsplan-2018-2020.txt").read_text(encoding="utf-8").splitlines()
+    start = lines.index(next(x for x in lines if x.startswith("Tabell 3")))
+    end = lines.index(next(x for x in lines if x.startswith("Tabell 5")))
+    rows = [x for x in lines[start:end]
+            if "\t" in x and "amordningsansvarig" in x and not x.startswith("Aktivitet\t")]
+    assert len(rows) == 4 + 3
+    assert not any("kommuner" in row.lower() or "kommun " in row.lower() for row in rows)
+    assert areas == {"3", "4"}
+
+
+def test_bundled_unmeasurable_follow_ups_include_the_vague_ones(
+        bundled: tuple[list[Gap], NetworkData], sources: Path) -> None:
+    gaps, _ = bundled
+    text = (sources / "rjl-handlingsplan-2018-2020.txt").read_text(encoding="utf-8")
+    vague = {g.subject.rsplit("/", 1)[-1]: g.detail for g in gaps
+             if g.rule == "unmeasurable-follow-up"}
+    assert "\tEnligt projektplan\t" in _line_of(text, "Fortsatt samverkan med samhällsaktörer")
+    assert vague["5-3"] == "Enligt projektplan"
+    assert vague["7-3"] == "Företagsrådgivarnas insatser."
+    # 1.1 "Antal genomförda utbildningar …" is a count: measurable.
+    assert "1-1" not in vague

@@ -1,0 +1,143 @@
+"""The three graphs built from the store, their scope, and the bundled plan 2018–2020 checked
+against the source document."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from planegraf.build import open_store
+from planegraf.errors import PlanegrafError
+from planegraf.network import (
+    NetworkData,
+    activity_graph,
+    area_graph,
+    collaboration_graph,
+    load_network_data,
+    network_metrics,
+    resolve_scope,
+)
+
+from .conftest import FIXTURES
+
+ID = "https://w3id.org/planegraf/id/"
+TRIGGER = FIXTURES / "network" / "gaps-trigger.trig"
+
+
+@pytest.fixture(scope="module")
+def fixture_data() -> NetworkData:
+    return load_network_data(open_store([TRIGGER], bundled=False))
+
+
+def test_two_mode_graph_keeps_the_role_on_each_edge(fixture_data: NetworkData) -> None:
+    graph = activity_graph(fixture_data)
+    assert graph.edges[f"{ID}org/t-region", f"{ID}activity/t-plan/1-1"]["role"] == "coordinator"
+    assert graph.edges[f"{ID}org/t-universitet", f"{ID}activity/t-plan/1-1"]["role"] == "partner"
+    assert sum(1 for _, kind in graph.nodes(data="kind") if kind == "activity") == 5
+
+
+def test_projection_weights_shared_activities_and_names_their_areas(
+        fixture_data: NetworkData) -> None:
+    graph = collaboration_graph(fixture_data)
+    tie = graph.edges[f"{ID}org/t-forening", f"{ID}org/t-universitet"]
+    assert tie["weight"] == 2
+    assert tie["activities"] == (f"{ID}activity/t-plan/2-1", f"{ID}activity/t-plan/2-2")
+    assert tie["areas"] == (f"{ID}area/t/2",)
+    # Region T works alone in 1.3 but is still a node, with its three activities.
+    assert graph.nodes[f"{ID}org/t-region"]["activities"] == 3
+
+
+def test_groups_are_nodes_or_expanded_to_their_members(fixture_data: NetworkData) -> None:
+    kept = collaboration_graph(fixture_data)
+    assert f"{ID}group/t-kommuner" in kept
+    expanded = collaboration_graph(fixture_data, resolve_scope(fixture_data, expand_groups=True))
+    assert f"{ID}group/t-kommuner" not in expanded
+    assert expanded.has_edge(f"{ID}org/t-kommun-a", f"{ID}org/t-kommun-b")
+    assert expanded.has_edge(f"{ID}org/t-kommun-a", f"{ID}org/t-forening")
+
+
+def test_area_graph_counts_activities_per_organisation_and_area(
+        fixture_data: NetworkData) -> None:
+    graph = area_graph(fixture_data)
+    assert graph.edges[f"{ID}org/t-region", f"{ID}area/t/1"]["weight"] == 3
+    assert graph.edges[f"{ID}org/t-universitet", f"{ID}area/t/2"]["weight"] == 2
+
+
+def test_scope_by_area_and_goal(fixture_data: NetworkData) -> None:
+    area_two = collaboration_graph(fixture_data, resolve_scope(fixture_data, area="2"))
+    assert set(area_two) == {f"{ID}org/t-forening", f"{ID}org/t-universitet",
+                             f"{ID}group/t-kommuner"}
+    goal_two = collaboration_graph(fixture_data, resolve_scope(fixture_data, goal="2"))
+    assert goal_two.number_of_nodes() == 0  # area 3 has no activities
+    goal_one = collaboration_graph(fixture_data, resolve_scope(fixture_data,
+                                                               goal="strategiskt-1"))
+    assert goal_one.number_of_nodes() == 5  # areas 1 and 2: everyone
+
+
+def test_an_unknown_key_names_the_known_ones(fixture_data: NetworkData) -> None:
+    with pytest.raises(PlanegrafError, match="known: t-plan"):
+        resolve_scope(fixture_data, plan="no-such-plan")
+
+
+def test_metrics_of_the_fixture_by_hand(fixture_data: NetworkData) -> None:
+    metrics = network_metrics(fixture_data)
+    # Nodes: Region, Universitet, Myndigheten, Föreningen, Kommuner-gruppen (5); ties:
+    # Region–Universitet, Region–Myndigheten, Föreningen–Universitet, Kommuner–Föreningen,
+    # Kommuner–Universitet (5). Density 5 / 10.
+    assert (metrics.summary.nodes, metrics.summary.edges) == (5, 5)
+    assert metrics.summary.density == pytest.approx(0.5)
+    # Universitet joins area 1 to area 2; Region holds Myndigheten on.
+    assert {o.label for o in metrics.articulation_points} == {"Universitet U", "Region T"}
+    assert [o.label for o in metrics.area_bridges] == ["Universitet U"]
+
+
+# --- the bundled plan, against ../shared/sources/rjl-handlingsplan-2018-2020.txt
+
+PLAN = "rjl-hp-2018-2020"
+
+
+@pytest.fixture(scope="module")
+def bundled() -> NetworkData:
+    return load_network_data(open_store())
+
+
+def test_bundled_plan_has_55_activities_in_9_areas(bundled: NetworkData, sources: Path) -> None:
+    text = (sources / "rjl-handlingsplan-2018-2020.txt").read_text(encoding="utf-8")
+    tables = [line for line in text.splitlines() if line.startswith("Tabell ")]
+    assert len(tables) == 9
+    graph = activity_graph(bundled, resolve_scope(bundled, plan=PLAN))
+    assert sum(1 for _, kind in graph.nodes(data="kind") if kind == "activity") == 55
+    assert len(area_graph(bundled, resolve_scope(bundled, plan=PLAN))
+               .nodes(data="kind")) > 9
+
+
+def test_activity_6_3_ties_the_county_board_to_its_three_partners(
+        bundled: NetworkData, sources: Path) -> None:
+    text = (sources / "rjl-handlingsplan-2018-2020.txt").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    start = next(i for i, x in enumerate(lines)
+                 if x.startswith("Samverkan för spridning av evidensbaserat"))
+    row = " ".join(lines[start:start + 3])  # the cell continues over the next lines
+    assert "Samordningsansvarig: Länsstyrelsen i Jönköpings län" in row
+    assert "Sektion Folkhälsa, Barnhälsovården" in row and "länets kommuner" in row
+    graph = collaboration_graph(bundled, resolve_scope(bundled, plan=PLAN, area="6"))
+    county_board = f"{ID}org/lansstyrelsen-i-jonkopings-lan"
+    activity = f"{ID}activity/{PLAN}/6-3"
+    partners = {n for n in graph[county_board] if activity in graph.edges[county_board, n]
+                ["activities"]}
+    assert {graph.nodes[n]["label"] for n in partners} == {
+        "Sektion Folkhälsa", "Barnhälsovården", "Länets kommuner (Jönköpings län)"}
+
+
+def test_public_health_section_bridges_all_nine_areas(bundled: NetworkData,
+                                                      sources: Path) -> None:
+    # Sektion Folkhälsa is named in a row of every one of the nine tables.
+    text = (sources / "rjl-handlingsplan-2018-2020.txt").read_text(encoding="utf-8")
+    assert text.lower().count("sektion") >= 9
+    metrics = network_metrics(bundled, resolve_scope(bundled, plan=PLAN))
+    top = metrics.area_bridges[0]
+    assert top.label == "Sektion Folkhälsa" and len(top.areas) == 9
+    assert top.articulation_point
+    assert set(metrics.by_area) == {f"{ID}area/rjl-jamlik-halsa-2016-2025/{n}"
+                                    for n in range(1, 10)}
