@@ -83,20 +83,22 @@ class EmbeddedStore:
         return len(self.oxigraph)
 
     def load_file(
-        self, path: Path, graph: ox.NamedNode | None = None, replace_graphs: bool = False
+        self, path: Path, graph: ox.NamedNode | None = None, replace_graphs: bool = False,
+        base_iri: str | None = None,
     ) -> list[ox.NamedNode]:
         """Load one RDF file; return the named graphs it wrote to.
 
         Triples of a triple-only format go to ``graph`` (the default graph if None). With
         ``replace_graphs`` a named graph in the file first empties the graph of that name,
-        so a file can stand in for a bundled one.
+        so a file can stand in for a bundled one. Relative IRIs resolve against ``base_iri``
+        (default: the file's own ``file:`` URI).
         """
         fmt = rdf_format_for(path)
         data = read_utf8(path)
         scratch = ox.Store()
         try:
             scratch.load(
-                input=data, format=fmt, base_iri=path.resolve().as_uri(),
+                input=data, format=fmt, base_iri=base_iri or path.resolve().as_uri(),
                 to_graph=None if fmt.supports_datasets else (graph or ox.DefaultGraph()),
             )
         except SyntaxError as err:
