@@ -1,0 +1,208 @@
+"""Commands that ask the graph: ``queries`` (the catalogue), ``query NAME``, ``sparql FILE``
+and ``publish`` (push the built dataset to a SPARQL store).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import pyoxigraph as ox
+
+from .endpoint import ENDPOINT_VARIABLE, Connection, RemoteEngine, publish
+from .engines import Answer, EmbeddedEngine, Engine
+from .errors import PlanegrafError
+from .queries import (
+    QueryFile,
+    bind_parameters,
+    catalogue,
+    catalogue_query,
+    parse_query_text,
+)
+from .results import FORMATS, render
+
+LANG = click.Choice(["sv", "en"])
+
+
+def _engine(endpoint: str | None, timeout: float, data: tuple[Path, ...], quiet: bool) -> Engine:
+    if endpoint:
+        return RemoteEngine(Connection(endpoint, timeout=timeout))
+    from .build import open_store
+
+    def progress(step: str) -> None:
+        if not quiet:
+            click.echo(f"… {step}", err=True)
+
+    return EmbeddedEngine(open_store(list(data), progress=progress))
+
+
+def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
+    given: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise PlanegrafError(f"--param {pair!r}: write it as name=value")
+        given[name.strip()] = value
+    return given
+
+
+def _print(answer: Answer, query: QueryFile, fmt: str, show_iris: bool) -> None:
+    if answer.solutions is not None:
+        hidden = [p.name for p in query.parameters]
+        text = render(answer.solutions, fmt, hidden, show_iris=show_iris)  # type: ignore[arg-type]
+        click.echo(text, nl=not text.endswith("\n"))
+    elif answer.boolean is not None:
+        click.echo("true" if answer.boolean else "false")
+    else:
+        store = ox.Store()
+        store.extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph())
+                     for t in answer.triples or ())
+        sys.stdout.buffer.write(store.dump(format=ox.RdfFormat.N_TRIPLES,
+                                           from_graph=ox.DefaultGraph()) or b"")
+
+
+def _engine_options(function: click.decorators.FC) -> click.decorators.FC:
+    options = [
+        click.option("--endpoint", envvar=ENDPOINT_VARIABLE, metavar="URL",
+                     help=f"Send the query to this SPARQL 1.1 endpoint (or ${ENDPOINT_VARIABLE}) "
+                          "instead of the embedded store; basic auth from "
+                          "$PLANEGRAF_ENDPOINT_USER and $PLANEGRAF_ENDPOINT_PASSWORD."),
+        click.option("--timeout", type=float, default=60.0, show_default=True,
+                     help="Seconds to wait for the endpoint."),
+        click.option("--data", "data", multiple=True,
+                     type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="Also load this RDF file into the embedded store (repeatable)."),
+        click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
+                     show_default=True, help="Output format."),
+        click.option("--lang", type=LANG, default="sv", show_default=True,
+                     help="Language of labels (Swedish where there is none)."),
+        click.option("--iris", "show_iris", is_flag=True,
+                     help="Show IRIs beside labels in table and md output."),
+        click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+                     help="A query parameter (repeatable)."),
+        click.option("-q", "--quiet", is_flag=True, help="Do not show progress."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def register(group: click.Group) -> None:
+    """Add ``queries``, ``query``, ``sparql`` and ``publish`` to the command line."""
+
+    @group.command("queries")
+    @click.option("--lang", type=LANG, default="sv", show_default=True,
+                  help="Language of titles and descriptions.")
+    @click.option("-v", "--verbose", is_flag=True, help="Also show descriptions.")
+    def list_queries(lang: str, verbose: bool) -> None:
+        """List the catalogue of named questions with their parameters.
+
+        \b
+        Example:
+          planegraf queries --lang en -v
+        """
+        for query in catalogue():
+            params = " ".join(
+                f"{p.name}={p.default if p.default is not None else '…'}"
+                for p in query.parameters if p.name != "lang"
+            )
+            click.echo(f"{query.name:<34} {query.title(lang)}"
+                       + (f"  [{params}]" if params else ""))
+            if verbose:
+                click.echo(f"{'':<34} {query.description(lang)}")
+                if query.tags:
+                    click.echo(f"{'':<34} tags: {', '.join(query.tags)}")
+
+    @group.command("query")
+    @click.argument("name")
+    @_engine_options
+    @click.option("--show", is_flag=True, help="Print the query's SPARQL and do not run it.")
+    def run_query(name: str, endpoint: str | None, timeout: float, data: tuple[Path, ...],
+                  fmt: str, lang: str, show_iris: bool, params: tuple[str, ...], quiet: bool,
+                  show: bool) -> None:
+        """Run a named question of the catalogue (planegraf queries lists them).
+
+        Parameters are bound by the engine, never pasted into the query text. A value of
+        type xsd:anyURI without a scheme is read under https://w3id.org/planegraf/id/.
+
+        \b
+        Example:
+          planegraf query coordinators-ranked
+          planegraf query organisations-in-many-areas --param min_areas=4 --format csv
+          planegraf query organisation-activities --param organisation=org/qulturum --lang en
+          planegraf query search-activities --param text=foraldrastod --endpoint http://127.0.0.1:7878/query
+        """
+        query = catalogue_query(name)
+        if show:
+            click.echo(query.text, nl=False)
+            return
+        bindings = bind_parameters(query, _parse_params(params), lang)
+        answer = _engine(endpoint, timeout, data, quiet).run(query, bindings)
+        _print(answer, query, fmt, show_iris)
+
+    @group.command("sparql")
+    @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
+    @_engine_options
+    def run_sparql(file: Path, endpoint: str | None, timeout: float, data: tuple[Path, ...],
+                   fmt: str, lang: str, show_iris: bool, params: tuple[str, ...],
+                   quiet: bool) -> None:
+        """Run any read query from FILE (or - for standard input).
+
+        SELECT prints a table (or --format), ASK prints true or false, CONSTRUCT and
+        DESCRIBE print N-Triples. Updates are refused, and so is SERVICE on the embedded
+        store: planegraf sends no request you did not ask for.
+
+        \b
+        Example:
+          planegraf sparql my-question.rq --format md
+          echo 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' | planegraf sparql -
+        """
+        if str(file) == "-":
+            text, path = sys.stdin.read(), Path("<stdin>")
+        else:
+            try:
+                text, path = file.read_text(encoding="utf-8"), file
+            except (OSError, UnicodeDecodeError) as err:
+                raise PlanegrafError(f"{file}: cannot read the query: {err}") from None
+        query = parse_query_text(text, path, name=path.stem)
+        bindings = bind_parameters(query, _parse_params(params), lang)
+        answer = _engine(endpoint, timeout, data, quiet).run(query, bindings)
+        _print(answer, query, fmt, show_iris)
+
+    @group.command("publish")
+    @click.option("--endpoint", envvar=ENDPOINT_VARIABLE, metavar="URL", required=True,
+                  help=f"The store's SPARQL query URL (or ${ENDPOINT_VARIABLE}).")
+    @click.option("--graph-store", metavar="URL",
+                  help="Graph Store Protocol URL, when it is not the usual sibling of the "
+                       "query URL (/query → /store, /sparql → /sparql-graph-crud).")
+    @click.option("--dataset", type=click.Path(dir_okay=False, path_type=Path),
+                  default=Path("out/planegraf.trig"), show_default=True,
+                  help="The built dataset to publish.")
+    @click.option("--timeout", type=float, default=120.0, show_default=True,
+                  help="Seconds to wait for each graph upload.")
+    @click.option("-q", "--quiet", is_flag=True, help="Do not show progress.")
+    def publish_command(endpoint: str, graph_store: str | None, dataset: Path,
+                        timeout: float, quiet: bool) -> None:
+        """Load the built dataset into a SPARQL store, replacing each named graph as a whole.
+
+        Uses the Graph Store Protocol (one HTTP PUT per named graph); graphs the dataset
+        does not name stay as they are. Basic auth from $PLANEGRAF_ENDPOINT_USER and
+        $PLANEGRAF_ENDPOINT_PASSWORD.
+
+        \b
+        Example:
+          planegraf build && planegraf publish --endpoint http://127.0.0.1:7878/query
+          planegraf query coordinators-ranked --endpoint http://127.0.0.1:7878/query
+        """
+        if not dataset.is_file():
+            raise PlanegrafError(f"{dataset} does not exist: run planegraf build first "
+                                 "(or name the dataset with --dataset)")
+
+        def progress(step: str) -> None:
+            if not quiet:
+                click.echo(f"… {step}", err=True)
+
+        graphs = publish(dataset, Connection(endpoint, timeout=timeout), graph_store, progress)
+        total = sum(g.triples for g in graphs)
+        click.echo(f"published {len(graphs)} graphs, {total} triples")
