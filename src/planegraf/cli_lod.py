@@ -1,0 +1,162 @@
+"""Commands for linked open data: ``export``, ``describe``, ``site`` and ``serve``."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from . import lod
+from .build import check
+from .errors import PlanegrafError
+from .store import EmbeddedStore
+
+
+def _say(quiet: bool, message: str) -> None:
+    if not quiet:
+        click.echo(f"… {message}", err=True)
+
+
+def _conforming_store(quiet: bool) -> EmbeddedStore:
+    """The built dataset (loaded, derived, validated); refuses data that violates the shapes."""
+    store, report = check(progress=lambda step: _say(quiet, step))
+    if not report.conforms:
+        click.echo(report.text("en"), nl=False, err=True)
+        raise PlanegrafError("the data violates the shapes: fix it (planegraf validate) first")
+    return store
+
+
+def register(group: click.Group) -> None:
+    """Add the linked-open-data commands to the ``planegraf`` group."""
+
+    @group.command()
+    @click.option("--format", "fmt", type=click.Choice(list(lod.SERIALISATIONS)),
+                  default="trig", show_default=True, help="RDF serialisation.")
+    @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+                  help="File to write (default: standard output).")
+    @click.option("-q", "--quiet", is_flag=True, help="Do not show progress.")
+    def export(fmt: str, output: Path | None, quiet: bool) -> None:
+        """Write the built dataset in one RDF serialisation.
+
+        Turtle, N-Triples and RDF/XML hold the union of the named graphs; TriG, N-Quads and
+        JSON-LD keep one named graph per source. JSON-LD is compact, with the published
+        context (ontology/context.jsonld) embedded: no reader has to fetch anything.
+
+        \b
+        Example:
+          planegraf export --format jsonld -o planegraf.jsonld
+          planegraf export --format ttl | head
+        """
+        data = lod.serialise(_conforming_store(quiet), fmt)
+        if output is None:
+            sys.stdout.buffer.write(data)
+        else:
+            from . import atomic
+
+            atomic.write_bytes(output, data)
+            _say(quiet, f"wrote {output}")
+
+    @group.command()
+    @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+                  help="Write the description (Turtle) here instead of standard output.")
+    @click.option("--base-url", default=lod.DEFAULT_BASE_URL, show_default=True,
+                  help="Where the site and downloads are published.")
+    @click.option("--sparql-endpoint", help="Public SPARQL endpoint URL, if there is one.")
+    @click.option("--check", "check_shapes", is_flag=True,
+                  help="Check the description against DCAT-AP 3.0.1 and the organisations and "
+                       "participations against CPOV and CPSV-AP (needs ../shared/external/).")
+    @click.option("-q", "--quiet", is_flag=True, help="Do not show progress.")
+    def describe(output: Path | None, base_url: str, sparql_endpoint: str | None,
+                 check_shapes: bool, quiet: bool) -> None:
+        """The DCAT-AP (DCAT-AP-SE) and VoID description of the dataset.
+
+        With --check the exit code is 1 when a mandatory DCAT-AP constraint is violated;
+        recommendations are listed as warnings.
+
+        \b
+        Example:
+          planegraf describe --base-url https://data.example.se/planegraf/ --check
+        """
+        store = _conforming_store(quiet)
+        description = lod.describe_dataset(store, base_url, sparql_endpoint=sparql_endpoint)
+        text = description.serialize(format="longturtle")
+        if output is None and not check_shapes:
+            click.echo(text, nl=False)
+        elif output is not None:
+            from . import atomic
+
+            atomic.write_text(output, text)
+        if check_shapes:
+            report = lod.check_description(description)
+            click.echo(report.text(), nl=False)
+            for profile in lod.check_claimed_profiles(store):
+                click.echo(profile.text(), nl=False)
+            sys.exit(0 if report.conforms else 1)
+
+    @group.command()
+    @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+                  default=Path("out/site"), show_default=True, help="Folder of the site.")
+    @click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True,
+                  help="Language of the plain .html pages (the other gets .en.html/.sv.html).")
+    @click.option("--base-url", default=lod.DEFAULT_BASE_URL, show_default=True,
+                  help="Where the site will be published (for the dataset description).")
+    @click.option("-q", "--quiet", is_flag=True, help="Do not show progress.")
+    def site(out_dir: Path, lang: str, base_url: str, quiet: bool) -> None:
+        """Write the static, offline web report.
+
+        The strategy as a tree, a page per activity, organisation, area and every other
+        resource at the path its IRI dereferences to (with .ttl and .jsonld beside each
+        page), the downloads, the dataset description at dataset.ttl, the ontology
+        documentation at def/ and, where those modules are installed, the gap report, the
+        network and the query catalogue. Links are relative: open index.html from disk or
+        put the folder on any static host (docs/publishing.md).
+
+        \b
+        Example:
+          planegraf site -o out/site && xdg-open out/site/index.html
+        """
+        from .site import write_site
+
+        store = _conforming_store(quiet)
+        started = time.monotonic()
+        files = write_site(store, out_dir, lang=lang, base_url=base_url)
+        _say(quiet, f"wrote {len(files)} files into {out_dir} "
+                    f"in {time.monotonic() - started:.1f} s")
+        click.echo(out_dir / "index.html")
+
+    @group.command()
+    @click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path),
+                  default=Path("out/site"), show_default=True,
+                  help="The site folder (written first if it does not exist).")
+    @click.option("--port", type=int, default=8000, show_default=True,
+                  help="Port of the site on 127.0.0.1 (0: any free port).")
+    @click.option("--timeout", "timeout_s", type=int, default=30, show_default=True,
+                  help="Seconds a SPARQL query may run.")
+    @click.option("-q", "--quiet", is_flag=True, help="Do not show progress.")
+    def serve(site_dir: Path, port: int, timeout_s: int, quiet: bool) -> None:
+        """Serve the site and a read-only SPARQL endpoint on 127.0.0.1 until Ctrl-C.
+
+        SPARQL is answered by oxigraph serve-read-only over the site's data/planegraf.nq;
+        the site's query page (query.html) sends its questions to /sparql. Nothing listens
+        beyond 127.0.0.1: for a public server see docs/publishing.md.
+
+        \b
+        Example:
+          planegraf serve --port 8000    # then open http://127.0.0.1:8000/
+        """
+        from .serve import serve as run
+        from .site import write_site
+
+        if not (site_dir / "index.html").is_file():
+            write_site(_conforming_store(quiet), site_dir)
+        dataset = site_dir / lod.DATA_FOLDER / lod.SERIALISATIONS["nq"].file_name
+        with run(site_dir, dataset, port=port, timeout_s=timeout_s) as running:
+            click.echo(f"site:   {running.site_url}\nsparql: {running.site_url}sparql "
+                       f"(engine at {running.sparql_url})")
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                _say(quiet, "stopping")

@@ -1,0 +1,589 @@
+"""The static web report: strategy tree, a page per resource with ``.ttl``/``.jsonld``
+alternates at the path its IRI dereferences to, in Swedish and English, working offline.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pyoxigraph as ox
+
+from . import lod
+from .ids import DATA
+from .namespaces import PREFIXES
+from .store import EmbeddedStore
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+TEMPLATES = Path(__file__).parent / "templates"
+LANGUAGES = ("sv", "en")
+ONTOLOGY_NS = "https://w3id.org/planegraf/def"
+_SAFE_PATH = re.compile(r"[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)*")
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+PG = ONTOLOGY_NS + "#"
+LABEL_PROPERTIES = (SKOS + "prefLabel", RDFS_LABEL, "http://purl.org/dc/terms/title",
+                    "http://xmlns.com/foaf/0.1/name")
+# Statements shown first on a page, in this order; the rest follow by property label.
+LEADING_PROPERTIES = (SKOS + "notation", SKOS + "prefLabel", RDFS_LABEL,
+                      "http://purl.org/dc/terms/title", PG + "inPlan", PG + "actionArea",
+                      PG + "coordinator", PG + "partner", PG + "followUp")
+
+
+def resource_path(iri: str) -> str | None:
+    """Where a data IRI's files live in the site, without extension; None outside the site.
+
+    >>> resource_path("https://w3id.org/planegraf/id/activity/rjl-hp-2018-2020/6-3")
+    'id/activity/rjl-hp-2018-2020/6-3'
+    >>> resource_path("http://example.org/x") is None
+    True
+    """
+    if not iri.startswith(DATA):
+        return None
+    rest = iri[len(DATA):]
+    if not _SAFE_PATH.fullmatch(rest) or ".." in rest:
+        return None
+    return "id/" + rest
+
+
+def page_name(path: str, lang: str, default_lang: str) -> str:
+    """The HTML file of a page in one language: ``x.html`` by default, else ``x.en.html``.
+
+    >>> page_name("id/org/a", "en", "sv")
+    'id/org/a.en.html'
+    """
+    return f"{path}.html" if lang == default_lang else f"{path}.{lang}.html"
+
+
+@dataclass
+class ResourceIndex:
+    """Every statement of the dataset by subject and by object, read from the store once."""
+
+    outgoing: dict[str, dict[str, list[Term]]] = field(default_factory=dict)
+    incoming: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+    _literals: dict[tuple[str, tuple[str, ...], str], str | None] = field(default_factory=dict)
+
+    @classmethod
+    def from_store(cls, store: EmbeddedStore) -> ResourceIndex:
+        index = cls()
+        seen: set[tuple[str, str, Term]] = set()
+        outgoing: dict[str, dict[str, list[Term]]] = defaultdict(lambda: defaultdict(list))
+        incoming: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        for quad in store.oxigraph:
+            if not isinstance(quad.subject, ox.NamedNode):
+                continue
+            key = (quad.subject.value, quad.predicate.value, quad.object)
+            if key in seen:  # the same triple in several named graphs
+                continue
+            seen.add(key)
+            outgoing[key[0]][key[1]].append(quad.object)
+            if isinstance(quad.object, ox.NamedNode):
+                incoming[quad.object.value][key[1]].add(key[0])
+        index.outgoing = {s: dict(p) for s, p in outgoing.items()}
+        index.incoming = {o: dict(p) for o, p in incoming.items()}
+        return index
+
+    def values(self, subject: str, predicate: str) -> list[Term]:
+        return self.outgoing.get(subject, {}).get(predicate, [])
+
+    def iris(self, subject: str, predicate: str) -> list[str]:
+        return [t.value for t in self.values(subject, predicate) if isinstance(t, ox.NamedNode)]
+
+    def subjects(self, predicate: str, obj: str) -> list[str]:
+        return sorted(self.incoming.get(obj, {}).get(predicate, set()))
+
+    def of_type(self, cls: str) -> list[str]:
+        return self.subjects(RDF_TYPE, cls)
+
+    def literal(self, subject: str, predicates: tuple[str, ...], lang: str) -> str | None:
+        """The first literal of ``predicates`` in ``lang``, else Swedish, English, any."""
+        key = (subject, predicates, lang)
+        if key not in self._literals:
+            self._literals[key] = self._find_literal(subject, predicates, lang)
+        return self._literals[key]
+
+    def _find_literal(self, subject: str, predicates: tuple[str, ...], lang: str) -> str | None:
+        for predicate in predicates:
+            literals = [t for t in self.values(subject, predicate) if isinstance(t, ox.Literal)]
+            for wanted in (lang, "sv", "en", None):
+                for term in sorted(literals, key=lambda t: t.value):
+                    if (term.language or None) == wanted or wanted is None:
+                        return str(term.value)
+        return None
+
+    def label(self, iri: str, lang: str) -> str:
+        """A name for people: prefLabel, label or title in ``lang`` (else any), else the IRI."""
+        found = self.literal(iri, LABEL_PROPERTIES, lang)
+        if found is None:
+            found = iri.rsplit("#", 1)[-1] if "#" in iri else iri.rstrip("/").rsplit("/", 1)[-1]
+        notation = self.literal(iri, (SKOS + "notation",), lang)
+        if notation and not found.startswith(notation):
+            return f"{notation} {found}"
+        return found
+
+
+@cache
+def _strings() -> dict[str, dict[str, str]]:
+    data: dict[str, dict[str, str]] = json.loads((TEMPLATES / "strings.json").read_text("utf-8"))
+    return data
+
+
+@cache
+def _predicate_labels() -> dict[str, dict[str, str]]:
+    data: dict[str, dict[str, str]] = json.loads(
+        (TEMPLATES / "predicate-labels.json").read_text("utf-8"))
+    return data
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True, undefined=jinja2.StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True,
+    )
+
+
+def _notation_key(text: str | None) -> tuple[Any, ...]:
+    parts = re.split(r"[.\-]", text or "")
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)
+
+
+@dataclass
+class SiteSection:
+    """An optional part of the site made from another module (gaps, network, queries):
+    its page, its name in each language and the function that writes it.
+    """
+
+    href: str
+    labels: dict[str, str]
+    write: Callable[[SiteWriter], None]
+
+
+class SiteWriter:
+    """Writes the site into a folder; one instance per build, one pass over the index."""
+
+    def __init__(self, store: EmbeddedStore, folder: Path, default_lang: str = "sv") -> None:
+        self.store = store
+        self.folder = folder
+        self.default_lang = default_lang
+        self.index = ResourceIndex.from_store(store)
+        self.env = _environment()
+        self.sections: list[SiteSection] = []
+        self.written: list[Path] = []
+
+    # -- paths and links --------------------------------------------------------------
+
+    def href(self, from_file: str, target_iri: str, lang: str) -> str | None:
+        """A relative link from one site file to the page of an IRI, if it has one."""
+        if target_iri.startswith(ONTOLOGY_NS):
+            fragment = target_iri[len(ONTOLOGY_NS):].lstrip("#")
+            target = page_name("def/index", lang, self.default_lang)
+            return self._relative(from_file, target) + (f"#{fragment}" if fragment else "")
+        path = resource_path(target_iri)
+        if path is None or target_iri not in self.index.outgoing:
+            return None
+        return self._relative(from_file, page_name(path, lang, self.default_lang))
+
+    @staticmethod
+    def _relative(from_file: str, target: str) -> str:
+        """``target`` relative to the folder of ``from_file`` (both relative to the site root).
+
+        posixpath.relpath does the same, ten times slower (it resolves against the cwd).
+        """
+        here = from_file.split("/")[:-1]
+        there = target.split("/")
+        common = 0
+        while common < len(here) and common < len(there) - 1 and here[common] == there[common]:
+            common += 1
+        return "/".join([".."] * (len(here) - common) + there[common:])
+
+    def _root(self, file: str) -> str:
+        depth = file.count("/")
+        return "../" * depth
+
+    def _other_lang(self, lang: str) -> str:
+        return next(other for other in LANGUAGES if other != lang)
+
+    def _write(self, relative: str, data: bytes | str) -> None:
+        path = self.folder / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, str):
+            path.write_text(data, encoding="utf-8")
+        else:
+            path.write_bytes(data)
+        self.written.append(path)
+
+    def _render(self, template: str, file: str, lang: str, *, page_path: str,
+                title: str, alternates: Sequence[dict[str, str]] = (), **context: Any) -> None:
+        other = self._other_lang(lang)
+        other_file = page_name(page_path, other, self.default_lang)
+        strings = _strings()[lang]
+        nav = [{"href": page_name("organisations", lang, self.default_lang),
+                "label": strings["organisations"]}]
+        nav += [{"href": section.href if lang == self.default_lang
+                 else section.href.replace(".html", f".{lang}.html"),
+                 "label": section.labels[lang]} for section in self.sections]
+        html = self.env.get_template(template).render(
+            lang=lang, t=strings, title=title, root=self._root(file),
+            home=page_name("index", lang, self.default_lang), nav=nav,
+            other_lang=other, other_page=self._relative(file, other_file),
+            alternates=alternates, **context,
+        )
+        self._write(file, html)
+
+    # -- pages ------------------------------------------------------------------------
+
+    def write_resources(self) -> int:
+        """A page per data IRI in both languages, plus its ``.ttl`` and ``.jsonld``."""
+        paths = {iri: p for iri in self.index.outgoing if (p := resource_path(iri))}
+        prefixes = {posixpath.dirname(p) for p in paths.values()}
+        count = 0
+        for iri, path in sorted(paths.items()):
+            statements = self.index.outgoing[iri]
+            self._write(f"{path}.ttl", _turtle(iri, statements))
+            self._write(f"{path}.jsonld", lod.resource_jsonld(iri, statements))
+            files = [path]
+            if path in prefixes:
+                # the IRI is also a folder (id/role and id/role/coordinator): a static host
+                # that maps /id/role to the folder finds the page as its index.html
+                files.append(f"{path}/index")
+            for file_stem in files:
+                for lang in LANGUAGES:
+                    self._resource_page(iri, path, file_stem, lang)
+            count += 1
+        return count
+
+    def _resource_page(self, iri: str, path: str, file_stem: str, lang: str) -> None:
+        file = page_name(file_stem, lang, self.default_lang)
+        statements = self.index.outgoing[iri]
+        rows = []
+        order = {p: i for i, p in enumerate(LEADING_PROPERTIES)}
+        for predicate in sorted(statements, key=lambda p: (order.get(p, len(order)),
+                                                            self._property_label(p, lang))):
+            if predicate == RDF_TYPE:
+                continue
+            values = [self._value(file, term, lang) for term in statements[predicate]]
+            values.sort(key=lambda v: (_notation_key(v.get("notation")), v["label"]))
+            rows.append({"iri": predicate, "label": self._property_label(predicate, lang),
+                         "href": self.href(file, predicate, lang) or predicate,
+                         "objects": values})
+        incoming = []
+        for predicate, subjects in sorted(self.index.incoming.get(iri, {}).items()):
+            if predicate == RDF_TYPE:
+                continue
+            values = [self._value(file, ox.NamedNode(s), lang) for s in sorted(subjects)]
+            values.sort(key=lambda v: (_notation_key(v.get("notation")), v["label"]))
+            incoming.append({"label": self._property_label(predicate, lang), "objects": values})
+        types = [{"href": self.href(file, t, lang) or t, "label": self._type_label(t, lang)}
+                 for t in sorted(self.index.iris(iri, RDF_TYPE))]
+        base = posixpath.basename(path)
+        up = "../" if file_stem.endswith("/index") else ""
+        alternates = [
+            {"type": "text/turtle", "href": f"{up}{base}.ttl", "name": "Turtle"},
+            {"type": "application/ld+json", "href": f"{up}{base}.jsonld", "name": "JSON-LD"},
+        ]
+        self._render("resource.html", file, lang, page_path=file_stem,
+                     title=self.index.label(iri, lang), iri=iri, types=types,
+                     statements=rows, incoming=incoming, alternates=alternates)
+
+    def _value(self, file: str, term: Term, lang: str) -> dict[str, Any]:
+        if isinstance(term, ox.NamedNode):
+            return {"iri": term.value, "href": self.href(file, term.value, lang),
+                    "label": self.index.label(term.value, lang),
+                    "notation": self.index.literal(term.value, (SKOS + "notation",), lang)}
+        if isinstance(term, ox.Literal):
+            return {"iri": None, "href": None, "label": term.value, "lang": term.language}
+        return {"iri": None, "href": None, "label": "_:" + term.value}
+
+    def _property_label(self, iri: str, lang: str) -> str:
+        known = _predicate_labels().get(iri)
+        if known:
+            return known[lang]
+        label = self.index.literal(iri, (RDFS_LABEL,), lang)
+        if label:
+            return label
+        return _curie(iri)
+
+    def _type_label(self, iri: str, lang: str) -> str:
+        return self.index.literal(iri, (RDFS_LABEL, SKOS + "prefLabel"), lang) or _curie(iri)
+
+    def write_index(self) -> None:
+        for lang in LANGUAGES:
+            file = page_name("index", lang, self.default_lang)
+            strategies = [self._strategy_tree(s, file, lang)
+                          for s in self.index.of_type(PG + "Strategy")]
+            downloads = [{"href": f"{lod.DATA_FOLDER}/{s.file_name}", "type": s.media_type,
+                          "label": f"{s.name} ({s.file_name})"}
+                         for s in lod.SERIALISATIONS.values()]
+            sections = [{"href": s.href if lang == self.default_lang
+                         else s.href.replace(".html", f".{lang}.html"), "label": s.labels[lang]}
+                        for s in self.sections]
+            pages = {"organisations": page_name("organisations", lang, self.default_lang),
+                     "ontology": page_name("def/index", lang, self.default_lang)}
+            self._render("index.html", file, lang, page_path="index",
+                         title=_strings()[lang]["site_title"], strategies=strategies,
+                         downloads=downloads, sections=sections, pages=pages)
+
+    def _strategy_tree(self, strategy: str, file: str, lang: str) -> dict[str, Any]:
+        def node(iri: str) -> dict[str, Any]:
+            return {"iri": iri, "href": self.href(file, iri, lang),
+                    "label": self.index.label(iri, lang)}
+
+        def by_notation(iris: Iterable[str]) -> list[str]:
+            return sorted(iris, key=lambda i: (_notation_key(
+                self.index.literal(i, (SKOS + "notation",), lang)), i))
+
+        in_scheme = set(self.index.subjects(SKOS + "inScheme", strategy))
+        areas_in_scheme = [a for a in self.index.of_type(PG + "ActionArea") if a in in_scheme]
+        goals = []
+        placed: set[str] = set()
+        for goal in by_notation(g for g in self.index.of_type(PG + "StrategicGoal")
+                                if g in in_scheme):
+            areas = [a for a in areas_in_scheme if goal in self.index.iris(a, PG + "underGoal")]
+            placed.update(areas)
+            goals.append({**node(goal), "areas": [self._area(a, node, by_notation)
+                                                  for a in by_notation(areas)]})
+        rest = [a for a in areas_in_scheme if a not in placed]
+        if rest:
+            goals.append({"iri": "", "href": None, "label": _strings()[lang]["other_areas"],
+                          "areas": [self._area(a, node, by_notation) for a in by_notation(rest)]})
+        overarching = by_notation(g for g in self.index.of_type(PG + "OverarchingGoal")
+                                  if g in in_scheme)
+        return {**node(strategy), "goals": goals,
+                "overarching": [node(g) for g in overarching]}
+
+    def _area(self, area: str, node: Callable[[str], dict[str, Any]],
+              by_notation: Callable[[Iterable[str]], list[str]]) -> dict[str, Any]:
+        activities = [a for a in self.index.subjects(PG + "actionArea", area)
+                      if a in set(self.index.of_type(PG + "Activity"))]
+        return {**node(area), "activities": [node(a) for a in by_notation(activities)]}
+
+    def write_organisations(self) -> None:
+        agents = set()
+        for cls in ("http://www.w3.org/ns/org#Organization",
+                    "http://www.w3.org/ns/org#OrganizationalUnit",
+                    "http://data.europa.eu/m8g/PublicOrganisation", PG + "AgentGroup"):
+            agents.update(self.index.of_type(cls))
+        for lang in LANGUAGES:
+            file = page_name("organisations", lang, self.default_lang)
+            counted = sorted(
+                ((len(self.index.subjects(PG + "coordinator", agent)),
+                  len(self.index.subjects(PG + "participant", agent)),
+                  self.index.label(agent, lang), agent) for agent in agents),
+                key=lambda row: (-row[0], -row[1], row[2]))
+            rows = [{"href": self.href(file, agent, lang), "label": label,
+                     "coordinates": coordinates, "participates": participates}
+                    for coordinates, participates, label, agent in counted]
+            self._render("organisations.html", file, lang, page_path="organisations",
+                         title=_strings()[lang]["organisations"], organisations=rows)
+
+    def write_assets(self) -> None:
+        for asset in sorted((TEMPLATES / "assets").iterdir()):
+            self._write(f"assets/{asset.name}", asset.read_bytes())
+
+    def write_data(self, base_url: str) -> None:
+        """The downloads, the JSON-LD context and the dataset description at stable paths."""
+        data = self.folder / lod.DATA_FOLDER
+        data.mkdir(parents=True, exist_ok=True)
+        self.written += lod.write_exports(self.store, data).values()
+        self.written.append(lod.write_context(self.folder))
+        self.written += lod.write_dataset_description(self.store, self.folder, base_url)
+
+
+def _curie(iri: str) -> str:
+    for prefix, namespace in PREFIXES.items():
+        if iri.startswith(namespace):
+            return f"{prefix}:{iri[len(namespace):]}"
+    return iri
+
+
+def _turtle(subject: str, statements: dict[str, list[Term]]) -> bytes:
+    node = ox.NamedNode(subject)
+    triples = [ox.Triple(node, ox.NamedNode(p), o) for p in sorted(statements)
+               for o in statements[p]]
+    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES) or b""
+
+
+SectionWriter = Callable[[SiteWriter], SiteSection | None]
+
+
+def write_site(
+    store: EmbeddedStore, out_dir: Path, *, lang: str = "sv",
+    base_url: str = lod.DEFAULT_BASE_URL, extra_sections: Sequence[SectionWriter] = (),
+) -> list[Path]:
+    """Write the static site for ``store`` into ``out_dir`` (replacing it atomically).
+
+    ``lang`` is the language of the plain ``.html`` pages; the other language gets
+    ``.en.html`` / ``.sv.html``. Returns the files written.
+
+    >>> import tempfile
+    >>> from planegraf.build import open_store
+    >>> out = Path(tempfile.mkdtemp()) / "site"
+    >>> files = write_site(open_store(), out)
+    >>> (out / "id/activity/rjl-hp-2018-2020/6-3.ttl").is_file()
+    True
+    """
+    from . import atomic, ontodoc
+
+    if lang not in LANGUAGES:
+        raise ValueError(f"lang must be one of {LANGUAGES}")
+    with atomic.staged_directory(out_dir) as stage:
+        writer = SiteWriter(store, stage, lang)
+        for make_section in (*optional_sections(), *extra_sections):
+            section = make_section(writer)
+            if section is not None:
+                writer.sections.append(section)
+        for section in writer.sections:
+            section.write(writer)
+        writer.write_assets()
+        writer.write_data(base_url)
+        writer.write_resources()
+        writer.write_organisations()
+        ontodoc.write_ontology_docs(writer)
+        writer.write_index()
+        written = [out_dir / p.relative_to(stage) for p in writer.written]
+    return written
+
+
+
+
+def optional_sections() -> list[SectionWriter]:
+    """The sections whose modules are part of this installation (none is a stub)."""
+    return [_query_section, _gaps_section, _network_section]
+
+
+def _available(module: str, *names: str) -> Any:
+    """The module if it is installed and offers ``names``, else None."""
+    import importlib
+    import importlib.util
+
+    if importlib.util.find_spec(f"planegraf.{module}") is None:
+        return None
+    loaded = importlib.import_module(f"planegraf.{module}")
+    return loaded if all(hasattr(loaded, n) for n in names) else None
+
+
+ANSWER_ROWS = 50
+
+
+def _query_section(writer: SiteWriter) -> SiteSection | None:
+    queries = _available("queries", "catalogue", "bind_parameters", "with_values_block")
+    if queries is None or not queries.catalogue():
+        return None
+
+    def write(writer: SiteWriter) -> None:
+        entries = []
+        for query in queries.catalogue():
+            entries.append((query, _answer(writer.store, queries, query)))
+        for lang in LANGUAGES:
+            file = page_name("queries", lang, writer.default_lang)
+            items = [{"name": q.name, "title": q.title(lang), "description": q.description(lang),
+                      "text": q.text, "answer": _answer_rows(writer, file, answer, lang)}
+                     for q, answer in entries]
+            writer._render("queries.html", file, lang, page_path="queries",
+                           title=_strings()[lang]["query_catalogue"], queries=items,
+                           editor=page_name("query", lang, writer.default_lang))
+            editor_file = page_name("query", lang, writer.default_lang)
+            catalogue = [{"name": q.name, "title": q.title(lang), "text": q.text}
+                         for q, _ in entries]
+            writer._render("query.html", editor_file, lang, page_path="query",
+                           title=_strings()[lang]["query_editor"],
+                           catalogue_json=_script_json(catalogue))
+
+    return SiteSection("queries.html",
+                       {lang: _strings()[lang]["query_catalogue"] for lang in LANGUAGES}, write)
+
+
+def _answer(store: EmbeddedStore, queries: Any, query: Any) -> tuple[list[str], list[Any]] | None:
+    """The rows of a catalogue SELECT on the built data (defaults for its parameters)."""
+    try:
+        bindings = queries.bind_parameters(query, {}, lang="sv")
+        text = queries.with_values_block(query.text, bindings) if bindings else query.text
+        result = store.oxigraph.query(text, use_default_graph_as_union=True)
+    except Exception:  # a query that needs a parameter without default has no standing answer
+        return None
+    if not isinstance(result, ox.QuerySolutions):
+        return None
+    variables = [v.value for v in result.variables]
+    rows = [row for _, row in zip(range(ANSWER_ROWS), result, strict=False)]
+    return variables, rows
+
+
+def _answer_rows(writer: SiteWriter, file: str, answer: tuple[list[str], list[Any]] | None,
+                 lang: str) -> dict[str, Any] | None:
+    if answer is None:
+        return None
+    variables, rows = answer
+    cells = []
+    for row in rows:
+        cells.append([writer._value(file, row[v], lang) if row[v] is not None
+                      else {"iri": None, "href": None, "label": ""} for v in variables])
+    return {"variables": variables, "rows": cells}
+
+
+def _script_json(value: Any) -> str:
+    """JSON safe inside a <script type="application/json"> element."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _gaps_section(writer: SiteWriter) -> SiteSection | None:
+    gaps = _available("gaps", "coordination_gaps", "load_objectives", "RULES_BY_ID")
+    network = _available("network", "load_network_data")
+    if gaps is None or network is None:
+        return None
+
+    def write(writer: SiteWriter) -> None:
+        data = network.load_network_data(writer.store)
+        objectives = gaps.load_objectives(writer.store)
+        for lang in LANGUAGES:
+            file = page_name("gaps", lang, writer.default_lang)
+            found = gaps.coordination_gaps(data, objectives, lang=lang)
+            rows = [{"rule": gaps.RULES_BY_ID[g.rule].name[lang],
+                     "explanation": gaps.RULES_BY_ID[g.rule].explanation[lang],
+                     "subject": _linked(writer, file, g.subject, lang, g.subject_label),
+                     "detail": g.detail,
+                     "activities": [_linked(writer, file, a, lang) for a in g.activities]}
+                    for g in found]
+            writer._render("gaps.html", file, lang, page_path="gaps",
+                           title=_strings()[lang]["gap_report"], gaps=rows)
+
+    return SiteSection("gaps.html", {lang: _strings()[lang]["gap_report"] for lang in LANGUAGES},
+                       write)
+
+
+def _linked(writer: SiteWriter, file: str, iri: str, lang: str,
+            label: str | None = None) -> dict[str, Any]:
+    """A link to the page of ``iri`` when it is one of the site's IRIs, else plain text."""
+    href = writer.href(file, iri, lang) if iri.startswith("http") and " " not in iri else None
+    return {"iri": None, "href": href,
+            "label": label or (writer.index.label(iri, lang) if href else iri)}
+
+
+def _network_section(writer: SiteWriter) -> SiteSection | None:
+    viz = _available("viz", "network_html", "sector_labels")
+    network = _available("network", "load_network_data", "network_metrics")
+    if viz is None or network is None:
+        return None
+
+    def write(writer: SiteWriter) -> None:
+        data = network.load_network_data(writer.store)
+        for lang in LANGUAGES:
+            metrics = network.network_metrics(data, lang=lang)
+            html = viz.network_html(data, metrics, lang=lang,
+                                    sectors=viz.sector_labels(writer.store, lang))
+            writer._write(page_name("network", lang, writer.default_lang), html)
+
+    return SiteSection("network.html", {lang: _strings()[lang]["network"] for lang in LANGUAGES},
+                       write)
