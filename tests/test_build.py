@@ -48,11 +48,14 @@ def _assert_isomorphic(expected: Graph, actual: Graph, what: str) -> None:
         pytest.fail(f"{what} differs:\n- {sorted(only_left)[:5]}\n+ {sorted(only_right)[:5]}")
 
 
-def test_build_writes_dataset_report_and_summary(built: Path) -> None:
+def test_build_writes_dataset_report_summary_and_site(built: Path) -> None:
     assert sorted(p.name for p in built.iterdir()) == sorted([
         "planegraf.trig", "validation-report.txt", "validation-report.ttl",
-        "summary.txt", "summary.json",
+        "summary.txt", "summary.json", "site",
     ])
+    for published in ("index.html", "dataset.ttl", "data/planegraf.jsonld",
+                      "id/activity/rjl-hp-2018-2020/6-3.html"):
+        assert (built / "site" / published).is_file(), published
     assert "The data conforms." in (built / "validation-report.txt").read_text(encoding="utf-8")
     summary = (built / "summary.txt").read_text(encoding="utf-8")
     assert "Activities per action area" in summary and "Statistics and analysis" in summary
@@ -98,7 +101,7 @@ def test_built_dataset_round_trips(built: Path, tmp_path: Path, fmt: str) -> Non
 
 
 def test_build_prints_summary_in_swedish_by_default(tmp_path: Path) -> None:
-    result = planegraf("build", "--out", str(tmp_path / "out"))
+    result = planegraf("build", "--out", str(tmp_path / "out"), "--no-site")
     assert result.returncode == 0
     assert "Aktiviteter per handlingsområde" in result.stdout
     assert "Validering: inga fel" in result.stdout
@@ -109,7 +112,7 @@ def test_build_with_a_violation_exits_1_and_leaves_previous_output(tmp_path: Pat
     data = _copy_of_the_data(tmp_path)
     out = tmp_path / "out"
     env = {"PLANEGRAF_DATA": str(data)}
-    assert planegraf("build", "--out", str(out), env=env).returncode == 0
+    assert planegraf("build", "--out", str(out), "--no-site", env=env).returncode == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     plan = data / "graph" / "rjl-hp-2018-2020.trig"
     text = plan.read_text(encoding="utf-8")
@@ -128,7 +131,7 @@ def test_build_with_unreadable_input_exits_2_naming_file_and_line(tmp_path: Path
     data = _copy_of_the_data(tmp_path)
     out = tmp_path / "out"
     env = {"PLANEGRAF_DATA": str(data)}
-    assert planegraf("build", "--out", str(out), env=env).returncode == 0
+    assert planegraf("build", "--out", str(out), "--no-site", env=env).returncode == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     registry = data / "graph" / "organisations.trig"
     lines = registry.read_text(encoding="utf-8").splitlines()

@@ -183,9 +183,10 @@ def check(
 
 
 def build(
-    out_dir: Path = Path("out"), *, lang: Language = "sv", progress: Progress = _quiet
+    out_dir: Path = Path("out"), *, lang: Language = "sv", site: bool = True,
+    base_url: str | None = None, progress: Progress = _quiet,
 ) -> BuildResult:
-    """Build the bundled dataset into ``out_dir``.
+    """Build the bundled dataset into ``out_dir``, with the web report in ``out_dir/site``.
 
     The outputs are written only when the data conforms to the shapes; a build with
     violations or unreadable input leaves the previous ``out_dir`` untouched.
@@ -197,8 +198,22 @@ def build(
         progress(f"write {out_dir}")
         with atomic.staged_directory(out_dir) as stage:
             _write_outputs(stage, store, report, summary, lang)
+            if site:
+                progress(f"write {out_dir}/site")
+                _write_site(stage / "site", store, lang, base_url)
         written = [out_dir / name for name in OUTPUT_FILES]
+        if site:
+            written.append(out_dir / "site")
     return BuildResult(store, report, summary, out_dir, written)
+
+
+def _write_site(folder: Path, store: EmbeddedStore, lang: Language, base_url: str | None) -> None:
+    # The site module pulls in Jinja2 and the exports; imported here so that validate,
+    # query and the other commands do not pay for it.
+    from .lod import DEFAULT_BASE_URL
+    from .site import write_site
+
+    write_site(store, folder, lang=lang, base_url=base_url or DEFAULT_BASE_URL)
 
 
 def _write_outputs(

@@ -43,20 +43,27 @@ def cli() -> None:
               default=Path("out"), show_default=True, help="Folder to write the results into.")
 @click.option("--lang", type=LANG, default="sv", show_default=True,
               help="Language of the validation report and summary.")
+@click.option("--site/--no-site", default=True, show_default=True,
+              help="Also write the web report, exports and DCAT description into OUT/site.")
+@click.option("--base-url", metavar="URL", default=None,
+              help="Where the site will be published (for the DCAT download URLs).")
 @click.option("-q", "--quiet", is_flag=True, help="Do not show progress.")
-def build(out_dir: Path, lang: str, quiet: bool) -> None:
+def build(out_dir: Path, lang: str, site: bool, base_url: str | None, quiet: bool) -> None:
     """Load, derive, validate and write the bundled dataset.
 
     Writes planegraf.trig (the whole dataset, a named graph per source), the validation
-    report (validation-report.txt and .ttl) and a summary (summary.txt and .json) into
-    OUT. When the data violates the shapes nothing is written, the previous OUT stays as
-    it was, the report is printed and the exit code is 1.
+    report (validation-report.txt and .ttl), a summary (summary.txt and .json) and the
+    static web report with every export and the DCAT-AP description (site/) into OUT.
+    When the data violates the shapes nothing is written, the previous OUT stays as it
+    was, the report is printed and the exit code is 1.
 
     \b
     Example:
       planegraf build --out out --lang en
+      planegraf build --no-site        # only the dataset, report and summary
     """
-    result = run_build(out_dir, lang=lang, progress=_progress(quiet))  # type: ignore[arg-type]
+    result = run_build(out_dir, lang=lang, site=site, base_url=base_url,  # type: ignore[arg-type]
+                       progress=_progress(quiet))
     if not result.conforms:
         click.echo(result.report.text(lang), nl=False)  # type: ignore[arg-type]
         message = (f"bygget avbröts: data bryter mot reglerna; {out_dir} är oförändrad"
@@ -97,24 +104,43 @@ def validate(files: tuple[Path, ...], lang: str, alone: bool, quiet: bool) -> No
 
 
 # Each concern registers its commands from a module of its own (cli_ingest.py defines
-# ``register(group)`` and so on), so the command line stays one thin file per concern.
-COMMAND_MODULES = ("cli_ingest", "cli_query", "cli_network", "cli_lod")
+# ``register(group)`` and so on). The modules are imported only when one of their commands
+# runs, so ``planegraf build`` does not pay for NetworkX, Jinja2 or openpyxl.
+COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "cli_ingest": ("import", "template"),
+    "cli_query": ("queries", "query", "sparql", "publish"),
+    "cli_network": ("network", "metrics", "gaps"),
+    "cli_lod": ("export", "describe", "site", "serve"),
+}
 
 
-def _register_command_modules() -> None:
+def _load_commands(module_name: str) -> dict[str, click.Command]:
     import importlib
 
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"planegraf.{name}")
-        except ModuleNotFoundError as err:
-            if err.name == f"planegraf.{name}":
-                continue  # that concern is not part of this version
-            raise
-        module.register(cli)
+    module = importlib.import_module(f"planegraf.{module_name}")
+    holder = click.Group()
+    module.register(holder)
+    return dict(holder.commands)
 
 
-_register_command_modules()
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        lazy = [name for names in COMMAND_MODULES.values() for name in names]
+        return sorted({*super().list_commands(ctx), *lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            return command
+        for module_name, names in COMMAND_MODULES.items():
+            if cmd_name in names:
+                for name, loaded in _load_commands(module_name).items():
+                    self.add_command(loaded, name)
+                return super().get_command(ctx, cmd_name)
+        return None
+
+
+cli.__class__ = _LazyGroup
 
 
 def main(argv: list[str] | None = None) -> None:
