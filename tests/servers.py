@@ -7,10 +7,7 @@
 from __future__ import annotations
 
 import contextlib
-import shutil
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
@@ -18,21 +15,9 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+from planegraf.serve import free_port, oxigraph_command
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def oxigraph_binary() -> str:
-    """The ``oxigraph`` command of the PyPI package ``oxigraph`` (a test dependency)."""
-    beside_python = Path(sys.executable).with_name("oxigraph")
-    found = str(beside_python) if beside_python.exists() else shutil.which("oxigraph")
-    if not found:
-        raise RuntimeError("the oxigraph server is not installed: pip install -e '.[test]'")
-    return found
+__all__ = ["free_port", "oxigraph_server", "wait_until_up"]
 
 
 def wait_until_up(url: str, timeout: float = 30.0) -> None:
@@ -55,7 +40,7 @@ def oxigraph_server(
     data: Path | None = None, *, union_default_graph: bool = True
 ) -> Iterator[str]:
     """Start ``oxigraph serve`` (optionally preloaded with ``data``); yield its base URL."""
-    binary = oxigraph_binary()
+    binary = oxigraph_command()
     with tempfile.TemporaryDirectory(prefix="planegraf-oxigraph-") as location:
         if data is not None:
             subprocess.run(

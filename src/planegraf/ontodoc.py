@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 from rdflib import OWL, RDF, RDFS, SH, SKOS, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from .resources import ontology_dir, shapes_dir
+from .resources import ontology_dir
+from .validate import shapes_graph
 
 if TYPE_CHECKING:
     from .site import SiteWriter
@@ -31,12 +32,6 @@ def ontology_graph() -> Graph:
     return graph
 
 
-@cache
-def shapes_graph() -> Graph:
-    graph = Graph()
-    for path in sorted(shapes_dir().glob("*.ttl")):
-        graph.parse(path, format="turtle")
-    return graph
 
 
 def _text(graph: Graph, node: Node, predicate: URIRef, lang: str) -> str:
