@@ -141,3 +141,36 @@ def test_public_health_section_bridges_all_nine_areas(bundled: NetworkData,
     assert top.articulation_point
     assert set(metrics.by_area) == {f"{ID}area/rjl-jamlik-halsa-2016-2025/{n}"
                                     for n in range(1, 10)}
+
+
+@pytest.mark.parametrize("metric", ["degree", "betweenness", "closeness",
+                                    "relative_connectivity", "non_redundant_ties"])
+def test_one_metric_alone_equals_the_same_metric_among_all(bundled: NetworkData,
+                                                          metric: str) -> None:
+    scope = resolve_scope(bundled, plan="rjl-hp-2018-2020")
+    alone = network_metrics(bundled, scope).node_values(metric)
+    everything = network_metrics(bundled, scope)
+    by_organisation = {o.iri: getattr(o, metric) for o in everything.organisations}
+    assert alone == by_organisation
+    assert everything.node_values(metric) == by_organisation
+
+
+def test_drawing_the_network_computes_only_the_metric_it_sizes_by(bundled: NetworkData) -> None:
+    from planegraf.viz import network_html
+
+    metrics = network_metrics(bundled, resolve_scope(bundled, plan="rjl-hp-2018-2020"))
+    html = network_html(bundled, metrics, size_by="betweenness")
+    assert "betweenness: " in html
+    assert not {"organisations", "communities", "_by_area_and_plan"} & set(vars(metrics))
+    assert "betweenness" in vars(metrics)
+
+
+def test_network_data_needs_no_derived_shortcuts() -> None:
+    # planegraf network, metrics and gaps skip the derivation: their queries must read the
+    # participations, never pg:coordinator, pg:partner or pg:participant.
+    from planegraf.build import load_dataset
+
+    underived = load_network_data(load_dataset([TRIGGER]))
+    derived = load_network_data(open_store([TRIGGER]))
+    assert underived == derived
+    assert any(a.participants for a in derived.activities.values())

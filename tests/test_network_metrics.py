@@ -14,10 +14,12 @@ from planegraf.network import (
     betweenness,
     brokerage_roles,
     burt_constraint,
+    closeness,
     compare_communities,
     degree_centralization,
     density,
     non_redundant_ties,
+    path_search_work,
     relative_connectivity,
     sample_size,
     sampling_error,
@@ -88,7 +90,7 @@ def test_sample_size_follows_hoeffding_with_a_union_bound() -> None:
 def test_sampled_betweenness_stays_within_its_stated_bound() -> None:
     graph = nx.connected_watts_strogatz_graph(600, 6, 0.1, seed=3)
     exact = nx.betweenness_centrality(graph, normalized=True)
-    sampled = betweenness(graph, exact_limit=100, epsilon=0.2)
+    sampled = betweenness(graph, work_limit=1_000_000, epsilon=0.2)
     assert not sampled.exact
     assert sampled.pivots < 600
     assert sampled.error_bound <= 0.2 + 1e-9
@@ -173,3 +175,28 @@ def test_constraint_agrees_with_networkx() -> None:
     graph = nx.Graph(nx.karate_club_graph().edges())
     theirs = nx.constraint(graph)
     assert burt_constraint(graph) == pytest.approx(theirs)
+
+
+def test_path_search_work_adds_up_each_component() -> None:
+    # a triangle (3 nodes · 3 ties), a path of 4 (4 · 3) and a lone node (1 · 1)
+    graph = nx.Graph([(1, 2), (2, 3), (1, 3), ("a", "b"), ("b", "c"), ("c", "d")])
+    graph.add_node("alone")
+    assert path_search_work(graph) == 9 + 12 + 1
+
+
+def test_many_small_components_stay_exact_where_one_large_one_is_sampled() -> None:
+    # The same number of nodes and ties, as 20 separate regions or as one network.
+    regions = nx.disjoint_union_all(
+        [nx.connected_watts_strogatz_graph(30, 6, 0.1, seed=s) for s in range(20)])
+    national = nx.connected_watts_strogatz_graph(600, 6, 0.1, seed=1)
+    assert regions.number_of_edges() == national.number_of_edges()
+    limit = 200_000
+    assert path_search_work(regions) <= limit < path_search_work(national)
+    assert betweenness(regions, work_limit=limit).exact
+    sampled = betweenness(national, work_limit=limit)
+    assert not sampled.exact
+    # the sample costs no more steps than the limit allows, and says what that costs in ε
+    assert sampled.pivots * national.number_of_edges() <= limit
+    assert sampled.error_bound == pytest.approx(sampling_error(600, sampled.pivots))
+    assert closeness(regions, work_limit=limit) is not None
+    assert closeness(national, work_limit=limit) is None

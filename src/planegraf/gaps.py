@@ -13,7 +13,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from itertools import combinations
 from pathlib import Path
 from typing import Any
@@ -169,8 +169,20 @@ def measurable_terms(path: Path = MEASURABLE_TERMS) -> MeasurableTerms:
         "count", "share", "date_patterns", "milestone", "description_openers")))
 
 
-def _has_word(text: str, words: Iterable[str]) -> bool:
-    return any(re.search(r"(?<!\w)" + re.escape(w) + r"(?!\w)", text) for w in words)
+def _has_word(text: str, words: tuple[str, ...]) -> bool:
+    return _any_word(words).search(text) is not None
+
+
+@lru_cache(maxsize=64)
+def _any_word(words: tuple[str, ...]) -> re.Pattern[str]:
+    # One alternation finds a match exactly where one of the words would: the engine tries
+    # every alternative at each position before moving on.
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)")
+
+
+@lru_cache(maxsize=64)
+def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p, re.IGNORECASE) for p in patterns)
 
 
 def measurability(text: str | None, terms: MeasurableTerms | None = None) -> str | None:
@@ -184,13 +196,18 @@ def measurability(text: str | None, terms: MeasurableTerms | None = None) -> str
     """
     if not text:
         return None
-    terms = terms or measurable_terms()
+    return _measurability(text, terms or measurable_terms())
+
+
+@lru_cache(maxsize=4096)
+def _measurability(text: str, terms: MeasurableTerms) -> str | None:
+    # Plans repeat their follow-up wording ("Antal …", "Enligt plan"): remember the answers.
     for sentence in re.split(r"(?<=[.!?])\s+", text.strip().lower()):
         if _has_word(sentence, terms.count):
             return "count"
         if _has_word(sentence, terms.share):
             return "share"
-        if any(re.search(p, sentence, re.IGNORECASE) for p in terms.date_patterns):
+        if any(p.search(sentence) for p in _compiled(terms.date_patterns)):
             return "date"
         opener = any(sentence.startswith(o) for o in terms.description_openers)
         if not opener and _has_word(sentence, terms.milestone):

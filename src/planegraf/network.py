@@ -10,9 +10,10 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import combinations
 from typing import Any, Literal
 
 import networkx as nx
@@ -31,11 +32,14 @@ SECTOR_PREFIX = DATA + "sector/"
 # belongs to, say), the edge keeps the most responsible one.
 ROLE_RANK = {"coordinator": 0, "steering-group": 1, "funder": 2, "partner": 3}
 
-#: Up to this many nodes betweenness (and closeness) is computed exactly; above it,
-#: betweenness comes from a sample of pivots sized for ``BETWEENNESS_EPSILON`` and closeness
-#: is left out. Measured in benchmarks/network_gaps.py: exact NetworkX betweenness takes
-#: about 1 s at 500 nodes and 7 s at 1 000 (2 500 and 5 000 ties) on the build machine.
-EXACT_BETWEENNESS_LIMIT = 500
+#: Exact betweenness (Brandes) and closeness run one breadth-first search from every node
+#: over the ties of its component: ``Σ n_c·m_c`` steps for components of ``n_c`` nodes and
+#: ``m_c`` ties (see :func:`path_search_work`). NetworkX takes 250–400 ns a step for
+#: betweenness on the build machine (benchmarks/network_gaps.py: 2 s at 600 nodes and 9 000
+#: ties, 15 s at 1 293 nodes and 46 548 ties), so up to this many steps — about 2 s — both
+#: are exact. Above it betweenness comes from a sample of pivots (see :func:`betweenness`)
+#: and closeness is left out.
+BETWEENNESS_WORK_LIMIT = 6_000_000
 BETWEENNESS_EPSILON = 0.1
 BETWEENNESS_DELTA = 0.05
 
@@ -242,16 +246,24 @@ class NetworkData:
         return area.label(lang) if area else iri
 
 
-def _value(term: Any) -> str | None:
-    return None if term is None else str(term.value)
-
-
 def _tail(iri: str | None, prefix: str) -> str | None:
     return iri[len(prefix):] if iri and iri.startswith(prefix) else iri
 
 
-def _rows(store: EmbeddedStore, query: str) -> Iterable[ox.QuerySolution]:
-    return store.select(read_query(query).text)
+def _rows(store: EmbeddedStore, query: str, *names: str) -> Iterator[tuple[Any, ...]]:
+    """The rows of a SELECT in ``queries/`` as tuples of plain strings (``None`` where
+    unbound), one per variable in ``names``: tens of thousands of rows at national scale,
+    where looking each term up by name took longer than the query."""
+    solutions = store.oxigraph.query(read_query(query).text, use_default_graph_as_union=True)
+    assert isinstance(solutions, ox.QuerySolutions), f"{query} must be a SELECT"
+    projected = [v.value for v in solutions.variables]
+    missing = [name for name in names if name not in projected]
+    if missing:
+        raise PlanegrafError(f"queries/{query} must select ?{', ?'.join(missing)}")
+    order = [projected.index(name) for name in names]
+    for row in solutions:
+        terms = tuple(row)
+        yield tuple(None if terms[i] is None else terms[i].value for i in order)
 
 
 def load_network_data(store: EmbeddedStore) -> NetworkData:
@@ -264,49 +276,40 @@ def load_network_data(store: EmbeddedStore) -> NetworkData:
     55
     """
     activities: dict[str, Activity] = {}
-    for row in _rows(store, "network/activities.rq"):
-        iri = str(row["activity"].value)
-        if iri in activities:
-            continue
-        activities[iri] = Activity(
-            iri, plan=_value(row["plan"]), area=_value(row["area"]),
-            notation=_value(row["notation"]), label=_value(row["label"]),
-            follow_up=_value(row["followUp"]), follow_up_label=_value(row["followUpLabel"]),
-        )
-    for row in _rows(store, "network/participations.rq"):
-        activity = activities.get(str(row["activity"].value))
-        if activity is None:
-            continue
-        role = _tail(str(row["role"].value), ROLE_PREFIX) or "partner"
-        _add_participant(activity.participants, str(row["agent"].value), role)
+    for iri, plan, area, notation, label, follow_up, follow_up_label in _rows(
+            store, "network/activities.rq", "activity", "plan", "area", "notation", "label",
+            "followUp", "followUpLabel"):
+        if iri not in activities:
+            activities[iri] = Activity(iri, plan, area, notation, label, follow_up,
+                                       follow_up_label)
+    for iri, role, agent in _rows(store, "network/participations.rq",
+                                  "activity", "role", "agent"):
+        activity = activities.get(iri)
+        if activity is not None:
+            _add_participant(activity.participants, agent, _tail(role, ROLE_PREFIX) or "partner")
     agents: dict[str, Agent] = {}
-    for row in _rows(store, "network/agents.rq"):
-        iri = str(row["agent"].value)
-        if iri in agents:
-            continue
-        agents[iri] = Agent(
-            iri, label_sv=_value(row["labelSv"]) or iri.rsplit("/", 1)[-1],
-            label_en=_value(row["labelEn"]),
-            sector=_tail(_value(row["sector"]), SECTOR_PREFIX),
-            member_sector=_tail(_value(row["memberSector"]), SECTOR_PREFIX),
-            is_group=row["isGroup"].value == "true",
-        )
+    for iri, label_sv, label_en, sector, member_sector, is_group in _rows(
+            store, "network/agents.rq", "agent", "labelSv", "labelEn", "sector",
+            "memberSector", "isGroup"):
+        if iri not in agents:
+            agents[iri] = Agent(
+                iri, label_sv=label_sv or iri.rsplit("/", 1)[-1], label_en=label_en,
+                sector=_tail(sector, SECTOR_PREFIX),
+                member_sector=_tail(member_sector, SECTOR_PREFIX), is_group=is_group == "true",
+            )
     areas: dict[str, Area] = {}
-    for row in _rows(store, "network/areas.rq"):
-        iri = str(row["area"].value)
-        areas.setdefault(iri, Area(
-            iri, notation=_value(row["notation"]), label_sv=_value(row["labelSv"]),
-            label_en=_value(row["labelEn"]), strategy=_value(row["strategy"]),
-            goal=_value(row["goal"]), goal_notation=_value(row["goalNotation"]),
-        ))
+    for iri, notation, label_sv, label_en, strategy, goal, goal_notation in _rows(
+            store, "network/areas.rq", "area", "notation", "labelSv", "labelEn", "strategy",
+            "goal", "goalNotation"):
+        areas.setdefault(iri, Area(iri, notation, label_sv, label_en, strategy, goal,
+                                   goal_notation))
     plans: dict[str, Plan] = {}
-    for row in _rows(store, "network/plans.rq"):
-        iri = str(row["plan"].value)
-        plans.setdefault(iri, Plan(iri, _value(row["titleSv"]), _value(row["titleEn"]),
-                                   _value(row["strategy"])))
+    for iri, title_sv, title_en, strategy in _rows(store, "network/plans.rq", "plan",
+                                                   "titleSv", "titleEn", "strategy"):
+        plans.setdefault(iri, Plan(iri, title_sv, title_en, strategy))
     members: dict[str, list[str]] = defaultdict(list)
-    for row in _rows(store, "network/group-members.rq"):
-        members[str(row["group"].value)].append(str(row["member"].value))
+    for group, member in _rows(store, "network/group-members.rq", "group", "member"):
+        members[group].append(member)
     return NetworkData(activities, agents, areas, plans,
                        {g: tuple(sorted(m)) for g, m in members.items()})
 
@@ -589,11 +592,11 @@ def burt_constraint(graph: nx.Graph) -> dict[str, float | None]:
             result[node] = None
             continue
         share = 1 / len(contacts)
-        total = 0.0
-        for contact in contacts:
-            indirect = sum(share / len(neighbours[q]) for q in contacts & neighbours[contact])
-            total += (share + indirect) ** 2
-        result[node] = total
+        # fsum rounds once, whatever the order of the sets: the same value in every run.
+        result[node] = math.fsum(
+            (share + math.fsum(share / len(neighbours[q])
+                               for q in contacts & neighbours[contact])) ** 2
+            for contact in contacts)
     return result
 
 
@@ -639,28 +642,56 @@ def sampling_error(nodes: int, pivots: int, delta: float = BETWEENNESS_DELTA) ->
     return spread * math.sqrt(math.log(2 * nodes / delta) / (2 * pivots))
 
 
-def betweenness(graph: nx.Graph, *, exact_limit: int = EXACT_BETWEENNESS_LIMIT,
+def path_search_work(graph: nx.Graph) -> int:
+    """The steps of one breadth-first search from every node: ``Σ n_c·m_c`` over the
+    components (``n_c`` nodes, ``m_c`` ties; a lone node counts one).
+
+    >>> g = nx.path_graph(4); g.add_edge("a", "b"); path_search_work(g)
+    14
+    """
+    component_of: dict[Any, int] = {}
+    sizes: list[int] = []
+    for number, component in enumerate(nx.connected_components(graph)):
+        sizes.append(len(component))
+        component_of.update(dict.fromkeys(component, number))
+    ties = [0] * len(sizes)
+    for first, _ in graph.edges():
+        ties[component_of[first]] += 1
+    return sum(size * max(count, 1) for size, count in zip(sizes, ties, strict=True))
+
+
+def betweenness(graph: nx.Graph, *, work_limit: int = BETWEENNESS_WORK_LIMIT,
                 epsilon: float = BETWEENNESS_EPSILON, delta: float = BETWEENNESS_DELTA,
                 seed: int = 1) -> Betweenness:
-    """Normalised betweenness: exact up to ``exact_limit`` nodes, sampled above it.
+    """Normalised betweenness: exact up to ``work_limit`` search steps
+    (:func:`path_search_work`), sampled above it.
+
+    The sample has :func:`sample_size` pivots for ``epsilon`` and ``delta`` (Hoeffding with
+    a union bound over the nodes: 531 pivots at 1 001 nodes, 611 at 5 000), but no more than
+    ``work_limit`` steps allow, so that a sample never takes longer than the largest exact
+    computation. ``error_bound`` is the ε the pivots actually guarantee
+    (:func:`sampling_error`), with confidence ``1 − delta``.
 
     >>> betweenness(nx.path_graph(3)).values[1]
     1.0
     """
     n = graph.number_of_nodes()
+    work = path_search_work(graph)
     pivots = sample_size(n, epsilon, delta)
-    if n <= exact_limit or pivots >= n:
+    if work <= work_limit or pivots >= n:
         return Betweenness(nx.betweenness_centrality(graph, normalized=True), True, n, 0.0,
                            1.0)
+    # A pivot searches its own component: work / n steps on average.
+    pivots = max(1, min(pivots, work_limit * n // work))
     values = nx.betweenness_centrality(graph, k=pivots, normalized=True, seed=seed)
     return Betweenness(values, False, pivots, sampling_error(n, pivots, delta), 1 - delta)
 
 
-def closeness(graph: nx.Graph, *, exact_limit: int = EXACT_BETWEENNESS_LIMIT
+def closeness(graph: nx.Graph, *, work_limit: int = BETWEENNESS_WORK_LIMIT
               ) -> dict[str, float] | None:
     """Closeness (Wasserman–Faust, so that it compares across components); ``None`` above
-    ``exact_limit`` nodes, where its all-pairs cost is the same as exact betweenness."""
-    if graph.number_of_nodes() > exact_limit:
+    ``work_limit`` search steps, where its all-pairs cost is that of exact betweenness."""
+    if path_search_work(graph) > work_limit:
         return None
     return {n: float(v) for n, v in nx.closeness_centrality(graph, wf_improved=True).items()}
 
@@ -727,8 +758,12 @@ def _brokerage_role(first: str, broker: str, second: str) -> str:
 def home_areas(graph: nx.Graph, data: NetworkData, scope: Scope) -> dict[str, str]:
     """Each organisation's main action area: where it has most activities (ties → lowest
     IRI)."""
+    return _home_areas(graph, scoped_activities(data, scope))
+
+
+def _home_areas(graph: nx.Graph, activities: Iterable[Activity]) -> dict[str, str]:
     counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for activity in scoped_activities(data, scope):
+    for activity in activities:
         if activity.area:
             for agent in activity.participants:
                 counts[agent][activity.area] += 1
@@ -801,6 +836,7 @@ class NetworkSummary:
 
 
 def summarise_network(graph: nx.Graph) -> NetworkSummary:
+    """Nodes, ties, components, density and degree centralization of ``graph``."""
     return NetworkSummary(
         graph.number_of_nodes(), graph.number_of_edges(),
         nx.number_connected_components(graph) if graph.number_of_nodes() else 0,
@@ -830,17 +866,112 @@ class OrganisationMetrics:
     community: int | None
 
 
-@dataclass(frozen=True)
 class NetworkMetrics:
-    """All metrics of one scope: the whole network, each organisation, the communities."""
+    """All metrics of one scope: the whole network, each organisation, the communities, and
+    the whole-network figures of each action area and plan inside it.
 
-    scope: Scope
-    summary: NetworkSummary
-    betweenness: Betweenness
-    communities: CommunityComparison
-    organisations: tuple[OrganisationMetrics, ...]
-    by_area: dict[str, NetworkSummary]
-    by_plan: dict[str, NetworkSummary]
+    Each part is computed the first time it is read: drawing a national network needs the
+    summary and the one metric that sizes its nodes (:meth:`node_values`), not brokerage,
+    constraint and communities, which take longest.
+    """
+
+    def __init__(self, data: NetworkData, scope: Scope, lang: Language,
+                 activities: list[Activity], graph: nx.Graph, work_limit: int) -> None:
+        self.scope = scope
+        #: The collaboration graph the metrics describe (for drawing and exports).
+        self.graph = graph
+        self.summary = summarise_network(graph)
+        self._data = data
+        self._lang = lang
+        self._activities = activities
+        self._work_limit = work_limit
+
+    @cached_property
+    def betweenness(self) -> Betweenness:
+        return betweenness(self.graph, work_limit=self._work_limit)
+
+    @cached_property
+    def _closeness(self) -> dict[str, float] | None:
+        return closeness(self.graph, work_limit=self._work_limit)
+
+    @cached_property
+    def communities(self) -> CommunityComparison:
+        return compare_communities(self.graph, _home_areas(self.graph, self._activities))
+
+    @cached_property
+    def organisations(self) -> tuple[OrganisationMetrics, ...]:
+        """Every organisation with all its metrics, most ties first."""
+        graph = self.graph
+        between = self.betweenness.values
+        close = self._closeness
+        relative = relative_connectivity(graph)
+        effective = non_redundant_ties(graph)
+        constraint = burt_constraint(graph)
+        brokerage = brokerage_roles(graph)
+        cut_points = set(nx.articulation_points(graph))
+        degree_c = nx.degree_centrality(graph) if graph.number_of_nodes() > 1 else {
+            n: 0.0 for n in graph}
+        community_of = {m: i for i, c in enumerate(self.communities.communities)
+                        for m in c.members}
+        return tuple(sorted((
+            OrganisationMetrics(
+                iri=node, label=self._data.agent(node).label(self._lang),
+                sector=attrs["sector"], activities=attrs["activities"],
+                coordinates=attrs["coordinates"], areas=attrs["areas"],
+                degree=graph.degree(node), degree_centrality=float(degree_c[node]),
+                betweenness=float(between[node]),
+                closeness=close[node] if close is not None else None,
+                relative_connectivity=relative[node], non_redundant_ties=effective[node],
+                constraint=constraint.get(node), brokerage=dict(brokerage[node]),
+                articulation_point=node in cut_points, community=community_of.get(node),
+            )
+            for node, attrs in graph.nodes(data=True)
+        ), key=lambda o: (-o.degree, o.label)))
+
+    def node_values(self, metric: str) -> dict[str, float | None]:
+        """One metric of every node — ``degree``, ``betweenness``, ``closeness``,
+        ``relative_connectivity`` or ``non_redundant_ties`` — computing only that one
+        unless :attr:`organisations` already holds it."""
+        if "organisations" in self.__dict__:
+            return {o.iri: getattr(o, metric) for o in self.organisations}
+        graph = self.graph
+        if metric == "degree":
+            return {node: graph.degree(node) for node in graph}
+        if metric == "betweenness":
+            return {node: float(value) for node, value in self.betweenness.values.items()}
+        if metric == "closeness":
+            close = self._closeness
+            return {node: close[node] if close is not None else None for node in graph}
+        if metric == "relative_connectivity":
+            return dict(relative_connectivity(graph))
+        if metric == "non_redundant_ties":
+            return dict(non_redundant_ties(graph))
+        raise ValueError(f"no per-node metric {metric!r}")
+
+    @cached_property
+    def _by_area_and_plan(self) -> tuple[dict[str, NetworkSummary], dict[str, NetworkSummary]]:
+        by_area: dict[str, list[Activity]] = defaultdict(list)
+        by_plan: dict[str, list[Activity]] = defaultdict(list)
+        for activity in self._activities:
+            if activity.area:
+                by_area[activity.area].append(activity)
+            if activity.plan:
+                by_plan[activity.plan].append(activity)
+        area_summaries = {area: summarise_network(_ties_graph(by_area[area]))
+                          for area in sorted(by_area)} if len(by_area) > 1 else {}
+        plan_summaries = {plan: summarise_network(_ties_graph(by_plan[plan]))
+                          for plan in sorted(by_plan)} if len(by_plan) > 1 else {}
+        return area_summaries, plan_summaries
+
+    @property
+    def by_area(self) -> dict[str, NetworkSummary]:
+        """The whole-network figures of each action area in scope (none for a single area)."""
+        return self._by_area_and_plan[0]
+
+    @property
+    def by_plan(self) -> dict[str, NetworkSummary]:
+        """The whole-network figures of each plan in scope (none for a single plan)."""
+        return self._by_area_and_plan[1]
 
     @property
     def articulation_points(self) -> list[OrganisationMetrics]:
@@ -854,44 +985,25 @@ class NetworkMetrics:
 
 
 def network_metrics(data: NetworkData, scope: Scope = Scope(), lang: Language = "sv",
-                    *, exact_limit: int = EXACT_BETWEENNESS_LIMIT) -> NetworkMetrics:
-    """Compute every metric of the collaboration graph of ``scope``, and the whole-network
-    figures for each action area and plan inside it."""
-    graph = collaboration_graph(data, scope)
-    between = betweenness(graph, exact_limit=exact_limit)
-    close = closeness(graph, exact_limit=exact_limit)
-    relative = relative_connectivity(graph)
-    effective = non_redundant_ties(graph)
-    constraint = burt_constraint(graph)
-    brokerage = brokerage_roles(graph)
-    cut_points = set(nx.articulation_points(graph))
-    degree_c = nx.degree_centrality(graph) if graph.number_of_nodes() > 1 else {
-        n: 0.0 for n in graph}
-    comparison = compare_communities(graph, home_areas(graph, data, scope))
-    community_of = {m: i for i, c in enumerate(comparison.communities) for m in c.members}
-    organisations = tuple(sorted((
-        OrganisationMetrics(
-            iri=node, label=data.agent(node).label(lang), sector=attrs["sector"],
-            activities=attrs["activities"], coordinates=attrs["coordinates"],
-            areas=attrs["areas"], degree=graph.degree(node),
-            degree_centrality=float(degree_c[node]), betweenness=float(between.values[node]),
-            closeness=close[node] if close is not None else None,
-            relative_connectivity=relative[node], non_redundant_ties=effective[node],
-            constraint=constraint.get(node), brokerage=dict(brokerage[node]),
-            articulation_point=node in cut_points, community=community_of.get(node),
-        )
-        for node, attrs in graph.nodes(data=True)
-    ), key=lambda o: (-o.degree, o.label)))
-    by_area: dict[str, list[Activity]] = defaultdict(list)
-    by_plan: dict[str, list[Activity]] = defaultdict(list)
-    for activity in scoped_activities(data, scope):
-        if activity.area:
-            by_area[activity.area].append(activity)
-        if activity.plan:
-            by_plan[activity.plan].append(activity)
-    area_summaries = {area: summarise_network(collaboration_graph_of(data, by_area[area]))
-                      for area in sorted(by_area)} if len(by_area) > 1 else {}
-    plan_summaries = {plan: summarise_network(collaboration_graph_of(data, by_plan[plan]))
-                      for plan in sorted(by_plan)} if len(by_plan) > 1 else {}
-    return NetworkMetrics(scope, summarise_network(graph), between, comparison, organisations,
-                          area_summaries, plan_summaries)
+                    *, work_limit: int = BETWEENNESS_WORK_LIMIT) -> NetworkMetrics:
+    """The metrics of the collaboration graph of ``scope`` (see :class:`NetworkMetrics`;
+    each is computed when first read).
+
+    >>> from planegraf.build import open_store
+    >>> metrics = network_metrics(load_network_data(open_store()))
+    >>> metrics.summary.nodes == len(metrics.organisations) > 50
+    True
+    """
+    activities = scoped_activities(data, scope)
+    return NetworkMetrics(data, scope, lang, activities,
+                          collaboration_graph_of(data, activities), work_limit)
+
+
+def _ties_graph(activities: Iterable[Activity]) -> nx.Graph:
+    # The bare collaboration graph, without attributes: enough for a summary, and an area
+    # or plan at national scale has hundreds of them.
+    graph = nx.Graph()
+    for activity in activities:
+        graph.add_nodes_from(activity.participants)
+        graph.add_edges_from(combinations(activity.participants, 2))
+    return graph

@@ -191,14 +191,15 @@ def parse_query_text(text: str, path: Path, name: str | None = None) -> QueryFil
 
 @cache
 def read_query(relative: str) -> QueryFile:
-    """A query of the bundled ``queries/`` folder by its path, e.g. ``derive/coordinator.rq``."""
+    """A query of the bundled ``queries/`` folder by its path, e.g. ``summary/totals.rq``."""
     return parse_query_file(queries_dir() / relative, name=relative.removesuffix(".rq"))
 
 
 def derivation_rules() -> list[QueryFile]:
-    """The CONSTRUCT rules that derive the shortcut properties, in file-name order."""
+    """The SPARQL updates (``derive/*.ru``) that derive the shortcut properties, in file-name
+    order."""
     folder = queries_dir() / "derive"
-    return [read_query(f"derive/{p.name}") for p in sorted(folder.glob("*.rq"))]
+    return [read_query(f"derive/{p.name}") for p in sorted(folder.glob("*.ru"))]
 
 
 # --- the catalogue ------------------------------------------------------------------------
@@ -306,6 +307,28 @@ def check_query(text: str, path: Path | str, *, allow_service: bool = False) -> 
                     "--endpoint URL instead"
                 )
     return form
+
+
+@lru_cache(maxsize=256)
+def declares_dataset(text: str) -> bool:
+    """Whether a query names its own dataset with ``FROM`` or ``FROM NAMED``.
+
+    The embedded engine then answers over those graphs of the local store only (a graph it
+    does not hold, such as an ``http://`` address, is empty: nothing is ever fetched);
+    otherwise over the union of all graphs.
+
+    >>> declares_dataset("SELECT * FROM NAMED <http://example.org/g> WHERE { ?s ?p ?o }")
+    True
+    >>> declares_dataset("SELECT * WHERE { ?s ?p ?o }")
+    False
+    """
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    try:
+        parsed = parseQuery(text)
+    except ParseException:
+        return False
+    return any(getattr(node, "name", None) == "DatasetClause" for node in _walk(parsed[1]))
 
 
 def _walk(node: Any) -> Iterator[Any]:

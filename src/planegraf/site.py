@@ -4,13 +4,17 @@ alternates at the path its IRI dereferences to, in Swedish and English, working 
 
 from __future__ import annotations
 
+import gc
 import json
+import multiprocessing
+import os
 import posixpath
 import re
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -151,6 +155,8 @@ def _environment() -> jinja2.Environment:
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=True, undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True,
+        # The templates do not change while a site is written: no stat() per page.
+        auto_reload=False,
     )
 
 
@@ -181,6 +187,7 @@ class SiteWriter:
         self.env = _environment()
         self.sections: list[SiteSection] = []
         self.written: list[Path] = []
+        self._folders: set[Path] = set()
 
     # -- paths and links --------------------------------------------------------------
 
@@ -217,7 +224,9 @@ class SiteWriter:
 
     def _write(self, relative: str, data: bytes | str) -> None:
         path = self.folder / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent not in self._folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(path.parent)
         if isinstance(data, str):
             path.write_text(data, encoding="utf-8")
         else:
@@ -244,25 +253,44 @@ class SiteWriter:
 
     # -- pages ------------------------------------------------------------------------
 
-    def write_resources(self) -> int:
-        """A page per data IRI in both languages, plus its ``.ttl`` and ``.jsonld``."""
-        paths = {iri: p for iri in self.index.outgoing if (p := resource_path(iri))}
-        prefixes = {posixpath.dirname(p) for p in paths.values()}
-        count = 0
-        for iri, path in sorted(paths.items()):
+    def resources(self) -> list[tuple[str, str]]:
+        """The data IRIs that get a page, each with its path, sorted by IRI."""
+        return list(self._resources)
+
+    @cached_property
+    def _resources(self) -> tuple[tuple[str, str], ...]:
+        return tuple(sorted((iri, p) for iri in self.index.outgoing
+                            if (p := resource_path(iri))))
+
+    @cached_property
+    def _stems(self) -> dict[str, list[str]]:
+        folders = {posixpath.dirname(path) for _, path in self._resources}
+        # An IRI that is also a folder (id/role and id/role/coordinator) gets its page a
+        # second time as the folder's index.html, where a static host mapping /id/role to
+        # the folder looks for it.
+        return {path: [path, f"{path}/index"] if path in folders else [path]
+                for _, path in self._resources}
+
+    def write_resources(self, share: Sequence[tuple[str, str]] | None = None) -> int:
+        """A page per data IRI in both languages, plus its ``.ttl`` and ``.jsonld``: for
+        every resource, or for the ``share`` of :meth:`resources` given."""
+        chosen = self._resources if share is None else share
+        for iri, path in chosen:
             statements = self.index.outgoing[iri]
             self._write(f"{path}.ttl", _turtle(iri, statements))
             self._write(f"{path}.jsonld", lod.resource_jsonld(iri, statements))
-            files = [path]
-            if path in prefixes:
-                # the IRI is also a folder (id/role and id/role/coordinator): a static host
-                # that maps /id/role to the folder finds the page as its index.html
-                files.append(f"{path}/index")
-            for file_stem in files:
+            for file_stem in self._stems[path]:
                 for lang in LANGUAGES:
                     self._resource_page(iri, path, file_stem, lang)
-            count += 1
-        return count
+        return len(chosen)
+
+    def resource_files(self, share: Sequence[tuple[str, str]]) -> list[Path]:
+        """The files :meth:`write_resources` writes for ``share``, in the order it writes
+        them (for a share written by another process)."""
+        return [self.folder / file for _, path in share
+                for file in (f"{path}.ttl", f"{path}.jsonld",
+                             *(page_name(stem, lang, self.default_lang)
+                               for stem in self._stems[path] for lang in LANGUAGES))]
 
     def _resource_page(self, iri: str, path: str, file_stem: str, lang: str) -> None:
         file = page_name(file_stem, lang, self.default_lang)
@@ -444,18 +472,100 @@ def write_site(
             section = make_section(writer)
             if section is not None:
                 writer.sections.append(section)
-        for section in writer.sections:
-            section.write(writer)
-        writer.write_assets()
-        writer.write_data(base_url)
-        writer.write_resources()
-        writer.write_organisations()
-        ontodoc.write_ontology_docs(writer)
-        writer.write_index()
+        # The resource pages are most of the work: forked workers write them while this
+        # process writes the rest of the site, then joins in.
+        pages = _ResourcePages(writer)
+        try:
+            for section in writer.sections:
+                section.write(writer)
+            writer.write_assets()
+            writer.write_data(base_url)
+            pages.write_remaining()
+            writer.write_organisations()
+            ontodoc.write_ontology_docs(writer)
+            writer.write_index()
+        finally:
+            pages.finish()
         written = [out_dir / p.relative_to(stage) for p in writer.written]
     return written
 
 
+#: Below this many resources the site is written in one process: forking costs more.
+PARALLEL_RESOURCES = 200
+_MAX_WORKERS = 4
+_CHUNK = 8
+
+
+def _cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class _ResourcePages:
+    """The resource pages written by forked workers (one per spare CPU, up to three) and by
+    this process once it has written everything else: each takes the next few resources
+    from a shared counter until none are left, so a busy process simply takes fewer.
+
+    Forked workers share the index (nothing is pickled); where fork is missing, or the
+    site is small, this process writes every page itself.
+    """
+
+    def __init__(self, writer: SiteWriter) -> None:
+        self.writer = writer
+        self.resources = writer.resources()
+        self.workers: list[Any] = []
+        processes = min(_cpu_count(), _MAX_WORKERS)
+        self.next_start: Any = None
+        if (processes < 2 or len(self.resources) < PARALLEL_RESOURCES
+                or "fork" not in multiprocessing.get_all_start_methods()):
+            return
+        context = multiprocessing.get_context("fork")
+        self.next_start = context.Value("i", 0)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # Objects the workers inherit stay out of their garbage collector: collecting would
+        # touch, and so copy, every page of the parent's heap.
+        gc.freeze()
+        try:
+            for _ in range(processes - 1):
+                process = context.Process(target=self._write_chunks, daemon=True)
+                process.start()
+                self.workers.append(process)
+        finally:
+            gc.unfreeze()
+
+    def _write_chunks(self) -> None:
+        while True:
+            with self.next_start.get_lock():
+                start = self.next_start.value
+                self.next_start.value = min(start + _CHUNK, len(self.resources))
+            if start >= len(self.resources):
+                return
+            self.writer.write_resources(self.resources[start:start + _CHUNK])
+
+    def write_remaining(self) -> None:
+        """Write the pages no worker has taken (all of them without workers)."""
+        if self.next_start is None:
+            self.writer.write_resources()
+            return
+        before = len(self.writer.written)
+        self._write_chunks()
+        # Every page is listed once, in resource order, whoever wrote it.
+        del self.writer.written[before:]
+        self.writer.written += self.writer.resource_files(self.resources)
+
+    def finish(self) -> None:
+        """Wait for the workers; an error if one of them failed."""
+        failed = []
+        for process in self.workers:
+            process.join()
+            if process.exitcode != 0:
+                failed.append(process.exitcode)
+        if failed:
+            raise RuntimeError(f"a worker writing resource pages failed (exit code "
+                               f"{failed[0]}); its error is printed above")
 
 
 def optional_sections() -> list[SectionWriter]:

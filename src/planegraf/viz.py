@@ -27,7 +27,6 @@ from .network import (
     Language,
     NetworkData,
     NetworkMetrics,
-    collaboration_graph,
     explain,
 )
 from .queries import read_query
@@ -88,7 +87,7 @@ def sector_labels(store: EmbeddedStore, lang: Language) -> dict[str, str]:
 
 def annotated_graph(data: NetworkData, metrics: NetworkMetrics) -> nx.Graph:
     """The collaboration graph of the metrics' scope, each node carrying its metrics."""
-    graph = collaboration_graph(data, metrics.scope)
+    graph = metrics.graph.copy()
     for org in metrics.organisations:
         graph.nodes[org.iri].update(
             degree=org.degree, betweenness=org.betweenness, closeness=org.closeness,
@@ -109,7 +108,7 @@ def _size_value(attrs: Mapping[str, Any], size_by: str) -> float:
 
 def _json_for_script(value: object) -> str:
     # JSON inside <script> must not be able to close the element or open a comment.
-    text = json.dumps(value, ensure_ascii=False)
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
@@ -118,7 +117,8 @@ def pyvis_network(data: NetworkData, graph: nx.Graph, *, size_by: str = "degree"
     """A pyvis ``Network`` of the annotated collaboration graph, built node by node.
 
     Nodes carry ``sector`` and ``areas`` (for the filter) and ``tooltip`` lines (turned into
-    text-node tooltips in the page); edges carry their shared activities and areas.
+    text-node tooltips in the page); edges carry their ``areas``, ``tooltip`` lines naming the
+    pair and ``shared``, one line per shared activity (the rest of the tooltip).
     """
     if size_by not in SIZE_METRICS:
         raise PlanegrafError(f"--size-by {size_by!r} is not one of {', '.join(SIZE_METRICS)}")
@@ -147,9 +147,9 @@ def pyvis_network(data: NetworkData, graph: nx.Graph, *, size_by: str = "degree"
         name = "label_en" if lang == "en" else "label"
         lines = [f"{graph.nodes[first][name]} – {graph.nodes[second][name]}",
                  f"{attrs['weight']} {words['shared']}:"]
-        lines += [_activity_line(data, iri) for iri in attrs["activities"]]
+        shared = [_activity_line(data, iri) for iri in attrs["activities"]]
         edge = Edge(first, second, True, id=f"e{number}", value=attrs["weight"],
-                    areas=list(attrs["areas"]), tooltip=lines)
+                    areas=list(attrs["areas"]), tooltip=lines, shared=shared)
         net.edges.append(edge.options)
     return net
 
@@ -177,8 +177,16 @@ def _vis_options(nodes: int) -> dict[str, Any]:
 def network_html(data: NetworkData, metrics: NetworkMetrics, *, size_by: str = "degree",
                  lang: Language = "sv", sectors: Mapping[str, str] | None = None,
                  title: str | None = None) -> str:
-    """The whole offline page: vis-network and its CSS inline, no request to anywhere."""
-    graph = annotated_graph(data, metrics)
+    """The whole offline page: vis-network and its CSS inline, no request to anywhere.
+
+    Of the per-node metrics only ``size_by`` is computed (the page shows no other).
+    """
+    if size_by not in SIZE_METRICS:
+        raise PlanegrafError(f"--size-by {size_by!r} is not one of {', '.join(SIZE_METRICS)}")
+    graph = metrics.graph.copy()
+    key = size_by.replace("-", "_")
+    if key not in ("activities", "coordinates"):  # those two are on the nodes already
+        nx.set_node_attributes(graph, metrics.node_values(key), key)
     net = pyvis_network(data, graph, size_by=size_by, lang=lang, sectors=sectors)
     nodes, edges, _, _, _, _ = net.get_network_data()
     words = _WORDS[lang]
@@ -200,11 +208,33 @@ def network_html(data: NetworkData, metrics: NetworkMetrics, *, size_by: str = "
                   "color": SECTOR_COLOURS.get(s, SECTOR_COLOURS["unknown"])} for s in used],
         size_note=words["size"].format(metric=f"{size_by} — {_size_explanation(size_by, lang)}"),
         edge_note=words["edge"],
-        payload=_json_for_script({"nodes": nodes, "edges": edges, "words": words,
+        payload=_json_for_script({**_by_number(nodes, edges), "words": words,
                                   "options": _vis_options(len(nodes))}),
         vis_js=(VIS_DIR / "vis-network.min.js").read_text(encoding="utf-8"),
         vis_css=(VIS_DIR / "vis-network.css").read_text(encoding="utf-8"),
     )
+
+
+def _by_number(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> dict[str, Any]:
+    """Nodes and edges for the page, each area, activity line and end node written once and
+    referred to by its number; the page's script puts them back in place.
+
+    At national scale the same activity lines and area IRIs recur on thousands of ties: this
+    takes the page from 17 MB to about 5.
+    """
+    areas: dict[str, int] = {}
+    lines: dict[str, int] = {}
+    node_number = {node["id"]: number for number, node in enumerate(nodes)}
+
+    def numbered(values: list[str], table: dict[str, int]) -> list[int]:
+        return [table.setdefault(value, len(table)) for value in values]
+
+    compact_nodes = [{**node, "areas": numbered(node["areas"], areas)} for node in nodes]
+    compact_edges = [{**edge, "from": node_number[edge["from"]], "to": node_number[edge["to"]],
+                      "areas": numbered(edge["areas"], areas),
+                      "shared": numbered(edge["shared"], lines)} for edge in edges]
+    return {"nodes": compact_nodes, "edges": compact_edges, "areas": list(areas),
+            "activities": list(lines)}
 
 
 def _size_explanation(size_by: str, lang: Language) -> str:
