@@ -132,15 +132,21 @@ def register(group: click.Group) -> None:
                   help="The site folder (written first if it does not exist).")
     @click.option("--port", type=int, default=8000, show_default=True,
                   help="Port of the site on 127.0.0.1 (0: any free port).")
-    @click.option("--timeout", "timeout_s", type=int, default=30, show_default=True,
-                  help="Seconds a SPARQL query may run.")
+    @click.option("--timeout", "timeout_s", type=click.IntRange(min=1), default=30,
+                  show_default=True,
+                  help="Seconds a SPARQL query may run; a longer one is stopped (HTTP 504).")
+    @click.option("--max-memory", "memory_mib", type=click.IntRange(min=0), default=2048,
+                  show_default=True, metavar="MIB",
+                  help="Memory the SPARQL engine may hold, in MiB; a query that needs more is "
+                       "stopped (HTTP 503) and the engine restarted (0: no limit).")
     @click.option("-q", "--quiet", is_flag=True, help="Do not show progress.")
-    def serve(site_dir: Path, port: int, timeout_s: int, quiet: bool) -> None:
+    def serve(site_dir: Path, port: int, timeout_s: int, memory_mib: int, quiet: bool) -> None:
         """Serve the site and a read-only SPARQL endpoint on 127.0.0.1 until Ctrl-C.
 
         SPARQL is answered by oxigraph serve-read-only over the site's data/planegraf.nq;
         the site's query page (query.html) sends its questions to /sparql. Nothing listens
-        beyond 127.0.0.1: for a public server see docs/publishing.md.
+        beyond 127.0.0.1: for a public server see docs/publishing.md. Queries are limited
+        to 64 KiB, 16 MiB of results, --timeout and --max-memory (docs/limits.md).
 
         \b
         Example:
@@ -152,7 +158,8 @@ def register(group: click.Group) -> None:
         if not (site_dir / "index.html").is_file():
             write_site(_conforming_store(quiet), site_dir)
         dataset = site_dir / lod.DATA_FOLDER / lod.SERIALISATIONS["nq"].file_name
-        with run(site_dir, dataset, port=port, timeout_s=timeout_s) as running:
+        with run(site_dir, dataset, port=port, timeout_s=timeout_s,
+                 memory_mib=memory_mib or None) as running:
             click.echo(f"site:   {running.site_url}\nsparql: {running.site_url}sparql "
                        f"(engine at {running.sparql_url})")
             try:

@@ -13,6 +13,7 @@ import pyoxigraph as ox
 from .endpoint import ENDPOINT_VARIABLE, Connection, RemoteEngine, publish
 from .engines import Answer, EmbeddedEngine, Engine
 from .errors import PlanegrafError
+from .limits import DEFAULT_MAX_ROWS, DEFAULT_MEMORY_MIB, DEFAULT_TIMEOUT_S, QueryLimits
 from .queries import (
     QueryFile,
     bind_parameters,
@@ -25,7 +26,8 @@ from .results import FORMATS, render
 LANG = click.Choice(["sv", "en"])
 
 
-def _engine(endpoint: str | None, timeout: float, data: tuple[Path, ...], quiet: bool) -> Engine:
+def _engine(endpoint: str | None, timeout: float, data: tuple[Path, ...], quiet: bool,
+            max_rows: int = DEFAULT_MAX_ROWS, max_memory: int = DEFAULT_MEMORY_MIB) -> Engine:
     if endpoint:
         return RemoteEngine(Connection(endpoint, timeout=timeout))
     from .build import open_store
@@ -34,7 +36,9 @@ def _engine(endpoint: str | None, timeout: float, data: tuple[Path, ...], quiet:
         if not quiet:
             click.echo(f"… {step}", err=True)
 
-    return EmbeddedEngine(open_store(list(data), progress=progress))
+    limits = QueryLimits(timeout_s=timeout or None, max_rows=max_rows or None,
+                         memory_mib=max_memory or None)
+    return EmbeddedEngine(open_store(list(data), progress=progress), limits)
 
 
 def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -68,8 +72,18 @@ def _engine_options(function: click.decorators.FC) -> click.decorators.FC:
                      help=f"Send the query to this SPARQL 1.1 endpoint (or ${ENDPOINT_VARIABLE}) "
                           "instead of the embedded store; basic auth from "
                           "$PLANEGRAF_ENDPOINT_USER and $PLANEGRAF_ENDPOINT_PASSWORD."),
-        click.option("--timeout", type=float, default=60.0, show_default=True,
-                     help="Seconds to wait for the endpoint."),
+        click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT_S,
+                     show_default=True,
+                     help="Seconds a query may run on the embedded store before it is stopped "
+                          "(0: no limit), or to wait for the endpoint."),
+        click.option("--max-rows", type=click.IntRange(min=0), default=DEFAULT_MAX_ROWS,
+                     show_default=True,
+                     help="Stop a query on the embedded store that gives more rows (or "
+                          "triples) than this (0: no limit)."),
+        click.option("--max-memory", type=click.IntRange(min=0), default=DEFAULT_MEMORY_MIB,
+                     show_default=True, metavar="MIB",
+                     help="Stop a query on the embedded store that needs more memory than "
+                          "this, in MiB, beyond the loaded data (0: no limit)."),
         click.option("--data", "data", multiple=True,
                      type=click.Path(exists=True, dir_okay=False, path_type=Path),
                      help="Also load this RDF file into the embedded store (repeatable)."),
@@ -118,13 +132,15 @@ def register(group: click.Group) -> None:
     @click.argument("name")
     @_engine_options
     @click.option("--show", is_flag=True, help="Print the query's SPARQL and do not run it.")
-    def run_query(name: str, endpoint: str | None, timeout: float, data: tuple[Path, ...],
-                  fmt: str, lang: str, show_iris: bool, params: tuple[str, ...], quiet: bool,
-                  show: bool) -> None:
+    def run_query(name: str, endpoint: str | None, timeout: float, max_rows: int,
+                  max_memory: int, data: tuple[Path, ...], fmt: str, lang: str,
+                  show_iris: bool, params: tuple[str, ...], quiet: bool, show: bool) -> None:
         """Run a named question of the catalogue (planegraf queries lists them).
 
         Parameters are bound by the engine, never pasted into the query text. A value of
         type xsd:anyURI without a scheme is read under https://w3id.org/planegraf/id/.
+        On the embedded store the query is stopped past --timeout, --max-rows or
+        --max-memory (docs/limits.md).
 
         \b
         Example:
@@ -138,25 +154,28 @@ def register(group: click.Group) -> None:
             click.echo(query.text, nl=False)
             return
         bindings = bind_parameters(query, _parse_params(params), lang)
-        answer = _engine(endpoint, timeout, data, quiet).run(query, bindings)
-        _print(answer, query, fmt, show_iris)
+        engine = _engine(endpoint, timeout, data, quiet, max_rows, max_memory)
+        _print(engine.run(query, bindings), query, fmt, show_iris)
 
     @group.command("sparql")
     @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
     @_engine_options
-    def run_sparql(file: Path, endpoint: str | None, timeout: float, data: tuple[Path, ...],
-                   fmt: str, lang: str, show_iris: bool, params: tuple[str, ...],
-                   quiet: bool) -> None:
+    def run_sparql(file: Path, endpoint: str | None, timeout: float, max_rows: int,
+                   max_memory: int, data: tuple[Path, ...], fmt: str, lang: str,
+                   show_iris: bool, params: tuple[str, ...], quiet: bool) -> None:
         """Run any read query from FILE (or - for standard input).
 
         SELECT prints a table (or --format), ASK prints true or false, CONSTRUCT and
         DESCRIBE print N-Triples. Updates are refused, and so is SERVICE on the embedded
-        store: planegraf sends no request you did not ask for.
+        store: planegraf sends no request you did not ask for. On the embedded store a
+        query is stopped with a clear message when it runs past --timeout, gives more than
+        --max-rows rows or needs more than --max-memory (docs/limits.md).
 
         \b
         Example:
           planegraf sparql my-question.rq --format md
           echo 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' | planegraf sparql -
+          planegraf sparql big.rq --timeout 300 --max-rows 0 --format csv
         """
         if str(file) == "-":
             text, path = sys.stdin.read(), Path("<stdin>")
@@ -167,8 +186,8 @@ def register(group: click.Group) -> None:
                 raise PlanegrafError(f"{file}: cannot read the query: {err}") from None
         query = parse_query_text(text, path, name=path.stem)
         bindings = bind_parameters(query, _parse_params(params), lang)
-        answer = _engine(endpoint, timeout, data, quiet).run(query, bindings)
-        _print(answer, query, fmt, show_iris)
+        engine = _engine(endpoint, timeout, data, quiet, max_rows, max_memory)
+        _print(engine.run(query, bindings), query, fmt, show_iris)
 
     @group.command("publish")
     @click.option("--endpoint", envvar=ENDPOINT_VARIABLE, metavar="URL", required=True,

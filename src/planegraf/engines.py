@@ -4,18 +4,20 @@ remote SPARQL 1.1 endpoint (``endpoint.py``), so the CLI and the tests treat the
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import pyoxigraph as ox
 
 from .errors import PlanegrafError
-from .queries import QueryFile, check_query
+from .limits import QueryLimits, run_limited
+from .queries import QueryFile, QueryForm, check_query, declares_dataset
 from .store import EmbeddedStore
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 Bindings = Mapping[str, ox.NamedNode | ox.Literal]
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,9 @@ class EmbeddedEngine:
 
     Parameters go in as pyoxigraph ``substitutions``: the engine binds them, the query
     text is never changed. (Oxigraph substitutes only projected variables, so a catalogue
-    query projects its parameters.)
+    query projects its parameters.) Without ``limits`` the query runs in this process
+    unbounded, as the program's own queries do; the command line always passes limits
+    (``docs/limits.md``).
 
     >>> from planegraf.build import open_store
     >>> from planegraf.queries import catalogue_query
@@ -63,16 +67,29 @@ class EmbeddedEngine:
 
     name = "embedded"
 
-    def __init__(self, store: EmbeddedStore) -> None:
+    def __init__(self, store: EmbeddedStore, limits: QueryLimits | None = None) -> None:
         self.store = store
+        self.limits = limits
 
     def run(self, query: QueryFile, bindings: Bindings | None = None) -> Answer:
+        """The query's answer; with ``limits``, evaluated in a worker that is stopped when it
+        goes over them (:class:`planegraf.limits.QueryLimitError`)."""
         form = check_query(query.text, query.path)
         substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
             ox.Variable(k): v for k, v in (bindings or {}).items()}
+        limits = self.limits
+        if limits is None:
+            return self._evaluate(query, form, substitutions, QueryLimits(max_rows=None))
+        return run_limited(lambda: self._evaluate(query, form, substitutions, limits), limits)
+
+    def _evaluate(
+        self, query: QueryFile, form: QueryForm,
+        substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple],
+        limits: QueryLimits,
+    ) -> Answer:
         try:
             result = self.store.oxigraph.query(
-                query.text, use_default_graph_as_union=True,
+                query.text, use_default_graph_as_union=not declares_dataset(query.text),
                 substitutions=substitutions or None,
             )
         except SyntaxError as err:
@@ -89,11 +106,20 @@ class EmbeddedEngine:
             return Answer(boolean=bool(result))
         if form in ("CONSTRUCT", "DESCRIBE"):
             assert isinstance(result, ox.QueryTriples)
-            return Answer(triples=tuple(result))
+            return Answer(triples=tuple(_capped(result, limits, "triples")))
         assert isinstance(result, ox.QuerySolutions)
         variables = tuple(v.value for v in result.variables)
-        rows = tuple({name: row[name] for name in variables} for row in result)
+        rows = tuple({name: row[name] for name in variables}
+                     for row in _capped(result, limits, "rows"))
         return Answer(solutions=Solutions(variables, rows))
+
+
+def _capped(results: Iterable[R], limits: QueryLimits, what: str) -> Iterator[R]:
+    """The results one by one, stopping with an error past ``limits.max_rows``: Oxigraph
+    evaluates lazily, so a huge cartesian product is stopped before it is built."""
+    for count, item in enumerate(results, start=1):
+        limits.check_rows(count, what)
+        yield item
 
 
 def term_key(term: Term | None) -> tuple[str, str, str, str]:

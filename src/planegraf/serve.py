@@ -9,6 +9,8 @@ site's query page talks to its own origin.
 from __future__ import annotations
 
 import contextlib
+import http.client
+import resource
 import shutil
 import socket
 import subprocess
@@ -27,11 +29,16 @@ from pathlib import Path
 
 from .errors import PlanegrafError
 
-# Limits in front of Oxigraph (its own --timeout-s did not stop every slow query here).
+# Limits in front of Oxigraph: its own --timeout-s cancels a COUNT but not a sort, and one
+# heavy ORDER BY grew it past 7 GB in 8 s here. So the proxy stops a query that runs too
+# long by restarting the engine, and the engine's memory is capped (it aborts when a query
+# needs more, and is restarted). docs/limits.md explains them.
 MAX_QUERY_BYTES = 64 * 1024
 DRAIN_LIMIT_BYTES = 8 * 1024 * 1024
 MAX_RESULT_BYTES = 16 * 1024 * 1024
 QUERY_TIMEOUT_S = 30
+ENGINE_MEMORY_MIB = 2048
+_CANCELLED = b"operation has been cancelled"
 ALTERNATES = (("text/turtle", ".ttl"), ("application/ld+json", ".jsonld"),
               ("application/json", ".jsonld"), ("text/html", ".html"))
 
@@ -76,10 +83,67 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+class SparqlEngine:
+    """The ``oxigraph serve-read-only`` process behind ``/sparql``, its memory capped, and
+    restarted when a query has to be stopped (Oxigraph cannot cancel one from outside)."""
+
+    def __init__(self, binary: str, location: str, port: int, timeout_s: int,
+                 memory_mib: int | None) -> None:
+        self.binary, self.location, self.port = binary, location, port
+        self.timeout_s, self.memory_mib = timeout_s, memory_mib
+        self.url = f"http://127.0.0.1:{port}/query"
+        self.restarts = 0
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        process = subprocess.Popen(
+            [self.binary, "serve-read-only", "--location", self.location, "--bind",
+             f"127.0.0.1:{self.port}", "--union-default-graph", "--timeout-s",
+             str(self.timeout_s)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        if self.memory_mib is not None and hasattr(resource, "prlimit"):
+            ceiling = self.memory_mib * 1024 * 1024
+            resource.prlimit(process.pid, resource.RLIMIT_DATA, (ceiling, ceiling))
+        self._process = process
+        _wait_for(f"http://127.0.0.1:{self.port}/", process)
+
+    def died(self, within: float) -> bool:
+        """Whether the engine has exited, waiting up to ``within`` seconds for it to."""
+        process = self._process
+        if process is None:
+            return True
+        try:
+            process.wait(timeout=within)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
+    def restart(self) -> None:
+        """Stop the engine (and whatever it was computing) and start it again."""
+        with self._lock:
+            self.stop(graceful=False)
+            self.restarts += 1
+            self.start()
+
+    def stop(self, graceful: bool = True) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if graceful:
+            process.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=10)
+        process.kill()
+        process.wait()
+
+
 class SiteHandler(SimpleHTTPRequestHandler):
     """Static files, content negotiation for ``/id/…`` and the ``/sparql`` pass-through."""
 
     sparql_url = ""
+    engine: SparqlEngine | None = None
     server_version = "planegraf"
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
@@ -130,15 +194,21 @@ class SiteHandler(SimpleHTTPRequestHandler):
             headers={"Content-Type": content_type,
                      "Accept": self.headers.get("Accept") or "application/sparql-results+json"},
         )
+        timeout_s = self.engine.timeout_s if self.engine else QUERY_TIMEOUT_S
+        deadline = time.monotonic() + timeout_s
         try:
-            with urllib.request.urlopen(request, timeout=QUERY_TIMEOUT_S) as answer:
-                payload = answer.read(MAX_RESULT_BYTES + 1)
+            with urllib.request.urlopen(request, timeout=timeout_s) as answer:
+                payload = _read_until(answer, MAX_RESULT_BYTES + 1, deadline)
                 status, media = answer.status, answer.headers.get("Content-Type", "")
         except urllib.error.HTTPError as err:
             payload, status = err.read(MAX_RESULT_BYTES), err.code
             media = err.headers.get("Content-Type", "text/plain")
-        except (TimeoutError, urllib.error.URLError) as err:
-            self.send_error(504, f"the SPARQL engine did not answer: {err}")
+        except (TimeoutError, urllib.error.URLError, ConnectionError,
+                http.client.HTTPException) as err:
+            self._stopped(err, timeout_s)
+            return
+        if status == 200 and _CANCELLED in payload[-200:]:
+            self._stopped(TimeoutError(), timeout_s)
             return
         if len(payload) > MAX_RESULT_BYTES:
             self.send_error(507, f"results are limited to {MAX_RESULT_BYTES} bytes; add a LIMIT")
@@ -149,6 +219,23 @@ class SiteHandler(SimpleHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
+    def _stopped(self, err: BaseException, timeout_s: int) -> None:
+        """Answer for a query the engine did not finish, and make sure it stops computing."""
+        engine = self.engine
+        timed_out = isinstance(err, TimeoutError) or isinstance(
+            getattr(err, "reason", None), TimeoutError)
+        if timed_out:
+            if engine is not None:
+                engine.restart()
+            self.send_error(504, f"the query ran longer than {timeout_s} s and was stopped; "
+                                 "narrow it or add a LIMIT")
+        elif engine is not None and engine.died(within=2.0):
+            engine.restart()
+            self.send_error(503, f"the query needed more memory than the endpoint allows "
+                                 f"({engine.memory_mib} MiB) and was stopped; narrow it")
+        else:
+            self.send_error(502, f"the SPARQL engine did not answer: {err}")
+
 
 @dataclass
 class RunningSite:
@@ -156,15 +243,36 @@ class RunningSite:
 
     site_url: str
     sparql_url: str
+    engine: SparqlEngine | None = None
+
+
+def _read_until(answer: http.client.HTTPResponse, limit: int, deadline: float) -> bytes:
+    """Up to ``limit`` bytes of the answer, or ``TimeoutError`` once ``deadline`` passes
+    (the socket timeout alone lets a slow trickle of rows run for ever)."""
+    chunks: list[bytes] = []
+    size = 0
+    while size < limit:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the query ran out of time")
+        chunk = answer.read1(min(65536, limit - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 @contextlib.contextmanager
-def serve(site_dir: Path, dataset: Path, *, port: int = 0, timeout_s: int = QUERY_TIMEOUT_S
-          ) -> Iterator[RunningSite]:
+def serve(site_dir: Path, dataset: Path, *, port: int = 0, timeout_s: int = QUERY_TIMEOUT_S,
+          memory_mib: int | None = ENGINE_MEMORY_MIB) -> Iterator[RunningSite]:
     """Serve ``site_dir`` and a read-only SPARQL endpoint over ``dataset`` on 127.0.0.1.
 
     ``port`` 0 picks a free port. Oxigraph listens on a port of its own, reached through the
-    site's ``/sparql`` (and directly, for tools, at ``RunningSite.sparql_url``).
+    site's ``/sparql`` (and directly, for tools, at ``RunningSite.sparql_url``). A query
+    through ``/sparql`` that runs past ``timeout_s`` is stopped (504) by restarting the
+    engine; the engine may hold at most ``memory_mib`` MiB and is restarted when a query
+    needs more (503). Queries sent to ``sparql_url`` directly get the memory cap and
+    Oxigraph's own timeout only.
     """
     if not (site_dir / "index.html").is_file():
         raise PlanegrafError(f"{site_dir} holds no site: run planegraf site -o {site_dir}")
@@ -176,30 +284,21 @@ def serve(site_dir: Path, dataset: Path, *, port: int = 0, timeout_s: int = QUER
                                 capture_output=True, text=True)
         if loaded.returncode != 0:
             raise PlanegrafError(f"oxigraph could not load {dataset}: {loaded.stderr.strip()}")
-        sparql_port = free_port()
-        engine = subprocess.Popen(
-            [binary, "serve-read-only", "--location", location, "--bind",
-             f"127.0.0.1:{sparql_port}", "--union-default-graph", "--timeout-s", str(timeout_s)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        sparql_url = f"http://127.0.0.1:{sparql_port}/query"
-        handler = type("BoundSiteHandler", (SiteHandler,), {"sparql_url": sparql_url})
+        engine = SparqlEngine(binary, location, free_port(), timeout_s, memory_mib)
+        handler = type("BoundSiteHandler", (SiteHandler,),
+                       {"sparql_url": engine.url, "engine": engine})
         httpd = ThreadingHTTPServer(("127.0.0.1", port),
                                     partial(handler, directory=str(site_dir)))
         thread = threading.Thread(target=httpd.serve_forever, daemon=True)
         try:
-            _wait_for(f"http://127.0.0.1:{sparql_port}/", engine)
+            engine.start()
             thread.start()
-            yield RunningSite(f"http://127.0.0.1:{httpd.server_address[1]}/", sparql_url)
+            yield RunningSite(f"http://127.0.0.1:{httpd.server_address[1]}/", engine.url,
+                              engine)
         finally:
             httpd.shutdown()
             httpd.server_close()
-            engine.terminate()
-            try:
-                engine.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                engine.kill()
-                engine.wait()
+            engine.stop()
 
 
 def _wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:

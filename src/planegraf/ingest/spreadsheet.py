@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from pathlib import Path
 
 from ..atomic import write_bytes
@@ -83,7 +84,9 @@ def _xlsx_rows(path: Path) -> list[list[str]]:
 def _cell_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value)
+    # Composed letters, as decode_document gives for text files: a name typed with a
+    # combining diaeresis must not become a second spelling (or IRI) of the same name.
+    return unicodedata.normalize("NFC", str(value))
 
 
 def rows_to_source(table: list[list[str]], path: Path) -> PlanSource:

@@ -1,0 +1,215 @@
+"""What a query may cost: a runaway query on the embedded store or behind ``planegraf serve``
+is stopped with a clear message within its limit, and the machine is left as it was."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from planegraf import limits
+from planegraf.build import open_store
+from planegraf.engines import EmbeddedEngine
+from planegraf.errors import PlanegrafError
+from planegraf.limits import QueryLimitError, QueryLimits
+from planegraf.queries import catalogue_query, parse_query_text
+from planegraf.serve import serve
+from planegraf.site import write_site
+from planegraf.store import EmbeddedStore
+
+REPOSITORY = Path(__file__).parent.parent
+# Every triple with every other, four times over: about 10^14 rows on the bundled data.
+FOUR_WAY = "?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l"
+COUNT_FOUR_WAY = f"SELECT (COUNT(*) AS ?n) WHERE {{ {FOUR_WAY} }}"
+ROWS_FOUR_WAY = f"SELECT * WHERE {{ {FOUR_WAY} }}"
+# A sort must hold every row before it gives the first: memory grows until it is stopped.
+SORTED_THREE_WAY = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i"
+
+
+@pytest.fixture(scope="module")
+def store() -> EmbeddedStore:
+    return open_store()
+
+
+def _query(text: str):  # type: ignore[no-untyped-def]
+    return parse_query_text(text, Path("heavy.rq"))
+
+
+def test_a_query_past_its_time_is_stopped_within_the_limit(store: EmbeddedStore) -> None:
+    engine = EmbeddedEngine(store, QueryLimits(timeout_s=1.5))
+    started = time.monotonic()
+    with pytest.raises(QueryLimitError, match=r"longer than 1\.5 s.*--timeout"):
+        engine.run(_query(COUNT_FOUR_WAY))
+    assert time.monotonic() - started < 5
+
+
+def test_a_query_with_too_many_rows_is_stopped_at_the_cap(store: EmbeddedStore) -> None:
+    engine = EmbeddedEngine(store, QueryLimits(timeout_s=30, max_rows=500))
+    started = time.monotonic()
+    with pytest.raises(QueryLimitError, match="more than 500 rows.*--max-rows"):
+        engine.run(_query(ROWS_FOUR_WAY))
+    assert time.monotonic() - started < 10
+
+
+def test_the_row_cap_counts_construct_triples_too(store: EmbeddedStore) -> None:
+    engine = EmbeddedEngine(store, QueryLimits(max_rows=10))
+    with pytest.raises(QueryLimitError, match="more than 10 triples"):
+        engine.run(_query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"))
+
+
+def test_a_query_that_would_exhaust_memory_is_stopped(store: EmbeddedStore) -> None:
+    engine = EmbeddedEngine(store, QueryLimits(timeout_s=60, memory_mib=256))
+    started = time.monotonic()
+    with pytest.raises(QueryLimitError, match="more than 256 MiB.*--max-memory"):
+        engine.run(_query(SORTED_THREE_WAY))
+    assert time.monotonic() - started < 30
+
+
+def test_the_store_is_unchanged_and_answers_after_a_stopped_query(
+    store: EmbeddedStore,
+) -> None:
+    size = len(store)
+    with pytest.raises(QueryLimitError):
+        EmbeddedEngine(store, QueryLimits(timeout_s=0.5)).run(_query(COUNT_FOUR_WAY))
+    assert len(store) == size
+    query = catalogue_query("coordinators-ranked")
+    limited = EmbeddedEngine(store, QueryLimits()).run(query).solutions
+    unlimited = EmbeddedEngine(store).run(query).solutions
+    assert limited is not None and unlimited is not None
+    assert limited.rows == unlimited.rows and len(limited) > 10
+
+
+def test_an_error_in_the_worker_reaches_the_caller_as_planegrafs_own(
+    store: EmbeddedStore,
+) -> None:
+    # ?x is bound but not projected: Oxigraph refuses, and the worker passes that on.
+    query = parse_query_text("SELECT ?s WHERE { ?s ?p ?x } LIMIT 1", Path("unprojected.rq"))
+    from planegraf.queries import Parameter
+
+    bindings = {"x": Parameter("x", "xsd:string", None).term("a")}
+    with pytest.raises(PlanegrafError, match="unprojected.rq.*projected"):
+        EmbeddedEngine(store, QueryLimits()).run(query, bindings)
+
+
+def _children() -> set[str]:
+    tasks = Path(f"/proc/{os.getpid()}/task")
+    return {pid for task in tasks.iterdir()
+            for pid in (task / "children").read_text().split()}
+
+
+def test_no_worker_is_left_behind() -> None:
+    before = _children()
+    with pytest.raises(QueryLimitError):
+        limits.run_limited(lambda: time.sleep(30), QueryLimits(timeout_s=0.3))
+    assert _children() == before
+
+
+def _planegraf(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "planegraf.cli", *args], capture_output=True,
+                          text=True, timeout=timeout, cwd=REPOSITORY)
+
+
+def test_cli_stops_a_cartesian_product_with_a_clear_message(tmp_path: Path) -> None:
+    heavy = tmp_path / "heavy.rq"
+    heavy.write_text(COUNT_FOUR_WAY + "\n", encoding="utf-8")
+    started = time.monotonic()
+    done = _planegraf("sparql", str(heavy), "--timeout", "2", "-q")
+    assert done.returncode == 2, done.stderr
+    assert "longer than 2 s and was stopped" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert time.monotonic() - started < 30
+
+
+def test_cli_limits_memory_and_rows(tmp_path: Path) -> None:
+    sorted_query = tmp_path / "sorted.rq"
+    sorted_query.write_text(SORTED_THREE_WAY + "\n", encoding="utf-8")
+    done = _planegraf("sparql", str(sorted_query), "--max-memory", "256", "-q")
+    assert done.returncode == 2 and "more than 256 MiB" in done.stderr, done.stderr
+    assert "memory allocation" not in done.stderr  # Oxigraph's own abort text is kept out
+    rows = tmp_path / "rows.rq"
+    rows.write_text(ROWS_FOUR_WAY + "\n", encoding="utf-8")
+    done = _planegraf("sparql", str(rows), "--max-rows", "100", "-q")
+    assert done.returncode == 2 and "more than 100 rows" in done.stderr, done.stderr
+
+
+def test_limits_are_documented_in_the_help_and_in_docs_limits() -> None:
+    docs = (REPOSITORY / "docs" / "limits.md").read_text(encoding="utf-8")
+    for command in ("query", "sparql"):
+        text = " ".join(_planegraf(command, "--help").stdout.split())
+        for option, default in (("--timeout", limits.DEFAULT_TIMEOUT_S),
+                                ("--max-rows", limits.DEFAULT_MAX_ROWS),
+                                ("--max-memory", limits.DEFAULT_MEMORY_MIB)):
+            assert re.search(rf"{option}.*default: {default:g}", text), (command, option)
+            assert f"`{option}`" in docs and f"{default:g}" in docs
+    serve_help = " ".join(_planegraf("serve", "--help").stdout.split())
+    assert "--max-memory" in serve_help and "--timeout" in serve_help
+    from planegraf import serve as serving
+
+    for value in (serving.QUERY_TIMEOUT_S, serving.ENGINE_MEMORY_MIB):
+        assert f"{value}" in docs
+    assert "64 KiB" in docs and "16 MiB" in docs
+
+
+# --- planegraf serve --------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def running(store: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    site = tmp_path_factory.mktemp("limited") / "site"
+    write_site(store, site)
+    with serve(site, site / "data" / "planegraf.nq", timeout_s=3, memory_mib=400) as running:
+        yield running
+
+
+def _ask(url: str, query: str) -> tuple[int, bytes]:
+    request = urllib.request.Request(
+        url, data=urllib.parse.urlencode({"query": query}).encode(), method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded",
+                 "Accept": "application/sparql-results+json"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+
+
+def _engine_pid(running) -> int:  # type: ignore[no-untyped-def]
+    process = running.engine._process
+    assert process is not None
+    return int(process.pid)
+
+
+def test_serve_stops_a_slow_sort_and_the_engine_stops_computing(running) -> None:  # type: ignore[no-untyped-def]
+    before = _engine_pid(running)
+    slow = ("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f FILTER (STRLEN(STR(?c)) > STRLEN(STR(?f))) }"
+            " ORDER BY ?c ?f LIMIT 1")
+    started = time.monotonic()
+    status, body = _ask(running.site_url + "sparql", slow)
+    assert status == 504 and b"longer than 3 s" in body
+    assert time.monotonic() - started < 10
+    assert not Path(f"/proc/{before}").exists()  # the engine that was sorting is gone
+    status, body = _ask(running.site_url + "sparql", "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")
+    assert status == 200 and b'"n"' in body
+
+
+def test_serve_cancelled_count_is_a_504_not_a_broken_200(running) -> None:  # type: ignore[no-untyped-def]
+    status, body = _ask(running.site_url + "sparql", COUNT_FOUR_WAY)
+    assert status == 504 and b"longer than 3 s" in body
+
+
+def test_serve_caps_the_engines_memory_and_recovers(running) -> None:  # type: ignore[no-untyped-def]
+    before = _engine_pid(running)
+    started = time.monotonic()
+    status, body = _ask(running.site_url + "sparql", SORTED_THREE_WAY)
+    assert status == 503 and b"more memory than the endpoint allows (400 MiB)" in body
+    assert time.monotonic() - started < 10
+    assert _engine_pid(running) != before
+    status, _ = _ask(running.site_url + "sparql", "ASK { ?s ?p ?o }")
+    assert status == 200
