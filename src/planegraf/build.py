@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
@@ -19,7 +20,9 @@ from .namespaces import PREFIXES
 from .queries import derivation_rules, read_query
 from .resources import graph_dir, ontology_dir
 from .store import EmbeddedStore, iter_rdf_files
-from .validate import Language, ValidationReport, validate_store
+
+if TYPE_CHECKING:
+    from .validate import Language, ValidationReport
 
 Progress = Callable[[str], None]
 
@@ -176,6 +179,9 @@ def check(
     progress("derive")
     derive(store)
     progress("validate")
+    # pyshacl is imported only when something is validated: query, network and gaps do not.
+    from .validate import validate_store
+
     report = validate_store(store)
     return store, report
 
