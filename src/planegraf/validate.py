@@ -1,22 +1,32 @@
 """SHACL validation of the dataset and the bilingual report people read.
 
 The shapes live in ``ontology/shapes/``; every shape carries its severity and one message in
-Swedish and one in English, so the report can be written in either language.
+Swedish and one in English, so the report can be written in either language. ``build`` runs
+them compiled to SPARQL on Oxigraph; pyshacl stays as the reference the tests compare with.
 """
 
 from __future__ import annotations
 
+import os
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import chain
 from typing import Literal as Lang
 
-import pyshacl
+import pyoxigraph as ox
 from rdflib import RDF, RDFS, SH, SKOS, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from .resources import shapes_dir
-from .sparql_constraints import SparqlConstraint, run_sparql_constraints, split_sparql_constraints
+from .shacl_compiler import CompiledConstraint, compile_shapes
+from .sparql_constraints import (
+    SparqlConstraint,
+    SparqlViolation,
+    run_sparql_constraints,
+    sparql_constraints,
+)
 from .store import EmbeddedStore, to_rdflib_term
 
 Language = Lang["sv", "en"]
@@ -105,70 +115,131 @@ def shapes_graph() -> Graph:
 
 
 @cache
-def _split_shapes() -> tuple[Graph, tuple[SparqlConstraint, ...]]:
-    core, constraints = split_sparql_constraints(shapes_graph())
-    return core, tuple(constraints)
+def compiled_shapes() -> tuple[tuple[CompiledConstraint, ...], tuple[SparqlConstraint, ...]]:
+    """The shapes as queries: core constraints compiled, and their SHACL-SPARQL constraints."""
+    shapes = shapes_graph()
+    return tuple(compile_shapes(shapes)), tuple(sparql_constraints(shapes))
 
 
-def validate_store(store: EmbeddedStore) -> ValidationReport:
-    """Validate the store: core constraints with pyshacl, SPARQL constraints on Oxigraph.
+def validate_store(store: EmbeddedStore, shapes: Graph | None = None) -> ValidationReport:
+    """Validate the store with every constraint run as one query on Oxigraph.
 
-    The same findings as :func:`validate_graph` (a test compares them on every shape
-    fixture), several times faster, because rdflib's engine runs each SPARQL constraint once
-    per focus node.
+    ``shapes`` defaults to the bundled shapes (compiled once per process).
+
+    The same findings as :func:`validate_graph` (pyshacl, the reference: tests compare the
+    two on every shape fixture, the bundled data and synthetic national data), without
+    copying the store to rdflib, so it keeps up with a million triples.
+
+    >>> from planegraf.build import open_store
+    >>> validate_store(open_store()).conforms
+    True
     """
-    data = store.to_rdflib_graph()
-    core, constraints = _split_shapes()
-    _, results, _ = pyshacl.validate(
-        data, shacl_graph=core, inference="none", abort_on_first=False,
-        allow_infos=True, allow_warnings=True,
-    )
-    assert isinstance(results, Graph)
-    findings = _findings(results, data)
-    report_node = next(results.subjects(RDF.type, SH.ValidationReport))
-    for violation in run_sparql_constraints(store.oxigraph, list(constraints)):
-        focus = to_rdflib_term(violation.focus)
-        value = to_rdflib_term(violation.value) if violation.value is not None else None
-        constraint = violation.constraint
-        result = BNode()
-        results.add((report_node, SH.result, result))
+    if shapes is None:
+        core, sparql = compiled_shapes()
+    else:
+        core, sparql = tuple(compile_shapes(shapes)), tuple(sparql_constraints(shapes))
+    report = _ReportBuilder(store, shapes if shapes is not None else shapes_graph())
+
+    def rows(constraint: CompiledConstraint) -> list[ox.QuerySolution]:
+        solutions = store.oxigraph.query(constraint.query, use_default_graph_as_union=True)
+        assert isinstance(solutions, ox.QuerySolutions)
+        return list(solutions)
+
+    def violations(constraint: SparqlConstraint) -> list[SparqlViolation]:
+        return list(run_sparql_constraints(store.oxigraph, [constraint]))
+
+    # Oxigraph evaluates outside the GIL, so the queries share the cores; map keeps the
+    # results in the order of the constraints.
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        core_rows, sparql_rows = pool.map(rows, core), pool.map(violations, sparql)
+        for constraint, found in zip(core, core_rows, strict=True):
+            for row in found:
+                report.add(row["this"], row["value"], constraint.path, constraint.shape,
+                           constraint.component, constraint.severity, constraint.messages)
+        for violation in chain.from_iterable(sparql_rows):
+            rule = violation.constraint
+            report.add(violation.focus, violation.value, None, rule.shape,
+                       SH.SPARQLConstraintComponent, rule.severity, rule.messages)
+    return report.finish()
+
+
+class _ReportBuilder:
+    """Findings and the SHACL results graph, built from query rows in pyshacl's shape."""
+
+    def __init__(self, store: EmbeddedStore, shapes: Graph) -> None:
+        self.store = store
+        self.shapes = shapes
+        self.findings: list[Finding] = []
+        self.results = Graph()
+        self.report_node = BNode()
+        self.results.add((self.report_node, RDF.type, SH.ValidationReport))
+
+    def add(self, focus_term: object, value_term: object, path: Node | None, shape: Node,
+            component: URIRef, severity: URIRef, messages: tuple[Literal, ...]) -> None:
+        focus = to_rdflib_term(focus_term)
+        value = to_rdflib_term(value_term) if value_term is not None else None
+        results, result = self.results, BNode()
+        results.add((self.report_node, SH.result, result))
         results.add((result, RDF.type, SH.ValidationResult))
         results.add((result, SH.focusNode, focus))
-        results.add((result, SH.sourceShape, constraint.shape))
-        results.add((result, SH.resultSeverity, constraint.severity))
-        results.add((result, SH.sourceConstraintComponent, SH.SPARQLConstraintComponent))
+        results.add((result, SH.sourceShape, shape))
+        results.add((result, SH.resultSeverity, severity))
+        results.add((result, SH.sourceConstraintComponent, component))
+        if path is not None:
+            results.add((result, SH.resultPath, path))
+            if isinstance(path, BNode):  # a complex path: its description comes along
+                for triple in self.shapes.cbd(path):
+                    results.add(triple)
         if value is not None:
             results.add((result, SH.value, value))
-        for message in constraint.messages:
+        for message in messages:
             results.add((result, SH.resultMessage, message))
-        findings.append(Finding(
-            severity_rank=_SEVERITY_ORDER.get(constraint.severity, 3), focus=_show(focus),
-            path="", value=_show(value), shape=_show(constraint.shape),
-            severity=str(constraint.severity),
-            messages=tuple(sorted(
-                {(m.language or ""): str(m) for m in constraint.messages}.items())),
-            focus_label=_label(data, focus),
+        self.findings.append(Finding(
+            severity_rank=_SEVERITY_ORDER.get(severity, 3), focus=_show(focus),
+            path=_show(path), value=_show(value), shape=_show(shape), severity=str(severity),
+            messages=tuple(sorted({(m.language or ""): str(m) for m in messages}.items())),
+            focus_label=self._label(focus_term),
         ))
-    conforms = not any(f.severity == str(SH.Violation) for f in findings)
-    results.set((report_node, SH.conforms, Literal(conforms)))
-    return ValidationReport(findings, results)
+
+    def _label(self, node: object) -> str:
+        # As _label on an rdflib graph: a Swedish prefLabel, else any, else the same for
+        # rdfs:label; read straight from the store's indexes.
+        if not isinstance(node, (ox.NamedNode, ox.BlankNode)):
+            return ""
+        for prop in (SKOS.prefLabel, RDFS.label):
+            labels = sorted(
+                (q.object for q in self.store.oxigraph.quads_for_pattern(
+                    node, ox.NamedNode(str(prop)), None, None)
+                 if isinstance(q.object, ox.Literal)),
+                key=lambda term: (term.language != "sv", term.value))
+            if labels:
+                return _shorten(labels[0].value)
+        return ""
+
+    def finish(self) -> ValidationReport:
+        conforms = not any(f.severity == str(SH.Violation) for f in self.findings)
+        self.results.add((self.report_node, SH.conforms, Literal(conforms)))
+        return ValidationReport(self.findings, self.results)
 
 
-def validate_graph(data: Graph) -> ValidationReport:
+def validate_graph(data: Graph, shapes: Graph | None = None) -> ValidationReport:
     """Validate an rdflib graph that already holds ontology, registry and derived shortcuts.
 
-    Everything runs in pyshacl; :func:`validate_store` is the fast path used by ``build``.
+    Everything runs in pyshacl: the reference the compiled validator is tested against.
+    :func:`validate_store` is the path ``build`` takes.
     """
+    import pyshacl  # only the reference path needs it; importing it costs a third of a second
+
+    shapes = shapes if shapes is not None else shapes_graph()
     _, results, _ = pyshacl.validate(
-        data, shacl_graph=shapes_graph(), inference="none", abort_on_first=False,
+        data, shacl_graph=shapes, inference="none", abort_on_first=False,
         allow_infos=True, allow_warnings=True,
     )
     assert isinstance(results, Graph)
-    return ValidationReport(_findings(results, data), results)
+    return ValidationReport(_findings(results, data, shapes), results)
 
 
-def _findings(results: Graph, data: Graph) -> list[Finding]:
-    shapes = shapes_graph()
+def _findings(results: Graph, data: Graph, shapes: Graph) -> list[Finding]:
     findings = []
     # Only the report's own results: nested sh:detail results repeat them in pyshacl's words.
     top_level = {r for report in results.subjects(RDF.type, SH.ValidationReport)
