@@ -232,6 +232,9 @@ def _syntax_message(err: SyntaxError) -> str:
     return tail if sep and head.lower().startswith("parser error") else message
 
 
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
 def to_rdflib_term(term: object) -> Node:
     """An Oxigraph term as the equal rdflib term."""
     if isinstance(term, ox.NamedNode):
@@ -241,6 +244,10 @@ def to_rdflib_term(term: object) -> Node:
     if isinstance(term, ox.Literal):
         if term.language:
             return Literal(term.value, lang=term.language)
+        # RDF 1.1 makes "x" and "x"^^xsd:string one term; rdflib keeps them apart, so a
+        # simple literal must stay simple or pyshacl's sh:in and sh:hasValue miss it.
+        if term.datatype.value == _XSD_STRING:
+            return Literal(term.value)
         return Literal(term.value, datatype=URIRef(term.datatype.value))
     raise TypeError(f"unsupported term {term!r}")
 
