@@ -188,3 +188,21 @@ def test_bundled_unmeasurable_follow_ups_include_the_vague_ones(
     assert vague["7-3"] == "Företagsrådgivarnas insatser."
     # 1.1 "Antal genomförda utbildningar …" is a count: measurable.
     assert "1-1" not in vague
+
+
+def test_gap_rule_and_catalogue_query_agree_on_unmeasurable_follow_ups() -> None:
+    """The gap report and the named question apply one rule of measurability."""
+    import subprocess
+    import sys
+
+    def planegraf_json(*args: str) -> object:
+        result = subprocess.run([sys.executable, "-m", "planegraf.cli", *args],
+                                capture_output=True, text=True, check=True)
+        return json.loads(result.stdout)
+
+    rows = planegraf_json("query", "unmeasurable-follow-ups", "--format", "json")
+    report = planegraf_json("gaps", "--format", "json")
+    by_query = {row["activity"] for row in rows}  # type: ignore[attr-defined]
+    by_rule = {gap["subject"] for gap in report["gaps"]  # type: ignore[index]
+               if gap["rule"] == "unmeasurable-follow-up"}
+    assert by_query and by_query == by_rule
