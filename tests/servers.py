@@ -9,30 +9,12 @@ from __future__ import annotations
 import contextlib
 import subprocess
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-from planegraf.serve import free_port, oxigraph_command
+from planegraf.serve import free_port, oxigraph_command, wait_until_up
 
 __all__ = ["free_port", "oxigraph_server", "wait_until_up"]
-
-
-def wait_until_up(url: str, timeout: float = 30.0) -> None:
-    """Poll ``url`` until it answers (any HTTP status) or fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except urllib.error.HTTPError:
-            return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"server at {url} did not come up in {timeout} s") from None
-            time.sleep(0.1)
 
 
 @contextlib.contextmanager
@@ -54,7 +36,7 @@ def oxigraph_server(
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         base_url = f"http://127.0.0.1:{port}"
         try:
-            wait_until_up(base_url + "/")
+            wait_until_up(base_url + "/", process)
             yield base_url
         finally:
             process.terminate()

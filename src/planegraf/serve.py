@@ -107,7 +107,7 @@ class SparqlEngine:
             ceiling = self.memory_mib * 1024 * 1024
             resource.prlimit(process.pid, resource.RLIMIT_DATA, (ceiling, ceiling))
         self._process = process
-        _wait_for(f"http://127.0.0.1:{self.port}/", process)
+        wait_until_up(f"http://127.0.0.1:{self.port}/", process)
 
     def died(self, within: float) -> bool:
         """Whether the engine has exited, waiting up to ``within`` seconds for it to."""
@@ -301,10 +301,14 @@ def serve(site_dir: Path, dataset: Path, *, port: int = 0, timeout_s: int = QUER
             engine.stop()
 
 
-def _wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+def wait_until_up(
+    url: str, process: subprocess.Popen[bytes] | None = None, timeout: float = 30.0
+) -> None:
+    """Poll ``url`` until it answers (any HTTP status); fail if ``process`` dies or time
+    runs out."""
     deadline = time.monotonic() + timeout
     while True:
-        if process.poll() is not None:
+        if process is not None and process.poll() is not None:
             raise PlanegrafError(f"oxigraph stopped at start (exit {process.returncode})")
         try:
             with urllib.request.urlopen(url, timeout=2):
