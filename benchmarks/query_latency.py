@@ -26,19 +26,10 @@ from planegraf.endpoint import Connection, RemoteEngine
 from planegraf.engines import EmbeddedEngine
 from planegraf.queries import bind_parameters, catalogue
 from planegraf.store import EmbeddedStore
-from planegraf.synthetic import write_trig
+from planegraf.synthetic import CATALOGUE_PARAMETERS, write_trig
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.servers import oxigraph_server  # noqa: E402  (the test suite's real-server helper)
-
-# Parameters that name things of the real data get synthetic equivalents.
-SYNTHETIC_PARAMS = {
-    "organisation": "org/region-jonkopings-lan",
-    "area": "area/jonkopings-lan-folkhalsostrategi-2015-2024/6",
-    "activity": "activity/jonkopings-lan-hp-2019-2020/6-1",
-    "plan": "plan/jonkopings-lan-hp-2019-2020",
-    "right_county": "place/kalmar-lan",
-}
 
 
 def median_seconds(run: Callable[[], object], runs: int) -> float:
@@ -96,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
             for query in catalogue():
                 if args.only and query.name not in args.only:
                     continue
-                given = {k: v for k, v in SYNTHETIC_PARAMS.items() if query.parameter(k)}
+                given = {k: v for k, v in CATALOGUE_PARAMETERS.items() if query.parameter(k)}
                 bindings = bind_parameters(query, given, "sv")
                 substitutions = {ox.Variable(k): v for k, v in bindings.items()}
                 answer = engine.run(query, bindings)

@@ -38,14 +38,6 @@ HERE = Path(__file__).resolve().parent
 README = HERE.parent / "README.md"
 START, END = "<!-- benchmarks:start -->", "<!-- benchmarks:end -->"
 
-# Parameters of catalogue queries that name things of the bundled data, in synthetic form.
-SYNTHETIC_PARAMS = {
-    "organisation": "org/region-jonkopings-lan",
-    "area": "area/jonkopings-lan-folkhalsostrategi-2015-2024/6",
-    "activity": "activity/jonkopings-lan-hp-2019-2020/6-1",
-    "plan": "plan/jonkopings-lan-hp-2019-2020",
-    "right_county": "place/kalmar-lan",
-}
 
 
 # -- the steps, each run in a child process (python run_all.py --step NAME --data FILE) ----
@@ -92,9 +84,10 @@ def step_queries(data: Path) -> None:
     from planegraf.build import open_store
     from planegraf.engines import EmbeddedEngine
     from planegraf.queries import bind_parameters, catalogue
+    from planegraf.synthetic import CATALOGUE_PARAMETERS
     engine = EmbeddedEngine(open_store([data], bundled=False))
     for query in catalogue():
-        given = {k: v for k, v in SYNTHETIC_PARAMS.items() if query.parameter(k)}
+        given = {k: v for k, v in CATALOGUE_PARAMETERS.items() if query.parameter(k)}
         bindings = bind_parameters(query, given, "sv")
         seconds, answer = _timed(partial(engine.run, query, bindings))
         rows = answer.solutions
@@ -157,8 +150,9 @@ def step_naive(data: Path, part: str) -> None:
     elif part == "queries":
         from planegraf.queries import bind_parameters, catalogue
         from planegraf.store import to_rdflib_term
+        from planegraf.synthetic import CATALOGUE_PARAMETERS
         for query in catalogue():
-            given = {k: v for k, v in SYNTHETIC_PARAMS.items() if query.parameter(k)}
+            given = {k: v for k, v in CATALOGUE_PARAMETERS.items() if query.parameter(k)}
             bindings: dict[str, Any] = {k: to_rdflib_term(v) for k, v in
                                         bind_parameters(query, given, "sv").items()}
             seconds, _ = _timed(partial(_all_rows, dataset, query.text, bindings))

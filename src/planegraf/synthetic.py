@@ -47,6 +47,16 @@ PER_ACTIVITY = 37  # triples per activity on average, measured from the generato
 
 RDF_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
 
+# Values for the catalogue parameters that name things of the bundled data, in the synthetic
+# data's own IRIs (relative to the data namespace), so benchmarks ask questions that match.
+CATALOGUE_PARAMETERS: dict[str, str] = {
+    "organisation": "org/region-jonkopings-lan",
+    "area": "area/jonkopings-lan-folkhalsostrategi-2015-2024/6",
+    "activity": "activity/jonkopings-lan-hp-2019-2020/6-1",
+    "plan": "plan/jonkopings-lan-hp-2019-2020",
+    "right_county": "place/kalmar-lan",
+}
+
 
 def _iri(*segments: str) -> ox.NamedNode:
     return ox.NamedNode(DATA + "/".join(segments))
