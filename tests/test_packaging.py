@@ -35,6 +35,8 @@ def test_wheel_contains_the_data_folders(wheel: Path) -> None:
     for required in ("planegraf/_data/ontology/planegraf.ttl",
                      "planegraf/_data/graph/rjl-hp-2018-2020.trig",
                      "planegraf/_data/queries/derive/coordinator.ru",
+                     "planegraf/_data/registry/sweden.trig",
+                     "planegraf/_data/registry/municipalities.csv",
                      "planegraf/py.typed"):
         assert required in names
 
@@ -43,10 +45,15 @@ def test_installed_package_finds_its_data(wheel: Path, tmp_path: Path) -> None:
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     probe = ("import planegraf.resources as r; print(r.data_root()); "
-             "from planegraf.build import open_store; print(len(open_store()) > 1000)")
+             "from planegraf.build import open_store; print(len(open_store()) > 1000); "
+             "print(r.registry_files()[0]); "
+             "from planegraf.registry import read_registry; "
+             "print(len(read_registry().municipalities))")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             env={"PYTHONPATH": str(site), "PATH": ""}, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    root, enough = result.stdout.split()
+    root, enough, registry, municipalities = result.stdout.split()
     assert Path(root) == site / "planegraf" / "_data"
     assert enough == "True"
+    assert Path(registry) == site / "planegraf" / "_data" / "registry" / "sweden.trig"
+    assert municipalities == "290"

@@ -18,7 +18,7 @@ from . import atomic
 from .ids import ONTOLOGY_GRAPH
 from .namespaces import PREFIXES
 from .queries import derivation_rules, read_query
-from .resources import graph_dir, ontology_dir
+from .resources import graph_dir, ontology_dir, registry_files
 from .store import EmbeddedStore, iter_rdf_files
 
 if TYPE_CHECKING:
@@ -42,7 +42,8 @@ def _quiet(_: str) -> None:
 def load_dataset(
     files: Sequence[Path] = (), *, bundled: bool = True, progress: Progress = _quiet
 ) -> EmbeddedStore:
-    """The ontology, the bundled graph files (unless ``bundled=False``) and ``files``.
+    """The ontology, the national registry and the bundled graph files (unless
+    ``bundled=False``) and ``files``.
 
     A named graph in ``files`` replaces the bundled graph of the same name, so an edited
     copy of a bundled file can be validated in place of the original.
@@ -53,8 +54,8 @@ def load_dataset(
     for path in iter_rdf_files(ontology_dir()):
         store.load_file(path, graph=ontology)
     if bundled:
-        for path in iter_rdf_files(graph_dir()):
-            progress(f"graph/{path.name}")
+        for path in [*registry_files(), *iter_rdf_files(graph_dir())]:
+            progress(f"{path.parent.name}/{path.name}")
             store.load_file(path)
     for path in files:
         progress(str(path))

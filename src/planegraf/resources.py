@@ -1,4 +1,4 @@
-"""Finds the data folders (ontology/, graph/, queries/) in a checkout or an installed wheel.
+"""Finds the data folders (ontology/, graph/, queries/, registry/) in a checkout or a wheel.
 
 In a checkout they sit at the top of the repository; a wheel carries them under
 ``planegraf/_data``. Everything else in planegraf asks this module, never a path of its own.
@@ -63,6 +63,36 @@ def graph_dir() -> Path:
 def queries_dir() -> Path:
     """``queries/``: the catalogue of named questions and the derivation rules."""
     return data_root() / "queries"
+
+
+def registry_dir() -> Path:
+    """``registry/``: the national registry of Swedish public organisations (CSV and TriG).
+
+    A ``PLANEGRAF_DATA`` folder may bring its own ``registry/``; without one, the registry
+    shipped with planegraf is used.
+
+    >>> (registry_dir() / "municipalities.csv").is_file()
+    True
+    """
+    own = data_root() / "registry"
+    if own.is_dir():
+        return own
+    for root in (_PACKAGE_DIR / "_data", _PACKAGE_DIR.parent.parent):
+        if (root / "registry").is_dir():
+            return root / "registry"
+    raise FileNotFoundError(
+        f"planegraf's registry/ not found beside {data_root()}; "
+        "reinstall the package (pip install .) or run from a full checkout"
+    )
+
+
+def registry_files() -> list[Path]:
+    """The registry's RDF files (``registry/*.trig``), which every build loads.
+
+    >>> [path.name for path in registry_files()]
+    ['sweden.trig']
+    """
+    return sorted(registry_dir().glob("*.trig"))
 
 
 def shared_dir() -> Path | None:

@@ -2,6 +2,12 @@
 
 Exact and alternative labels after normalisation, units written with their parent, context
 by county, and fuzzy proposals (rapidfuzz) that are reported but never merged silently.
+
+County context: names every county's body goes by ("Länsstyrelsen", "Regionen", "Länets
+kommuner", all in the national registry for each of the 21 counties) mean the body of the
+document's county; the county is given as a place slug, IRI, county code ("05") or name
+("Östergötlands län"). A municipality's own name ("Malmö stad") means that municipality in
+any county's document.
 """
 
 from __future__ import annotations
@@ -109,6 +115,10 @@ class OrganisationRegistry:
     agents: dict[str, Agent]
     labels: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     county_names: dict[str, str] = field(default_factory=dict)
+    county_codes: dict[str, str] = field(default_factory=dict)
+    """County place IRI → its two-digit code."""
+    municipality_codes: dict[str, str] = field(default_factory=dict)
+    """Municipality IRI → its four-digit code."""
 
     def __post_init__(self) -> None:
         self._by_key: dict[str, set[str]] = defaultdict(set)
@@ -168,12 +178,15 @@ class OrganisationRegistry:
                        tuple(sorted(parents[iri])))
             for iri, kind in kinds.items()
         }
-        counties = {
-            row["place"].value: row["label"].value
-            for row in store.select(read_query("ingest/county-places.rq").text)
-            if row["code"] is not None
+        county_rows = [row for row in store.select(read_query("ingest/county-places.rq").text)
+                       if row["code"] is not None]
+        counties = {row["place"].value: row["label"].value for row in county_rows}
+        codes = {row["place"].value: row["code"].value for row in county_rows}
+        municipalities = {
+            row["agent"].value: row["code"].value
+            for row in store.select(read_query("ingest/municipality-codes.rq").text)
         }
-        return cls(agents, dict(labels), counties)
+        return cls(agents, dict(labels), counties, codes, municipalities)
 
     @classmethod
     def bundled(cls, extra_files: Sequence[object] = ()) -> OrganisationRegistry:
@@ -205,6 +218,37 @@ class OrganisationRegistry:
         agent = self.agents.get(iri)
         return agent.label if agent else iri
 
+    def county_place(self, county: str | None) -> str | None:
+        """The place IRI of a county given as slug, IRI, two-digit code or Swedish name.
+
+        >>> registry = OrganisationRegistry.bundled()
+        >>> [registry.county_place(c).rsplit("/", 1)[-1]
+        ...  for c in ("05", "Östergötlands län", "östergötland", "ostergotlands-lan")]
+        ['ostergotlands-lan', 'ostergotlands-lan', 'ostergotlands-lan', 'ostergotlands-lan']
+
+        A code or name of no county is refused (``ValueError``), never taken as no county.
+        """
+        if county is None or county.strip() == "":
+            return None
+        county = county.strip()
+        if county.startswith("http"):
+            return county
+        if county.isdigit():
+            for place, code in self.county_codes.items():
+                if code == county.zfill(2):
+                    return place
+            raise ValueError(f"no county has the code {county!r}; the codes are "
+                             + ", ".join(sorted(self.county_codes.values())))
+        key = normalise(county)
+        for place, name in self.county_names.items():
+            full = normalise(name)
+            if key in (full, full.removesuffix(" län").removesuffix("s")):
+                return place
+        if re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", county):
+            return PLACE + county  # a place slug, as the bundled data writes them
+        raise ValueError(f"no county is called {county!r}; name one as e.g. "
+                         "'Östergötlands län', '05' or 'ostergotlands-lan'")
+
     def place_label(self, place: str | None) -> str:
         if place is None:
             return ""
@@ -228,7 +272,7 @@ class OrganisationRegistry:
     def resolve_exactly(self, mention: str, county: str | None = None) -> Resolution:
         """Resolution without fuzzy matching: ``unresolved`` (with county conflicts as
         candidates) when no label fits."""
-        place = _place_iri(county)
+        place = self.county_place(county)
         cache_key = (mention, place)
         cached = self._cache.get(cache_key)
         if cached is not None:
@@ -310,7 +354,7 @@ class OrganisationRegistry:
                 unplaced.append(iri)
             elif agent_place == place:
                 local.append(iri)
-            elif self._names_county(key, agent_place):
+            elif iri in self.municipality_codes or self._names_county(key, agent_place):
                 unplaced.append(iri)
             else:
                 elsewhere.append((iri, agent_place))
@@ -329,7 +373,7 @@ class OrganisationRegistry:
                 known: tuple[Candidate, ...] = ()) -> Resolution:
         """Fuzzy candidates for a mention no label fits: a guess from GUESS_THRESHOLD,
         otherwise unresolved; in neither case is the mention taken as that agent."""
-        place = _place_iri(county)
+        place = self.county_place(county)
         key = normalise(mention)
         scored: dict[str, Candidate] = {c.iri: c for c in known}
         if key:
@@ -350,12 +394,6 @@ class OrganisationRegistry:
             return Resolution(mention, "guessed", None, "fuzzy", ranked)
         return Resolution(mention, "unresolved", None, "no-match" if not ranked else "fuzzy",
                           ranked)
-
-
-def _place_iri(county: str | None) -> str | None:
-    if county is None or county == "":
-        return None
-    return county if county.startswith("http") else PLACE + county
 
 
 def _split_trailing(text: str, words: int) -> tuple[str, str]:

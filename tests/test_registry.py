@@ -1,0 +1,250 @@
+"""The national registry of Swedish public organisations: complete, generated from its CSV
+files, loaded by every build, and the resolver's county context over all 21 counties."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from planegraf.build import open_store
+from planegraf.ingest.resolver import OrganisationRegistry
+from planegraf.registry import GRAPH, main, read_registry, render
+from planegraf.resources import registry_dir
+from planegraf.store import EmbeddedStore
+
+ID = "https://w3id.org/planegraf/id/"
+
+# Statistics Sweden's county codes and how many municipalities each county has (290 in all).
+OFFICIAL_COUNTS = {
+    "01": 26, "03": 8, "04": 9, "05": 13, "06": 13, "07": 8, "08": 12, "09": 1, "10": 5,
+    "12": 33, "13": 6, "14": 49, "17": 16, "18": 12, "19": 10, "20": 15, "21": 10, "22": 7,
+    "23": 8, "24": 15, "25": 14,
+}
+REGIONS = (
+    "Region Stockholm", "Region Uppsala", "Region Sörmland", "Region Östergötland",
+    "Region Jönköpings län", "Region Kronoberg", "Region Kalmar län", "Region Gotland",
+    "Region Blekinge", "Region Skåne", "Region Halland", "Västra Götalandsregionen",
+    "Region Värmland", "Region Örebro län", "Region Västmanland", "Region Dalarna",
+    "Region Gävleborg", "Region Västernorrland", "Region Jämtland Härjedalen",
+    "Region Västerbotten", "Region Norrbotten",
+)
+AGENCIES = (
+    "Folkhälsomyndigheten", "Socialstyrelsen", "Försäkringskassan", "Arbetsförmedlingen",
+    "Polismyndigheten", "Skolverket", "Migrationsverket", "Kriminalvården", "Trafikverket",
+    "Myndigheten för delaktighet", "Sveriges Kommuner och Regioner",
+)
+# The organisations of the bundled Jönköping and Kalmar data, whose IRIs must not change.
+BUNDLED_IRIS = (
+    "org/jonkopings-kommun", "org/habo-kommun", "org/vaggeryds-kommun", "org/kalmar-kommun",
+    "org/hogsby-kommun", "org/vasterviks-kommun", "org/region-jonkopings-lan",
+    "org/region-kalmar-lan", "org/lansstyrelsen-i-jonkopings-lan",
+    "org/lansstyrelsen-i-kalmar-lan", "org/arbetsformedlingen", "org/forsakringskassan",
+    "group/jonkopings-lan-kommuner", "group/kalmar-lan-kommuner", "place/jonkopings-lan",
+    "place/kalmar-lan", "place/sverige",
+)
+
+
+@pytest.fixture(scope="module")
+def store() -> EmbeddedStore:
+    return open_store()
+
+
+@pytest.fixture(scope="module")
+def resolver(store: EmbeddedStore) -> OrganisationRegistry:
+    return OrganisationRegistry.from_store(store)
+
+
+def _rows(store: EmbeddedStore, query: str) -> list[dict[str, str]]:
+    prefixes = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        PREFIX dct: <http://purl.org/dc/terms/> PREFIX org: <http://www.w3.org/ns/org#>
+        PREFIX foaf: <http://xmlns.com/foaf/0.1/> """
+    solutions = store.oxigraph.query(prefixes + query, use_default_graph_as_union=True)
+    assert isinstance(solutions, ox.QuerySolutions)
+    names = [v.value for v in solutions.variables]
+    return [{n: (row[n].value if row[n] is not None else "") for n in names} for row in solutions]
+
+
+def _labels(store: EmbeddedStore, iri: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for row in _rows(store, f"SELECT ?l (LANG(?l) AS ?lang) WHERE {{ <{iri}> skos:prefLabel ?l }}"):
+        found.setdefault(row["lang"], []).append(row["l"])
+    return found
+
+
+def _sector(store: EmbeddedStore, iri: str) -> list[str]:
+    return [row["s"].rsplit("/", 1)[-1] for row in
+            _rows(store, f"SELECT ?s WHERE {{ <{iri}> org:classification ?s }}")]
+
+
+def _municipality_codes(store: EmbeddedStore) -> list[tuple[str, str, str]]:
+    return [(row["org"], row["code"], row["county"]) for row in _rows(store, """
+        SELECT ?org ?code ?county WHERE {
+            GRAPH <%s> { ?org dct:identifier ?code ; dct:spatial ?place }
+            ?place dct:identifier ?county .
+            FILTER (STRLEN(STR(?code)) = 4)
+        }""" % GRAPH)]
+
+
+def test_every_county_has_its_official_number_of_municipalities(store: EmbeddedStore) -> None:
+    codes = _municipality_codes(store)
+    assert len(codes) == 290
+    assert len({code for _, code, _ in codes}) == 290
+    assert len({org for org, _, _ in codes}) == 290
+    assert Counter(code[:2] for _, code, _ in codes) == OFFICIAL_COUNTS
+
+
+def test_every_municipality_code_starts_with_its_countys_code(store: EmbeddedStore) -> None:
+    wrong = [(org, code, county) for org, code, county in _municipality_codes(store)
+             if not re.fullmatch(r"\d{4}", code) or code[:2] != county]
+    assert wrong == []
+
+
+@pytest.mark.parametrize("code, iri, county", [
+    ("0180", "org/stockholms-kommun", "place/stockholms-lan"),
+    ("0580", "org/linkopings-kommun", "place/ostergotlands-lan"),
+    ("0680", "org/jonkopings-kommun", "place/jonkopings-lan"),
+    ("0880", "org/kalmar-kommun", "place/kalmar-lan"),
+    ("1280", "org/malmo-kommun", "place/skane-lan"),
+    ("1480", "org/goteborgs-kommun", "place/vastra-gotalands-lan"),
+    ("0980", "org/region-gotland", "place/gotlands-lan"),
+])
+def test_known_municipality_codes(store: EmbeddedStore, code: str, iri: str,
+                                  county: str) -> None:
+    rows = _rows(store, f"""SELECT ?org ?place WHERE {{
+        ?org dct:identifier "{code}" ; dct:spatial ?place }}""")
+    assert rows == [{"org": ID + iri, "place": ID + county}]
+
+
+def test_each_region_county_board_and_agency_has_a_sector_and_both_labels(
+        store: EmbeddedStore) -> None:
+    counties = _rows(store, "SELECT ?place ?code ?name WHERE { ?place dct:identifier ?code ; "
+                            "skos:prefLabel ?name FILTER (LANG(?name) = 'sv' && "
+                            "STRLEN(STR(?code)) = 2) }")
+    assert sorted(row["code"] for row in counties) == sorted(OFFICIAL_COUNTS)
+    expected = {name: "region" for name in REGIONS}
+    expected |= {f"Länsstyrelsen i {row['name']}": "state-agency" for row in counties}
+    expected |= {name: "state-agency" for name in AGENCIES}
+    expected["Sveriges Kommuner och Regioner"] = "civil-society"  # a member association
+    missing = []
+    for name, sector in expected.items():
+        rows = _rows(store, f'SELECT ?org WHERE {{ ?org skos:prefLabel "{name}"@sv }}')
+        if len(rows) != 1:
+            missing.append((name, len(rows)))
+            continue
+        iri = rows[0]["org"]
+        labels = _labels(store, iri)
+        if _sector(store, iri) != [sector] or len(labels.get("sv", [])) != 1 \
+                or len(labels.get("en", [])) != 1:
+            missing.append((name, _sector(store, iri), labels))
+    assert missing == []
+    assert _labels(store, ID + "org/lansstyrelsen-i-ostergotlands-lan")["en"] == [
+        "County Administrative Board of Östergötland"]
+
+
+def test_bundled_organisations_keep_their_iris_and_one_swedish_name(
+        store: EmbeddedStore) -> None:
+    for iri in BUNDLED_IRIS:
+        labels = _labels(store, ID + iri)
+        assert len(labels.get("sv", [])) == 1, (iri, labels)
+    assert _labels(store, ID + "org/jonkopings-kommun")["sv"] == ["Jönköpings kommun"]
+    assert _labels(store, ID + "org/region-kalmar-lan")["sv"] == ["Region Kalmar län"]
+    members = _rows(store, f"SELECT ?m WHERE {{ <{ID}group/jonkopings-lan-kommuner> "
+                           "foaf:member ?m }")
+    assert len(members) == 13
+
+
+def test_habo_and_habo_with_a_ring_are_two_municipalities(store: EmbeddedStore) -> None:
+    # Both names fold to the slug "habo": the bundled IRI stays Habo's (Jönköpings län).
+    assert _labels(store, ID + "org/habo-kommun")["sv"] == ["Habo kommun"]
+    assert _labels(store, ID + "org/habo-kommun-uppsala-lan")["sv"] == ["Håbo kommun"]
+
+
+def test_the_committed_trig_is_what_the_csv_files_say() -> None:
+    committed = (registry_dir() / "sweden.trig").read_bytes()
+    assert committed == render(read_registry()), \
+        "registry/sweden.trig is stale: run python -m planegraf.registry --write"
+    assert main(["--check"]) == 0
+
+
+def test_a_stale_trig_is_reported_and_rewritten(tmp_path: Path) -> None:
+    folder = tmp_path / "registry"
+    shutil.copytree(registry_dir(), folder)
+    csv = folder / "municipalities.csv"
+    csv.write_text(csv.read_text(encoding="utf-8").replace("Malmö stad", "Malmö Stad"),
+                   encoding="utf-8")
+    assert main(["--check", "--folder", str(folder)]) == 1
+    assert main(["--write", "--folder", str(folder)]) == 0
+    assert b'"Malm\xc3\xb6 Stad"@sv' in (folder / "sweden.trig").read_bytes()
+    assert main(["--check", "--folder", str(folder)]) == 0
+
+
+def test_a_municipality_code_of_no_county_is_refused_with_file_and_line(
+        tmp_path: Path) -> None:
+    folder = tmp_path / "registry"
+    shutil.copytree(registry_dir(), folder)
+    csv = folder / "municipalities.csv"
+    csv.write_text(csv.read_text(encoding="utf-8").replace("0114,", "0214,"),
+                   encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "planegraf.registry", "--check",
+                             "--folder", str(folder)], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "municipalities.csv:2:" in result.stderr and "'0214'" in result.stderr
+
+
+@pytest.mark.parametrize("spelling", ["Malmö stad", "Malmö kommun", "malmö  STAD"])
+def test_malmo_stad_and_malmo_kommun_are_one_organisation(
+        resolver: OrganisationRegistry, spelling: str) -> None:
+    for county in (None, "12", "jonkopings-lan"):  # its own name says which one it is
+        assert resolver.resolve(spelling, county).agent == ID + "org/malmo-kommun"
+
+
+@pytest.mark.parametrize("spelling", [
+    "Länsstyrelsen", "Länsstyrelsen Östergötland", "Länsstyrelsen i Östergötlands län",
+    "Länsstyrelsen Östergötlands län"])
+def test_lansstyrelsen_in_an_ostergotland_document_is_ostergotlands_board(
+        resolver: OrganisationRegistry, spelling: str) -> None:
+    assert resolver.resolve(spelling, "05").agent == \
+        ID + "org/lansstyrelsen-i-ostergotlands-lan"
+
+
+def test_lanets_kommuner_in_an_ostergotland_document_is_its_13_municipalities(
+        resolver: OrganisationRegistry, store: EmbeddedStore) -> None:
+    group = resolver.resolve("Länets kommuner", "05").agent
+    assert group == ID + "group/ostergotlands-lan-kommuner"
+    members = {row["m"] for row in _rows(store, f"SELECT ?m WHERE {{ <{group}> foaf:member ?m }}")}
+    assert len(members) == 13
+    assert ID + "org/linkopings-kommun" in members and ID + "org/motala-kommun" in members
+
+
+@pytest.mark.parametrize("code", sorted(OFFICIAL_COUNTS))
+def test_county_context_works_for_every_county(resolver: OrganisationRegistry,
+                                               code: str) -> None:
+    registry = read_registry()
+    county = registry.county(code)
+    assert resolver.resolve("Länsstyrelsen", code).agent == county.board
+    assert resolver.resolve("Regionen", code).agent == county.region
+    group = resolver.resolve("länets kommuner", code).agent
+    assert group == county.municipalities_group
+    assert resolver.county_place(county.name_sv) == county.place
+
+
+def test_same_named_bodies_of_other_counties_are_not_taken(
+        resolver: OrganisationRegistry) -> None:
+    kalmar = resolver.resolve("Länsstyrelsen", "08")
+    assert kalmar.agent == ID + "org/lansstyrelsen-i-kalmar-lan"
+    assert resolver.resolve("Länsstyrelsen", "05").agent != kalmar.agent
+    # Without a county, "Länsstyrelsen" could be any of 21: a question, not an answer.
+    unplaced = resolver.resolve("Länsstyrelsen")
+    assert unplaced.agent is None and len(unplaced.candidates) >= 3
+
+
+def test_an_unknown_county_code_is_refused(resolver: OrganisationRegistry) -> None:
+    with pytest.raises(ValueError, match="no county has the code '02'"):
+        resolver.resolve("Länsstyrelsen", "02")
