@@ -248,3 +248,15 @@ def test_same_named_bodies_of_other_counties_are_not_taken(
 def test_an_unknown_county_code_is_refused(resolver: OrganisationRegistry) -> None:
     with pytest.raises(ValueError, match="no county has the code '02'"):
         resolver.resolve("Länsstyrelsen", "02")
+
+
+@pytest.mark.parametrize("spelling, agent", [
+    ("Region Sörmland", "org/region-sormland"),
+    ("Länsstyrelsen Sörmland", "org/lansstyrelsen-i-sodermanlands-lan"),
+    ("Västra Götalandsregionen", "org/vastra-gotalandsregionen"),
+    ("Länsstyrelsen i Östergötlands län", "org/lansstyrelsen-i-ostergotlands-lan"),
+    ("Göteborgs stad", "org/goteborgs-kommun"),
+])
+def test_a_name_that_says_its_county_resolves_in_another_countys_document(
+        resolver: OrganisationRegistry, spelling: str, agent: str) -> None:
+    assert resolver.resolve(spelling, "jonkopings-lan").agent == ID + agent

@@ -119,6 +119,8 @@ class OrganisationRegistry:
     """County place IRI → its two-digit code."""
     municipality_codes: dict[str, str] = field(default_factory=dict)
     """Municipality IRI → its four-digit code."""
+    county_aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """County place IRI → other words that name it (from its region's name: "Sörmland")."""
 
     def __post_init__(self) -> None:
         self._by_key: dict[str, set[str]] = defaultdict(set)
@@ -140,8 +142,9 @@ class OrganisationRegistry:
             for iri in sorted(iris & parents):
                 self._parent_keys[key.rsplit(" ", 1)[-1]].append((key, iri))
         self._fuzzy_keys = sorted(self._by_key)
-        self._county_stems = {
-            place: normalise(name).split(" ")[0].removesuffix("s")
+        self._county_stems: dict[str, set[str]] = {
+            place: {normalise(name).split(" ")[0].removesuffix("s"),
+                    *self.county_aliases.get(place, ())}
             for place, name in self.county_names.items()
         }
         self._cache: dict[tuple[str, str | None], Resolution] = {}
@@ -186,7 +189,17 @@ class OrganisationRegistry:
             row["agent"].value: row["code"].value
             for row in store.select(read_query("ingest/municipality-codes.rq").text)
         }
-        return cls(agents, dict(labels), counties, codes, municipalities)
+        # "Region Sörmland", "Västra Götalandsregionen": the words of a region's name, less
+        # the generic ones, name its county as well as the county's own name does.
+        generic = {"region", "regionen", "län", "läns"}
+        aliases: dict[str, set[str]] = defaultdict(set)
+        for row in store.select(read_query("ingest/county-region.rq").text):
+            region, place = row["region"].value, row["place"].value
+            if place in counties and region in pref:
+                aliases[place].update(word for word in normalise(pref[region]).split(" ")
+                                      if word not in generic and len(word) > 3)
+        return cls(agents, dict(labels), counties, codes, municipalities,
+                   {place: tuple(sorted(words)) for place, words in aliases.items()})
 
     @classmethod
     def bundled(cls, extra_files: Sequence[object] = ()) -> OrganisationRegistry:
@@ -242,7 +255,8 @@ class OrganisationRegistry:
         key = normalise(county)
         for place, name in self.county_names.items():
             full = normalise(name)
-            if key in (full, full.removesuffix(" län").removesuffix("s")):
+            if key in (full, full.removesuffix(" län").removesuffix("s"),
+                       *self.county_aliases.get(place, ())):
                 return place
         if re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", county):
             return PLACE + county  # a place slug, as the bundled data writes them
@@ -363,9 +377,9 @@ class OrganisationRegistry:
         return sorted(unplaced), elsewhere
 
     def _names_county(self, key: str, place: str) -> bool:
-        stem = self._county_stems.get(place)
-        if stem:
-            return stem in key.split(" ") or any(w.startswith(stem) for w in key.split(" "))
+        stems = self._county_stems.get(place)
+        if stems:
+            return any(word.startswith(stem) for word in key.split(" ") for stem in stems)
         # A place the registry knows no county name for (a city, a country): the name counts.
         return True
 
