@@ -61,35 +61,70 @@ def resolver(store: EmbeddedStore) -> OrganisationRegistry:
     return OrganisationRegistry.from_store(store)
 
 
-def _rows(store: EmbeddedStore, query: str) -> list[dict[str, str]]:
-    prefixes = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-        PREFIX dct: <http://purl.org/dc/terms/> PREFIX org: <http://www.w3.org/ns/org#>
-        PREFIX foaf: <http://xmlns.com/foaf/0.1/> """
-    solutions = store.oxigraph.query(prefixes + query, use_default_graph_as_union=True)
-    assert isinstance(solutions, ox.QuerySolutions)
-    names = [v.value for v in solutions.variables]
-    return [{n: (row[n].value if row[n] is not None else "") for n in names} for row in solutions]
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+DCT = "http://purl.org/dc/terms/"
+ORG = "http://www.w3.org/ns/org#"
+FOAF = "http://xmlns.com/foaf/0.1/"
+
+
+def _objects(store: EmbeddedStore, subject: str, predicate: str) -> list[ox.NamedNode | ox.Literal]:
+    found = []
+    for quad in store.oxigraph.quads_for_pattern(ox.NamedNode(subject), ox.NamedNode(predicate),
+                                                 None, None):
+        if isinstance(quad.object, (ox.NamedNode, ox.Literal)) and quad.object not in found:
+            found.append(quad.object)
+    return found
+
+
+def _subjects(store: EmbeddedStore, predicate: str, value: ox.NamedNode | ox.Literal,
+              graph: str | None = None) -> list[str]:
+    named = ox.NamedNode(graph) if graph else None
+    return sorted({quad.subject.value for quad in store.oxigraph.quads_for_pattern(
+        None, ox.NamedNode(predicate), value, named) if isinstance(quad.subject, ox.NamedNode)})
 
 
 def _labels(store: EmbeddedStore, iri: str) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
-    for row in _rows(store, f"SELECT ?l (LANG(?l) AS ?lang) WHERE {{ <{iri}> skos:prefLabel ?l }}"):
-        found.setdefault(row["lang"], []).append(row["l"])
+    for label in _objects(store, iri, SKOS + "prefLabel"):
+        assert isinstance(label, ox.Literal)
+        found.setdefault(label.language or "", []).append(label.value)
     return found
 
 
 def _sector(store: EmbeddedStore, iri: str) -> list[str]:
-    return [row["s"].rsplit("/", 1)[-1] for row in
-            _rows(store, f"SELECT ?s WHERE {{ <{iri}> org:classification ?s }}")]
+    return [o.value.rsplit("/", 1)[-1] for o in _objects(store, iri, ORG + "classification")]
+
+
+def _one(store: EmbeddedStore, iri: str, predicate: str) -> str:
+    (value,) = _objects(store, iri, predicate)
+    return value.value
 
 
 def _municipality_codes(store: EmbeddedStore) -> list[tuple[str, str, str]]:
-    return [(row["org"], row["code"], row["county"]) for row in _rows(store, """
-        SELECT ?org ?code ?county WHERE {
-            GRAPH <%s> { ?org dct:identifier ?code ; dct:spatial ?place }
-            ?place dct:identifier ?county .
-            FILTER (STRLEN(STR(?code)) = 4)
-        }""" % GRAPH)]
+    """(organisation, code, county code) for every four-digit code in the registry graph."""
+    found = []
+    for quad in store.oxigraph.quads_for_pattern(None, ox.NamedNode(DCT + "identifier"), None,
+                                                 ox.NamedNode(GRAPH)):
+        if len(quad.object.value) == 4:
+            org = quad.subject.value
+            place = _one(store, org, DCT + "spatial")
+            found.append((org, quad.object.value, _one(store, place, DCT + "identifier")))
+    return found
+
+
+def _counties(store: EmbeddedStore) -> dict[str, str]:
+    """County code → Swedish name."""
+    found = {}
+    for quad in store.oxigraph.quads_for_pattern(None, ox.NamedNode(DCT + "identifier"), None,
+                                                 ox.NamedNode(GRAPH)):
+        if len(quad.object.value) == 2:
+            (name,) = _labels(store, quad.subject.value)["sv"]
+            found[quad.object.value] = name
+    return found
+
+
+def _members(store: EmbeddedStore, group: str) -> set[str]:
+    return {o.value for o in _objects(store, group, FOAF + "member")}
 
 
 def test_every_county_has_its_official_number_of_municipalities(store: EmbeddedStore) -> None:
@@ -117,28 +152,26 @@ def test_every_municipality_code_starts_with_its_countys_code(store: EmbeddedSto
 ])
 def test_known_municipality_codes(store: EmbeddedStore, code: str, iri: str,
                                   county: str) -> None:
-    rows = _rows(store, f"""SELECT ?org ?place WHERE {{
-        ?org dct:identifier "{code}" ; dct:spatial ?place }}""")
-    assert rows == [{"org": ID + iri, "place": ID + county}]
+    (org,) = _subjects(store, DCT + "identifier", ox.Literal(code))
+    assert org == ID + iri
+    assert _one(store, org, DCT + "spatial") == ID + county
 
 
 def test_each_region_county_board_and_agency_has_a_sector_and_both_labels(
         store: EmbeddedStore) -> None:
-    counties = _rows(store, "SELECT ?place ?code ?name WHERE { ?place dct:identifier ?code ; "
-                            "skos:prefLabel ?name FILTER (LANG(?name) = 'sv' && "
-                            "STRLEN(STR(?code)) = 2) }")
-    assert sorted(row["code"] for row in counties) == sorted(OFFICIAL_COUNTS)
+    counties = _counties(store)
+    assert sorted(counties) == sorted(OFFICIAL_COUNTS)
     expected = {name: "region" for name in REGIONS}
-    expected |= {f"Länsstyrelsen i {row['name']}": "state-agency" for row in counties}
+    expected |= {f"Länsstyrelsen i {name}": "state-agency" for name in counties.values()}
     expected |= {name: "state-agency" for name in AGENCIES}
     expected["Sveriges Kommuner och Regioner"] = "civil-society"  # a member association
     missing = []
     for name, sector in expected.items():
-        rows = _rows(store, f'SELECT ?org WHERE {{ ?org skos:prefLabel "{name}"@sv }}')
-        if len(rows) != 1:
-            missing.append((name, len(rows)))
+        owners = _subjects(store, SKOS + "prefLabel", ox.Literal(name, language="sv"))
+        if len(owners) != 1:
+            missing.append((name, len(owners)))
             continue
-        iri = rows[0]["org"]
+        iri = owners[0]
         labels = _labels(store, iri)
         if _sector(store, iri) != [sector] or len(labels.get("sv", [])) != 1 \
                 or len(labels.get("en", [])) != 1:
@@ -155,9 +188,8 @@ def test_bundled_organisations_keep_their_iris_and_one_swedish_name(
         assert len(labels.get("sv", [])) == 1, (iri, labels)
     assert _labels(store, ID + "org/jonkopings-kommun")["sv"] == ["Jönköpings kommun"]
     assert _labels(store, ID + "org/region-kalmar-lan")["sv"] == ["Region Kalmar län"]
-    members = _rows(store, f"SELECT ?m WHERE {{ <{ID}group/jonkopings-lan-kommuner> "
-                           "foaf:member ?m }")
-    assert len(members) == 13
+    assert len(_members(store, ID + "group/jonkopings-lan-kommuner")) == 13
+    assert len(_members(store, ID + "group/kalmar-lan-kommuner")) == 12
 
 
 def test_habo_and_habo_with_a_ring_are_two_municipalities(store: EmbeddedStore) -> None:
@@ -218,20 +250,22 @@ def test_lanets_kommuner_in_an_ostergotland_document_is_its_13_municipalities(
         resolver: OrganisationRegistry, store: EmbeddedStore) -> None:
     group = resolver.resolve("Länets kommuner", "05").agent
     assert group == ID + "group/ostergotlands-lan-kommuner"
-    members = {row["m"] for row in _rows(store, f"SELECT ?m WHERE {{ <{group}> foaf:member ?m }}")}
+    assert group is not None
+    members = _members(store, group)
     assert len(members) == 13
     assert ID + "org/linkopings-kommun" in members and ID + "org/motala-kommun" in members
 
 
 @pytest.mark.parametrize("code", sorted(OFFICIAL_COUNTS))
 def test_county_context_works_for_every_county(resolver: OrganisationRegistry,
-                                               code: str) -> None:
+                                               store: EmbeddedStore, code: str) -> None:
     registry = read_registry()
     county = registry.county(code)
     assert resolver.resolve("Länsstyrelsen", code).agent == county.board
     assert resolver.resolve("Regionen", code).agent == county.region
     group = resolver.resolve("länets kommuner", code).agent
     assert group == county.municipalities_group
+    assert len(_members(store, group)) == OFFICIAL_COUNTS[code]
     assert resolver.county_place(county.name_sv) == county.place
 
 
