@@ -428,14 +428,14 @@ def test_a_slow_endpoint_times_out_with_the_option_to_raise_it() -> None:
     with endpoint(200, delay=5) as url:
         started = time.monotonic()
         with pytest.raises(EndpointError, match=r"did not answer within 1 s.*--timeout"):
-            RemoteEngine(Connection(url, timeout=1)).run(COUNT)
+            RemoteEngine(Connection(url, timeout=1), graphs=()).run(COUNT)
         assert time.monotonic() - started < 4
 
 
 def test_an_endpoint_error_500_is_named_with_its_message() -> None:
     with endpoint(500, body=b"Query evaluation failed: out of memory") as url, \
             pytest.raises(EndpointError, match="HTTP 500.*out of memory"):
-        RemoteEngine(Connection(url)).run(COUNT)
+        RemoteEngine(Connection(url), graphs=()).run(COUNT)
 
 
 def test_the_cli_reports_a_failing_endpoint_without_a_traceback() -> None:

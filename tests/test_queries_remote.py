@@ -37,10 +37,12 @@ def dataset(store: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> P
     return path
 
 
-@pytest.fixture(scope="module")
-def server(dataset: Path) -> Iterator[str]:
-    """An empty Oxigraph server, filled by ``publish``."""
-    with oxigraph_server() as base_url:
+@pytest.fixture(scope="module", params=["union-default", "plain"])
+def server(dataset: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """An empty Oxigraph server, filled by ``publish``: one whose default graph is the union
+    of its named graphs, and a plain one (Oxigraph's and Fuseki's default), whose default
+    graph is only its own."""
+    with oxigraph_server(union_default_graph=request.param == "union-default") as base_url:
         publish(dataset, Connection(f"{base_url}/query"))
         yield base_url
 

@@ -187,7 +187,8 @@ def test_429_and_503_are_retried_with_back_off_and_basic_auth(
     waits: list[float] = []
     busy = [(429, {"Retry-After": "2"}, b"slow down"), (503, {}, b"busy"), (200, JSON_TYPE, RESULT)]
     with answering(busy) as (url, seen):
-        solutions = RemoteEngine(Connection(url, sleep=waits.append)).run(COUNT).solutions
+        engine = RemoteEngine(Connection(url, sleep=waits.append), graphs=())
+        solutions = engine.run(COUNT).solutions
     assert solutions is not None and solutions.rows[0]["n"].value == "3"  # type: ignore[union-attr]
     assert waits == [2.0, 1.0]
     assert len(seen) == 3 and all(h.startswith("Basic ") for h in seen)
@@ -196,7 +197,7 @@ def test_429_and_503_are_retried_with_back_off_and_basic_auth(
 def test_a_server_that_stays_busy_gives_up_with_a_clear_error() -> None:
     with answering([(503, {}, b"busy")]) as (url, seen), \
             pytest.raises(EndpointError, match="HTTP 503.*after retries"):
-        RemoteEngine(Connection(url, attempts=3, sleep=lambda _: None)).run(COUNT)
+        RemoteEngine(Connection(url, attempts=3, sleep=lambda _: None), graphs=()).run(COUNT)
     assert len(seen) == 3
 
 
@@ -204,25 +205,25 @@ def test_an_html_page_is_not_taken_for_results() -> None:
     page = b"<!DOCTYPE html><html><head><title>Sign in</title></head></html>"
     with answering([(200, {"Content-Type": "text/html"}, page)]) as (url, _), \
             pytest.raises(EndpointError, match="HTML page.*Sign in"):
-        RemoteEngine(Connection(url)).run(COUNT)
+        RemoteEngine(Connection(url), graphs=()).run(COUNT)
 
 
 def test_a_truncated_result_is_reported() -> None:
     with answering([(200, JSON_TYPE, RESULT[: len(RESULT) // 2])]) as (url, _), \
             pytest.raises(EndpointError, match="truncated"):
-        RemoteEngine(Connection(url)).run(COUNT)
+        RemoteEngine(Connection(url), graphs=()).run(COUNT)
 
 
 def test_a_row_capped_result_is_reported() -> None:
     with answering([(200, {**JSON_TYPE, "X-SPARQL-MaxRows": "10000"}, RESULT)]) as (url, _), \
             pytest.raises(EndpointError, match="10000 rows"):
-        RemoteEngine(Connection(url)).run(COUNT)
+        RemoteEngine(Connection(url), graphs=()).run(COUNT)
 
 
 def test_an_unreachable_endpoint_is_named() -> None:
     url = f"http://127.0.0.1:{free_port()}/query"
     with pytest.raises(EndpointError, match=f"cannot reach the SPARQL endpoint {url}"):
-        RemoteEngine(Connection(url, timeout=5)).run(COUNT)
+        RemoteEngine(Connection(url, timeout=5), graphs=()).run(COUNT)
 
 
 def test_an_endpoint_that_is_not_http_is_refused() -> None:

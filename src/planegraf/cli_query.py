@@ -28,16 +28,16 @@ LANG = click.Choice(["sv", "en"])
 
 def _engine(endpoint: str | None, timeout: float, data: tuple[Path, ...], quiet: bool,
             max_rows: int = DEFAULT_MAX_ROWS, max_memory: int = DEFAULT_MEMORY_MIB) -> Engine:
+    limits = QueryLimits(timeout_s=timeout or None, max_rows=max_rows or None,
+                         memory_mib=max_memory or None)
     if endpoint:
-        return RemoteEngine(Connection(endpoint, timeout=timeout))
+        return RemoteEngine(Connection(endpoint, timeout=timeout), limits)
     from .build import open_store
 
     def progress(step: str) -> None:
         if not quiet:
             click.echo(f"… {step}", err=True)
 
-    limits = QueryLimits(timeout_s=timeout or None, max_rows=max_rows or None,
-                         memory_mib=max_memory or None)
     return EmbeddedEngine(open_store(list(data), progress=progress), limits)
 
 

@@ -1,37 +1,42 @@
-"""The remote engine: any SPARQL 1.1 endpoint through SPARQLWrapper (timeout, retries on
-429/503, basic auth from the environment, clear errors) and ``publish`` through the Graph
-Store Protocol, each named graph replaced as a whole.
+"""The remote engine: any SPARQL 1.1 endpoint over plain HTTP (a wall-clock deadline that
+covers retries on 429/503, the answer read in pieces under a row and byte cap, redirects
+followed on the same host only, basic auth from the environment, clear errors) and
+``publish`` through the Graph Store Protocol, each named graph replaced as a whole.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
+import email.message
 import email.utils
 import http.client
-import json
+import io
 import os
 import socket
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pyoxigraph as ox
-from SPARQLWrapper import BASIC, JSON, POST, TURTLE, URLENCODED, SPARQLWrapper
-from SPARQLWrapper.SPARQLExceptions import (
-    EndPointInternalError,
-    EndPointNotFound,
-    QueryBadFormed,
-    Unauthorized,
-)
 
-from .engines import Answer, Bindings, Solutions, Term
+from .engines import Answer, Bindings, Solutions
 from .errors import PlanegrafError
-from .queries import QueryFile, check_query, with_values_block
+from .limits import QueryLimitError, QueryLimits
+from .queries import (
+    QueryFile,
+    QueryForm,
+    check_query,
+    declares_dataset,
+    read_query,
+    with_values_block,
+)
 from .store import EmbeddedStore
 
 ENDPOINT_VARIABLE = "PLANEGRAF_ENDPOINT"
@@ -40,6 +45,7 @@ PASSWORD_VARIABLE = "PLANEGRAF_ENDPOINT_PASSWORD"
 RETRY_STATUSES = (429, 503)
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 class EndpointError(PlanegrafError):
@@ -97,173 +103,393 @@ class Connection:
             except urllib.error.HTTPError as err:
                 if err.code not in RETRY_STATUSES or number == self.attempts:
                     raise
-                self.sleep(_retry_delay(err, self.backoff * 2 ** (number - 1)))
+                self.sleep(_retry_delay(err.headers, self.backoff * 2 ** (number - 1)))
         raise AssertionError("unreachable")
 
 
-def _retry_delay(err: urllib.error.HTTPError, fallback: float) -> float:
-    header = err.headers.get("Retry-After") if err.headers else None
+def _retry_delay(headers: email.message.Message | None, fallback: float) -> float:
+    header = headers.get("Retry-After") if headers else None
     if header:
         if header.strip().isdigit():
             return min(float(header), 60.0)
-        when = email.utils.parsedate_to_datetime(header)
+        try:
+            when = email.utils.parsedate_to_datetime(header)
+        except (TypeError, ValueError):
+            return fallback
         if when is not None:
             return max(0.0, min(when.timestamp() - time.time(), 60.0))
     return fallback
 
 
+class _Deadline:
+    """The wall-clock end of one question: connecting, waiting, retrying and reading all
+    count against it, so a server that drips a byte a second cannot hold planegraf longer."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = seconds
+        self.at = None if not seconds else time.monotonic() + seconds
+
+    def remaining(self) -> float | None:
+        return None if self.at is None else self.at - time.monotonic()
+
+    def passed(self) -> bool:
+        left = self.remaining()
+        return left is not None and left <= 0
+
+
+@dataclass
+class _Reply:
+    status: int
+    reason: str
+    headers: http.client.HTTPMessage
+    body: _BodyReader
+
+
+class _Stopped(Exception):
+    """Raised inside the body reader: the answer went over a limit (the message says which)."""
+
+
+class _BodyReader(io.RawIOBase):
+    """The response body read in pieces, counting bytes against ``max_bytes`` and time
+    against the deadline; the parsers pull from it, so nothing holds the whole answer."""
+
+    def __init__(self, response: http.client.HTTPResponse, connection: http.client.HTTPConnection,
+                 deadline: _Deadline, max_bytes: int | None, url: str, timeout: float) -> None:
+        self.response = response
+        self.connection = connection
+        self.deadline = deadline
+        self.max_bytes = max_bytes
+        self.url = url
+        self.timeout = timeout
+        self.count = 0
+        self.stopped: EndpointError | QueryLimitError | None = None
+        self.watchdog: threading.Timer | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self.deadline.passed():
+            self._stop(_too_slow(self.url, self.timeout))
+        try:
+            # read1: whatever has arrived, so a slow server is checked against the deadline
+            data = self.response.read1(min(len(buffer), 1 << 16))
+        except (OSError, http.client.HTTPException, ValueError) as err:
+            if self.deadline.passed():
+                self._stop(_too_slow(self.url, self.timeout))
+            if isinstance(err, http.client.IncompleteRead):
+                self._stop(EndpointError(
+                    f"{self.url}: the result was truncated after {self.count} bytes (the "
+                    "connection closed early); try again or ask a smaller question"))
+            self._stop(EndpointError(f"{self.url}: reading the result failed: {err}"))
+        size = len(data)
+        buffer[:size] = data
+        self.count += size
+        if self.max_bytes is not None and self.count > self.max_bytes:
+            self._stop(QueryLimitError(
+                f"{self.url} sent more than {self.max_bytes // (1 << 20)} MiB and the answer was "
+                "stopped there: add a LIMIT or narrow the query, or raise --max-memory"))
+        return size
+
+    def _stop(self, error: EndpointError | QueryLimitError) -> None:
+        self.stopped = error
+        self.close_connection()
+        raise _Stopped(str(error))
+
+    def close_connection(self) -> None:
+        if self.watchdog is not None:
+            self.watchdog.cancel()
+        with contextlib.suppress(OSError):
+            self.response.close()
+            self.connection.close()
+
+
+def _too_slow(url: str, timeout: float) -> EndpointError:
+    return EndpointError(f"{url} did not answer within {timeout:g} s "
+                         "(--timeout raises the limit; it covers retries and the whole answer)")
+
+
+def _origin(url: str) -> tuple[str, str, int]:
+    parts = urllib.parse.urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port
+
+
+REDIRECTS = (301, 302, 303, 307, 308)
+MAX_REDIRECTS = 5
+
+
 class RemoteEngine:
-    """Queries on a SPARQL 1.1 endpoint whose default graph is the union of its graphs.
+    """Queries on any SPARQL 1.1 endpoint, answered as if its default graph were the union of
+    its named graphs.
 
     Parameters reach the endpoint as a ``VALUES`` block of escaped RDF terms
     (:func:`planegraf.queries.with_values_block`). ``SERVICE`` is the endpoint's business
     and passes; updates are refused as everywhere.
+
+    The dataset is named in every request (``default-graph-uri`` and ``named-graph-uri`` for
+    each named graph, discovered once with ``SELECT DISTINCT ?g WHERE { GRAPH ?g {} }``), so
+    a store whose default graph is only its own default graph (plain ``oxigraph serve``,
+    Fuseki) answers the same as one whose default graph is the union. A query that names its
+    own dataset (``FROM``) is sent as it is.
+
+    The answer is read in pieces and parsed as it comes: ``limits.max_rows`` rows (or
+    triples), ``limits.memory_mib`` MiB read and ``connection.timeout`` seconds of wall clock
+    (retries and ``Retry-After`` waits included) bound it.
     """
 
     name = "remote"
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, limits: QueryLimits | None = None,
+                 graphs: Sequence[str] | None = None) -> None:
         self.connection = connection
+        self.limits = limits or QueryLimits(timeout_s=None)
+        self._graphs: tuple[str, ...] | None = tuple(graphs) if graphs is not None else None
+
+    # --- the dataset ----------------------------------------------------------------------
+
+    def dataset_graphs(self) -> tuple[str, ...]:
+        """The named graphs the endpoint holds, asked once; refuses an empty store."""
+        if self._graphs is None:
+            query = read_query("lookup/graphs.rq")
+            answer = self._ask(query.text, query.path, "SELECT", graphs=())
+            assert answer.solutions is not None
+            graphs = sorted({term.value for row in answer.solutions.rows
+                             if isinstance(term := row.get("g"), ox.NamedNode)})
+            if not graphs:
+                holds = self._ask("ASK { ?s ?p ?o }", "ask.rq", "ASK", graphs=())
+                if not holds.boolean:
+                    raise EndpointError(
+                        f"{self.connection.url} holds no data (no named graph, an empty default "
+                        "graph): publish the dataset first (planegraf publish --endpoint URL)")
+            self._graphs = tuple(graphs)
+        return self._graphs
+
+    # --- queries --------------------------------------------------------------------------
 
     def run(self, query: QueryFile, bindings: Bindings | None = None) -> Answer:
         form = check_query(query.text, query.path, allow_service=True)
         text = with_values_block(query.text, bindings) if bindings else query.text
-        sparql = SPARQLWrapper(self.connection.url)
-        sparql.setQuery(text)
-        sparql.setMethod(POST)
-        sparql.setRequestMethod(URLENCODED)
-        sparql.setTimeout(int(max(1, self.connection.timeout)))
-        sparql.setReturnFormat(TURTLE if form in ("CONSTRUCT", "DESCRIBE") else JSON)
-        if self.connection.user:
-            sparql.setHTTPAuth(BASIC)
-            sparql.setCredentials(self.connection.user, self.connection.password or "")
-        headers, body = self._fetch(sparql)
-        content_type = headers.get("Content-Type", "").split(";")[0].strip().lower()
-        looks_like_html = body.lstrip()[:15].lower().startswith((b"<!doctype", b"<html"))
-        if "html" in content_type or looks_like_html:
+        graphs = () if declares_dataset(query.text) else self.dataset_graphs()
+        return self._ask(text, query.path, form, graphs)
+
+    def _ask(self, text: str, path: Path | str, form: QueryForm,
+             graphs: Sequence[str]) -> Answer:
+        fields: list[tuple[str, str]] = [("query", text)]
+        fields += [("default-graph-uri", g) for g in graphs]
+        fields += [("named-graph-uri", g) for g in graphs]
+        accept = (_GRAPH_ACCEPT if form in ("CONSTRUCT", "DESCRIBE")
+                  else "application/sparql-results+json")
+        deadline = _Deadline(self.connection.timeout)
+        reply = self._post(urllib.parse.urlencode(fields).encode(), accept, deadline)
+        try:
+            return self._read(reply, form)
+        finally:
+            reply.body.close_connection()
+
+    def _read(self, reply: _Reply, form: QueryForm) -> Answer:
+        url = self.connection.url
+        content_type = reply.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        stream = io.BufferedReader(reply.body, buffer_size=1 << 16)
+        try:
+            start = stream.peek(64)[:64]
+        except _Stopped:
+            raise _stopped(reply.body) from None
+        if "html" in content_type or start.lstrip()[:15].lower().startswith((b"<!doctype",
+                                                                             b"<html")):
             raise EndpointError(
-                f"{self.connection.url} answered with an HTML page ({_html_title(body)}) "
+                f"{url} answered with an HTML page ({_html_title(stream.read(4000))}) "
                 "instead of SPARQL results: is this the query URL of the endpoint, or a "
-                "login or proxy page?"
-            )
-        max_rows = headers.get("X-SPARQL-MaxRows")
+                "login or proxy page?")
+        max_rows = reply.headers.get("X-SPARQL-MaxRows")
         if max_rows:
             raise EndpointError(
-                f"{self.connection.url} cut the result off at {max_rows} rows (its own limit, "
-                "e.g. Virtuoso's ResultSetMaxRows): raise the limit on the server or narrow "
-                "the query"
-            )
-        if form in ("CONSTRUCT", "DESCRIBE"):
-            return Answer(triples=self._triples(body, content_type))
-        document = self._json(body)
-        if form == "ASK":
-            if not isinstance(document.get("boolean"), bool):
-                raise EndpointError(f"{self.connection.url}: the ASK result has no boolean")
-            return Answer(boolean=document["boolean"])
-        return Answer(solutions=self._solutions(document))
-
-    def _fetch(self, sparql: SPARQLWrapper) -> tuple[http.client.HTTPMessage, bytes]:
-        url = self.connection.url
-
-        def attempt() -> tuple[http.client.HTTPMessage, bytes]:
-            result = sparql.query()
-            response = result.response
-            try:
-                return response.info(), response.read()
-            except http.client.IncompleteRead as err:
-                raise EndpointError(
-                    f"{url}: the result was truncated after {len(err.partial)} bytes "
-                    "(the connection closed early); try again or ask a smaller question"
-                ) from None
-
+                f"{url} cut the result off at {max_rows} rows (its own limit, e.g. Virtuoso's "
+                "ResultSetMaxRows): raise the limit on the server or narrow the query")
         try:
-            return self.connection.with_retries(attempt)
-        except urllib.error.HTTPError as err:
-            raise EndpointError(f"{url} answered HTTP {err.code} {err.reason}"
-                                + (" after retries" if err.code in RETRY_STATUSES else "")
-                                ) from None
-        except Unauthorized:
+            if form in ("CONSTRUCT", "DESCRIBE"):
+                fmt = ox.RdfFormat.from_media_type(content_type) or ox.RdfFormat.TURTLE
+                return Answer(triples=tuple(
+                    ox.Triple(q.subject, q.predicate, q.object)
+                    for q in _capped(ox.parse(stream, format=fmt), self.limits, "triples")))
+            fmt_results = (ox.QueryResultsFormat.from_media_type(content_type)
+                           or ox.QueryResultsFormat.JSON)
+            parsed = ox.parse_query_results(stream, format=fmt_results)
+            if isinstance(parsed, ox.QueryBoolean):
+                if form != "ASK":
+                    raise EndpointError(f"{url}: a boolean answer to a {form} query")
+                return Answer(boolean=bool(parsed))
+            if form == "ASK":
+                raise EndpointError(f"{url}: the ASK result has no boolean")
+            variables = tuple(v.value for v in parsed.variables)
+            rows = tuple({name: row[name] for name in variables}
+                         for row in _capped(parsed, self.limits, "rows"))
+            return Answer(solutions=Solutions(variables, rows))
+        except _Stopped:
+            raise _stopped(reply.body) from None
+        except (SyntaxError, OSError, ValueError) as err:
+            if reply.body.stopped is not None:
+                raise _stopped(reply.body) from None
+            message = err.msg if isinstance(err, SyntaxError) else str(err)
+            raise EndpointError(
+                f"{url}: the result is truncated or not SPARQL results ({reply.body.count} "
+                f"bytes read; {message})") from None
+
+    # --- HTTP -----------------------------------------------------------------------------
+
+    def _post(self, body: bytes, accept: str, deadline: _Deadline) -> _Reply:
+        """POST the query, following redirects on the same host only and retrying 429/503
+        within the deadline."""
+        connection = self.connection
+        for number in range(1, connection.attempts + 1):
+            reply = self._post_following(body, accept, deadline)
+            if reply.status not in RETRY_STATUSES:
+                return self._checked(reply)
+            detail = _short_body(reply)
+            if number == connection.attempts:
+                raise EndpointError(f"{connection.url} answered HTTP {reply.status} "
+                                    f"{reply.reason} after retries: {detail}".rstrip(": "))
+            wait = _retry_delay(reply.headers, connection.backoff * 2 ** (number - 1))
+            left = deadline.remaining()
+            if left is not None and wait >= left:
+                raise EndpointError(
+                    f"{connection.url} answered HTTP {reply.status} and asked to retry after "
+                    f"{wait:g} s, past the --timeout of {connection.timeout:g} s: try again "
+                    "later or raise --timeout")
+            connection.sleep(wait)
+        raise AssertionError("unreachable")
+
+    def _post_following(self, body: bytes, accept: str, deadline: _Deadline) -> _Reply:
+        url = self.connection.url
+        method = "POST"
+        for _ in range(MAX_REDIRECTS + 1):
+            reply = self._send(method, url, body if method == "POST" else None, accept,
+                               deadline)
+            if reply.status not in REDIRECTS:
+                return reply
+            reply.body.close_connection()
+            location = reply.headers.get("Location")
+            if not location:
+                raise EndpointError(f"{url} answered HTTP {reply.status} without a Location")
+            target = urllib.parse.urljoin(url, location)
+            if _origin(target) != _origin(self.connection.url):
+                raise EndpointError(
+                    f"{self.connection.url} redirects to another host ({target}); planegraf "
+                    "does not follow it, so your query and credentials stay with the host you "
+                    "named: if you trust the new address, give it as --endpoint")
+            if reply.status == 303 or (reply.status in (301, 302) and method == "POST"):
+                method, url = "GET", _with_query(target, body)
+            else:
+                url = target
+        raise EndpointError(f"{self.connection.url} redirects more than {MAX_REDIRECTS} times")
+
+    def _send(self, method: str, url: str, body: bytes | None, accept: str,
+              deadline: _Deadline) -> _Reply:
+        parts = urllib.parse.urlsplit(url)
+        timeout = self.connection.timeout
+        left = deadline.remaining()
+        if left is not None and left <= 0:
+            raise _too_slow(self.connection.url, timeout)
+        per_read = left if left is not None else None
+        factory = (http.client.HTTPSConnection if parts.scheme == "https"
+                   else http.client.HTTPConnection)
+        conn = factory(parts.hostname or "", parts.port, timeout=per_read)
+        headers = {"Accept": accept, "User-Agent": "planegraf"}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        authorization = self.connection.authorization()
+        if authorization:
+            headers["Authorization"] = authorization
+        target = parts.path or "/"
+        if parts.query:
+            target += "?" + parts.query
+        # A watchdog closes the socket when the time is up: a server that sends its headers
+        # a byte at a time never lets a per-read timeout expire.
+        watchdog = (threading.Timer(left, _shut, (conn,)) if left is not None else None)
+        if watchdog is not None:
+            watchdog.daemon = True
+            watchdog.start()
+        try:
+            conn.request(method, target, body=body, headers=headers)
+            response = conn.getresponse()
+        except (OSError, http.client.HTTPException) as err:
+            conn.close()
+            if deadline.passed() or isinstance(err, TimeoutError):
+                raise _too_slow(self.connection.url, timeout) from None
+            raise EndpointError(
+                f"cannot reach the SPARQL endpoint {self.connection.url}: {err} "
+                f"(is the server running? check --endpoint or {ENDPOINT_VARIABLE})") from None
+        finally:
+            if watchdog is not None:
+                watchdog.cancel()
+        left = deadline.remaining()
+        if left is not None:
+            watchdog = threading.Timer(max(left, 0.0), _shut, (conn,))
+            watchdog.daemon = True
+            watchdog.start()
+        max_bytes = (None if self.limits.memory_mib is None
+                     else self.limits.memory_mib * 1024 * 1024)
+        reader = _BodyReader(response, conn, deadline, max_bytes, self.connection.url, timeout)
+        reader.watchdog = watchdog
+        return _Reply(response.status, response.reason, response.msg, reader)
+
+    def _checked(self, reply: _Reply) -> _Reply:
+        url = self.connection.url
+        status = reply.status
+        if 200 <= status < 300:
+            return reply
+        detail = _short_body(reply)
+        if status == 401:
             raise EndpointError(
                 f"{url} refused the credentials (HTTP 401): set {USER_VARIABLE} and "
-                f"{PASSWORD_VARIABLE}") from None
-        except EndPointNotFound:
+                f"{PASSWORD_VARIABLE}")
+        if status == 404:
             raise EndpointError(
                 f"{url} has no SPARQL endpoint there (HTTP 404): Oxigraph answers at /query, "
-                "Virtuoso at /sparql") from None
-        except QueryBadFormed as err:
-            raise EndpointError(
-                f"{url} rejected the query (HTTP 400): {_first_line(err)}") from None
-        except EndPointInternalError as err:
-            raise EndpointError(
-                f"{url} failed on the query (HTTP 500): {_first_line(err)}") from None
-        except TimeoutError:
-            raise EndpointError(
-                f"{url} did not answer within {self.connection.timeout:g} s "
-                "(--timeout raises the limit)") from None
-        except urllib.error.URLError as err:
-            reason = err.reason
-            if isinstance(reason, TimeoutError | socket.timeout):
-                raise EndpointError(
-                    f"{url} did not answer within {self.connection.timeout:g} s "
-                    "(--timeout raises the limit)") from None
-            raise EndpointError(
-                f"cannot reach the SPARQL endpoint {url}: {reason} "
-                f"(is the server running? check --endpoint or {ENDPOINT_VARIABLE})") from None
-        except (ConnectionError, http.client.HTTPException) as err:
-            raise EndpointError(f"cannot reach the SPARQL endpoint {url}: {err}") from None
-
-    def _json(self, body: bytes) -> dict[str, Any]:
-        try:
-            document = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise EndpointError(
-                f"{self.connection.url}: the result is truncated or not SPARQL JSON "
-                f"({len(body)} bytes read; {err})") from None
-        if not isinstance(document, dict):
-            raise EndpointError(f"{self.connection.url}: the result is not SPARQL JSON")
-        return document
-
-    def _solutions(self, document: dict[str, Any]) -> Solutions:
-        try:
-            variables = tuple(str(v) for v in document["head"]["vars"])
-            bindings = document["results"]["bindings"]
-        except (KeyError, TypeError):
-            raise EndpointError(
-                f"{self.connection.url}: the result lacks head.vars or results.bindings "
-                "(truncated?)") from None
-        rows = tuple(
-            {name: _term(binding[name]) if name in binding else None for name in variables}
-            for binding in bindings
-        )
-        return Solutions(variables, rows)
-
-    def _triples(self, body: bytes, content_type: str) -> tuple[ox.Triple, ...]:
-        fmt = ox.RdfFormat.from_media_type(content_type) or ox.RdfFormat.TURTLE
-        try:
-            return tuple(ox.Triple(q.subject, q.predicate, q.object)
-                         for q in ox.parse(body, format=fmt))
-        except SyntaxError as err:
-            raise EndpointError(
-                f"{self.connection.url}: the graph result is truncated or unreadable: {err.msg}"
-            ) from None
+                "Virtuoso at /sparql")
+        if status == 400:
+            raise EndpointError(f"{url} rejected the query (HTTP 400): {detail}")
+        if status == 500:
+            raise EndpointError(f"{url} failed on the query (HTTP 500): {detail}")
+        raise EndpointError(f"{url} answered HTTP {status} {reply.reason}: {detail}"
+                            .rstrip(": "))
 
 
-def _term(value: dict[str, str]) -> Term:
-    kind = value.get("type")
-    if kind == "uri":
-        return ox.NamedNode(value["value"])
-    if kind == "bnode":
-        return ox.BlankNode(value["value"])
-    if kind in ("literal", "typed-literal"):  # "typed-literal": SPARQL 1.0 JSON (Virtuoso)
-        if "xml:lang" in value:
-            return ox.Literal(value["value"], language=value["xml:lang"])
-        if "datatype" in value:
-            return ox.Literal(value["value"], datatype=ox.NamedNode(value["datatype"]))
-        return ox.Literal(value["value"])
-    raise EndpointError(f"unknown term type {kind!r} in the SPARQL JSON result")
+_GRAPH_ACCEPT = "text/turtle, application/n-triples;q=0.9, application/rdf+xml;q=0.5"
 
 
-def _first_line(err: Exception) -> str:
+def _shut(conn: http.client.HTTPConnection) -> None:
+    sock = conn.sock
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+def _with_query(url: str, body: bytes) -> str:
+    return url + ("&" if urllib.parse.urlsplit(url).query else "?") + body.decode("ascii")
+
+
+def _short_body(reply: _Reply) -> str:
+    try:
+        data = reply.body.response.read(4000)
+    except (OSError, http.client.HTTPException, ValueError):
+        data = b""
+    reply.body.close_connection()
+    return _first_line(data.decode("utf-8", "replace"))
+
+
+def _stopped(body: _BodyReader) -> EndpointError | QueryLimitError:
+    assert body.stopped is not None
+    return body.stopped
+
+
+def _capped(results: Iterable[R], limits: QueryLimits, what: str) -> Iterator[R]:
+    for count, item in enumerate(results, start=1):
+        limits.check_rows(count, what)
+        yield item
+
+
+def _first_line(err: Exception | str) -> str:
     text = str(err).replace("\\n", "\n")
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return " ".join(lines[:3])[:400]
