@@ -74,16 +74,16 @@ def _engine_options(function: click.decorators.FC) -> click.decorators.FC:
                           "$PLANEGRAF_ENDPOINT_USER and $PLANEGRAF_ENDPOINT_PASSWORD."),
         click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT_S,
                      show_default=True,
-                     help="Seconds a query may run on the embedded store before it is stopped "
-                          "(0: no limit), or to wait for the endpoint."),
+                     help="Seconds a query may run before it is stopped (0: no limit); with "
+                          "--endpoint a wall-clock deadline that covers retries and waits."),
         click.option("--max-rows", type=click.IntRange(min=0), default=DEFAULT_MAX_ROWS,
                      show_default=True,
-                     help="Stop a query on the embedded store that gives more rows (or "
-                          "triples) than this (0: no limit)."),
+                     help="Stop a query that gives more rows (or triples) than this, on the "
+                          "embedded store or an endpoint (0: no limit)."),
         click.option("--max-memory", type=click.IntRange(min=0), default=DEFAULT_MEMORY_MIB,
                      show_default=True, metavar="MIB",
-                     help="Stop a query on the embedded store that needs more memory than "
-                          "this, in MiB, beyond the loaded data (0: no limit)."),
+                     help="Stop a query that needs more memory than this, in MiB, beyond the "
+                          "loaded data; with --endpoint, the MiB read (0: no limit)."),
         click.option("--data", "data", multiple=True,
                      type=click.Path(exists=True, dir_okay=False, path_type=Path),
                      help="Also load this RDF file into the embedded store (repeatable)."),

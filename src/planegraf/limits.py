@@ -24,6 +24,10 @@ T = TypeVar("T")
 DEFAULT_TIMEOUT_S = 60.0
 DEFAULT_MAX_ROWS = 100_000
 DEFAULT_MEMORY_MIB = 2048
+DECODED_PER_ENCODED = 16
+"""How much larger an answer may grow when the parent decodes it: many small terms take
+about ten times their pickled size as Python objects, so the parent accepts at most
+``memory_mib / 16`` MiB of encoded answer and stays within ``memory_mib`` itself."""
 
 
 class QueryLimitError(PlanegrafError):
@@ -83,8 +87,10 @@ def run_limited(work: Callable[[], T], limits: QueryLimits) -> T:
         finally:
             os._exit(0)
     os.close(write_fd)
+    max_payload = (None if limits.memory_mib is None
+                   else limits.memory_mib * 1024 * 1024 // DECODED_PER_ENCODED)
     try:
-        payload = _collect(read_fd, pid, limits.timeout_s)
+        payload = _collect(read_fd, pid, limits.timeout_s, max_payload, limits.memory_mib)
     finally:
         os.close(read_fd)
         status = _reap(pid)
@@ -104,9 +110,12 @@ def _outcome(work: Callable[[], object]) -> bytes:
         return pickle.dumps(("crash", f"{type(err).__name__}: {err}"))
 
 
-def _collect(read_fd: int, pid: int, timeout_s: float | None) -> bytes:
+def _collect(read_fd: int, pid: int, timeout_s: float | None, max_payload: int | None = None,
+             memory_mib: int | None = None) -> bytearray:
+    """The worker's answer as it arrives, in one growing buffer (no copies), stopped past
+    the deadline or past ``max_payload`` bytes: the parent is held to --max-memory too."""
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
-    chunks: list[bytes] = []
+    payload = bytearray()
     while True:
         remaining = None if deadline is None else deadline - time.monotonic()
         if remaining is not None and remaining <= 0:
@@ -118,11 +127,18 @@ def _collect(read_fd: int, pid: int, timeout_s: float | None) -> bytes:
         if ready:
             chunk = os.read(read_fd, 1 << 20)
             if not chunk:
-                return b"".join(chunks)
-            chunks.append(chunk)
+                return payload
+            payload += chunk
+            if max_payload is not None and len(payload) > max_payload:
+                _kill(pid)
+                raise QueryLimitError(
+                    f"the answer is too large to hold within --max-memory {memory_mib} MiB "
+                    f"(more than {max_payload // (1 << 20)} MiB as it comes from the query "
+                    f"engine, up to {DECODED_PER_ENCODED} times that when read): add a LIMIT "
+                    "or narrow the query, or raise --max-memory")
 
 
-def _unpack(payload: bytes, status: int, limits: QueryLimits) -> Any:
+def _unpack(payload: bytes | bytearray, status: int, limits: QueryLimits) -> Any:
     if not payload:
         if limits.memory_mib is not None:
             raise QueryLimitError(
