@@ -112,3 +112,38 @@ def test_cli_publish_then_query_endpoint_round_trips(dataset: Path, tmp_path: Pa
         assert remote.returncode == local.returncode == 0, remote.stderr + local.stderr
         assert remote.stdout == local.stdout
         assert len(remote.stdout.splitlines()) > 10
+
+
+@pytest.mark.parametrize(("name", "typed"), [
+    ("organisation-activities", {"organisation": "Qulturum"}),
+    ("activities-in-area", {"area": "kalmar-pa-2023/6"}),
+    ("counties-side-by-side", {"left_county": "Kalmar län", "right_county": "06"}),
+])
+def test_parameters_by_name_resolve_the_same_on_the_server(
+    store: EmbeddedStore, server: str, name: str, typed: dict[str, str]
+) -> None:
+    from planegraf.lookup import resolve_given
+
+    query = next(q for q in QUERIES if q.name == name)
+    local_engine = EmbeddedEngine(store)
+    remote_engine = RemoteEngine(Connection(f"{server}/query"))
+    local_given = resolve_given(local_engine, query, typed)
+    assert resolve_given(remote_engine, query, typed) == local_given
+    local = local_engine.run(query, bind_parameters(query, local_given)).solutions
+    remote = remote_engine.run(query, bind_parameters(query, local_given)).solutions
+    assert local is not None and remote is not None and len(local) > 0
+    assert rows_as_keys(remote) == rows_as_keys(local)
+
+
+def test_the_cli_answers_the_same_on_a_plain_store(dataset: Path) -> None:
+    with oxigraph_server(union_default_graph=False) as base_url:
+        publish(dataset, Connection(f"{base_url}/query"))
+        args = ["query", "organisation-activities", "--param", "organisation=Qulturum",
+                "--format", "csv", "-q"]
+        remote = subprocess.run([sys.executable, "-m", "planegraf.cli", *args,
+                                 "--endpoint", f"{base_url}/query"],
+                                capture_output=True, text=True)
+    local = subprocess.run([sys.executable, "-m", "planegraf.cli", *args],
+                           capture_output=True, text=True)
+    assert remote.returncode == local.returncode == 0, remote.stderr + local.stderr
+    assert remote.stdout == local.stdout and len(remote.stdout.splitlines()) > 2

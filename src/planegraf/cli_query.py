@@ -14,6 +14,7 @@ from .endpoint import ENDPOINT_VARIABLE, Connection, RemoteEngine, publish
 from .engines import Answer, EmbeddedEngine, Engine
 from .errors import PlanegrafError
 from .limits import DEFAULT_MAX_ROWS, DEFAULT_MEMORY_MIB, DEFAULT_TIMEOUT_S, QueryLimits
+from .lookup import resolve_given
 from .queries import (
     QueryFile,
     bind_parameters,
@@ -137,8 +138,10 @@ def register(group: click.Group) -> None:
                   show_iris: bool, params: tuple[str, ...], quiet: bool, show: bool) -> None:
         """Run a named question of the catalogue (planegraf queries lists them).
 
-        Parameters are bound by the engine, never pasted into the query text. A value of
-        type xsd:anyURI without a scheme is read under https://w3id.org/planegraf/id/.
+        Parameters are bound by the engine, never pasted into the query text. An
+        organisation, area, plan, goal or county is named by a label, number or key
+        (Qulturum, 6, rjl-hp-2018-2020, Kalmar län; an area with its plan:
+        rjl-hp-2018-2020/6); nothing or several matching is an error that lists them.
         On the embedded store the query is stopped past --timeout, --max-rows or
         --max-memory (docs/limits.md).
 
@@ -146,15 +149,17 @@ def register(group: click.Group) -> None:
         Example:
           planegraf query coordinators-ranked
           planegraf query organisations-in-many-areas --param min_areas=4 --format csv
-          planegraf query organisation-activities --param organisation=org/qulturum --lang en
+          planegraf query organisation-activities --param organisation=Qulturum --lang en
+          planegraf query activities-in-area --param area=kalmar-pa-2023/6
           planegraf query search-activities --param text=foraldrastod --endpoint http://127.0.0.1:7878/query
         """
         query = catalogue_query(name)
         if show:
             click.echo(query.text, nl=False)
             return
-        bindings = bind_parameters(query, _parse_params(params), lang)
         engine = _engine(endpoint, timeout, data, quiet, max_rows, max_memory)
+        given = resolve_given(engine, query, _parse_params(params))
+        bindings = bind_parameters(query, given, lang)
         _print(engine.run(query, bindings), query, fmt, show_iris)
 
     @group.command("sparql")
@@ -185,8 +190,10 @@ def register(group: click.Group) -> None:
             except (OSError, UnicodeDecodeError) as err:
                 raise PlanegrafError(f"{file}: cannot read the query: {err}") from None
         query = parse_query_text(text, path, name=path.stem)
-        bindings = bind_parameters(query, _parse_params(params), lang)
+        given = _parse_params(params)
+        bind_parameters(query, given, lang)  # refuses unknown or ill-typed ones before loading
         engine = _engine(endpoint, timeout, data, quiet, max_rows, max_memory)
+        bindings = bind_parameters(query, resolve_given(engine, query, given), lang)
         _print(engine.run(query, bindings), query, fmt, show_iris)
 
     @group.command("publish")
