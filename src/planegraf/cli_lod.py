@@ -11,6 +11,7 @@ import click
 from . import lod
 from .build import check
 from .errors import PlanegrafError
+from .outputs import TURTLE_OUTPUTS, format_by_extension, output_format
 from .store import EmbeddedStore
 
 
@@ -33,7 +34,9 @@ def register(group: click.Group) -> None:
 
     @group.command()
     @click.option("--format", "fmt", type=click.Choice(list(lod.SERIALISATIONS)),
-                  default="trig", show_default=True, help="RDF serialisation.")
+                  default="trig", show_default=True,
+                  help="RDF serialisation; with -o the extension decides (.ttl, .trig, "
+                       ".jsonld, .nt, .nq, .rdf) and another extension is refused.")
     @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
                   help="File to write (default: standard output).")
     @click.option("-q", "--quiet", is_flag=True, help="Do not show progress.")
@@ -49,6 +52,12 @@ def register(group: click.Group) -> None:
           planegraf export --format jsonld -o planegraf.jsonld
           planegraf export --format ttl | head
         """
+        if output is not None:
+            # The extension decides; a --format the user gave must agree with it.
+            given = click.get_current_context().get_parameter_source("fmt")
+            fmt = output_format(
+                output, format_by_extension({k: s.suffix for k, s in lod.SERIALISATIONS.items()}),
+                fmt if given is click.core.ParameterSource.COMMANDLINE else None)
         data = lod.serialise(_conforming_store(quiet), fmt)
         if output is None:
             sys.stdout.buffer.write(data)
@@ -79,6 +88,8 @@ def register(group: click.Group) -> None:
         Example:
           planegraf describe --base-url https://data.example.se/planegraf/ --check
         """
+        if output is not None:
+            output_format(output, TURTLE_OUTPUTS)
         store = _conforming_store(quiet)
         description = lod.describe_dataset(store, base_url, sparql_endpoint=sparql_endpoint)
         text = description.serialize(format="longturtle")

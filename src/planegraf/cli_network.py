@@ -28,6 +28,7 @@ from .network import (
     network_metrics,
     resolve_scope,
 )
+from .outputs import NETWORK_OUTPUTS, REPORT_OUTPUTS, output_format
 from .store import EmbeddedStore
 from .viz import EXPORT_FORMATS, SIZE_METRICS, sector_labels, write_export
 
@@ -83,8 +84,9 @@ def _load(files: tuple[Path, ...], alone: bool, quiet: bool, plan: str | None,
               type=click.Path(dir_okay=False, path_type=Path),
               help="File to write (FILE.html, FILE.gexf …).")
 @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default=None,
-              help="html (default, or from the extension), gexf and graphml for Gephi, csv for "
-                   "spreadsheets (FILE = edges, FILE-nodes.csv = nodes with metrics).")
+              help="html, gexf and graphml for Gephi, csv for spreadsheets (FILE = edges, "
+                   "FILE-nodes.csv = nodes with metrics); the extension of -o decides, and "
+                   "another extension is refused.")
 @click.option("--size-by", type=click.Choice(SIZE_METRICS), default="degree",
               show_default=True, help="The metric that sets the size of a node.")
 def network_command(plan: str | None, area: str | None, goal: str | None, expand_groups: bool,
@@ -103,8 +105,7 @@ def network_command(plan: str | None, area: str | None, goal: str | None, expand
       planegraf network --plan rjl-hp-2018-2020 --area 6 --size-by betweenness -o area6.html
       planegraf network --goal strategiskt-3 --expand-groups --format gexf -o goal3.gexf
     """
-    chosen = fmt or (output.suffix.lstrip(".").lower()
-                     if output.suffix.lstrip(".").lower() in EXPORT_FORMATS else "html")
+    chosen = output_format(output, NETWORK_OUTPUTS, fmt)
     store, data, scope = _load(files, alone, quiet, plan, area, goal, expand_groups)
     if not quiet:
         click.echo("… metrics", err=True)
@@ -121,11 +122,15 @@ def network_command(plan: str | None, area: str | None, goal: str | None, expand
 
 @click.command("metrics")
 @_scope_options
-@click.option("--format", "fmt", type=click.Choice(["md", "csv", "json"]), default="md",
-              show_default=True, help="Markdown tables, CSV (one row per organisation) or JSON.")
+@click.option("--format", "fmt", type=click.Choice(["md", "csv", "json"]), default=None,
+              help="Markdown tables (default), CSV (one row per organisation) or JSON; with -o "
+                   "the extension decides.")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the metrics to this file (.md, .csv, .json) instead of standard "
+                   "output.")
 def metrics_command(plan: str | None, area: str | None, goal: str | None,
                     expand_groups: bool, files: tuple[Path, ...], alone: bool, lang: Language,
-                    quiet: bool, fmt: str) -> None:
+                    quiet: bool, fmt: str | None, output: Path | None) -> None:
     """Print the network metrics of the chosen scope.
 
     The whole network (density, degree centralization, communities compared with the
@@ -139,22 +144,29 @@ def metrics_command(plan: str | None, area: str | None, goal: str | None,
       planegraf metrics --plan rjl-hp-2018-2020 --lang en
       planegraf metrics --plan rjl-hp-2018-2020 --area 9 --format csv > area9.csv
     """
+    chosen = output_format(output, REPORT_OUTPUTS, fmt) if output else (fmt or "md")
     _, data, scope = _load(files, alone, quiet, plan, area, goal, expand_groups)
     metrics = network_metrics(data, scope, lang)
-    render = {"md": metrics_markdown, "csv": metrics_csv, "json": metrics_json}[fmt]
-    click.echo(render(metrics, data, lang), nl=False)
+    render = {"md": metrics_markdown, "csv": metrics_csv, "json": metrics_json}[chosen]
+    text = render(metrics, data, lang)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        atomic.write_text(output, text)
+        click.echo(f"{'Skrev' if lang == 'sv' else 'Wrote'} {output}", err=True)
 
 
 @click.command("gaps")
 @_scope_options
-@click.option("--format", "fmt", type=click.Choice(["md", "csv", "json"]), default="md",
-              show_default=True, help="Report format.")
+@click.option("--format", "fmt", type=click.Choice(["md", "csv", "json"]), default=None,
+              help="Report format: md (default), csv or json; with -o the extension decides.")
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the report to this file instead of standard output.")
+              help="Write the report to this file (.md, .csv, .json) instead of standard "
+                   "output.")
 @click.option("--fail", is_flag=True, help="Exit with 1 when there is any gap.")
 def gaps_command(plan: str | None, area: str | None, goal: str | None, expand_groups: bool,
-                 files: tuple[Path, ...], alone: bool, lang: Language, quiet: bool, fmt: str,
-                 output: Path | None, fail: bool) -> None:
+                 files: tuple[Path, ...], alone: bool, lang: Language, quiet: bool,
+                 fmt: str | None, output: Path | None, fail: bool) -> None:
     """Find where coordination is missing, with the evidence for each finding.
 
     Rules: areas with no municipality, areas with no civil society, areas held by one
@@ -168,9 +180,10 @@ def gaps_command(plan: str | None, area: str | None, goal: str | None, expand_gr
       planegraf gaps --plan rjl-hp-2018-2020
       planegraf gaps --plan rjl-hp-2018-2020 --format csv --lang en -o gaps.csv
     """
+    chosen = output_format(output, REPORT_OUTPUTS, fmt) if output else (fmt or "md")
     store, data, scope = _load(files, alone, quiet, plan, area, goal, expand_groups)
     gaps = coordination_gaps(data, load_objectives(store), scope, lang)
-    render = {"md": gaps_markdown, "csv": gaps_csv, "json": gaps_json}[fmt]
+    render = {"md": gaps_markdown, "csv": gaps_csv, "json": gaps_json}[chosen]
     text = render(gaps, data, lang)
     if output is None:
         click.echo(text, nl=False)

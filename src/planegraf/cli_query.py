@@ -10,16 +10,19 @@ from pathlib import Path
 import click
 import pyoxigraph as ox
 
+from . import atomic
 from .endpoint import ENDPOINT_VARIABLE, Connection, RemoteEngine, publish
 from .engines import Answer, EmbeddedEngine, Engine
 from .errors import PlanegrafError
 from .limits import DEFAULT_MAX_ROWS, DEFAULT_MEMORY_MIB, DEFAULT_TIMEOUT_S, QueryLimits
-from .lookup import resolve_given
+from .lookup import parameter_kind, resolve_given
+from .outputs import BOOLEAN_OUTPUTS, GRAPH_OUTPUTS, TABLE_OUTPUTS, output_format
 from .queries import (
     QueryFile,
     bind_parameters,
     catalogue,
     catalogue_query,
+    check_query,
     parse_query_text,
 )
 from .results import FORMATS, render
@@ -52,19 +55,50 @@ def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
     return given
 
 
-def _print(answer: Answer, query: QueryFile, fmt: str, show_iris: bool) -> None:
+def _precheck(query: QueryFile, given: dict[str, str], lang: str) -> None:
+    """Refuse unknown, missing or ill-typed parameters before the data is loaded; names
+    (organisation=Qulturum …) are resolved later, by the engine."""
+    kinds = {p.name: parameter_kind(p.name, p.type) for p in query.parameters}
+    bind_parameters(query, {k: (v if kinds.get(k) is None else "urn:x-planegraf:name")
+                            for k, v in given.items()}, lang)
+
+
+def _output(answer: Answer, query: QueryFile, fmt: str, show_iris: bool) -> bytes:
     if answer.solutions is not None:
         hidden = [p.name for p in query.parameters]
         text = render(answer.solutions, fmt, hidden, show_iris=show_iris)  # type: ignore[arg-type]
-        click.echo(text, nl=not text.endswith("\n"))
-    elif answer.boolean is not None:
-        click.echo("true" if answer.boolean else "false")
+        return (text if text.endswith("\n") else text + "\n").encode("utf-8")
+    if answer.boolean is not None:
+        return b"true\n" if answer.boolean else b"false\n"
+    store = ox.Store()
+    store.extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph())
+                 for t in answer.triples or ())
+    return store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()) or b""
+
+
+def _print(answer: Answer, query: QueryFile, fmt: str, show_iris: bool,
+           output: Path | None = None) -> None:
+    data = _output(answer, query, fmt, show_iris)
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
     else:
-        store = ox.Store()
-        store.extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph())
-                     for t in answer.triples or ())
-        sys.stdout.buffer.write(store.dump(format=ox.RdfFormat.N_TRIPLES,
-                                           from_graph=ox.DefaultGraph()) or b"")
+        atomic.write_bytes(output, data)
+
+
+def _chosen_format(query: QueryFile, output: Path | None, fmt: str) -> str:
+    """The output format: --format, or with -o the one its extension names (refusing an
+    extension this query's answer cannot be written as)."""
+    if output is None:
+        return fmt
+    form = check_query(query.text, query.path, allow_service=True)
+    formats = {"SELECT": TABLE_OUTPUTS, "ASK": BOOLEAN_OUTPUTS}.get(form, GRAPH_OUTPUTS)
+    given = click.get_current_context().get_parameter_source("fmt")
+    explicit = fmt if given is click.core.ParameterSource.COMMANDLINE else None
+    if form != "SELECT":
+        output_format(output, formats)
+        return fmt
+    return output_format(output, formats, explicit)
 
 
 def _engine_options(function: click.decorators.FC) -> click.decorators.FC:
@@ -89,7 +123,12 @@ def _engine_options(function: click.decorators.FC) -> click.decorators.FC:
                      type=click.Path(exists=True, dir_okay=False, path_type=Path),
                      help="Also load this RDF file into the embedded store (repeatable)."),
         click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
-                     show_default=True, help="Output format."),
+                     show_default=True,
+                     help="Output format; with -o the extension decides."),
+        click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Write the answer to this file instead of standard output: .csv, "
+                          ".json, .md or .txt (a table) for SELECT, .txt for ASK, .nt for "
+                          "CONSTRUCT and DESCRIBE; another extension is refused."),
         click.option("--lang", type=LANG, default="sv", show_default=True,
                      help="Language of labels (Swedish where there is none)."),
         click.option("--iris", "show_iris", is_flag=True,
@@ -134,8 +173,9 @@ def register(group: click.Group) -> None:
     @_engine_options
     @click.option("--show", is_flag=True, help="Print the query's SPARQL and do not run it.")
     def run_query(name: str, endpoint: str | None, timeout: float, max_rows: int,
-                  max_memory: int, data: tuple[Path, ...], fmt: str, lang: str,
-                  show_iris: bool, params: tuple[str, ...], quiet: bool, show: bool) -> None:
+                  max_memory: int, data: tuple[Path, ...], fmt: str, output: Path | None,
+                  lang: str, show_iris: bool, params: tuple[str, ...], quiet: bool,
+                  show: bool) -> None:
         """Run a named question of the catalogue (planegraf queries lists them).
 
         Parameters are bound by the engine, never pasted into the query text. An
@@ -157,17 +197,19 @@ def register(group: click.Group) -> None:
         if show:
             click.echo(query.text, nl=False)
             return
+        fmt = _chosen_format(query, output, fmt)
+        _precheck(query, _parse_params(params), lang)
         engine = _engine(endpoint, timeout, data, quiet, max_rows, max_memory)
         given = resolve_given(engine, query, _parse_params(params))
         bindings = bind_parameters(query, given, lang)
-        _print(engine.run(query, bindings), query, fmt, show_iris)
+        _print(engine.run(query, bindings), query, fmt, show_iris, output)
 
     @group.command("sparql")
     @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
     @_engine_options
     def run_sparql(file: Path, endpoint: str | None, timeout: float, max_rows: int,
-                   max_memory: int, data: tuple[Path, ...], fmt: str, lang: str,
-                   show_iris: bool, params: tuple[str, ...], quiet: bool) -> None:
+                   max_memory: int, data: tuple[Path, ...], fmt: str, output: Path | None,
+                   lang: str, show_iris: bool, params: tuple[str, ...], quiet: bool) -> None:
         """Run any read query from FILE (or - for standard input).
 
         SELECT prints a table (or --format), ASK prints true or false, CONSTRUCT and
@@ -190,11 +232,12 @@ def register(group: click.Group) -> None:
             except (OSError, UnicodeDecodeError) as err:
                 raise PlanegrafError(f"{file}: cannot read the query: {err}") from None
         query = parse_query_text(text, path, name=path.stem)
+        fmt = _chosen_format(query, output, fmt)
         given = _parse_params(params)
-        bind_parameters(query, given, lang)  # refuses unknown or ill-typed ones before loading
+        _precheck(query, given, lang)
         engine = _engine(endpoint, timeout, data, quiet, max_rows, max_memory)
         bindings = bind_parameters(query, resolve_given(engine, query, given), lang)
-        _print(engine.run(query, bindings), query, fmt, show_iris)
+        _print(engine.run(query, bindings), query, fmt, show_iris, output)
 
     @group.command("publish")
     @click.option("--endpoint", envvar=ENDPOINT_VARIABLE, metavar="URL", required=True,
