@@ -235,7 +235,10 @@ class RemoteEngine:
 
     The answer is read in pieces and parsed as it comes: ``limits.max_rows`` rows (or
     triples), ``limits.memory_mib`` MiB read and ``connection.timeout`` seconds of wall clock
-    (retries and ``Retry-After`` waits included) bound it.
+    (retries and ``Retry-After`` waits included) bound it. Without ``limits`` only the
+    deadline applies, as for the program's own queries on the embedded store; the command
+    line always passes limits. ``graphs`` names the dataset when it is known (a test server
+    that is not a store), so it is not asked.
     """
 
     name = "remote"
@@ -243,7 +246,7 @@ class RemoteEngine:
     def __init__(self, connection: Connection, limits: QueryLimits | None = None,
                  graphs: Sequence[str] | None = None) -> None:
         self.connection = connection
-        self.limits = limits or QueryLimits(timeout_s=None)
+        self.limits = limits or QueryLimits(timeout_s=None, max_rows=None, memory_mib=None)
         self._graphs: tuple[str, ...] | None = tuple(graphs) if graphs is not None else None
 
     # --- the dataset ----------------------------------------------------------------------
