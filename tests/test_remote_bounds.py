@@ -226,3 +226,28 @@ def test_an_empty_plain_store_is_refused_instead_of_answering_empty() -> None:
     with oxigraph_server(union_default_graph=False) as base_url, \
             pytest.raises(EndpointError, match="holds no data.*publish"):
         RemoteEngine(Connection(f"{base_url}/query")).run(ROWS)
+
+
+def test_an_endpoint_that_cannot_list_its_graphs_is_refused_instead_of_answering_empty(
+) -> None:
+    class Handle(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            body = b"GRAPH is not supported here"
+            self.send_response(400)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handle)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/query"
+        with pytest.raises(EndpointError, match="cannot tell which named graphs.*HTTP 400"):
+            RemoteEngine(Connection(url)).run(ROWS)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

@@ -255,7 +255,13 @@ class RemoteEngine:
         """The named graphs the endpoint holds, asked once; refuses an empty store."""
         if self._graphs is None:
             query = read_query("lookup/graphs.rq")
-            answer = self._ask(query.text, query.path, "SELECT", graphs=())
+            try:
+                answer = self._ask(query.text, query.path, "SELECT", graphs=())
+            except EndpointError as err:
+                raise EndpointError(
+                    f"cannot tell which named graphs {self.connection.url} holds, so its "
+                    f"answers could be empty for no reason; planegraf stops here: {err}"
+                ) from None
             assert answer.solutions is not None
             graphs = sorted({term.value for row in answer.solutions.rows
                              if isinstance(term := row.get("g"), ox.NamedNode)})
