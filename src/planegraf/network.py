@@ -194,9 +194,19 @@ class Plan:
     title_sv: str | None = None
     title_en: str | None = None
     strategy: str | None = None
+    #: The county of the plan's publisher (a ``dct:Location`` IRI) and its names.
+    county: str | None = None
+    county_sv: str | None = None
+    county_en: str | None = None
+    #: The areas the plan states it covers (``pg:coversArea``); empty when it states none.
+    covers: tuple[str, ...] = ()
 
     def title(self, lang: Language = "sv") -> str:
         return (self.title_en if lang == "en" and self.title_en else self.title_sv) or self.iri
+
+    def county_label(self, lang: Language = "sv") -> str | None:
+        return (self.county_en if lang == "en" and self.county_en else self.county_sv) \
+            or self.county
 
 
 @dataclass
@@ -211,6 +221,9 @@ class Activity:
     follow_up: str | None = None
     follow_up_label: str | None = None
     participants: dict[str, str] = field(default_factory=dict)
+    #: Participants whose every role in the activity is inferred (``pg:stated false``): the
+    #: source does not name them here.
+    inferred: set[str] = field(default_factory=set)
 
     @property
     def name(self) -> str:
@@ -218,6 +231,15 @@ class Activity:
 
     def coordinators(self) -> list[str]:
         return sorted(a for a, role in self.participants.items() if role == "coordinator")
+
+    def stated_participants(self) -> list[str]:
+        """The participants the source names in this activity, in IRI order."""
+        return sorted(a for a in self.participants if a not in self.inferred)
+
+    @property
+    def names_no_one(self) -> bool:
+        """True when the source names no participant at all (every role is inferred)."""
+        return bool(self.participants) and not self.stated_participants()
 
 
 @dataclass
@@ -244,6 +266,33 @@ class NetworkData:
             return "—"
         area = self.areas.get(iri)
         return area.label(lang) if area else iri
+
+    def plan_county(self, plan: str | None) -> str | None:
+        """The county IRI of a plan (its publisher's), if known."""
+        found = self.plans.get(plan or "")
+        return found.county if found else None
+
+    def county_label(self, county: str | None, lang: Language = "sv") -> str:
+        """The name of a county IRI, from the plans that carry it."""
+        for plan in self.plans.values():
+            if plan.county == county and county is not None:
+                return plan.county_label(lang) or county
+        return county or "—"
+
+    def scoped_area_label(self, plan: str | None, area: str | None,
+                          lang: Language = "sv") -> str:
+        """An area's label with its plan and county, for wherever plans or counties mix:
+        "7. Civilsamhället (Tidsatta … 2023, Kalmar län)"."""
+        found = self.plans.get(plan or "")
+        if found is None:
+            return self.area_label(area, lang)
+        where = ", ".join(x for x in (found.title(lang), found.county_label(lang)) if x)
+        return f"{self.area_label(area, lang)} ({where})"
+
+    @cached_property
+    def counties(self) -> tuple[str, ...]:
+        """The counties of the plans, sorted."""
+        return tuple(sorted({p.county for p in self.plans.values() if p.county}))
 
 
 def _tail(iri: str | None, prefix: str) -> str | None:
@@ -282,11 +331,20 @@ def load_network_data(store: EmbeddedStore) -> NetworkData:
         if iri not in activities:
             activities[iri] = Activity(iri, plan, area, notation, label, follow_up,
                                        follow_up_label)
-    for iri, role, agent in _rows(store, "network/participations.rq",
-                                  "activity", "role", "agent"):
+    stated_roles: set[tuple[str, str]] = set()
+    for iri, role, agent, stated in _rows(store, "network/participations.rq",
+                                          "activity", "role", "agent", "stated"):
         activity = activities.get(iri)
         if activity is not None:
             _add_participant(activity.participants, agent, _tail(role, ROLE_PREFIX) or "partner")
+            # A participation without pg:stated (data from before it existed) counts as
+            # stated: it was read from the source like every other.
+            if stated in ("false", "0"):
+                activity.inferred.add(agent)
+            else:
+                stated_roles.add((iri, agent))
+    for iri, agent in stated_roles:
+        activities[iri].inferred.discard(agent)
     agents: dict[str, Agent] = {}
     for iri, label_sv, label_en, sector, member_sector, is_group in _rows(
             store, "network/agents.rq", "agent", "labelSv", "labelEn", "sector",
@@ -303,10 +361,15 @@ def load_network_data(store: EmbeddedStore) -> NetworkData:
             "goal", "goalNotation"):
         areas.setdefault(iri, Area(iri, notation, label_sv, label_en, strategy, goal,
                                    goal_notation))
+    covers: dict[str, list[str]] = defaultdict(list)
+    for plan, area in _rows(store, "network/coverage.rq", "plan", "area"):
+        covers[plan].append(area)
     plans: dict[str, Plan] = {}
-    for iri, title_sv, title_en, strategy in _rows(store, "network/plans.rq", "plan",
-                                                   "titleSv", "titleEn", "strategy"):
-        plans.setdefault(iri, Plan(iri, title_sv, title_en, strategy))
+    for iri, title_sv, title_en, strategy, county, county_sv, county_en in _rows(
+            store, "network/plans.rq", "plan", "titleSv", "titleEn", "strategy", "county",
+            "countySv", "countyEn"):
+        plans.setdefault(iri, Plan(iri, title_sv, title_en, strategy, county, county_sv,
+                                   county_en, tuple(sorted(covers.get(iri, ())))))
     members: dict[str, list[str]] = defaultdict(list)
     for group, member in _rows(store, "network/group-members.rq", "group", "member"):
         members[group].append(member)
@@ -420,11 +483,15 @@ def scoped_activities(data: NetworkData, scope: Scope) -> list[Activity]:
 
 def _expanded(activity: Activity, members: Mapping[str, tuple[str, ...]]) -> Activity:
     participants: dict[str, str] = {}
+    named: set[str] = set()
     for agent, role in activity.participants.items():
         for member in members.get(agent) or (agent,):
             _add_participant(participants, member, role)
+            if agent not in activity.inferred:
+                named.add(member)
     return Activity(activity.iri, activity.plan, activity.area, activity.notation,
-                    activity.label, activity.follow_up, activity.follow_up_label, participants)
+                    activity.label, activity.follow_up, activity.follow_up_label, participants,
+                    set(participants) - named)
 
 
 # --------------------------------------------------------------------------------------------

@@ -649,7 +649,7 @@ def _script_json(value: Any) -> str:
 
 
 def _gaps_section(writer: SiteWriter) -> SiteSection | None:
-    gaps = _available("gaps", "coordination_gaps", "load_objectives", "RULES_BY_ID")
+    gaps = _available("gaps", "coordination_gaps", "load_objectives", "RULES_BY_ID", "where")
     network = _available("network", "load_network_data")
     if gaps is None or network is None:
         return None
@@ -663,6 +663,9 @@ def _gaps_section(writer: SiteWriter) -> SiteSection | None:
             rows = [{"rule": gaps.RULES_BY_ID[g.rule].name[lang],
                      "explanation": gaps.RULES_BY_ID[g.rule].explanation[lang],
                      "subject": _linked(writer, file, g.subject, lang, g.subject_label),
+                     # Two counties' "area 7" must never look alike: every finding names
+                     # its plan and county.
+                     "where": gaps.where(g, data, lang),
                      "detail": g.detail,
                      "activities": [_linked(writer, file, a, lang) for a in g.activities]}
                     for g in found]
