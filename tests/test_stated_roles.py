@@ -186,3 +186,16 @@ def test_a_place_is_not_a_partner() -> None:
     place = data.value(activity, DCTERMS.spatial)
     assert place is not None and str(data.value(place, URIRef(
         "http://www.w3.org/2004/02/skos/core#prefLabel"))) == "Högsby"
+
+
+@pytest.mark.parametrize("key,line", [("3-2", 56), ("4-5", 74)])
+def test_some_municipalities_are_not_all_the_countys_twelve(key: str, line: int,
+                                                            engine: EmbeddedEngine) -> None:
+    """"med primärvård och kommuner", "med kommuner i länet": which ones the source does not
+    say, so no municipality is made a partner by expanding the county's closed group."""
+    rows = _rows(engine, "activity-participants", activity=f"activity/{KALMAR}/{key}")
+    groups = {r["agent"] for r in rows if str(r["agent"]).startswith(f"{ID}group/")}
+    assert groups == {f"{ID}group/kalmar-lan-kommuner-ej-angivna"}
+    members = _rows(engine, "group-members")
+    assert not [m for m in members if m["group"] == f"{ID}group/kalmar-lan-kommuner"
+                and m["groupActivities"]]
