@@ -16,6 +16,7 @@ import pyoxigraph as ox
 
 from . import atomic
 from .ids import ONTOLOGY_GRAPH
+from .lexical import Source
 from .namespaces import PREFIXES
 from .queries import derivation_rules, read_query
 from .resources import graph_dir, ontology_dir, registry_files
@@ -50,17 +51,23 @@ def load_dataset(
     """
     store = EmbeddedStore()
     progress("ontology")
-    ontology = ox.NamedNode(str(ONTOLOGY_GRAPH))
-    for path in iter_rdf_files(ontology_dir()):
-        store.load_file(path, graph=ontology)
-    if bundled:
-        for path in [*registry_files(), *iter_rdf_files(graph_dir())]:
-            progress(f"{path.parent.name}/{path.name}")
-            store.load_file(path)
-    for path in files:
-        progress(str(path))
-        store.load_file(path, replace_graphs=True)
+    for source in dataset_sources(files, bundled=bundled):
+        if source.graph is None:
+            progress(str(source.path) if source.replaces_graphs
+                     else f"{source.path.parent.name}/{source.path.name}")
+        store.load_file(source.path, graph=source.graph, replace_graphs=source.replaces_graphs)
     return store
+
+
+def dataset_sources(files: Sequence[Path] = (), *, bundled: bool = True) -> list[Source]:
+    """The files :func:`load_dataset` loads, in order and how (the validator reads their
+    literals as written, see :mod:`planegraf.lexical`)."""
+    ontology = ox.NamedNode(str(ONTOLOGY_GRAPH))
+    sources = [Source(path, graph=ontology) for path in iter_rdf_files(ontology_dir())]
+    if bundled:
+        sources += [Source(path) for path in [*registry_files(), *iter_rdf_files(graph_dir())]]
+    sources += [Source(path, replaces_graphs=True) for path in files]
+    return sources
 
 
 def open_store(files: Sequence[Path] = (), *, bundled: bool = True,
@@ -168,7 +175,9 @@ class BuildResult:
 
     @property
     def conforms(self) -> bool:
-        return self.report.conforms
+        """Whether the build went through: no violations (warnings and infos do not stop it,
+        though they make SHACL's sh:conforms false)."""
+        return not self.report.has_violations
 
 
 def check(
@@ -183,7 +192,7 @@ def check(
     # pyshacl is imported only when something is validated: query, network and gaps do not.
     from .validate import validate_store
 
-    report = validate_store(store)
+    report = validate_store(store, sources=dataset_sources(files, bundled=bundled))
     return store, report
 
 
@@ -199,7 +208,7 @@ def build(
     store, report = check(lang=lang, progress=progress)
     summary = summarise(store, lang)
     written: list[Path] = []
-    if report.conforms:
+    if not report.has_violations:  # warnings and infos do not stop a build
         progress(f"write {out_dir}")
         with atomic.staged_directory(out_dir) as stage:
             _write_outputs(stage, store, report, summary, lang)

@@ -23,7 +23,7 @@ def _say(quiet: bool, message: str) -> None:
 def _conforming_store(quiet: bool) -> EmbeddedStore:
     """The built dataset (loaded, derived, validated); refuses data that violates the shapes."""
     store, report = check(progress=lambda step: _say(quiet, step))
-    if not report.conforms:
+    if report.has_violations:  # warnings and infos do not stop it, as in build
         click.echo(report.text("en"), nl=False, err=True)
         raise PlanegrafError("the data violates the shapes: fix it (planegraf validate) first")
     return store

@@ -17,11 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
+import pyoxigraph as ox
 from rdflib import RDF, RDFS, SH, XSD, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
 from .errors import PlanegrafError
+from .lexical import datatype_expression, stand_in, value_expression
 
 # Called with a variable name, gives a group pattern binding that variable to each focus node.
 FocusPattern = Callable[[str], str]
@@ -110,15 +112,46 @@ def compile_shapes(shapes: Graph) -> list[CompiledConstraint]:
     >>> sorted({c.component.split("#")[1] for c in compiled})[:3]
     ['ClassConstraintComponent', 'DatatypeConstraintComponent', 'MaxCountConstraintComponent']
     """
-    compiler = _Compiler(shapes)
-    targeted = {s for p in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf,
-                            SH.targetObjectsOf) for s in shapes.subjects(p, None)}
-    targeted |= {s for s in shapes.subjects(RDF.type, RDFS.Class)
-                 if _is_shape(shapes, s)}
+    targeted = targeted_shapes(shapes)
+    compiler = _Compiler(shapes, targeted)
     compiled: list[CompiledConstraint] = []
     for shape in sorted(targeted, key=str):
         compiled += compiler.top_level(shape, partial(_targets, shapes, shape))
     return compiled
+
+
+def sparql_path(shapes: Graph, path: Node) -> str:
+    """A SHACL property path as SPARQL (for ``$PATH`` in SHACL-SPARQL constraints)."""
+    return _Compiler(shapes).path(path)
+
+
+def targeted_shapes(shapes: Graph) -> set[Node]:
+    """The shapes with targets of their own; a shape with a target planegraf does not know
+    (``sh:target``: SPARQL-based or custom targets) is refused, never skipped."""
+    unknown = sorted(str(s) for s in shapes.subjects(SH.target, None))
+    if unknown:
+        raise UnsupportedShapeError(
+            f"{unknown[0]}: sh:target (a SPARQL-based or custom target, SHACL-AF) is not "
+            "supported; use sh:targetClass, sh:targetNode, sh:targetSubjectsOf or "
+            "sh:targetObjectsOf")
+    targeted = {s for p in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf,
+                            SH.targetObjectsOf) for s in shapes.subjects(p, None)}
+    targeted |= {s for s in shapes.subjects(RDF.type, RDFS.Class) if _is_shape(shapes, s)}
+    return targeted
+
+
+def custom_components(shapes: Graph) -> dict[Node, Node]:
+    """The parameters of constraint components the shapes declare themselves (SHACL 6),
+    each with its component."""
+    found: dict[Node, Node] = {}
+    # Any node with sh:parameter is a component: its class may be a subclass of
+    # sh:ConstraintComponent, which only inference would tell.
+    for component in set(shapes.subjects(SH.parameter, None)):
+        for parameter in shapes.objects(component, SH.parameter):
+            path = shapes.value(parameter, SH.path)
+            if path is not None:
+                found[path] = component
+    return found
 
 
 def target_patterns(shapes: Graph, shape: Node, var: str = "?this") -> list[str]:
@@ -148,8 +181,11 @@ def _is_shape(shapes: Graph, node: Node) -> bool:
 
 
 class _Compiler:
-    def __init__(self, shapes: Graph) -> None:
+    def __init__(self, shapes: Graph, targeted: set[Node] | None = None) -> None:
         self.shapes = shapes
+        self.targeted = targeted or set()
+        self.custom = custom_components(shapes)
+        self.sparql_nodes = set(shapes.objects(None, SH.sparql))
         self._numbers = itertools.count(1)
         self._stack: list[Node] = []  # the nested shapes being compiled, to refuse recursion
 
@@ -158,7 +194,11 @@ class _Compiler:
 
     # -- top level: one query per constraint, results reported with this shape as source --
 
-    def top_level(self, shape: Node, focus: FocusPattern) -> list[CompiledConstraint]:
+    def top_level(self, shape: Node, focus: FocusPattern,
+                  via: tuple[str, ...] = ()) -> list[CompiledConstraint]:
+        """The constraints of ``shape`` as queries. ``via`` are the variables of the focus
+        nodes of the shapes this one is nested in: a value node reached from two focus nodes
+        is validated twice, and reported twice, as SHACL (and pyshacl) do."""
         if self._deactivated(shape):
             return []
         self._check_parameters(shape, top_level=True)
@@ -171,7 +211,8 @@ class _Compiler:
             key=lambda m: (m.language or "", str(m))))
         compiled = []
         for violation in self.violations(shape, "?this", "?value", top_level=True):
-            query = (f"SELECT DISTINCT ?this ?value ?key WHERE {{\n  {focus('?this')}\n"
+            query = (f"SELECT DISTINCT ?this ?value ?key {' '.join(via)} WHERE {{\n"
+                     f"  {focus('?this')}\n"
                      f"  {violation.pattern}\n}}")
             compiled.append(CompiledConstraint(shape, violation.component, path, severity,
                                                messages or _default_messages(violation),
@@ -179,19 +220,22 @@ class _Compiler:
         # A property shape's own property shapes report their results directly, with the
         # value nodes of this shape as their focus nodes (sh:property, SHACL 4.8.2).
         for nested in sorted(self.shapes.objects(shape, SH.property), key=str):
-            compiled += self.top_level(nested, self._value_focus(shape, focus))
+            value_focus, outer = self._value_focus(shape, focus, via)
+            compiled += self.top_level(nested, value_focus, outer)
         return compiled
 
-    def _value_focus(self, shape: Node, focus: FocusPattern) -> FocusPattern:
+    def _value_focus(self, shape: Node, focus: FocusPattern,
+                     via: tuple[str, ...]) -> tuple[FocusPattern, tuple[str, ...]]:
         path = self.shapes.value(shape, SH.path)
         if path is None:
-            return focus
+            return focus, via
+        outer = self.fresh("focus")
+        projected = (*via, outer)
 
         def value_nodes(var: str) -> str:
-            outer = self.fresh("focus")
-            return (f"{{ SELECT DISTINCT {var} WHERE {{ {focus(outer)} "
+            return (f"{{ SELECT DISTINCT {' '.join(projected)} {var} WHERE {{ {focus(outer)} "
                     f"{outer} {self.path(path)} {var} . }} }}")
-        return value_nodes
+        return value_nodes, projected
 
     # -- the violation patterns of one shape, given the variable of its focus node --
 
@@ -279,7 +323,9 @@ class _Compiler:
             return "!" + _NODE_KINDS[argument].format(v=v)
         if isinstance(parameter, URIRef) and parameter in _COMPARISONS:
             # Not comparable (an IRI, another datatype) is a violation too: COALESCE.
-            return f"!COALESCE({v} {_COMPARISONS[parameter]} {_sparql_term(argument)}, false)"
+            # Compared by value: a literal kept as written (planegraf.lexical) is turned back.
+            return (f"!COALESCE({value_expression(v)} {_COMPARISONS[parameter]} "
+                    f"{_value_term(argument)}, false)")
         if parameter in (SH.minLength, SH.maxLength):
             compare = "<" if parameter == SH.minLength else ">"
             return f"(isBlank({v}) || STRLEN(STR({v})) {compare} {_sparql_term(argument)})"
@@ -311,7 +357,8 @@ class _Compiler:
             return f"isLiteral({v})"
         if datatype == RDF.langString:
             return f"(isLiteral({v}) && LANG({v}) != \"\")"
-        same = f"COALESCE(isLiteral({v}) && DATATYPE({v}) = {_sparql_term(datatype)}, false)"
+        same = (f"COALESCE(isLiteral({v}) && sameTerm({datatype_expression(v)}, "
+                f"{_sparql_term(datatype)}), false)")
         if datatype in _CASTABLE:
             cast = f"{_sparql_term(datatype)}({v})"
             return f"({same} && !sameTerm(COALESCE({cast}, \"!\"), \"!\"))"
@@ -328,7 +375,9 @@ class _Compiler:
         if parameter == SH.hasValue:
             return f"FILTER NOT EXISTS {{ {this} {path} {_sparql_term(argument)} }}"
         # sh:uniqueLang: one result per language tag (ignoring case) used twice.
-        if not (isinstance(argument, Literal) and argument.value is True):
+        # Only the literal true switches it on: "1"^^xsd:boolean does not (W3C SHACL test
+        # core/property/uniqueLang-002).
+        if not (isinstance(argument, Literal) and str(argument) == "true"):
             return "FILTER (false)"
         a, b = self.fresh("v"), self.fresh("v")
         key = f" BIND (LCASE(LANG({a})) AS ?key)" if top_level else ""
@@ -403,11 +452,22 @@ class _Compiler:
         return isinstance(flag, Literal) and flag.value is True
 
     def _check_parameters(self, shape: Node, top_level: bool) -> None:
-        for parameter in set(self.shapes.predicates(shape, None)):
+        for parameter in sorted(set(self.shapes.predicates(shape, None)), key=str):
+            if parameter in self.custom:
+                raise UnsupportedShapeError(
+                    f"{shape}: the constraint component {self.custom[parameter]} (parameter "
+                    f"{parameter}) is declared in the shapes themselves; custom constraint "
+                    "components are not supported, so this shape cannot be checked")
             if not str(parameter).startswith(str(SH)):
                 continue
-            if parameter == SH.sparql and top_level and self.shapes.value(shape, SH.path) is None:
-                continue  # run by planegraf.sparql_constraints
+            if parameter == SH.sparql:
+                if shape in self.targeted:
+                    continue  # run by planegraf.sparql_constraints
+                raise UnsupportedShapeError(
+                    f"{shape}: sh:sparql is supported only on a shape with targets of its "
+                    "own, not on one reached through another shape")
+            if parameter in (SH.select, SH.ask) and shape in self.sparql_nodes:
+                continue  # the shape is its own SPARQL constraint, read with sh:sparql
             if parameter in _SUPPORTED or parameter in _NOT_CONSTRAINTS:
                 continue
             raise UnsupportedShapeError(
@@ -429,9 +489,22 @@ def _count(node: Node) -> int:
 
 
 def _sparql_term(node: Node) -> str:
+    """The term as a query names it; a literal the store would rewrite becomes its stand-in,
+    so it matches the data as written (planegraf.lexical)."""
+    if isinstance(node, Literal) and node.datatype is not None and not node.language:
+        substitute = stand_in(ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype))))
+        if substitute is not None:
+            return f"{_string(substitute.value)}^^<{substitute.datatype.value}>"
     if isinstance(node, (URIRef, Literal)):
         return node.n3()
     raise UnsupportedShapeError(f"a blank node ({node}) cannot be a constraint parameter here")
+
+
+def _value_term(node: Node) -> str:
+    """A literal parameter compared by value (sh:minInclusive 4.0): its value as written."""
+    if isinstance(node, Literal) and node.datatype is not None and not node.language:
+        return f"STRDT({_string(str(node))}, <{node.datatype}>)"
+    return _sparql_term(node)
 
 
 def _string(text: str) -> str:
