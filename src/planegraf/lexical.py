@@ -164,12 +164,13 @@ def scan(sources: Sequence[Source]) -> Rewritten:
         assert isinstance(quad.object, ox.Literal)
         key = ox.Quad(quad.subject, quad.predicate, stored[quad.object], quad.graph_name)
         by_stored.setdefault(key, []).append(quad)
+    substitutes = {lit: stand_in(lit, canonical) for lit, canonical in stored.items()}
     for key, quads in by_stored.items():
         replacements = []
         changed = False
         for quad in quads:
             assert isinstance(quad.object, ox.Literal)
-            substitute = stand_in(quad.object, stored[quad.object])
+            substitute = substitutes[quad.object]
             changed |= substitute is not None
             replacements.append(quad if substitute is None else
                                 ox.Quad(quad.subject, quad.predicate, substitute, quad.graph_name))
