@@ -20,33 +20,11 @@ from planegraf.validate import load_shapes, validate_store
 
 from .w3c_shacl import Case, cases, expected_report, results_of
 
-_CLOSED = "sh:closed is not compiled to SPARQL yet"
-_PATTERN = "sh:pattern / sh:flags (regular expressions) are not compiled to SPARQL yet"
-_PAIRS = "property-pair constraints (sh:equals, sh:disjoint, sh:lessThan …) are not compiled yet"
-_DISJOINT = "sh:qualifiedValueShapesDisjoint is not compiled yet"
 _CUSTOM = "custom (SHACL-SPARQL) constraint components are not supported"
 
 # Refused features, each with its reason (pySHACL's ALLOWABLE_FAILURES habit): the engine
 # must raise UnsupportedShapeError naming the feature for these, and answer all others right.
 REFUSED: dict[str, tuple[str, str]] = {
-    "core/complex/personexample": (_CLOSED, "closed"),
-    "core/complex/shacl-shacl": (_CLOSED, "closed"),
-    "core/node/closed-001": (_CLOSED, "closed"),
-    "core/node/closed-002": (_CLOSED, "closed"),
-    "core/node/pattern-001": (_PATTERN, "pattern"),
-    "core/node/pattern-002": (_PATTERN, "flags"),
-    "core/property/pattern-001": (_PATTERN, "pattern"),
-    "core/property/pattern-002": (_PATTERN, "flags"),
-    "core/node/equals-001": (_PAIRS, "equals"),
-    "core/node/disjoint-001": (_PAIRS, "disjoint"),
-    "core/property/equals-001": (_PAIRS, "equals"),
-    "core/property/disjoint-001": (_PAIRS, "disjoint"),
-    "core/property/lessThan-001": (_PAIRS, "lessThan"),
-    "core/property/lessThan-002": (_PAIRS, "lessThan"),
-    "core/property/lessThanOrEquals-001": (_PAIRS, "lessThanOrEquals"),
-    "core/property/qualifiedMinCountDisjoint-001": (_DISJOINT, "qualifiedValueShapesDisjoint"),
-    "core/property/qualifiedValueShapesDisjoint-001": (_DISJOINT,
-                                                       "qualifiedValueShapesDisjoint"),
     "sparql/component/optional-001": (_CUSTOM, "custom constraint components"),
     "sparql/component/propertyValidator-select-001": (_CUSTOM, "custom constraint components"),
     "sparql/component/validator-001": (_CUSTOM, "custom constraint components"),

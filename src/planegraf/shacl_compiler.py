@@ -13,7 +13,7 @@ a new shape can never be skipped in silence.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -36,14 +36,16 @@ _NOT_CONSTRAINTS = {
     SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.path,
     SH.message, SH.severity, SH.name, SH.description, SH.order, SH.group, SH.defaultValue,
     SH.deactivated, SH.prefixes, SH.declare,
-    # parameters read together with sh:qualifiedValueShape
+    # parameters read together with sh:qualifiedValueShape, sh:pattern and sh:closed
     SH.qualifiedMinCount, SH.qualifiedMaxCount, SH.qualifiedValueShapesDisjoint,
+    SH.flags, SH.ignoredProperties,
 }
 _SUPPORTED = {
     SH["class"], SH.datatype, SH.nodeKind, SH.minInclusive, SH.maxInclusive, SH.minExclusive,
     SH.maxExclusive, SH.minLength, SH.maxLength, SH.languageIn, SH["in"], SH.hasValue,
     SH.minCount, SH.maxCount, SH.uniqueLang, SH.qualifiedValueShape, SH.node, SH["or"],
-    SH["and"], SH["not"], SH.xone, SH.property,
+    SH["and"], SH["not"], SH.xone, SH.property, SH.pattern, SH.equals, SH.disjoint,
+    SH.lessThan, SH.lessThanOrEquals, SH.closed,
 }
 _COMPONENT = {
     SH["class"]: SH.ClassConstraintComponent, SH.datatype: SH.DatatypeConstraintComponent,
@@ -58,7 +60,11 @@ _COMPONENT = {
     SH.maxCount: SH.MaxCountConstraintComponent, SH.uniqueLang: SH.UniqueLangConstraintComponent,
     SH.node: SH.NodeConstraintComponent, SH["or"]: SH.OrConstraintComponent,
     SH["and"]: SH.AndConstraintComponent, SH["not"]: SH.NotConstraintComponent,
-    SH.xone: SH.XoneConstraintComponent,
+    SH.xone: SH.XoneConstraintComponent, SH.pattern: SH.PatternConstraintComponent,
+    SH.equals: SH.EqualsConstraintComponent, SH.disjoint: SH.DisjointConstraintComponent,
+    SH.lessThan: SH.LessThanConstraintComponent,
+    SH.lessThanOrEquals: SH.LessThanOrEqualsConstraintComponent,
+    SH.closed: SH.ClosedConstraintComponent,
 }
 _COMPARISONS = {SH.minInclusive: ">=", SH.maxInclusive: "<=", SH.minExclusive: ">",
                 SH.maxExclusive: "<"}
@@ -82,7 +88,8 @@ class CompiledConstraint:
     """One constraint of one shape as a query whose rows are its validation results.
 
     The query projects ``?this`` (the focus node), ``?value`` (the value node, unbound where
-    SHACL reports none) and ``?key`` (only to keep results apart, e.g. the language of a
+    SHACL reports none), ``?rpath`` (the result path where it differs from row to row, as
+    for sh:closed) and ``?key`` (only to keep results apart, e.g. the language of a
     sh:uniqueLang result).
     """
 
@@ -211,7 +218,7 @@ class _Compiler:
             key=lambda m: (m.language or "", str(m))))
         compiled = []
         for violation in self.violations(shape, "?this", "?value", top_level=True):
-            query = (f"SELECT DISTINCT ?this ?value ?key {' '.join(via)} WHERE {{\n"
+            query = (f"SELECT DISTINCT ?this ?value ?key ?rpath {' '.join(via)} WHERE {{\n"
                      f"  {focus('?this')}\n"
                      f"  {violation.pattern}\n}}")
             compiled.append(CompiledConstraint(shape, violation.component, path, severity,
@@ -264,7 +271,24 @@ class _Compiler:
                 if parameter == SH.qualifiedValueShape:
                     found += self._qualified(shape, path, this, argument)
                     continue
-                if parameter == SH.hasValue and path is None:
+                if parameter == SH.closed:
+                    if str(argument) != "true":
+                        continue
+                    found.append(_Violation(SH.ClosedConstraintComponent, self._closed(
+                        shape, path, this, value, "?rpath" if top_level else self.fresh("p"))))
+                    continue
+                if parameter in (SH.equals, SH.disjoint, SH.lessThan, SH.lessThanOrEquals):
+                    assert component is not None
+                    found += [_Violation(component, p) for p in
+                              self._pair(shape, parameter, argument, path, this, value,
+                                         top_level)]
+                    continue
+                if parameter == SH.pattern:
+                    flags = shapes.value(shape, SH.flags)
+                    regex = _regex_arguments(shape, str(argument),
+                                             None if flags is None else str(flags))
+                    pattern = each_value(partial(_not_matching, regex))
+                elif parameter == SH.hasValue and path is None:
                     # On a node shape the focus node must be the value; SHACL reports no value.
                     pattern = f"FILTER (!sameTerm({this}, {_sparql_term(argument)}))"
                 elif parameter in (SH.minCount, SH.maxCount, SH.uniqueLang, SH.hasValue):
@@ -293,6 +317,52 @@ class _Compiler:
                                             f"{this} {self.path(path)} {node} . "
                                             f"FILTER ({self.conforms_not(nested, node)})"))
         return found
+
+    def _pair(self, shape: Node, parameter: Node, other: Node, path: Node | None, this: str,
+              value: str, top_level: bool) -> list[str]:
+        """sh:equals, sh:disjoint, sh:lessThan, sh:lessThanOrEquals (SHACL 4.5): the value
+        nodes compared with the values of ``other`` on the focus node."""
+        if not isinstance(other, URIRef):
+            raise UnsupportedShapeError(f"{shape}: {parameter} needs a property IRI")
+        prop = _sparql_term(other)
+        values = (f"{this} {self.path(path)} {value} ." if path is not None
+                  else f"BIND ({this} AS {value})")
+        if parameter == SH.equals:
+            # A value node the property lacks, and a property value that is no value node.
+            missing = f"{values} FILTER NOT EXISTS {{ {this} {prop} {value} }}"
+            extra = (f"{this} {prop} {value} . FILTER NOT EXISTS "
+                     f"{{ {this} {self.path(path)} {value} }}" if path is not None else
+                     f"{this} {prop} {value} . FILTER (!sameTerm({value}, {this}))")
+            return [missing, extra]
+        if parameter == SH.disjoint:
+            return [f"{values} {this} {prop} {value} ."]
+        if path is None:
+            raise UnsupportedShapeError(f"{shape}: {parameter} is for property shapes only")
+        other_value = self.fresh("w")
+        compare = "<" if parameter == SH.lessThan else "<="
+        # One result per pair of values that are not in order (the W3C tests say so).
+        key = f" BIND ({other_value} AS ?key)" if top_level else ""
+        return [f"{values} {this} {prop} {other_value} . FILTER (!COALESCE("
+                f"{value_expression(value)} {compare} {value_expression(other_value)}, false))"
+                + key]
+
+    def _closed(self, shape: Node, path: Node | None, this: str, value: str,
+                predicate: str) -> str:
+        """sh:closed (SHACL 4.8.1): every property of a value node is the IRI path of one of
+        the shape's property shapes, or listed in sh:ignoredProperties."""
+        allowed = {p for prop in self.shapes.objects(shape, SH.property)
+                   for p in self.shapes.objects(prop, SH.path) if isinstance(p, URIRef)}
+        for ignored in self.shapes.objects(shape, SH.ignoredProperties):
+            allowed |= {p for p in self._list(ignored) if isinstance(p, URIRef)}
+        names = ", ".join(_sparql_term(p) for p in sorted(allowed))
+        if path is None:
+            subject = this
+            start = ""
+        else:
+            subject = self.fresh("n")
+            start = f"{this} {self.path(path)} {subject} . "
+        return (f"{start}{subject} {predicate} {value} . "
+                f"FILTER ({predicate} NOT IN ({names}))")
 
     def conforms_not(self, shape: Node, node: str) -> str:
         """An expression true when ``node`` does not conform to ``shape`` (targets ignored)."""
@@ -386,7 +456,8 @@ class _Compiler:
                 f"LCASE(LANG({a})) = LCASE(LANG({b})))" + key)
 
     def _distinct_values(self, path: str, this: str, count: int,
-                         conforming_to: Node | None = None) -> str:
+                         conforming_to: Node | None = None,
+                         conforming_to_none_of: Sequence[Node] = ()) -> str:
         """A pattern matching when ``this`` has at least ``count`` distinct values (that
         conform to ``conforming_to``). Pairwise distinct variables: fine for the small counts
         shapes use, quadratic in ``count``."""
@@ -397,6 +468,8 @@ class _Compiler:
         parts += [f"FILTER (!sameTerm({a}, {b}))" for a, b in itertools.combinations(nodes, 2)]
         if conforming_to is not None:
             parts += [f"FILTER (!({self.conforms_not(conforming_to, n)}))" for n in nodes]
+        for sibling in conforming_to_none_of:
+            parts += [f"FILTER ({self.conforms_not(sibling, n)})" for n in nodes]
         return " ".join(parts)
 
     def _qualified(self, shape: Node, path: Node | None, this: str,
@@ -405,20 +478,27 @@ class _Compiler:
         if path is None:
             raise UnsupportedShapeError(f"{shape}: sh:qualifiedValueShape needs sh:path")
         disjoint = shapes.value(shape, SH.qualifiedValueShapesDisjoint)
-        if isinstance(disjoint, Literal) and disjoint.value is True:
-            raise UnsupportedShapeError(
-                f"{shape}: sh:qualifiedValueShapesDisjoint is not supported")
+        siblings: list[Node] = []
+        if isinstance(disjoint, Literal) and str(disjoint) == "true":
+            # A value counts only if it conforms to none of the sibling shapes: the
+            # qualified value shapes of the other property shapes of the same parents.
+            siblings = sorted({
+                q for parent in shapes.subjects(SH.property, shape)
+                for sibling in shapes.objects(parent, SH.property) if sibling != shape
+                for q in shapes.objects(sibling, SH.qualifiedValueShape) if q != qualified},
+                key=str)
         found = []
         at_least = shapes.value(shape, SH.qualifiedMinCount)
         if at_least is not None:
-            pattern = self._distinct_values(self.path(path), this, _count(at_least), qualified)
+            pattern = self._distinct_values(self.path(path), this, _count(at_least), qualified,
+                                            siblings)
             found.append(_Violation(SH.QualifiedMinCountConstraintComponent,
                                     f"FILTER NOT EXISTS {{ {pattern} }}" if pattern
                                     else "FILTER (false)"))
         at_most = shapes.value(shape, SH.qualifiedMaxCount)
         if at_most is not None:
             pattern = self._distinct_values(self.path(path), this, _count(at_most) + 1,
-                                            qualified)
+                                            qualified, siblings)
             found.append(_Violation(SH.QualifiedMaxCountConstraintComponent, pattern))
         if not found:
             raise UnsupportedShapeError(
@@ -474,6 +554,34 @@ class _Compiler:
                 f"{shape}: the constraint {parameter} cannot be compiled to SPARQL yet; "
                 "add it to planegraf.shacl_compiler (and a case to "
                 "tests/test_validator_equivalence.py) or remove it from the shape")
+
+
+# Constructs where Oxigraph's regular expressions (Rust's regex crate) and XPath's differ:
+# POSIX classes, class subtraction, inline groups and look-around, Unicode block names.
+_REGEX_DIFFERENCES = ("[:", "-[", "(?", "\\p{Is", "\\P{Is")
+
+
+def _not_matching(arguments: str, v: str) -> str:
+    """sh:pattern is violated by a blank node or a value whose string does not match."""
+    return f"(isBlank({v}) || !REGEX(STR({v}), {arguments}))"
+
+
+def _regex_arguments(shape: Node, pattern: str, flags: str | None) -> str:
+    """The arguments of REGEX for sh:pattern/sh:flags, or a refusal where Oxigraph would read
+    the expression otherwise than XPath does (an error in a FILTER would pass in silence)."""
+    arguments = _string(pattern) + ("" if flags is None else f", {_string(flags)}")
+    differs = next((c for c in _REGEX_DIFFERENCES if c in pattern), None)
+    probe = None
+    if differs is None:
+        solutions = ox.Store().query(f"SELECT (REGEX(\"\", {arguments}) AS ?ok) WHERE {{}}")
+        assert isinstance(solutions, ox.QuerySolutions)
+        probe = next(iter(solutions))["ok"]
+    if probe is None:
+        raise UnsupportedShapeError(
+            f"{shape}: sh:pattern {pattern!r}" + (f" with sh:flags {flags!r}" if flags else "")
+            + " uses regular-expression syntax planegraf cannot check exactly as XPath "
+            "defines it" + (f" ({differs!r})" if differs else ""))
+    return arguments
 
 
 def _default_messages(violation: _Violation) -> tuple[Literal, ...]:

@@ -24,7 +24,12 @@ from rdflib.term import Node
 from .errors import InputError
 from .lexical import Rewritten, Source, as_written, scan, swapped
 from .resources import shapes_dir
-from .shacl_compiler import CompiledConstraint, compile_shapes, targeted_shapes
+from .shacl_compiler import (
+    CompiledConstraint,
+    UnsupportedShapeError,
+    compile_shapes,
+    targeted_shapes,
+)
 from .sparql_constraints import (
     SHAPES_GRAPH_IRI,
     SparqlConstraint,
@@ -210,9 +215,20 @@ def validate_store(store: EmbeddedStore, shapes: Graph | None = None,
     rewritten = scan(sources) if sources else Rewritten({})
 
     def rows(constraint: CompiledConstraint) -> list[dict[str, object]]:
-        solutions = store.oxigraph.query(constraint.query, use_default_graph_as_union=True)
-        assert isinstance(solutions, ox.QuerySolutions)
-        return [{"this": row["this"], "value": row["value"]} for row in solutions]
+        problem = None
+        found: list[dict[str, object]] = []
+        try:
+            solutions = store.oxigraph.query(constraint.query, use_default_graph_as_union=True)
+            assert isinstance(solutions, ox.QuerySolutions)
+            found = [{"this": row["this"], "value": row["value"], "rpath": row["rpath"]}
+                     for row in solutions]
+            del solutions  # Oxigraph's iterators must be dropped in the thread that made them
+        except (SyntaxError, OSError, RuntimeError) as err:
+            # e.g. a sh:pattern Oxigraph's regular expressions cannot compile
+            problem = f"{constraint.shape}: {constraint.component} cannot be checked: {err}"
+        if problem is not None:
+            raise UnsupportedShapeError(problem)
+        return found
 
     def violations(constraint: SparqlConstraint) -> list[SparqlViolation]:
         return run_sparql_constraint(store.oxigraph, constraint, shapes)
@@ -237,7 +253,10 @@ def validate_store(store: EmbeddedStore, shapes: Graph | None = None,
         core_rows = list(pool.map(rows, core))
     for compiled, found in zip(core, core_rows, strict=True):
         for row in found:
-            report.add(row["this"], row["value"], compiled.path, compiled.shape,
+            path = row["rpath"]
+            report.add(row["this"], row["value"],
+                       URIRef(path.value) if isinstance(path, ox.NamedNode) else compiled.path,
+                       compiled.shape,
                        compiled.component, compiled.severity, compiled.messages)
     for violation in sparql_rows:
         rule = violation.constraint
