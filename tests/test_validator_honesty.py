@@ -170,3 +170,40 @@ def test_validate_refuses_shapes_it_cannot_check_with_exit_2(tmp_path: Path) -> 
     assert done.returncode == 2
     assert done.stdout == "" and "http://example.org/S" in done.stderr
     assert "pattern" in done.stderr
+
+
+# --- the EU application profiles a publisher would check against ------------------------
+
+EU_PROFILES = ["dcat-ap-3.0.1/shapes.ttl", "dcat-ap-3.0.1/shapes_recommended.ttl",
+               "cpov-2.1.2/core-public-organisation-ap-SHACL.ttl",
+               "cpsv-ap-3.2.0/cpsv-ap-SHACL.ttl"]
+
+
+@pytest.mark.parametrize("profile", EU_PROFILES)
+def test_validate_against_an_eu_profile_answers_as_pyshacl(shared: Path, profile: str) -> None:
+    from collections import Counter
+
+    from planegraf.resources import graph_dir
+    from planegraf.validate import validate_graph
+
+    files = sorted(graph_dir().glob("*.trig"))
+    store = EmbeddedStore()
+    for path in files:
+        store.load_file(path)
+    shapes = load_shapes([shared / "external" / profile])
+    ours = validate_store(store, shapes, sources=[Source(path) for path in files])
+    reference = validate_graph(store.to_rdflib_graph(), shapes)
+
+    def results(report: ValidationReport) -> Counter[tuple[str, ...]]:
+        return Counter((f.severity, f.focus, f.path, f.value, f.shape) for f in report.findings)
+    assert results(ours) == results(reference)
+
+
+def test_a_term_shacl_does_not_define_is_ignored_and_reported(tmp_path: Path) -> None:
+    shapes = """ex:S a sh:NodeShape ; sh:targetNode ex:a ;
+        sh:property [ sh:path ex:n ; sh:minCont 2 ] ."""
+    report = _validate(tmp_path, "ex:a ex:n 1 .", shapes)
+    assert report.conforms
+    assert ("[sh:path http://example.org/n] uses http://www.w3.org/ns/shacl#minCont, which "
+            "SHACL does not define") in report.text("en")
+    assert "som inte finns i SHACL" in report.text("sv")

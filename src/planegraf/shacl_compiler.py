@@ -16,6 +16,7 @@ import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import RDF, RDFS, SH, XSD, Graph, Literal, URIRef
@@ -159,6 +160,20 @@ def custom_components(shapes: Graph) -> dict[Node, Node]:
             if path is not None:
                 found[path] = component
     return found
+
+
+def _defined_by_shacl(term: Node) -> bool:
+    namespace: Any = SH  # rdflib's DefinedNamespace knows its terms (``in``); mypy does not
+    return term in namespace
+
+
+def not_shacl(shapes: Graph) -> list[tuple[Node, URIRef]]:
+    """Subjects and predicates in the sh: namespace that SHACL does not define (DCAT-AP 3.0.1
+    writes ``sh:shape`` for ``sh:node``). SHACL gives them no meaning, so they are ignored,
+    and the report says so: a typo like ``sh:minCont`` must not pass unnoticed."""
+    return sorted({(s, p) for s, p in shapes.subject_predicates(None)
+                   if isinstance(p, URIRef) and p.startswith(str(SH)) and not _defined_by_shacl(p)},
+                  key=str)
 
 
 def target_patterns(shapes: Graph, shape: Node, var: str = "?this") -> list[str]:
@@ -538,8 +553,8 @@ class _Compiler:
                     f"{shape}: the constraint component {self.custom[parameter]} (parameter "
                     f"{parameter}) is declared in the shapes themselves; custom constraint "
                     "components are not supported, so this shape cannot be checked")
-            if not str(parameter).startswith(str(SH)):
-                continue
+            if not str(parameter).startswith(str(SH)) or not _defined_by_shacl(parameter):
+                continue  # not SHACL (a term sh: does not define is ignored, see not_shacl)
             if parameter == SH.sparql:
                 if shape in self.targeted:
                     continue  # run by planegraf.sparql_constraints

@@ -28,6 +28,7 @@ from .shacl_compiler import (
     CompiledConstraint,
     UnsupportedShapeError,
     compile_shapes,
+    not_shacl,
     targeted_shapes,
 )
 from .sparql_constraints import (
@@ -78,6 +79,8 @@ class ValidationReport:
 
     findings: list[Finding]
     results_graph: Graph
+    # Terms of the sh: namespace that SHACL does not define, ignored: (shape, term).
+    ignored: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def violations(self) -> list[Finding]:
@@ -114,6 +117,14 @@ class ValidationReport:
                 f"{names[URIRef(s)].lower()}s: {counts.get(str(s), 0)}" for s in _SEVERITY_ORDER
             )
         lines = [head, "=" * len(head), verdict, summary, ""]
+        for shape, term in self.ignored:
+            lines.append(
+                f"Obs: {shape} använder {term}, som inte finns i SHACL; det ignoreras "
+                "(stavfel i reglerna?)" if lang == "sv" else
+                f"Note: {shape} uses {term}, which SHACL does not define; it is ignored "
+                "(a typo in the shapes?)")
+        if self.ignored:
+            lines.append("")
         node_word, path_word, value_word = (
             ("Resurs", "Egenskap", "Värde") if lang == "sv" else ("Resource", "Property", "Value")
         )
@@ -263,7 +274,9 @@ def validate_store(store: EmbeddedStore, shapes: Graph | None = None,
         path = (URIRef(violation.path.value) if violation.path is not None else rule.path)
         report.add(violation.focus, violation.value, path, rule.shape,
                    SH.SPARQLConstraintComponent, rule.severity, violation.messages)
-    return report.finish()
+    finished = report.finish()
+    finished.ignored = [(_describe_shape(shapes, s), str(p)) for s, p in not_shacl(shapes)]
+    return finished
 
 
 class _ReportBuilder:
@@ -377,6 +390,14 @@ def _messages(results: Graph, result: Node, shapes: Graph, shape: Node | None) -
     if shape is not None:
         found += [m for m in shapes.objects(shape, SH.message) if isinstance(m, Literal)]
     return found
+
+
+def _describe_shape(shapes: Graph, shape: Node) -> str:
+    """A shape by its IRI, or a blank-node property shape by its path."""
+    if isinstance(shape, URIRef):
+        return str(shape)
+    path = shapes.value(shape, SH.path)
+    return f"[sh:path {_show(path)}]" if path is not None else "(BNode)"
 
 
 def _show(node: Node | None) -> str:
