@@ -207,3 +207,13 @@ def test_a_term_shacl_does_not_define_is_ignored_and_reported(tmp_path: Path) ->
     assert ("[sh:path http://example.org/n] uses http://www.w3.org/ns/shacl#minCont, which "
             "SHACL does not define") in report.text("en")
     assert "som inte finns i SHACL" in report.text("sv")
+
+
+def test_sparql_constraints_on_rewritten_literals_say_how_they_saw_them(tmp_path: Path) -> None:
+    shapes = """ex:S a sh:NodeShape ; sh:targetNode ex:a ; sh:sparql [ sh:select
+        "SELECT $this ?value WHERE { $this <http://example.org/n> ?value FILTER (?value > 5) }"
+        ] ."""
+    report = _validate(tmp_path, "ex:a ex:n 4.0 .", shapes)
+    assert report.conforms  # 4.0 is not greater than 5, whatever its spelling
+    assert "the SPARQL constraints (sh:sparql) saw them as stored" in report.text("en")
+    assert "Note:" not in _validate(tmp_path, "ex:a ex:n 4 .", shapes).text("en")

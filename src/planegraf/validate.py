@@ -81,6 +81,8 @@ class ValidationReport:
     results_graph: Graph
     # Terms of the sh: namespace that SHACL does not define, ignored: (shape, term).
     ignored: list[tuple[str, str]] = field(default_factory=list)
+    # Literals the store rewrote that SHACL-SPARQL constraints saw by value (Swedish, English).
+    rewritten_note: tuple[str, str] | None = None
 
     @property
     def violations(self) -> list[Finding]:
@@ -123,7 +125,9 @@ class ValidationReport:
                 "(stavfel i reglerna?)" if lang == "sv" else
                 f"Note: {shape} uses {term}, which SHACL does not define; it is ignored "
                 "(a typo in the shapes?)")
-        if self.ignored:
+        if self.rewritten_note is not None:
+            lines.append(self.rewritten_note[0 if lang == "sv" else 1])
+        if self.ignored or self.rewritten_note is not None:
             lines.append("")
         node_word, path_word, value_word = (
             ("Resurs", "Egenskap", "Värde") if lang == "sv" else ("Resource", "Property", "Value")
@@ -276,6 +280,15 @@ def validate_store(store: EmbeddedStore, shapes: Graph | None = None,
                    SH.SPARQLConstraintComponent, rule.severity, violation.messages)
     finished = report.finish()
     finished.ignored = [(_describe_shape(shapes, s), str(p)) for s, p in not_shacl(shapes)]
+    if rewritten and sparql:
+        count = sum(len(quads) for quads in rewritten.swaps.values())
+        finished.rewritten_note = (
+            f"Obs: {count} värden är skrivna på annat sätt än Oxigraph lagrar dem (t.ex. 4.0, "
+            "xsd:int); kärnreglerna prövar dem som de är skrivna, SPARQL-reglerna (sh:sparql) "
+            "såg dem som lagrade, efter värde.",
+            f"Note: {count} values are written otherwise than Oxigraph stores them (e.g. 4.0, "
+            "xsd:int); the core constraints judge them as written, the SPARQL constraints "
+            "(sh:sparql) saw them as stored, by value.")
     return finished
 
 
