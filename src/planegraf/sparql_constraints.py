@@ -32,6 +32,7 @@ from rdflib import OWL, SH, BNode, Graph, Literal, URIRef, Variable
 from rdflib.plugins.sparql.algebra import translateAlgebra, translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import Node
 
 from .shacl_compiler import UnsupportedShapeError, sparql_path, target_patterns
@@ -118,7 +119,7 @@ def _compile(shapes: Graph, shape: Node, constraint: Node) -> SparqlConstraint:
     joined = None
     if (not needs_shapes_graph and not _mentions(algebra.algebra, CURRENT_SHAPE)
             and _joinable(algebra.algebra)):
-        body = _not_exists_as_minus(prefixes, text)
+        body = _not_exists_as_minus(algebra, text)
         joined = f"{prefixes}\nSELECT * WHERE {{ {{ {focus_query} }} {{ {body} }} }}"
     messages = tuple(m for m in shapes.objects(constraint, SH.message) if isinstance(m, Literal))
     if not messages:
@@ -414,15 +415,14 @@ def _uses(expr: object, bound: set[Variable]) -> None:
         raise _NotJoinable
 
 
-def _not_exists_as_minus(prefixes: str, select: str) -> str:
+def _not_exists_as_minus(query: Query, select: str) -> str:
     """``select`` with each ``FILTER NOT EXISTS { P }`` that equals ``MINUS { P }`` rewritten.
 
     They are equal when the filter's group and P are both plain triple patterns (so every
     solution of either binds all its variables) and share at least one variable: then "no
     solution of P agrees with this one" is what both say. Anything else is left as written.
     """
-    query = translateQuery(parseQuery(f"{prefixes}\n{select}"))
-    if not _rewrite(query.algebra):
+    if not _rewrite(query.algebra):  # (rewrites the parsed query in place)
         return select
     return translateAlgebra(query)
 
