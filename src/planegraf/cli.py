@@ -104,7 +104,7 @@ def validate(files: tuple[Path, ...], shapes_files: tuple[Path, ...], report_fil
     named graph in a file replaces the bundled graph of that name. Values are checked as the
     files write them. With --shapes the bundled shapes are replaced by the given ones and
     FILES are checked on their own (your shapes, DCAT-AP-SE, CPOV …). Shapes using SHACL
-    that planegraf cannot check (custom constraint components, sh:closed …) are refused,
+    that planegraf cannot check (custom constraint components, SHACL-AF rules …) are refused,
     never skipped, and nothing is fetched over the network.
 
     Exit 0 when there are no violations (warnings and infos are listed; SHACL's sh:conforms
