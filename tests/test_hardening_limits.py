@@ -8,9 +8,6 @@ import re
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -21,8 +18,6 @@ from planegraf.engines import EmbeddedEngine
 from planegraf.errors import PlanegrafError
 from planegraf.limits import QueryLimitError, QueryLimits
 from planegraf.queries import catalogue_query, parse_query_text
-from planegraf.serve import serve
-from planegraf.site import write_site
 from planegraf.store import EmbeddedStore
 
 REPOSITORY = Path(__file__).parent.parent
@@ -156,60 +151,3 @@ def test_limits_are_documented_in_the_help_and_in_docs_limits() -> None:
     for value in (serving.QUERY_TIMEOUT_S, serving.ENGINE_MEMORY_MIB):
         assert f"{value}" in docs
     assert "64 KiB" in docs and "16 MiB" in docs
-
-
-# --- planegraf serve --------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def running(store: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    site = tmp_path_factory.mktemp("limited") / "site"
-    write_site(store, site)
-    with serve(site, site / "data" / "planegraf.nq", timeout_s=3, memory_mib=400) as running:
-        yield running
-
-
-def _ask(url: str, query: str) -> tuple[int, bytes]:
-    request = urllib.request.Request(
-        url, data=urllib.parse.urlencode({"query": query}).encode(), method="POST",
-        headers={"Content-Type": "application/x-www-form-urlencoded",
-                 "Accept": "application/sparql-results+json"})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as answer:
-            return answer.status, answer.read()
-    except urllib.error.HTTPError as err:
-        return err.code, err.read()
-
-
-def _engine_pid(running) -> int:  # type: ignore[no-untyped-def]
-    process = running.engine._process
-    assert process is not None
-    return int(process.pid)
-
-
-def test_serve_stops_a_slow_sort_and_the_engine_stops_computing(running) -> None:  # type: ignore[no-untyped-def]
-    before = _engine_pid(running)
-    slow = ("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f FILTER (STRLEN(STR(?c)) > STRLEN(STR(?f))) }"
-            " ORDER BY ?c ?f LIMIT 1")
-    started = time.monotonic()
-    status, body = _ask(running.site_url + "sparql", slow)
-    assert status == 504 and b"longer than 3 s" in body
-    assert time.monotonic() - started < 10
-    assert not Path(f"/proc/{before}").exists()  # the engine that was sorting is gone
-    status, body = _ask(running.site_url + "sparql", "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")
-    assert status == 200 and b'"n"' in body
-
-
-def test_serve_cancelled_count_is_a_504_not_a_broken_200(running) -> None:  # type: ignore[no-untyped-def]
-    status, body = _ask(running.site_url + "sparql", COUNT_FOUR_WAY)
-    assert status == 504 and b"longer than 3 s" in body
-
-
-def test_serve_caps_the_engines_memory_and_recovers(running) -> None:  # type: ignore[no-untyped-def]
-    before = _engine_pid(running)
-    started = time.monotonic()
-    status, body = _ask(running.site_url + "sparql", SORTED_THREE_WAY)
-    assert status == 503 and b"more memory than the endpoint allows (400 MiB)" in body
-    assert time.monotonic() - started < 10
-    assert _engine_pid(running) != before
-    status, _ = _ask(running.site_url + "sparql", "ASK { ?s ?p ?o }")
-    assert status == 200

@@ -1,4 +1,5 @@
-"""``planegraf serve``: a real read-only Oxigraph and the site on 127.0.0.1."""
+"""``planegraf serve``: the site, its content negotiation and a real read-only SPARQL
+endpoint on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
+from email.message import Message
 
 import pyoxigraph as ox
 import pytest
@@ -39,14 +41,14 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def _get(url: str, accept: str) -> tuple[int, dict[str, str], bytes]:
+def _get(url: str, accept: str) -> tuple[int, Message, bytes]:
     opener = urllib.request.build_opener(_NoRedirect)
     request = urllib.request.Request(url, headers={"Accept": accept})
     try:
         with opener.open(request, timeout=10) as answer:
-            return answer.status, dict(answer.headers), answer.read()
+            return answer.status, answer.headers, answer.read()
     except urllib.error.HTTPError as err:
-        return err.code, dict(err.headers), err.read()
+        return err.code, err.headers, err.read()
 
 
 @pytest.mark.parametrize(("accept", "suffix"), [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,6 +14,9 @@ from .build import check
 from .errors import PlanegrafError
 from .outputs import TURTLE_OUTPUTS, format_by_extension, output_format
 from .store import EmbeddedStore
+
+if TYPE_CHECKING:
+    from .serve import RunningSite
 
 
 def _say(quiet: bool, message: str) -> None:
@@ -148,33 +152,40 @@ def register(group: click.Group) -> None:
                   help="Seconds a SPARQL query may run; a longer one is stopped (HTTP 504).")
     @click.option("--max-memory", "memory_mib", type=click.IntRange(min=0), default=2048,
                   show_default=True, metavar="MIB",
-                  help="Memory the SPARQL engine may hold, in MiB; a query that needs more is "
-                       "stopped (HTTP 503) and the engine restarted (0: no limit).")
+                  help="Memory one SPARQL query may take beyond the loaded data, in MiB; a "
+                       "query that needs more is stopped alone (HTTP 503) (0: no limit).")
+    @click.option("--public-host", "public_hosts", multiple=True, metavar="NAME",
+                  help="Also answer requests for this host name (repeatable), e.g. behind "
+                       "a reverse proxy; otherwise only 127.0.0.1 and localhost are served.")
     @click.option("-q", "--quiet", is_flag=True, help="Do not show progress.")
-    def serve(site_dir: Path, port: int, timeout_s: int, memory_mib: int, quiet: bool) -> None:
+    def serve(site_dir: Path, port: int, timeout_s: int, memory_mib: int,
+              public_hosts: tuple[str, ...], quiet: bool) -> None:
         """Serve the site and a read-only SPARQL endpoint on 127.0.0.1 until Ctrl-C.
 
-        SPARQL is answered by oxigraph serve-read-only over the site's data/planegraf.nq;
-        the site's query page (query.html) sends its questions to /sparql. Nothing listens
-        beyond 127.0.0.1: for a public server see docs/publishing.md. Queries are limited
-        to 64 KiB, 16 MiB of results, --timeout and --max-memory (docs/limits.md).
+        SPARQL is answered from the site's data/planegraf.nq, each query in a worker of its
+        own; the site's query page (query.html) sends its questions to /sparql. Nothing
+        listens beyond 127.0.0.1, requests for other host names and cross-origin queries
+        are refused: for a public server see docs/publishing.md. Queries are limited to
+        64 KiB, 16 MiB of results, --timeout and --max-memory (docs/limits.md); updates,
+        LOAD and SERVICE are refused.
 
         \b
         Example:
           planegraf serve --port 8000    # then open http://127.0.0.1:8000/
         """
-        from .serve import serve as run
+        from .serve import serve_forever
         from .site import write_site
 
         if not (site_dir / "index.html").is_file():
             write_site(_conforming_store(quiet), site_dir)
         dataset = site_dir / lod.DATA_FOLDER / lod.SERIALISATIONS["nq"].file_name
-        with run(site_dir, dataset, port=port, timeout_s=timeout_s,
-                 memory_mib=memory_mib or None) as running:
-            click.echo(f"site:   {running.site_url}\nsparql: {running.site_url}sparql "
-                       f"(engine at {running.sparql_url})")
-            try:
-                while True:
-                    time.sleep(3600)
-            except KeyboardInterrupt:
-                _say(quiet, "stopping")
+
+        def ready(running: RunningSite) -> None:
+            click.echo(f"site:   {running.site_url}\nsparql: {running.sparql_url}")
+
+        try:
+            serve_forever(site_dir, dataset, port=port, timeout_s=timeout_s,
+                          memory_mib=memory_mib or None, public_hosts=public_hosts,
+                          ready=ready)
+        except KeyboardInterrupt:
+            _say(quiet, "stopping")

@@ -1,0 +1,84 @@
+"""What a query may cost behind ``planegraf serve``: a query over its time or memory limit is
+stopped alone with 504/503 naming the limit, its worker is gone, and the next query is
+answered. Each limit has its own server so that no test races one limit against another:
+the time-limit server has no memory cap and asks queries that hold constant memory and never
+end; the memory server has a timeout of ten minutes and asks a sort that grows without
+bound, so on any machine the memory cap is what stops it.
+"""
+
+from __future__ import annotations
+
+import os
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from planegraf.build import open_store
+from planegraf.serve import RunningSite, serve
+from planegraf.serve_sparql import children_of
+from planegraf.site import write_site
+
+# Counting every combination of four triples (about 10^14 on the bundled data) streams
+# rows in constant memory and cannot finish on any machine.
+FOUR_WAY = "?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l"
+COUNT_FOUR_WAY = f"SELECT (COUNT(*) AS ?n) WHERE {{ {FOUR_WAY} }}"
+# Grouping it by predicate holds one counter per predicate: also constant memory.
+GROUPED_FOUR_WAY = f"SELECT ?b (COUNT(*) AS ?n) WHERE {{ {FOUR_WAY} }} GROUP BY ?b"
+# A sort must hold every row of a three-way product before it gives the first.
+SORTED_THREE_WAY = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("limited") / "site"
+    write_site(open_store(), folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def timed(site: Path) -> Iterator[RunningSite]:
+    with serve(site, site / "data" / "planegraf.nq", timeout_s=3, memory_mib=None) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def capped(site: Path) -> Iterator[RunningSite]:
+    with serve(site, site / "data" / "planegraf.nq", timeout_s=600, memory_mib=64) as running:
+        yield running
+
+
+def ask(url: str, query: str) -> tuple[int, bytes]:
+    request = urllib.request.Request(
+        url, data=urllib.parse.urlencode({"query": query}).encode(), method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded",
+                 "Accept": "application/sparql-results+json"})
+    try:
+        with urllib.request.urlopen(request, timeout=600) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+
+
+@pytest.mark.parametrize("query", [COUNT_FOUR_WAY, GROUPED_FOUR_WAY],
+                         ids=["count", "group-by"])
+def test_serve_stops_a_query_past_its_time_and_its_worker_stops_computing(
+        timed: RunningSite, query: str) -> None:
+    before = set(children_of(os.getpid()))
+    status, body = ask(timed.sparql_url, query)
+    assert status == 504 and b"longer than 3 s" in body, body
+    assert set(children_of(os.getpid())) <= before  # the worker that was counting is gone
+    status, body = ask(timed.sparql_url, "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")
+    assert status == 200 and b'"n"' in body
+
+
+def test_serve_caps_a_querys_memory_and_answers_the_next(capped: RunningSite) -> None:
+    before = set(children_of(os.getpid()))
+    status, body = ask(capped.sparql_url, SORTED_THREE_WAY)
+    assert status == 503 and b"more memory than the endpoint allows (64 MiB)" in body, body
+    assert set(children_of(os.getpid())) <= before
+    status, body = ask(capped.sparql_url, "ASK { ?s ?p ?o }")
+    assert status == 200 and b"true" in body
