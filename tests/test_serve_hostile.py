@@ -298,8 +298,10 @@ def _listening_ports(pids: set[int]) -> set[int]:
     return ports
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL],
+                         ids=["SIGTERM", "SIGINT", "SIGKILL"])
 def test_a_stop_signal_leaves_no_process_and_no_temp_folder(site, signum):
+    """Also when the server is killed outright: its query workers die with it."""
     folders = set(Path(tempfile.gettempdir()).glob("planegraf-serve-*"))
     process = subprocess.Popen(
         [PLANEGRAF, "serve", "--site", str(site), "--port", "0", "--timeout", "600", "-q"],

@@ -25,10 +25,10 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import anyio
 import anyio.to_thread
@@ -237,12 +237,23 @@ def _in_worker(parent: int, store: ox.Store, request: Request, union: bool,
     return "ok", sink.getvalue()
 
 
+def _find_prctl() -> Callable[..., int] | None:
+    try:
+        return cast(Callable[..., int], ctypes.CDLL(None, use_errno=True).prctl)
+    except (OSError, AttributeError):
+        return None
+
+
+# Looked up once here: a worker forked while another thread was inside the dynamic loader
+# must not need its lock.
+_PRCTL = _find_prctl()
+
+
 def _die_with(parent: int) -> None:
     """Have the kernel kill this worker when the thread that forked it goes (Linux), so a
     server killed with SIGKILL leaves no query running."""
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if _PRCTL is not None:
+        _PRCTL(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     if os.getppid() != parent:
         os._exit(1)
 
