@@ -10,7 +10,7 @@ folder, starts ``planegraf serve --port 0`` on it and talks to that. It stops by
 
 Targets (issue 10, item 3): 0 server errors (5xx or no answer) for the light query; heavy
 queries fail alone with 503/504; after the signal no process of the server's tree and no
-``planegraf-serve-*`` temporary folder remain.
+file in the server's temporary folder remain.
 """
 
 from __future__ import annotations
@@ -153,17 +153,16 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-def serve_folders() -> set[Path]:
-    return set(Path(tempfile.gettempdir()).glob("planegraf-serve-*"))
-
-
 @contextmanager
-def running_server(site: Path, extra: list[str]) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """``planegraf serve --port 0`` on ``site``; yields (process, site URL)."""
+def running_server(site: Path, extra: list[str], temp: Path
+                   ) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """``planegraf serve --port 0`` on ``site`` with ``temp`` as its temporary folder (so
+    what it leaves there is its own, not another program's); yields (process, site URL)."""
     process = subprocess.Popen(
         [PLANEGRAF, "serve", "--site", str(site), "--port", "0",
          "--quiet", *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "TMPDIR": str(temp)})
     try:
         assert process.stdout is not None
         line = process.stdout.readline()
@@ -177,8 +176,9 @@ def running_server(site: Path, extra: list[str]) -> Iterator[tuple[subprocess.Po
 
 
 def stop_and_inspect(process: subprocess.Popen[str], signum: int,
-                     folders_before: set[Path]) -> dict[str, object]:
-    """Send ``signum``; report exit, processes left of the tree and temp folders left."""
+                     temp: Path) -> dict[str, object]:
+    """Send ``signum``; report exit, processes left of the tree and what is left in its
+    temporary folder ``temp``."""
     tree = descendants(process.pid)
     process.send_signal(signum)
     try:
@@ -194,7 +194,7 @@ def stop_and_inspect(process: subprocess.Popen[str], signum: int,
         process.wait()
     return {"signal": signal.Signals(signum).name, "exit": code,
             "processes_left": len(left),
-            "temp_folders_left": len(serve_folders() - folders_before)}
+            "temp_files_left": len(list(temp.iterdir()))}
 
 
 def main() -> None:
@@ -213,13 +213,14 @@ def main() -> None:
         site = Path(work) / "site"
         subprocess.run([PLANEGRAF, "site", "-o", str(site), "--quiet"],
                        check=True, stdout=subprocess.DEVNULL)
-        folders_before = serve_folders()
-        with running_server(site, args.serve_option) as (process, url):
+        temp = Path(work) / "tmp"
+        temp.mkdir()
+        with running_server(site, args.serve_option, temp) as (process, url):
             started = time.monotonic()
             light, heavy = load(url, args.clients, args.seconds, args.heavy_clients,
                                 MEMORY_HEAVY if args.heavy == "memory" else TIME_HEAVY)
             elapsed = time.monotonic() - started
-            ended = stop_and_inspect(process, getattr(signal, args.signal), folders_before)
+            ended = stop_and_inspect(process, getattr(signal, args.signal), temp)
     report = {"clients": args.clients, "heavy_clients": args.heavy_clients,
               "heavy": args.heavy, "seconds": round(elapsed, 1),
               "light_per_s": round(len(light.seconds) / elapsed, 1),
@@ -227,7 +228,7 @@ def main() -> None:
               "load_average": os.getloadavg()}
     print(json.dumps(report, indent=2))
     met = (light.server_errors == 0 and set(heavy.statuses) <= {503, 504}
-           and ended["processes_left"] == 0 and ended["temp_folders_left"] == 0)
+           and ended["processes_left"] == 0 and ended["temp_files_left"] == 0)
     print("targets met" if met else "targets NOT met", file=sys.stderr)
     sys.exit(0 if met else 1)
 

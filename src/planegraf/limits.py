@@ -12,6 +12,7 @@ import pickle
 import resource
 import select
 import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ DECODED_PER_ENCODED = 16
 """How much larger an answer may grow when the parent decodes it: many small terms take
 about ten times their pickled size as Python objects, so the parent accepts at most
 ``memory_mib / 16`` MiB of encoded answer and stays within ``memory_mib`` itself."""
+_FORKING = threading.Lock()
 
 
 class QueryLimitError(PlanegrafError):
@@ -75,18 +77,22 @@ def run_limited(work: Callable[[], T], limits: QueryLimits) -> T:
     >>> run_limited(lambda: sum(range(10)), QueryLimits(timeout_s=10))
     45
     """
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the worker: never returns into the caller's code
-        try:
-            os.close(read_fd)
-            _silence_stderr()
-            if limits.memory_mib is not None:
-                _cap_memory(limits.memory_mib)
-            _write_all(write_fd, _outcome(work))
-        finally:
-            os._exit(0)
-    os.close(write_fd)
+    # From pipe to closing its write end, no other thread may fork: a worker forked in
+    # between would hold this pipe open, and its end of file would wait for that worker
+    # (planegraf serve runs queries from several threads).
+    with _FORKING:
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the worker: never returns into the caller's code
+            try:
+                os.close(read_fd)
+                _silence_stderr()
+                if limits.memory_mib is not None:
+                    _cap_memory(limits.memory_mib)
+                _write_all(write_fd, _outcome(work))
+            finally:
+                os._exit(0)
+        os.close(write_fd)
     max_payload = (None if limits.memory_mib is None
                    else limits.memory_mib * 1024 * 1024 // DECODED_PER_ENCODED)
     try:

@@ -112,7 +112,7 @@ def serve(site_dir: Path, dataset: Path, *, port: int = 0, timeout_s: float = QU
 
     ``port`` 0 picks a free port. A query runs at most ``timeout_s`` seconds (then 504) and
     may take ``memory_mib`` MiB beyond the loaded data (then 503); ``workers`` queries run at
-    once (default: one per core, at least two), ``queue`` more wait, and beyond that a query
+    once (default: two per core, at least four), ``queue`` more wait, and beyond that a query
     gets 503 with ``Retry-After``. Only ``Host`` 127.0.0.1/localhost with the port and the
     ``public_hosts`` names are answered.
     """
