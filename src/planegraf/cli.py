@@ -7,23 +7,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
 from . import __version__
 from .build import build as run_build
 from .build import check
+from .cli_common import Run, data_options
 from .errors import PlanegrafError
-
-LANG = click.Choice(["sv", "en"])
-
-
-def _progress(quiet: bool) -> Any:
-    def show(step: str) -> None:
-        if not quiet:
-            click.echo(f"… {step}", err=True)
-    return show
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -31,47 +22,59 @@ def _progress(quiet: bool) -> Any:
 def cli() -> None:
     """planegraf: public-health strategies and action plans as a validated knowledge graph.
 
+    Every command works on the project found from the working directory upward (the
+    folder with planegraf.toml, made by planegraf init), or --project DIR; with none, on
+    the bundled demonstration. --data FILE adds RDF files for one run, and the commands
+    that read (query, sparql, network, metrics, gaps) take --endpoint URL to read a
+    remote SPARQL store instead. Questions are answered from the project's last build
+    (out/planegraf.trig); when its sources changed since, they are answered from the
+    sources and a warning says so.
+
     \b
     Example:
-      planegraf build            # build the bundled data into out/
-      planegraf validate my.ttl  # check a file against the shapes
+      planegraf init ostergotland --county 05 && cd ostergotland
+      planegraf import handlingsplan.txt --period 2024-2025
+      planegraf build && xdg-open out/site/index.html
     """
 
 
 @cli.command()
+@data_options()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("out"), show_default=True, help="Folder to write the results into.")
-@click.option("--lang", type=LANG, default="sv", show_default=True,
-              help="Language of the validation report and summary.")
+              default=None, help="Folder to write the results into (default: the project's "
+                                 "out/, or ./out for the bundled demonstration).")
 @click.option("--site/--no-site", default=True, show_default=True,
               help="Also write the web report, exports and DCAT description into OUT/site.")
 @click.option("--base-url", metavar="URL", default=None,
-              help="Where the site will be published (for the DCAT download URLs).")
-@click.option("-q", "--quiet", is_flag=True, help="Do not show progress.")
-def build(out_dir: Path, lang: str, site: bool, base_url: str | None, quiet: bool) -> None:
-    """Load, derive, validate and write the bundled dataset.
+              help="Where the site will be published (default: the project's base_url).")
+def build(run: Run, out_dir: Path | None, site: bool, base_url: str | None) -> None:
+    """Load, derive, validate and write the project's dataset.
 
     Writes planegraf.trig (the whole dataset, a named graph per source), the validation
-    report (validation-report.txt and .ttl), a summary (summary.txt and .json) and the
-    static web report with every export and the DCAT-AP description (site/) into OUT.
-    When the data violates the shapes nothing is written, the previous OUT stays as it
-    was, the report is printed and the exit code is 1.
+    report (validation-report.txt and .ttl), a summary (summary.txt and .json), the
+    manifest of input hashes (manifest.json, by which other commands tell a stale build)
+    and the static web report with every export and the DCAT-AP description (site/) into
+    OUT. When the data violates the shapes nothing is written, the previous OUT stays as
+    it was, the report is printed and the exit code is 1.
 
     \b
     Example:
-      planegraf build --out out --lang en
+      planegraf build --lang en
       planegraf build --no-site        # only the dataset, report and summary
+      planegraf build --project ~/ostergotland
     """
-    result = run_build(out_dir, lang=lang, site=site, base_url=base_url,  # type: ignore[arg-type]
-                       progress=_progress(quiet))
+    lang = run.lang
+    result = run_build(out_dir, project=run.project, lang=lang, site=site, base_url=base_url,
+                       progress=run.progress)
+    out_dir = result.out_dir
     if not result.conforms:
-        click.echo(result.report.text(lang), nl=False)  # type: ignore[arg-type]
+        click.echo(result.report.text(lang), nl=False)
         message = (f"bygget avbröts: data bryter mot reglerna; {out_dir} är oförändrad"
                    if lang == "sv" else
                    f"build stopped: the data violates the shapes; {out_dir} is unchanged")
         click.echo(message, err=True)
         sys.exit(1)
-    click.echo(result.summary.text(lang), nl=False)  # type: ignore[arg-type]
+    click.echo(result.summary.text(lang), nl=False)
     verdict = ("Validering: inga fel" if lang == "sv" else "Validation: no violations")
     warnings = len(result.report.findings) - len(result.report.violations)
     if warnings:
@@ -81,25 +84,26 @@ def build(out_dir: Path, lang: str, site: bool, base_url: str | None, quiet: boo
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True,
+@click.argument("files", nargs=-1,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--lang", type=LANG, default="sv", show_default=True, help="Language of the report.")
-@click.option("--alone", is_flag=True,
-              help="Validate the files with the ontology only, without the bundled graph.")
-@click.option("-q", "--quiet", is_flag=True, help="Do not show progress.")
-def validate(files: tuple[Path, ...], lang: str, alone: bool, quiet: bool) -> None:
-    """Validate RDF files against the shapes, with the ontology and bundled data as context.
+@data_options(alone=True)
+def validate(files: tuple[Path, ...], run: Run) -> None:
+    """Validate the project's data, with RDF files added, against the shapes.
 
-    FILES may be Turtle, TriG, N-Triples, N-Quads, JSON-LD or RDF/XML (by extension). A
-    named graph in a file replaces the bundled graph of that name. Exit 0 when the data
-    conforms, 1 on violations, 2 when a file cannot be read (the error names the line).
+    FILES (or --data FILE) may be Turtle, TriG, N-Triples, N-Quads, JSON-LD or RDF/XML (by
+    extension). A named graph in a file replaces the project's graph of that name. Exit 0
+    when the data conforms, 1 on violations, 2 when a file cannot be read (the error names
+    the line).
 
     \b
     Example:
       planegraf validate graph/rjl-hp-2018-2020.trig --lang en
+      planegraf validate --data my-edit.trig --project ~/ostergotland
     """
-    _, report = check(list(files), bundled=not alone, progress=_progress(quiet))
-    click.echo(report.text(lang), nl=False)  # type: ignore[arg-type]
+    project = run.project
+    _, report = check(list(files), bundled=project.include_sources, project=project,
+                      progress=run.progress)
+    click.echo(report.text(run.lang), nl=False)
     sys.exit(0 if report.conforms else 1)
 
 
@@ -107,6 +111,7 @@ def validate(files: tuple[Path, ...], lang: str, alone: bool, quiet: bool) -> No
 # ``register(group)`` and so on). The modules are imported only when one of their commands
 # runs, so ``planegraf build`` does not pay for NetworkX, Jinja2 or openpyxl.
 COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "cli_project": ("init", "organisations"),
     "cli_ingest": ("import", "template"),
     "cli_query": ("queries", "query", "sparql", "publish"),
     "cli_network": ("network", "metrics", "gaps"),
