@@ -129,6 +129,15 @@ def _load_commands(module_name: str) -> dict[str, click.Command]:
 
 
 class _LazyGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> object:
+        # planegraf's own errors end every command the same way, in-process (CliRunner) too:
+        # the message on standard error and the error's exit code (2).
+        try:
+            return super().invoke(ctx)
+        except PlanegrafError as err:
+            click.echo(f"planegraf: error: {err}", err=True)
+            ctx.exit(err.exit_code)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         lazy = [name for names in COMMAND_MODULES.values() for name in names]
         return sorted({*super().list_commands(ctx), *lazy})

@@ -113,7 +113,7 @@ def data_options(*, remote: bool = False, alone: bool = False) -> Callable[[F], 
         def wrapper(*args: Any, project_dir: Path | None, data_files: tuple[Path, ...],
                     lang: Language | None, quiet: bool, endpoint: str | None = None,
                     alone_flag: bool = False, **kwargs: Any) -> Any:
-            if alone_flag and not data_files:
+            if alone_flag and not data_files and not kwargs.get("files"):
                 raise PlanegrafError("--alone needs at least one --data FILE")
             project = Project.find(explicit=project_dir, extra_files=data_files)
             if alone_flag:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -442,6 +442,7 @@ class ProfileReport:
     profile: str
     violations: list[ShapeResult]
     warnings: list[ShapeResult]
+    deliberate: list[tuple[ShapeResult, str]] = field(default_factory=list)
 
     @property
     def conforms(self) -> bool:
@@ -449,11 +450,32 @@ class ProfileReport:
 
     def text(self) -> str:
         lines = [f"{self.profile}: {len(self.violations)} violation(s), "
-                 f"{len(self.warnings)} warning(s) / recommendation(s)"]
+                 f"{len(self.warnings)} warning(s) / recommendation(s)"
+                 + (f", {len(self.deliberate)} deliberate deviation(s)" if self.deliberate
+                    else "")]
         for result in sorted(self.violations) + sorted(self.warnings):
             where = result.focus + (f" {result.path}" if result.path else "")
             lines.append(f"  [{result.severity}] {where}: {result.message} ({result.constraint})")
+        for result, why in sorted(self.deliberate):
+            where = result.focus + (f" {result.path}" if result.path else "")
+            lines.append(f"  [Deliberate] {where}: {result.message} ({result.constraint}): {why}")
         return "\n".join(lines) + "\n"
+
+    def setting_aside(self, rules: Sequence[tuple[str, str, str, str]]) -> ProfileReport:
+        """The report with the results ``rules`` (profile prefix, path, constraint, reason)
+        call deliberate moved out of the violations and warnings."""
+        def why(result: ShapeResult) -> str | None:
+            for profile, path, constraint, reason in rules:
+                if (self.profile.startswith(profile) and result.path == path
+                        and result.constraint == constraint):
+                    return reason
+            return None
+
+        kept_v = [r for r in self.violations if why(r) is None]
+        kept_w = [r for r in self.warnings if why(r) is None]
+        aside = [(r, why(r) or "") for r in (*self.violations, *self.warnings)
+                 if why(r) is not None]
+        return ProfileReport(self.profile, kept_v, kept_w, [*self.deliberate, *aside])
 
 
 def external_shapes_dir() -> Path:
@@ -724,7 +746,13 @@ def _append(node: dict[str, Any], key: str, item: Any) -> None:
         node[key] = item
 
 
-# What planegraf does differently from the profiles on purpose, said wherever --check reports.
+# What planegraf does differently from the profiles on purpose, said wherever --check reports:
+# (profile, property path, constraint component, why). They are listed, never counted.
+DELIBERATE_RESULTS: tuple[tuple[str, str, str, str], ...] = (
+    ("CPOV", "http://www.w3.org/2004/02/skos/core#altLabel", "UniqueLangConstraintComponent",
+     "planegraf keeps every spelling a source uses as an skos:altLabel, so that each mention "
+     "can be traced (DESIGN.md); CPOV allows one per language"),
+)
 DELIBERATE_DEVIATIONS: tuple[tuple[str, str], ...] = (
     ("DCAT-AP-SE",
      "claimed only as far as the DCAT-AP 3.0.1 shapes above check it: Sweden's own "
@@ -732,14 +760,16 @@ DELIBERATE_DEVIATIONS: tuple[tuple[str, str], ...] = (
     ("dcat:contactPoint without vcard:hasEmail",
      "a project whose planegraf.toml gives no contact e-mail gets the site's address "
      "(vcard:hasURL) instead: planegraf never invents a mailbox"),
-    ("organisations typed org:Organization and cv:PublicOrganisation",
-     "only the nodes typed cv:PublicOrganisation and cv:Participation are checked against "
-     "CPOV and CPSV-AP; what those profiles say about other classes is not claimed"),
+    ("CPOV and CPSV-AP",
+     "only the nodes typed cv:PublicOrganisation and cv:Participation are checked; what those "
+     "profiles say about other classes is not claimed"),
+    *((f"{profile} {path.rsplit('#', 1)[-1]} ({constraint})", why)
+      for profile, path, constraint, why in DELIBERATE_RESULTS),
 )
 
 
 def deliberate_deviations_text() -> str:
     """The deliberate deviations, one line each, for ``describe --check``."""
-    lines = ["Deliberate deviations (not errors):"]
+    lines = ["Deliberate deviations (not counted as violations):"]
     lines += [f"  - {what}: {why}" for what, why in DELIBERATE_DEVIATIONS]
     return "\n".join(lines) + "\n"
