@@ -14,33 +14,12 @@ from openpyxl import Workbook, load_workbook
 from planegraf.project import Project
 
 from .cli import invoke
+from .conftest import FIXTURES
 from .servers import oxigraph_server
 
-# A plan document of Östergötland in the table layout the importer reads (written for this
-# test: Region Östergötland coordinates; one spelling is wrong, one association is unknown).
-PLAN = """\
-Handlingsplan för folkhälsa i Östergötland 2024-2025
-
-Handlingsområde 1: Barn och ungas hälsa
-
-Mål
-
-- Fler barn och unga med goda levnadsvanor
-
-Tabell 1 Aktiviteter barn och ungas hälsa
-
-Aktivitet\tUppföljning\tSamordningsansvarig och samverkansparter
-Utveckla föräldrastöd i länet.\tAntal föräldrar som deltagit\tSamordningsansvarig: Region Östergötland. Samverkansparter: Försäkringskassan, Friskvårdsförbundet Öst
-
-Sprida metoder för fysisk aktivitet i skolan.\tAndel skolor som arbetar med metoderna\tSamordningsansvarig: Regon Östergötland. Samverkansparter: Arbetsförmedlingen
-
-Handlingsområde 2: Arbete och försörjning
-
-Tabell 2 Aktiviteter arbete och försörjning
-
-Aktivitet\tUppföljning\tSamordningsansvarig och samverkansparter
-Stärka samverkan kring unga som varken arbetar eller studerar.\tAntal unga i insatser\tSamordningsansvarig: Arbetsförmedlingen. Samverkansparter: Region Östergötland, Försäkringskassan
-"""
+# A plan document of Östergötland in the table layout the importer reads (written for these
+# tests: Region Östergötland coordinates; one spelling is wrong, one association is unknown).
+PLAN = (FIXTURES / "documents" / "ostergotland-plan-2024-2025.txt").read_text(encoding="utf-8")
 TITLE = "Handlingsplan för folkhälsa i Östergötland"
 
 
