@@ -14,6 +14,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from . import atomic
+from .counties import find_county
 from .errors import InputError, PlanegrafError
 from .ids import DATA, data_iri, graph_iri, slugify
 from .ingest import ImportResult, ImportSettings, import_document, import_spreadsheet
@@ -21,7 +22,7 @@ from .ingest.document import read_plan_document
 from .ingest.to_rdf import serialise_trig
 from .loading import Progress, load_files, quiet
 from .namespaces import PG, PREFIXES
-from .project import Project, find_county
+from .project import Project
 from .queries import read_query
 from .store import EmbeddedStore
 

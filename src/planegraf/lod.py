@@ -242,7 +242,7 @@ class DatasetInfo:
     @classmethod
     def of(cls, project: Project) -> DatasetInfo:
         """The description of ``project`` (the bundled demonstration's from its own file)."""
-        from .project import counties
+        from .counties import counties
 
         config = project.config
         by_code = {c.code: c for c in counties()}

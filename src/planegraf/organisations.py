@@ -22,8 +22,9 @@ from .namespaces import PREFIXES
 from .store import EmbeddedStore
 
 if TYPE_CHECKING:
+    from .counties import County
     from .ingest import ImportResult
-    from .project import County, Project
+    from .project import Project
 
 CANDIDATES = 3
 # The sheet's columns: (key, Swedish header, English header). Readers accept either header.
@@ -337,7 +338,7 @@ def _new_organisation(project: Project, decision: Decision, registry: Registry,
 
 
 def _place(project: Project, decision: Decision, registry: Registry, sheet: Path) -> str | None:
-    from .project import find_county
+    from .counties import find_county
 
     if decision.county:
         try:
@@ -416,7 +417,7 @@ def list_organisations(store: EmbeddedStore, county: str | None = None,
                        search: str | None = None) -> list[Listed]:
     """The registry's organisations, units and groups, by name; filtered by county (code or
     name) and by a text in any of their names."""
-    from .project import find_county
+    from .counties import find_county
 
     registry = Registry.of(store)
     place = find_county(county).place if county else None

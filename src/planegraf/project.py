@@ -17,11 +17,11 @@ import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
 from pathlib import Path
 from typing import Literal
 
 from . import atomic
+from .counties import counties, find_county
 from .errors import InputError, PlanegrafError
 from .ids import DATA, slugify
 from .loading import Progress, derive, load_files, quiet
@@ -40,60 +40,6 @@ _TEMPLATES = _PACKAGE / "templates" / "project"
 _HARMLESS = {".git", ".DS_Store"}
 DEFAULT_LICENCE = "http://creativecommons.org/licenses/by/4.0/"
 DEFAULT_BASE_URL = "https://w3id.org/planegraf/"
-
-
-# --------------------------------------------------------------------------------------------
-# Counties and their regions
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class County:
-    """A Swedish county: its two-digit code, its name, its place IRI and its region."""
-
-    code: str
-    name: str
-    region: str
-
-    @property
-    def place(self) -> str:
-        return f"{DATA}place/{slugify(self.name)}"
-
-    @property
-    def region_iri(self) -> str:
-        return f"{DATA}org/{slugify(self.region)}"
-
-
-@cache
-def counties() -> tuple[County, ...]:
-    """The 21 counties, by code.
-
-    >>> [c.region for c in counties() if c.code == "05"]
-    ['Region Östergötland']
-    """
-    from .synthetic import COUNTIES
-
-    regions = json.loads((_PACKAGE / "data" / "regions.json").read_text(encoding="utf-8"))
-    return tuple(County(code, name, regions[code]) for name, code, _ in COUNTIES)
-
-
-def find_county(text: str) -> County:
-    """A county by its code (``05``, ``5``) or its name (``Östergötlands län``, ``Östergötland``).
-
-    >>> find_county("Östergötlands län").code, find_county("5").name
-    ('05', 'Östergötlands län')
-    """
-    wanted = text.strip()
-    if wanted.isdigit():
-        wanted = wanted.zfill(2)
-    key = slugify(wanted)
-    for county in counties():
-        if wanted == county.code or key in (slugify(county.name),
-                                            slugify(county.name).removesuffix("-lan"),
-                                            slugify(county.name).removesuffix("s-lan")):
-            return county
-    known = ", ".join(f"{c.code} {c.name}" for c in counties())
-    raise PlanegrafError(f"no county {text!r}: give a county code or name ({known})")
 
 
 # --------------------------------------------------------------------------------------------

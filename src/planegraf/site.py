@@ -191,6 +191,16 @@ class SiteWriter:
         self.queries_dirs: tuple[Path, ...] = ()
         self._network_data: Any = None
 
+    def write_ontology_docs(self) -> None:
+        """``def/index.html`` (and the other language): the ontology's documentation."""
+        from . import ontodoc
+
+        for lang in LANGUAGES:
+            strings = _strings()[lang]
+            self._render("ontology.html", page_name("def/index", lang, self.default_lang), lang,
+                         page_path="def/index", **ontodoc.ontology_page(lang),
+                         fact_names={key: strings[key] for key, _ in ontodoc.FACTS})
+
     def network_data(self, network: Any) -> Any:
         """The network data of the store, read once for every section that needs it."""
         if self._network_data is None:
@@ -474,7 +484,7 @@ def write_site(
     >>> (out / "id/activity/rjl-hp-2018-2020/6-3.ttl").is_file()
     True
     """
-    from . import atomic, ontodoc
+    from . import atomic
 
     if lang not in LANGUAGES:
         raise ValueError(f"lang must be one of {LANGUAGES}")
@@ -495,7 +505,7 @@ def write_site(
             writer.write_data(base_url, about)
             pages.write_remaining()
             writer.write_organisations()
-            ontodoc.write_ontology_docs(writer)
+            writer.write_ontology_docs()
             writer.write_index()
         finally:
             pages.finish()
