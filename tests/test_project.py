@@ -141,6 +141,16 @@ def test_query_answers_on_the_imported_plan_locally_and_after_publish(region: Pa
         local_gaps = invoke("gaps", "--plan", "handlingsplan-2024-2025", "--format", "csv",
                             "-q", cwd=region)
         assert gaps.stdout == local_gaps.stdout
+        remote_metrics = invoke("metrics", "--plan", "handlingsplan-2024-2025", "--format",
+                                "json", "-q", "--endpoint", f"{base_url}/query", cwd=region)
+        local_metrics = invoke("metrics", "--plan", "handlingsplan-2024-2025", "--format",
+                               "json", "-q", cwd=region)
+        assert remote_metrics.exit_code == 0, remote_metrics.output
+        remote_json, local_json = json.loads(remote_metrics.stdout), json.loads(
+            local_metrics.stdout)
+        assert remote_json.keys() == local_json.keys()
+        assert sorted(o["label"] for o in remote_json["organisations"]) == sorted(
+            o["label"] for o in local_json["organisations"])
 
 
 def test_commands_find_the_project_from_a_subfolder(region: Path) -> None:
@@ -267,3 +277,33 @@ def test_describe_check_lists_the_deliberate_deviations_apart(tmp_path: Path) ->
     assert checked.exit_code == 0, checked.output
     assert "[Violation]" not in checked.stdout
     assert "[Deliberate]" in checked.stdout and "skos:altLabel" in checked.stdout
+
+
+def test_the_projects_own_questions_join_the_catalogue(region: Path) -> None:
+    question = region / "queries" / "activities-of-the-region.rq"
+    question.write_text(
+        "#+ title: Regionens aktiviteter @sv\n"
+        "#+ title: The region's activities @en\n"
+        "PREFIX pg: <https://w3id.org/planegraf/def#>\n"
+        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+        "SELECT ?label WHERE { ?activity a pg:Activity ; rdfs:label ?label } ORDER BY ?label\n",
+        encoding="utf-8")
+    try:
+        listed = invoke("queries", "-q", cwd=region)
+        assert "activities-of-the-region" in listed.stdout and "Regionens aktiviteter" in (
+            listed.stdout)
+        answer = invoke("query", "activities-of-the-region", "--format", "csv", "-q",
+                        cwd=region)
+        assert answer.exit_code == 0, answer.output
+        assert "Utveckla föräldrastöd i länet." in answer.stdout
+    finally:
+        question.unlink()
+
+
+def test_the_site_refuses_an_endpoint_with_a_clear_message(region: Path, tmp_path: Path
+                                                           ) -> None:
+    refused = invoke("site", "-o", str(tmp_path / "site"), "--endpoint",
+                     "http://127.0.0.1:9/query", "-q", cwd=region)
+    assert refused.exit_code == 2
+    assert "cannot read it from --endpoint" in refused.stderr
+    assert not (tmp_path / "site").exists()
