@@ -26,21 +26,25 @@ from .conftest import FIXTURES
 ID = "https://w3id.org/planegraf/id/"
 TRIGGER = FIXTURES / "network" / "gaps-trigger.trig"
 QUIET = FIXTURES / "network" / "gaps-quiet.trig"
+UNNAMED = FIXTURES / "network" / "gaps-trigger-unnamed.trig"
+COVERAGE = FIXTURES / "network" / "gaps-coverage.trig"
+MANY_PAIRS = FIXTURES / "network" / "gaps-many-pairs.trig"
 
 
-def _gaps(path: Path, **scope: str) -> tuple[list[Gap], NetworkData]:
-    store = open_store([path], bundled=False)
+def _gaps(path: Path, *more: Path, **scope: str) -> tuple[list[Gap], NetworkData]:
+    store = open_store([path, *more], bundled=False)
     data = load_network_data(store)
     return coordination_gaps(data, load_objectives(store), resolve_scope(data, **scope)), data
 
 
 @pytest.fixture(scope="module")
 def triggered() -> list[Gap]:
-    return _gaps(TRIGGER)[0]
+    return _gaps(TRIGGER, UNNAMED)[0]
 
 
 # rule → (subject, organisations the evidence must name)
 EXPECTED = {
+    "activity-source-names-no-one": (f"{ID}activity/t-plan/2-3", {f"{ID}org/t-region"}),
     "area-without-municipality": (f"{ID}area/t/1", {f"{ID}org/t-region"}),
     "area-without-civil-society": (f"{ID}area/t/1", {f"{ID}org/t-universitet"}),
     "area-single-coordinator": (f"{ID}area/t/1", {f"{ID}org/t-region"}),
@@ -206,3 +210,74 @@ def test_gap_rule_and_catalogue_query_agree_on_unmeasurable_follow_ups() -> None
     by_rule = {gap["subject"] for gap in report["gaps"]  # type: ignore[index]
                if gap["rule"] == "unmeasurable-follow-up"}
     assert by_query and by_query == by_rule
+
+
+# --- gap rules that report gaps (issue 13, item 6) -----------------------------------------
+
+
+def test_an_area_the_plan_does_not_cover_is_no_gap() -> None:
+    gaps, _ = _gaps(COVERAGE)
+    # C1 covers area 1 only; C2 covers areas 1 and 2 and has no activity in 2.
+    assert [(g.plan, g.subject) for g in gaps if g.rule == "area-without-activities"] == [
+        (f"{ID}plan/c2", f"{ID}area/c/2")]
+
+
+def test_an_activity_whose_source_names_no_one_is_not_reported_as_missing_a_municipality() -> None:
+    gaps, _ = _gaps(COVERAGE)
+    assert [g.subject for g in gaps if g.rule == "activity-source-names-no-one"] == [
+        f"{ID}activity/c1/1-1"]
+    assert not [g for g in gaps if g.rule in ("area-without-municipality",
+                                              "area-without-civil-society")]
+
+
+def test_a_long_pair_list_is_ranked_by_what_the_pairs_share_and_capped_with_the_total() -> None:
+    gaps, _ = _gaps(MANY_PAIRS, area="1")
+    (gap,) = [g for g in gaps if g.rule == "same-area-never-together"]
+    assert gap.count == 89 and len(gap.pairs) == 12
+    # Organisations 13 and 14 never meet in area 1 but share a partner (01) in area 2.
+    assert gap.pairs[0] == (f"{ID}org/p-o13", f"{ID}org/p-o14")
+    assert gap.detail.startswith("12 av 89 par visas")
+
+
+@pytest.fixture(scope="module")
+def everything() -> tuple[list[Gap], NetworkData]:
+    store = open_store()
+    data = load_network_data(store)
+    return coordination_gaps(data, load_objectives(store), resolve_scope(data)), data
+
+
+def test_the_2016_2017_page_covers_only_area_7_so_its_other_areas_are_no_gaps(
+        everything: tuple[list[Gap], NetworkData]) -> None:
+    gaps, _ = everything
+    assert not [g for g in gaps if g.rule == "area-without-activities"]
+
+
+def test_a_kalmar_theme_whose_source_names_no_one_is_not_reported_as_without_municipality(
+        everything: tuple[list[Gap], NetworkData]) -> None:
+    """Theme 2 (suicide prevention, lines 36–42) names no organisation at all."""
+    gaps, _ = everything
+    theme = f"{ID}area/kalmar-regionplan-2023-2025/2"
+    assert not [g for g in gaps if g.subject == theme]
+    unnamed = {g.subject for g in gaps if g.rule == "activity-source-names-no-one"}
+    assert {f"{ID}activity/kalmar-pa-2023/2-{n}" for n in (1, 2, 3, 4)} <= unnamed
+    # 15 Kalmar activities and all 11 of the 2016–2017 page name no one.
+    assert len(unnamed) == 26
+    # Theme 7 names Coompanion, SPES, Suicide Zero and NSPH, no municipality (line 117).
+    assert (f"{ID}plan/kalmar-pa-2023", f"{ID}area/kalmar-regionplan-2023-2025/7") in {
+        (g.plan, g.subject) for g in gaps if g.rule == "area-without-municipality"}
+
+
+def test_every_finding_names_its_plan_and_county(
+        everything: tuple[list[Gap], NetworkData]) -> None:
+    gaps, data = everything
+    assert all(g.plan and g.county for g in gaps)
+    counties = {g.county for g in gaps}
+    assert counties == {f"{ID}place/jonkopings-lan", f"{ID}place/kalmar-lan"}
+    markdown = gaps_markdown(gaps, data, "sv")
+    assert "(Tidsatta, prioriterade aktiviteter för länets folkhälsoarbete 2023, Kalmar län)" \
+        in markdown
+    assert "(Handlingsplan 2018–2020, Jönköpings län)" in markdown
+    header = gaps_csv(gaps, data, "en").splitlines()[0].split(",")
+    assert {"plan_label", "county", "county_label"} <= set(header)
+    document = json.loads(gaps_json(gaps, data, "en"))
+    assert {g["county_label"] for g in document["gaps"]} == {"Jönköping County", "Kalmar County"}

@@ -30,7 +30,7 @@ def test_gaps_json_on_a_fixture_and_fail_exit_code(tmp_path: Path) -> None:
                        "--lang", "en")
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
-    assert len(document["rules"]) == 9
+    assert len(document["rules"]) == 10
     assert "Action area without civil society" in {r["name"] for r in document["rules"]}
     assert planegraf("gaps", "-q", "--alone", "--data", str(TRIGGER), "--fail").returncode == 1
     assert planegraf("gaps", "-q", "--alone", "--data", str(QUIET), "--fail").returncode == 0

@@ -139,8 +139,8 @@ def test_public_health_section_bridges_all_nine_areas(bundled: NetworkData,
     top = metrics.area_bridges[0]
     assert top.label == "Sektion Folkhälsa" and len(top.areas) == 9
     assert top.articulation_point
-    assert set(metrics.by_area) == {f"{ID}area/rjl-jamlik-halsa-2016-2025/{n}"
-                                    for n in range(1, 10)}
+    assert set(metrics.by_area) == {
+        (f"{ID}plan/{PLAN}", f"{ID}area/rjl-jamlik-halsa-2016-2025/{n}") for n in range(1, 10)}
 
 
 @pytest.mark.parametrize("metric", ["degree", "betweenness", "closeness",

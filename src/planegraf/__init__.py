@@ -7,8 +7,8 @@ The typed Python API behind the ``planegraf`` command line. A :class:`Project` s
 >>> import planegraf
 >>> demo = planegraf.Project.demonstration()
 >>> report = planegraf.validate(demo)
->>> report.conforms
-True
+>>> report.has_violations
+False
 >>> answer = planegraf.query("plans-overview", demo)
 >>> len(answer.solutions) >= 3
 True

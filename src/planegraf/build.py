@@ -15,11 +15,14 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from . import atomic
+from .ids import ONTOLOGY_GRAPH
+from .lexical import Source
 from .loading import Progress, derive, load_dataset, open_store, quiet
 from .namespaces import PREFIXES
 from .project import MANIFEST_NAME, Project
 from .queries import read_query
-from .store import EmbeddedStore
+from .resources import ontology_dir
+from .store import EmbeddedStore, iter_rdf_files
 
 if TYPE_CHECKING:
     from .validate import Language, ValidationReport
@@ -35,6 +38,19 @@ OUTPUT_FILES = (
     "summary.json",
     MANIFEST_NAME,
 )
+
+
+def dataset_sources(files: Sequence[Path] = (), *, bundled: bool = True,
+                    project: Project | None = None) -> list[Source]:
+    """The files the dataset is loaded from, in order and how (the validator reads their
+    literals as written, see :mod:`planegraf.lexical`): the ontology, ``project``'s sources
+    (the bundled demonstration's by default) unless ``bundled=False``, then ``files``."""
+    ontology = ox.NamedNode(str(ONTOLOGY_GRAPH))
+    sources = [Source(path, graph=ontology) for path in iter_rdf_files(ontology_dir())]
+    if bundled:
+        sources += [Source(path) for path in (project or Project.demonstration()).source_files()]
+    sources += [Source(path, replaces_graphs=True) for path in files]
+    return sources
 
 
 @dataclass
@@ -115,7 +131,9 @@ class BuildResult:
 
     @property
     def conforms(self) -> bool:
-        return self.report.conforms
+        """Whether the build went through: no violations (warnings and infos do not stop it,
+        though they make SHACL's sh:conforms false)."""
+        return not self.report.has_violations
 
 
 def check(
@@ -141,7 +159,8 @@ def check(
     # pyshacl is imported only when something is validated: query, network and gaps do not.
     from .validate import validate_store
 
-    report = validate_store(store)
+    report = validate_store(store, sources=dataset_sources(
+        project.extra_files, bundled=bundled, project=project))
     return store, report
 
 
@@ -166,7 +185,7 @@ def build(
     project.use(store)
     summary = summarise(store, lang)
     written: list[Path] = []
-    if report.conforms:
+    if not report.has_violations:  # warnings and infos do not stop a build
         progress(f"write {out_dir}")
         with atomic.staged_directory(out_dir) as stage:
             _write_outputs(stage, store, report, summary, lang)

@@ -31,6 +31,7 @@ def cli() -> None:
       planegraf init ostergotland --county 05 && cd ostergotland
       planegraf import handlingsplan.txt --period 2024-2025
       planegraf build && xdg-open out/site/index.html
+      planegraf validate my.ttl --shapes their-shapes.ttl --report report.ttl
     """
 
 

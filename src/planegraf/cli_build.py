@@ -58,7 +58,9 @@ def build(run: Run, out_dir: Path | None, site: bool, base_url: str | None) -> N
     verdict = ("Validering: inga fel" if lang == "sv" else "Validation: no violations")
     warnings = len(result.report.findings) - len(result.report.violations)
     if warnings:
-        verdict += f" ({warnings} {'varningar' if lang == 'sv' else 'warnings'})"
+        verdict += (f" ({warnings} varningar eller information; de stoppar inte bygget)"
+                    if lang == "sv" else
+                    f" ({warnings} warnings or infos; they do not stop the build)")
     click.echo(f"\n{verdict}\n" + ("Skrev" if lang == "sv" else "Wrote") + f" {out_dir}/: "
                + ", ".join(p.name for p in result.written))
 
@@ -66,22 +68,52 @@ def build(run: Run, out_dir: Path | None, site: bool, base_url: str | None) -> N
 @click.command()
 @click.argument("files", nargs=-1,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--shapes", "shapes_files", multiple=True, metavar="SHAPES",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Check against these shapes instead of planegraf's own (repeatable). "
+                   "FILES are then validated alone, without the ontology or the project's data.")
+@click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path),
+              metavar="FILE.ttl", help="Also write the SHACL validation report (Turtle).")
 @data_options(alone=True)
-def validate(files: tuple[Path, ...], run: Run) -> None:
+def validate(files: tuple[Path, ...], shapes_files: tuple[Path, ...], report_file: Path | None,
+             run: Run) -> None:
     """Validate the project's data, with RDF files added, against the shapes.
 
     FILES (or --data FILE) may be Turtle, TriG, N-Triples, N-Quads, JSON-LD or RDF/XML (by
-    extension). A named graph in a file replaces the project's graph of that name. Exit 0
-    when the data conforms, 1 on violations, 2 when a file cannot be read (the error names
-    the line).
+    extension). A named graph in a file replaces the project's graph of that name. Values are
+    checked as the files write them. With --shapes the bundled shapes are replaced by the
+    given ones and FILES are checked on their own (your shapes, DCAT-AP-SE, CPOV …). Shapes
+    using SHACL that planegraf cannot check (custom constraint components, SHACL-AF rules …)
+    are refused, never skipped, and nothing is fetched over the network.
+
+    Exit 0 when there are no violations (warnings and infos are listed; SHACL's sh:conforms
+    in --report is false when there is any result), 1 on violations, 2 when a file cannot
+    be read or the shapes use a feature planegraf does not support.
 
     \b
     Example:
       planegraf validate graph/rjl-hp-2018-2020.trig --lang en
       planegraf validate --data my-edit.trig --project ~/ostergotland
+      planegraf validate my-catalogue.ttl --shapes dcat-ap-se.ttl --report report.ttl
     """
     project = run.project
-    _, report = check(list(files), bundled=project.include_sources, project=project,
-                      progress=run.progress)
+    if shapes_files:
+        from .lexical import Source
+        from .store import EmbeddedStore
+        from .validate import load_shapes, validate_store
+
+        given = [*files, *project.extra_files]
+        store = EmbeddedStore()
+        for path in given:
+            store.load_file(path)
+        shapes = load_shapes(list(shapes_files))
+        report = validate_store(store, shapes, sources=[Source(path) for path in given])
+    else:
+        _, report = check(list(files), bundled=project.include_sources, project=project,
+                          progress=run.progress)
+    if report_file is not None:
+        from . import atomic
+
+        atomic.write_text(report_file, report.results_graph.serialize(format="turtle"))
     click.echo(report.text(run.lang), nl=False)
-    sys.exit(0 if report.conforms else 1)
+    sys.exit(1 if report.has_violations else 0)

@@ -68,7 +68,7 @@ class Run:
 
         store, report = check(project=project, bundled=project.include_sources,
                               progress=self.progress)
-        if not report.conforms:
+        if report.has_violations:  # warnings and infos do not stop it, as in build
             click.echo(report.text(self.lang), nl=False, err=True)
             raise PlanegrafError("the data violates the shapes: fix it (planegraf validate) "
                                  "first")

@@ -180,7 +180,12 @@ def gaps_command(plan: str | None, area: str | None, goal: str | None, expand_gr
 
 _METRIC_WORDS = {
     "sv": {"title": "Nätverksmått", "whole": "Hela nätverket", "metric": "Mått",
-           "value": "Värde", "meaning": "Betydelse", "by_area": "Per handlingsområde",
+           "value": "Värde", "meaning": "Betydelse", "by_area":
+               "Per handlingsområde (i sin plan och sitt län)",
+           "by_county": "Per län", "county": "län",
+           "inferred": "{n} roller som planegraf har härlett (utgivaren som samordningsansvarig "
+                       "där källan inte nämner någon) ingår inte i nätverket: bara band som "
+                       "källan anger räknas.",
            "by_plan": "Per handlingsplan", "orgs": "Organisationer", "name": "Organisation",
            "explain": "Förklaringar", "cut": "Håller ihop nätverket (artikulationspunkter)",
            "bridges": "Broar mellan handlingsområden", "none": "inga",
@@ -191,7 +196,12 @@ _METRIC_WORDS = {
            "community": "Gemenskap", "size": "Storlek", "main_area": "Vanligaste huvudområde",
            "share": "Andel", "scope": "Avgränsning", "all": "allt"},
     "en": {"title": "Network metrics", "whole": "Whole network", "metric": "Metric",
-           "value": "Value", "meaning": "Meaning", "by_area": "By action area",
+           "value": "Value", "meaning": "Meaning", "by_area":
+               "By action area (in its plan and county)",
+           "by_county": "By county", "county": "county",
+           "inferred": "{n} roles planegraf inferred (the publisher as coordinator where the "
+                       "source names no one) are left out of the network: only ties the "
+                       "source states count.",
            "by_plan": "By action plan", "orgs": "Organisations", "name": "Organisation",
            "explain": "Explanations", "cut": "Holding the network together (articulation "
            "points)", "bridges": "Bridges between action areas", "none": "none",
@@ -204,7 +214,7 @@ _METRIC_WORDS = {
 }
 SUMMARY_KEYS = ("nodes", "edges", "components", "density", "degree_centralization")
 ORG_KEYS = ("degree", "degree_centrality", "betweenness", "closeness", "relative_connectivity",
-            "non_redundant_ties", "constraint", "areas")
+            "non_redundant_ties", "constraint", "weighted_constraint", "areas")
 
 
 def _number(value: object) -> str:
@@ -256,11 +266,19 @@ def metrics_markdown(metrics: NetworkMetrics, data: NetworkData, lang: Language 
     b = metrics.betweenness
     lines += ["", w["exact"] if b.exact else w["sampled"].format(
         k=b.pivots, eps=b.error_bound, conf=b.confidence), ""]
+    if metrics.inferred_roles:
+        lines += [w["inferred"].format(n=metrics.inferred_roles), ""]
     header = "| | " + " | ".join(SUMMARY_KEYS) + " |"
     rule = "|---" * (len(SUMMARY_KEYS) + 1) + "|"
+    if metrics.by_county:
+        lines += [f"## {w['by_county']}", "", header, rule]
+        lines += [_summary_row(data.county_label(k, lang), v)
+                  for k, v in metrics.by_county.items()]
+        lines.append("")
     if metrics.by_area:
         lines += [f"## {w['by_area']}", "", header, rule]
-        lines += [_summary_row(data.area_label(a, lang), v) for a, v in metrics.by_area.items()]
+        lines += [_summary_row(data.scoped_area_label(p, a, lang), v)
+                  for (p, a), v in metrics.by_area.items()]
         lines.append("")
     if metrics.by_plan:
         lines += [f"## {w['by_plan']}", "", header, rule]
@@ -268,14 +286,16 @@ def metrics_markdown(metrics: NetworkMetrics, data: NetworkData, lang: Language 
                   for p, v in metrics.by_plan.items()]
         lines.append("")
     lines += [f"## {w['orgs']}", "",
-              f"| {w['name']} | sector | " + " | ".join(ORG_KEYS) + " | "
+              f"| {w['name']} | sector | {w['county']} | " + " | ".join(ORG_KEYS) + " | "
               + " | ".join(BROKERAGE_ROLES) + " |",
-              "|---" * (len(ORG_KEYS) + len(BROKERAGE_ROLES) + 2) + "|"]
+              "|---" * (len(ORG_KEYS) + len(BROKERAGE_ROLES) + 3) + "|"]
     for org in metrics.organisations:
         values = [_number(getattr(org, k)) if k != "areas" else str(len(org.areas))
                   for k in ORG_KEYS]
         values += [str(org.brokerage.get(role, 0)) for role in BROKERAGE_ROLES]
-        lines.append(f"| {_cell(org.label)} | {org.sector} | " + " | ".join(values) + " |")
+        county = data.county_label(org.county, lang) if org.county else ""
+        lines.append(f"| {_cell(org.label)} | {org.sector} | {_cell(county)} | "
+                     + " | ".join(values) + " |")
     cut = ", ".join(_cell(o.label) for o in metrics.articulation_points) or w["none"]
     bridges = "; ".join(f"{_cell(o.label)} ({len(o.areas)})" for o in metrics.area_bridges)
     lines += ["", f"## {w['cut']}", "", cut, "", f"## {w['bridges']}", "",
@@ -289,7 +309,8 @@ def metrics_markdown(metrics: NetworkMetrics, data: NetworkData, lang: Language 
     lines += ["", f"## {w['explain']}", ""]
     lines += [f"- **{k}**: {explain(k, lang)}" for k in (
         "degree", "degree_centrality", "betweenness", "closeness", "relative_connectivity",
-        "non_redundant_ties", "constraint", "brokerage", "articulation_point", "areas")]
+        "non_redundant_ties", "constraint", "weighted_constraint", "brokerage",
+        "articulation_point", "areas")]
     return "\n".join(lines) + "\n"
 
 
@@ -297,11 +318,12 @@ def metrics_csv(metrics: NetworkMetrics, data: NetworkData, lang: Language = "sv
     """One row per organisation with every metric."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["iri", "label", "sector", "activities", "coordinates", *ORG_KEYS,
+    writer.writerow(["iri", "label", "sector", "county", "activities", "coordinates", *ORG_KEYS,
                      *(f"brokerage_{r}" for r in BROKERAGE_ROLES), "articulation_point",
                      "community"])
     for org in metrics.organisations:
-        writer.writerow([org.iri, org.label, org.sector, org.activities, org.coordinates,
+        writer.writerow([org.iri, org.label, org.sector, org.county or "", org.activities,
+                         org.coordinates,
                          *("" if getattr(org, k) is None else
                            (len(org.areas) if k == "areas" else getattr(org, k))
                            for k in ORG_KEYS),
@@ -322,7 +344,11 @@ def metrics_json(metrics: NetworkMetrics, data: NetworkData, lang: Language = "s
                     "modularity_areas": c.modularity_areas, "community_area_purity": c.purity},
         "betweenness": {"exact": b.exact, "pivots": b.pivots, "error_bound": b.error_bound,
                         "confidence": b.confidence},
-        "by_area": {a: v.as_dict() for a, v in metrics.by_area.items()},
+        "inferred_roles_left_out": metrics.inferred_roles,
+        "by_area": [{"plan": p, "area": a, "county": data.plan_county(p),
+                     "label": data.scoped_area_label(p, a, lang), **v.as_dict()}
+                    for (p, a), v in metrics.by_area.items()],
+        "by_county": {k: v.as_dict() for k, v in metrics.by_county.items()},
         "by_plan": {p: v.as_dict() for p, v in metrics.by_plan.items()},
         "organisations": [
             {**{k: v for k, v in vars(o).items() if k != "areas"}, "areas": list(o.areas)}

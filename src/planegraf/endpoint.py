@@ -1,7 +1,13 @@
-"""The remote engine: any SPARQL 1.1 endpoint over plain HTTP (a wall-clock deadline that
-covers retries on 429/503, the answer read in pieces under a row and byte cap, redirects
-followed on the same host only, basic auth from the environment, clear errors) and
-``publish`` through the Graph Store Protocol, each named graph replaced as a whole.
+"""The remote engine: any SPARQL 1.1 endpoint (a wall-clock deadline that covers retries on
+429/503, the answer read in pieces under a row and byte cap, redirects followed on the same
+host only, basic auth from the environment, clear errors) and ``publish`` through the Graph
+Store Protocol, each named graph replaced as a whole.
+
+SPARQLWrapper writes each SPARQL 1.1 Protocol request (URL, GET or POST, the ``query``,
+``default-graph-uri`` and ``named-graph-uri`` parameters, ``Accept`` for the result format,
+basic credentials); planegraf sends that request itself with :mod:`http.client`, because
+SPARQLWrapper's own ``query()`` reads the whole answer with no deadline, no size cap and
+urllib's redirect handling, which would carry the query to any host.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pyoxigraph as ox
+from SPARQLWrapper import GET, JSON, POST, TURTLE, URLENCODED, SPARQLWrapper
 
 from .engines import Answer, Bindings, Solutions
 from .errors import PlanegrafError
@@ -43,6 +50,7 @@ ENDPOINT_VARIABLE = "PLANEGRAF_ENDPOINT"
 USER_VARIABLE = "PLANEGRAF_ENDPOINT_USER"
 PASSWORD_VARIABLE = "PLANEGRAF_ENDPOINT_PASSWORD"
 RETRY_STATUSES = (429, 503)
+USER_AGENT = "planegraf"
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -284,13 +292,9 @@ class RemoteEngine:
 
     def _ask(self, text: str, path: Path | str, form: QueryForm,
              graphs: Sequence[str]) -> Answer:
-        fields: list[tuple[str, str]] = [("query", text)]
-        fields += [("default-graph-uri", g) for g in graphs]
-        fields += [("named-graph-uri", g) for g in graphs]
-        accept = (_GRAPH_ACCEPT if form in ("CONSTRUCT", "DESCRIBE")
-                  else "application/sparql-results+json")
+        question = _Question(text, form, tuple(graphs), self.connection)
         deadline = _Deadline(self.connection.timeout)
-        reply = self._post(urllib.parse.urlencode(fields).encode(), accept, deadline)
+        reply = self._post(question, deadline)
         try:
             return self._read(reply, form)
         finally:
@@ -346,12 +350,12 @@ class RemoteEngine:
 
     # --- HTTP -----------------------------------------------------------------------------
 
-    def _post(self, body: bytes, accept: str, deadline: _Deadline) -> _Reply:
+    def _post(self, question: _Question, deadline: _Deadline) -> _Reply:
         """POST the query, following redirects on the same host only and retrying 429/503
         within the deadline."""
         connection = self.connection
         for number in range(1, connection.attempts + 1):
-            reply = self._post_following(body, accept, deadline)
+            reply = self._post_following(question, deadline)
             if reply.status not in RETRY_STATUSES:
                 return self._checked(reply)
             detail = _short_body(reply)
@@ -368,12 +372,11 @@ class RemoteEngine:
             connection.sleep(wait)
         raise AssertionError("unreachable")
 
-    def _post_following(self, body: bytes, accept: str, deadline: _Deadline) -> _Reply:
+    def _post_following(self, question: _Question, deadline: _Deadline) -> _Reply:
         url = self.connection.url
-        method = "POST"
+        method = POST
         for _ in range(MAX_REDIRECTS + 1):
-            reply = self._send(method, url, body if method == "POST" else None, accept,
-                               deadline)
+            reply = self._send(question.request(url, method), deadline)
             if reply.status not in REDIRECTS:
                 return reply
             reply.body.close_connection()
@@ -386,15 +389,13 @@ class RemoteEngine:
                     f"{self.connection.url} redirects to another host ({target}); planegraf "
                     "does not follow it, so your query and credentials stay with the host you "
                     "named: if you trust the new address, give it as --endpoint")
-            if reply.status == 303 or (reply.status in (301, 302) and method == "POST"):
-                method, url = "GET", _with_query(target, body)
-            else:
-                url = target
+            if reply.status == 303 or (reply.status in (301, 302) and method == POST):
+                method = GET
+            url = target
         raise EndpointError(f"{self.connection.url} redirects more than {MAX_REDIRECTS} times")
 
-    def _send(self, method: str, url: str, body: bytes | None, accept: str,
-              deadline: _Deadline) -> _Reply:
-        parts = urllib.parse.urlsplit(url)
+    def _send(self, request: urllib.request.Request, deadline: _Deadline) -> _Reply:
+        parts = urllib.parse.urlsplit(request.full_url)
         timeout = self.connection.timeout
         left = deadline.remaining()
         if left is not None and left <= 0:
@@ -403,12 +404,6 @@ class RemoteEngine:
         factory = (http.client.HTTPSConnection if parts.scheme == "https"
                    else http.client.HTTPConnection)
         conn = factory(parts.hostname or "", parts.port, timeout=per_read)
-        headers = {"Accept": accept, "User-Agent": "planegraf"}
-        if body is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        authorization = self.connection.authorization()
-        if authorization:
-            headers["Authorization"] = authorization
         target = parts.path or "/"
         if parts.query:
             target += "?" + parts.query
@@ -419,7 +414,8 @@ class RemoteEngine:
             watchdog.daemon = True
             watchdog.start()
         try:
-            conn.request(method, target, body=body, headers=headers)
+            conn.request(request.get_method(), target, body=request.data,
+                         headers=dict(request.header_items()))
             response = conn.getresponse()
         except (OSError, http.client.HTTPException) as err:
             conn.close()
@@ -464,7 +460,62 @@ class RemoteEngine:
                             .rstrip(": "))
 
 
-_GRAPH_ACCEPT = "text/turtle, application/n-triples;q=0.9, application/rdf+xml;q=0.5"
+@dataclass(frozen=True)
+class _Question:
+    """One query as the SPARQL 1.1 Protocol sends it; :meth:`request` has SPARQLWrapper
+    write the HTTP request for a URL and method (the method changes to GET after a 303)."""
+
+    text: str
+    form: QueryForm
+    graphs: tuple[str, ...]
+    connection: Connection
+
+    def request(self, url: str, method: str) -> urllib.request.Request:
+        parts = urllib.parse.urlsplit(url)
+        # SPARQLWrapper appends "?query=…" to the URL of a GET, so parameters the URL
+        # already carries (an API key, say) are handed to it as parameters instead.
+        plain = url if method == POST else urllib.parse.urlunsplit(parts._replace(query=""))
+        wrapper = SPARQLWrapper(plain, agent=USER_AGENT)
+        if method == GET:
+            for name, value in urllib.parse.parse_qsl(parts.query, keep_blank_values=True):
+                wrapper.addParameter(name, value)
+        wrapper.setMethod(method)
+        wrapper.setRequestMethod(URLENCODED)
+        wrapper.setQuery(self.text)
+        # planegraf has parsed the query already; SPARQLWrapper's guess from a regular
+        # expression would pick the wrong Accept header for a CONSTRUCT with a SELECT inside.
+        wrapper.queryType = self.form
+        # Only the Accept header asks for the format: the extra format/output/results
+        # parameters SPARQLWrapper would add are not SPARQL 1.1 and some stores reject them.
+        wrapper.setOnlyConneg(True)
+        wrapper.setReturnFormat(TURTLE if self.form in ("CONSTRUCT", "DESCRIBE") else JSON)
+        for graph in self.graphs:
+            wrapper.addParameter("default-graph-uri", graph)
+        for graph in self.graphs:
+            wrapper.addParameter("named-graph-uri", graph)
+        user, password = self.connection.user, self.connection.password
+        if user and password:
+            wrapper.setCredentials(user, password)
+        elif user:  # SPARQLWrapper sends no credentials without a password; Basic allows one
+            wrapper.addCustomHttpHeader("Authorization", self.connection.authorization() or "")
+        return _create_request(wrapper)
+
+
+def _create_request(wrapper: SPARQLWrapper) -> urllib.request.Request:
+    """The request SPARQLWrapper would send. ``_createRequest`` is SPARQLWrapper's own
+    (private) builder, present from 1.x to 2.0; pyproject pins the range it is known in and
+    tests/test_remote_request.py fails if it changes."""
+    create = getattr(wrapper, "_createRequest", None)
+    if create is None:
+        raise PlanegrafError(
+            "this SPARQLWrapper has no _createRequest, which planegraf uses to write SPARQL "
+            "requests: install a supported version (pip install 'sparqlwrapper>=2.0,<2.1')")
+    request = create()
+    if not isinstance(request, urllib.request.Request):
+        raise PlanegrafError(
+            "SPARQLWrapper._createRequest did not return a urllib Request: install a "
+            "supported version (pip install 'sparqlwrapper>=2.0,<2.1')")
+    return request
 
 
 def _shut(conn: http.client.HTTPConnection) -> None:
@@ -472,10 +523,6 @@ def _shut(conn: http.client.HTTPConnection) -> None:
     if sock is not None:
         with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
-
-
-def _with_query(url: str, body: bytes) -> str:
-    return url + ("&" if urllib.parse.urlsplit(url).query else "?") + body.decode("ascii")
 
 
 def _short_body(reply: _Reply) -> str:

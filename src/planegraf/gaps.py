@@ -12,7 +12,7 @@ import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from itertools import combinations
 from pathlib import Path
@@ -24,8 +24,9 @@ from .readers import Reader
 
 MEASURABLE_TERMS = Path(__file__).parent / "data" / "measurable-terms.json"
 #: The rule ``same-area-never-together`` counts every pair but lists at most this many per
-#: area: an area with a hundred organisations has thousands of such pairs.
-PAIRS_LISTED = 25
+#: area, those that share most first: an area with a hundred organisations has thousands of
+#: such pairs, and a list of 121 is read by no one.
+PAIRS_LISTED = 12
 
 
 @dataclass(frozen=True)
@@ -37,49 +38,75 @@ class GapRule:
 
 RULES: tuple[GapRule, ...] = (
     GapRule(
+        "activity-source-names-no-one",
+        {"sv": "Planen säger inte vem som gör detta",
+         "en": "The plan does not say who does this"},
+        {"sv": "Källan nämner ingen deltagare i aktiviteten: planegraf har gjort utgivaren till "
+               "samordningsansvarig (pg:stated false). Vem som gör arbetet framgår inte av planen.",
+         "en": "The source names no participant in the activity: planegraf made the publisher "
+               "its coordinator (pg:stated false). The plan does not say who does the work."},
+    ),
+    GapRule(
         "area-without-municipality",
         {"sv": "Handlingsområde utan kommun", "en": "Action area without a municipality"},
-        {"sv": "Ingen deltagare i områdets aktiviteter är en kommun eller en grupp av kommuner "
-               "(en grupp räknas efter medlemmarnas sektor).",
-         "en": "No participant in the area's activities is a municipality or a group of "
-               "municipalities (a group counts by the sector of its members)."},
+        {"sv": "Ingen deltagare som källan nämner i områdets aktiviteter är en kommun eller en "
+               "grupp av kommuner (en grupp räknas efter medlemmarnas sektor). Ett område där "
+               "källan inte nämner någon alls redovisas under \"Planen säger inte vem som gör "
+               "detta\".",
+         "en": "No participant the source names in the area's activities is a municipality or "
+               "a group of municipalities (a group counts by the sector of its members). An "
+               "area whose source names no one at all is reported under \"The plan does not "
+               "say who does this\"."},
     ),
     GapRule(
         "area-without-civil-society",
         {"sv": "Handlingsområde utan civilsamhälle", "en": "Action area without civil society"},
-        {"sv": "Ingen deltagare i områdets aktiviteter hör till civilsamhället (föreningar, "
-               "trossamfund, studieförbund eller en grupp av sådana).",
-         "en": "No participant in the area's activities belongs to civil society (associations, "
-               "faith communities, adult-education associations or a group of them)."},
+        {"sv": "Ingen deltagare som källan nämner i områdets aktiviteter hör till "
+               "civilsamhället (föreningar, trossamfund, studieförbund eller en grupp av "
+               "sådana). Ett område där källan inte nämner någon alls redovisas under "
+               "\"Planen säger inte vem som gör detta\".",
+         "en": "No participant the source names in the area's activities belongs to civil "
+               "society (associations, faith communities, adult-education associations or a "
+               "group of them). An area whose source names no one at all is reported under "
+               "\"The plan does not say who does this\"."},
     ),
     GapRule(
         "area-single-coordinator",
         {"sv": "Handlingsområde med en enda samordnare", "en": "Action area with one coordinator"},
-        {"sv": "Alla aktiviteter i området samordnas av samma organisation: området står och "
-               "faller med den.",
-         "en": "Every activity of the area is coordinated by the same organisation: the area "
-               "stands or falls with it."},
+        {"sv": "Källan gör samma organisation samordningsansvarig för alla aktiviteter i "
+               "området: området står och faller med den. Härledda samordnare räknas inte.",
+         "en": "The source makes the same organisation coordinator of every activity of the "
+               "area: the area stands or falls with it. Inferred coordinators do not count."},
     ),
     GapRule(
         "activity-single-organisation",
         {"sv": "Aktivitet med en enda organisation", "en": "Activity with one organisation"},
-        {"sv": "Aktiviteten har bara en deltagare: ingen samverkan är planerad.",
-         "en": "The activity has a single participant: no collaboration is planned."},
+        {"sv": "Källan nämner bara en deltagare i aktiviteten: ingen samverkan är planerad.",
+         "en": "The source names a single participant in the activity: no collaboration is "
+               "planned."},
     ),
     GapRule(
         "same-area-never-together",
         {"sv": "Samma område, aldrig samma aktivitet",
          "en": "Same area, never the same activity"},
-        {"sv": "Par av organisationer som båda deltar i området men inte i någon gemensam "
-               "aktivitet i planen.",
-         "en": "Pairs of organisations that both take part in the area but share no activity "
-               "anywhere in the plan."},
+        {"sv": "Par av organisationer som källan nämner i området men inte i någon gemensam "
+               "aktivitet i planen. Paren med flest gemensamma samarbetspartner i planen (och "
+               "därefter flest gemensamma aktiviteter i andra planer) visas först; de "
+               f"{PAIRS_LISTED} första visas och resten räknas.",
+         "en": "Pairs of organisations the source names in the area that share no activity "
+               "anywhere in the plan. The pairs with most partners in common in the plan (then "
+               "most shared activities in other plans) come first; the first "
+               f"{PAIRS_LISTED} are shown and the rest counted."},
     ),
     GapRule(
         "area-without-activities",
         {"sv": "Handlingsområde utan aktiviteter", "en": "Action area without activities"},
-        {"sv": "Strategins handlingsområde har inga aktiviteter i planen.",
-         "en": "The strategy's action area has no activities in the plan."},
+        {"sv": "Ett handlingsområde som planen säger att den omfattar (pg:coversArea) har inga "
+               "aktiviteter i den. Områden som planen inte omfattar är inga luckor; en plan som "
+               "inte anger sin omfattning antas omfatta hela strategin.",
+         "en": "An action area the plan states it covers (pg:coversArea) has no activities in "
+               "it. Areas the plan does not cover are no gaps; a plan that states no coverage "
+               "is taken to cover its whole strategy."},
     ),
     GapRule(
         "objective-without-activities",
@@ -126,6 +153,9 @@ class Gap:
     organisations: tuple[str, ...] = ()
     pairs: tuple[tuple[str, str], ...] = ()
     count: int = 1
+    #: The county of the plan (its publisher's), so that findings of two counties' "area 7"
+    #: are never confused.
+    county: str | None = None
 
 
 @dataclass(frozen=True)
@@ -244,35 +274,54 @@ def coordination_gaps(data: NetworkData, objectives: Sequence[Objective] = (),
             by_area[activity.plan, activity.area].append(activity)
     found: list[Gap] = []
     name = _namer(data, lang)
+    if "activity-source-names-no-one" in wanted:
+        for act in activities:
+            if act.names_no_one:
+                inferred = tuple(sorted(act.participants))
+                found.append(Gap(
+                    "activity-source-names-no-one", act.plan, act.iri,
+                    f"{act.name} {act.label or ''}".strip(),
+                    _text(lang, "källan nämner ingen; härledd samordnare: ",
+                          "the source names no one; inferred coordinator: ")
+                    + ", ".join(name(a) for a in inferred),
+                    (act.iri,), inferred))
     for (plan, area), acts in sorted(by_area.items(), key=lambda kv: _area_key(data, kv[0])):
-        participants = sorted({a for act in acts for a in act.participants})
+        # Only participants the source names count: the publisher made coordinator where
+        # the source names no one says nothing about who takes part.
+        participants = sorted({a for act in acts for a in act.stated_participants()})
         act_iris = tuple(a.iri for a in acts)
+        label = data.area_label(area, lang)
         for rule_id, sector in (("area-without-municipality", "municipality"),
                                 ("area-without-civil-society", "civil-society")):
-            if rule_id in wanted and not any(_takes_part(data, p, sector) for p in participants):
-                found.append(Gap(rule_id, plan, area, data.area_label(area, lang),
+            if rule_id in wanted and participants and \
+                    not any(_takes_part(data, p, sector) for p in participants):
+                found.append(Gap(rule_id, plan, area, label,
                                  _text(lang, f"{len(acts)} aktiviteter, {len(participants)} "
-                                       "deltagare, ingen av dem",
+                                       "deltagare som källan nämner, ingen av dem",
                                        f"{len(acts)} activities, {len(participants)} "
-                                       "participants, none of them"),
+                                       "participants the source names, none of them"),
                                  act_iris, tuple(participants)))
         coordinators = {c for act in acts for c in act.coordinators()}
-        if "area-single-coordinator" in wanted and len(coordinators) == 1:
+        all_stated = all(c not in act.inferred for act in acts for c in act.coordinators())
+        if "area-single-coordinator" in wanted and len(coordinators) == 1 and all_stated:
             (only,) = coordinators
-            found.append(Gap("area-single-coordinator", plan, area, data.area_label(area, lang),
+            found.append(Gap("area-single-coordinator", plan, area, label,
                              _text(lang, f"{name(only)} samordnar alla {len(acts)} aktiviteter",
                                    f"{name(only)} coordinates all {len(acts)} activities"),
                              act_iris, (only,)))
     if "activity-single-organisation" in wanted:
         for act in activities:
-            if len(act.participants) == 1:
+            if len(act.participants) == 1 and not act.names_no_one:
                 (only,) = act.participants
                 found.append(Gap("activity-single-organisation", act.plan, act.iri,
                                  f"{act.name} {act.label or ''}".strip(),
                                  _text(lang, f"endast {name(only)}", f"only {name(only)}"),
                                  (act.iri,), (only,)))
     if "same-area-never-together" in wanted:
-        found += _never_together(data, by_area, activities, lang)
+        # "Never together" means nowhere in the plan, also outside an area or goal in scope.
+        whole_plans = scoped_activities(data, Scope(plan=scope.plan,
+                                                    expand_groups=scope.expand_groups))
+        found += _never_together(data, by_area, whole_plans, lang)
     if wanted & {"area-without-activities", "objective-without-activities"}:
         found += _without_activities(data, objectives, scope, by_area, lang, wanted)
     if "sole-link-between-areas" in wanted:
@@ -286,7 +335,8 @@ def coordination_gaps(data: NetworkData, objectives: Sequence[Objective] = (),
                                  f"{act.name} {act.label or ''}".strip(), text, (act.iri,),
                                  tuple(sorted(act.participants))))
     order = {rule.id: i for i, rule in enumerate(RULES)}
-    return sorted(found, key=lambda g: order[g.rule])
+    return [replace(g, county=data.plan_county(g.plan))
+            for g in sorted(found, key=lambda g: order[g.rule])]
 
 
 def _text(lang: Language, sv: str, en: str) -> str:
@@ -306,36 +356,59 @@ def _area_key(data: NetworkData, key: tuple[str | None, str]) -> tuple[str, int,
 
 def _never_together(data: NetworkData, by_area: dict[tuple[str | None, str], list[Activity]],
                     activities: Sequence[Activity], lang: Language) -> list[Gap]:
+    # Who works with whom, in the plan (any role) and in the other plans of the whole data
+    # (shared activities): what a pair that never meets in the plan still has in common.
     partners: dict[str | None, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for act in activities:
-        for first, second in combinations(act.participants, 2):
+        for first, second in combinations(act.stated_participants(), 2):
             partners[act.plan][first].add(second)
             partners[act.plan][second].add(first)
+    shared_by_pair: Counter[tuple[str, str]] = Counter()
+    per_plan_pair: Counter[tuple[str | None, str, str]] = Counter()
+    for act in data.activities.values():
+        for first, second in combinations(sorted(act.stated_participants()), 2):
+            shared_by_pair[first, second] += 1
+            per_plan_pair[act.plan, first, second] += 1
     found = []
     for (plan, area), acts in sorted(by_area.items(), key=lambda kv: _area_key(data, kv[0])):
-        members = sorted({a for act in acts for a in act.participants})
+        members = sorted({a for act in acts for a in act.stated_participants()})
         member_set = set(members)
         worked = partners[plan]
         linked = sum(len(worked[m] & member_set) for m in members) // 2
         total = len(members) * (len(members) - 1) // 2 - linked
         if total <= 0:
             continue
-        listed: list[tuple[str, str]] = []
-        for pair in combinations(members, 2):
-            if pair[1] not in worked[pair[0]]:
-                listed.append(pair)
-                if len(listed) == PAIRS_LISTED:
-                    break
+        apart = [pair for pair in combinations(members, 2) if pair[1] not in worked[pair[0]]]
+
+        shared = {pair: (len(worked[pair[0]] & worked[pair[1]]),
+                         shared_by_pair[pair] - per_plan_pair[plan, pair[0], pair[1]])
+                  for pair in apart}
+        shares = shared.__getitem__
+        ranked = sorted(apart, key=lambda pair: (tuple(-n for n in shares(pair)), pair))
+        listed = ranked[:PAIRS_LISTED]
         name = _namer(data, lang)
-        shown = "; ".join(f"{name(a)} – {name(b)}" for a, b in listed)
-        more = total - len(listed)
-        if more:
-            shown += _text(lang, f"; och {more} par till", f"; and {more} more pairs")
+        shown = "; ".join(
+            f"{name(a)} – {name(b)}" + (f" ({_shared_text(lang, *shares((a, b)))})"
+                                          if any(shares((a, b))) else "")
+            for a, b in listed)
+        head = (_text(lang, f"{total} par: ", f"{total} pairs: ") if len(listed) == total else
+                _text(lang, f"{len(listed)} av {total} par visas, flest gemensamma först: ",
+                      f"{len(listed)} of {total} pairs shown, most in common first: "))
         involved = tuple(sorted({o for pair in listed for o in pair}))
         found.append(Gap("same-area-never-together", plan, area, data.area_label(area, lang),
-                         _text(lang, f"{total} par: ", f"{total} pairs: ") + shown,
-                         tuple(a.iri for a in acts), involved, tuple(listed), total))
+                         head + shown, tuple(a.iri for a in acts), involved, tuple(listed),
+                         total))
     return found
+
+
+def _shared_text(lang: Language, common: int, other: int) -> str:
+    sv = [f"{common} gemensam{'ma' if common != 1 else ''} samarbetspartner"]
+    en = [f"{common} partner{'s' if common != 1 else ''} in common"]
+    if other:
+        sv.append(f"{other} gemensam{'ma' if other != 1 else ''} "
+                  f"aktivitet{'er' if other != 1 else ''} i andra planer")
+        en.append(f"{other} shared activit{'ies' if other != 1 else 'y'} in other plans")
+    return _text(lang, ", ".join(sv), ", ".join(en))
 
 
 def _without_activities(data: NetworkData, objectives: Sequence[Objective], scope: Scope,
@@ -345,9 +418,13 @@ def _without_activities(data: NetworkData, objectives: Sequence[Objective], scop
     plans = [scope.plan] if scope.plan else sorted(data.plans)
     for plan in plans:
         strategy = data.plans[plan].strategy if plan in data.plans else None
-        if "area-without-activities" in wanted and strategy:
-            for area in sorted((a for a in data.areas.values() if a.strategy == strategy),
-                               key=lambda a: _area_key(data, (plan, a.iri))):
+        covered = set(data.plans[plan].covers) if plan in data.plans else set()
+        if "area-without-activities" in wanted and (strategy or covered):
+            # An area the plan does not cover is not a gap in it; a plan that states no
+            # coverage is taken to cover its strategy (data from before pg:coversArea).
+            candidates = [a for a in data.areas.values()
+                          if (a.iri in covered if covered else a.strategy == strategy)]
+            for area in sorted(candidates, key=lambda a: _area_key(data, (plan, a.iri))):
                 if _in_scope_area(area.iri, area.goal, scope) and (plan, area.iri) not in by_area:
                     found.append(Gap("area-without-activities", plan, area.iri,
                                      area.label(lang), data.plans[plan].title(lang)))
@@ -374,7 +451,7 @@ def _sole_links(data: NetworkData, by_area: dict[tuple[str | None, str], list[Ac
     areas_of: dict[str | None, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for (plan, area), acts in by_area.items():
         for act in acts:
-            for agent in act.participants:
+            for agent in act.stated_participants():
                 areas_of[plan][agent].add(area)
     found = []
     for plan in sorted(areas_of, key=lambda p: p or ""):
@@ -413,6 +490,15 @@ _HEAD = {
 }
 
 
+def where(gap: Gap, data: NetworkData, lang: Language = "sv") -> str:
+    """The plan and county a finding belongs to: "Handlingsplan 2018–2020, Jönköpings län"."""
+    plan = data.plans.get(gap.plan or "")
+    parts = [plan.title(lang) if plan else (gap.plan or "")]
+    if gap.county:
+        parts.append(data.county_label(gap.county, lang))
+    return ", ".join(p for p in parts if p)
+
+
 def gaps_markdown(gaps: Sequence[Gap], data: NetworkData, lang: Language = "sv") -> str:
     """A Markdown report: one section per rule with its explanation and its findings."""
     title, _, concerns, finding, acts, orgs, none, findings = _HEAD[lang]
@@ -429,7 +515,8 @@ def gaps_markdown(gaps: Sequence[Gap], data: NetworkData, lang: Language = "sv")
         lines += [f"## {rule.name[lang]} (`{rule.id}`): {len(listed)} {findings}", "",
                   rule.explanation[lang], ""]
         for gap in listed:
-            lines.append(f"- **{_md(gap.subject_label)}**: {_md(gap.detail)}")
+            lines.append(f"- **{_md(gap.subject_label)}** ({_md(where(gap, data, lang))}): "
+                         f"{_md(gap.detail)}")
             if gap.activities:
                 names = ", ".join(_md(_activity_name(data, a)) for a in gap.activities)
                 lines.append(f"  - {acts}: {names}")
@@ -455,11 +542,15 @@ def gaps_csv(gaps: Sequence[Gap], data: NetworkData, lang: Language = "sv") -> s
     """One row per finding; evidence lists joined with ``; ``."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["rule", "rule_name", "plan", "subject", "subject_label", "detail", "count",
+    writer.writerow(["rule", "rule_name", "plan", "plan_label", "county", "county_label",
+                     "subject", "subject_label", "detail", "count",
                      "activities", "organisations", "organisation_names"])
     for gap in gaps:
+        plan = data.plans.get(gap.plan or "")
         writer.writerow([
-            gap.rule, RULES_BY_ID[gap.rule].name[lang], gap.plan or "", gap.subject,
+            gap.rule, RULES_BY_ID[gap.rule].name[lang], gap.plan or "",
+            plan.title(lang) if plan else "", gap.county or "",
+            data.county_label(gap.county, lang) if gap.county else "", gap.subject,
             gap.subject_label, gap.detail, gap.count, "; ".join(gap.activities),
             "; ".join(gap.organisations),
             "; ".join(data.agent(o).label(lang) for o in gap.organisations),
@@ -473,7 +564,11 @@ def gaps_json(gaps: Sequence[Gap], data: NetworkData, lang: Language = "sv") -> 
         "rules": [{"id": r.id, "name": r.name[lang], "explanation": r.explanation[lang]}
                   for r in RULES],
         "gaps": [
-            {"rule": g.rule, "plan": g.plan, "subject": g.subject,
+            {"rule": g.rule, "plan": g.plan,
+             "plan_label": data.plans[g.plan].title(lang) if g.plan in data.plans else None,
+             "county": g.county,
+             "county_label": data.county_label(g.county, lang) if g.county else None,
+             "subject": g.subject,
              "subject_label": g.subject_label, "detail": g.detail, "count": g.count,
              "activities": list(g.activities),
              "organisations": [{"iri": o, "label": data.agent(o).label(lang)}

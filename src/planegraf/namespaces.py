@@ -50,6 +50,9 @@ class PG(DefinedNamespace):
     row: URIRef
     line: URIRef
     endLine: URIRef
+    stated: URIRef
+    coversArea: URIRef
+    deadline: URIRef
 
 
 class CV(DefinedNamespace):

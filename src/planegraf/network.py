@@ -101,9 +101,12 @@ METRIC_EXPLANATIONS: dict[str, dict[str, str]] = {
         "en": "How close the organisation is, on average, to everyone it can reach (0–1).",
     },
     "relative_connectivity": {
-        "sv": "Organisationens grad jämförd med den mest sammankopplade: grad / max grad (0–1).",
+        "sv": "Organisationens grad jämförd med den mest sammankopplade: grad / max grad (0–1). "
+              "Här bygger måttet bara på antal band: PARTNER-verktygets relativa "
+              "sammankoppling väger också in tillit och värde, som planerna inte anger.",
         "en": "The organisation's degree compared with the best connected: degree / max degree "
-              "(0–1).",
+              "(0–1). Here it rests on the number of ties alone: PARTNER's relative "
+              "connectivity also weighs trust and value, which plans do not hold.",
     },
     "non_redundant_ties": {
         "sv": "Antal kontakter som inte redan känner varandra (Burts effektiva storlek): "
@@ -112,10 +115,18 @@ METRIC_EXPLANATIONS: dict[str, dict[str, str]] = {
               "degree − 2·(ties among the contacts) / degree.",
     },
     "constraint": {
-        "sv": "Burts begränsning: högt när alla kontakter hänger ihop sinsemellan, lågt för en "
-              "mäklare med kontakter i skilda kretsar.",
-        "en": "Burt's constraint: high when all contacts are tied to each other, low for a broker "
-              "whose contacts are in separate circles.",
+        "sv": "Burts begränsning, oviktad (varje band väger lika, hur många aktiviteter paret "
+              "än delar): högt när alla kontakter hänger ihop sinsemellan, lågt för en mäklare "
+              "med kontakter i skilda kretsar.",
+        "en": "Burt's constraint, unweighted (every tie counts the same, however many "
+              "activities the pair shares): high when all contacts are tied to each other, low "
+              "for a broker whose contacts are in separate circles.",
+    },
+    "weighted_constraint": {
+        "sv": "Burts begränsning viktad med antal gemensamma aktiviteter: ett band väger efter "
+              "hur många aktiviteter paret delar (Burts ursprungliga form).",
+        "en": "Burt's constraint weighted by shared activities: a tie weighs as many "
+              "activities as the pair shares (Burt's original form).",
     },
     "brokerage": {
         "sv": "Gould–Fernandez: antal par av kontakter (utan eget band) som organisationen "
@@ -164,6 +175,9 @@ class Agent:
     sector: str | None = None
     member_sector: str | None = None
     is_group: bool = False
+    #: The county (a ``dct:Location`` IRI) where it, or the organisation it is a unit of, is;
+    #: ``None`` for a national body or an unknown place.
+    county: str | None = None
 
     def label(self, lang: Language = "sv") -> str:
         return (self.label_en if lang == "en" and self.label_en else self.label_sv) or self.iri
@@ -195,9 +209,19 @@ class Plan:
     title_sv: str | None = None
     title_en: str | None = None
     strategy: str | None = None
+    #: The county of the plan's publisher (a ``dct:Location`` IRI) and its names.
+    county: str | None = None
+    county_sv: str | None = None
+    county_en: str | None = None
+    #: The areas the plan states it covers (``pg:coversArea``); empty when it states none.
+    covers: tuple[str, ...] = ()
 
     def title(self, lang: Language = "sv") -> str:
         return (self.title_en if lang == "en" and self.title_en else self.title_sv) or self.iri
+
+    def county_label(self, lang: Language = "sv") -> str | None:
+        return (self.county_en if lang == "en" and self.county_en else self.county_sv) \
+            or self.county
 
 
 @dataclass
@@ -212,6 +236,9 @@ class Activity:
     follow_up: str | None = None
     follow_up_label: str | None = None
     participants: dict[str, str] = field(default_factory=dict)
+    #: Participants whose every role in the activity is inferred (``pg:stated false``): the
+    #: source does not name them here.
+    inferred: set[str] = field(default_factory=set)
 
     @property
     def name(self) -> str:
@@ -219,6 +246,15 @@ class Activity:
 
     def coordinators(self) -> list[str]:
         return sorted(a for a, role in self.participants.items() if role == "coordinator")
+
+    def stated_participants(self) -> list[str]:
+        """The participants the source names in this activity, in IRI order."""
+        return sorted(a for a in self.participants if a not in self.inferred)
+
+    @property
+    def names_no_one(self) -> bool:
+        """True when the source names no participant at all (every role is inferred)."""
+        return bool(self.participants) and not self.stated_participants()
 
 
 @dataclass
@@ -245,6 +281,57 @@ class NetworkData:
             return "—"
         area = self.areas.get(iri)
         return area.label(lang) if area else iri
+
+    def plan_county(self, plan: str | None) -> str | None:
+        """The county IRI of a plan (its publisher's), if known."""
+        found = self.plans.get(plan or "")
+        return found.county if found else None
+
+    def county_label(self, county: str | None, lang: Language = "sv") -> str:
+        """The name of a county IRI, from the plans that carry it."""
+        for plan in self.plans.values():
+            if plan.county == county and county is not None:
+                return plan.county_label(lang) or county
+        return county or "—"
+
+    def scoped_area_label(self, plan: str | None, area: str | None,
+                          lang: Language = "sv") -> str:
+        """An area's label with its plan and county, for wherever plans or counties mix:
+        "7. Civilsamhället (Tidsatta … 2023, Kalmar län)"."""
+        found = self.plans.get(plan or "")
+        if found is None:
+            return self.area_label(area, lang)
+        where = ", ".join(x for x in (found.title(lang), found.county_label(lang)) if x)
+        return f"{self.area_label(area, lang)} ({where})"
+
+    @cached_property
+    def counties(self) -> tuple[str, ...]:
+        """The counties of the plans, sorted."""
+        return tuple(sorted({p.county for p in self.plans.values() if p.county}))
+
+    @cached_property
+    def _area_counties(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for plan in self.plans.values():
+            if plan.county is None:
+                continue
+            for area in self.areas.values():
+                if area.strategy == plan.strategy or area.iri in plan.covers:
+                    found.setdefault(area.iri, plan.county)
+        return found
+
+    def area_county(self, area: str | None) -> str | None:
+        """The county an area's plans belong to (an area is a strategy's or a plan's)."""
+        return self._area_counties.get(area or "")
+
+    def county_area_label(self, area: str | None, lang: Language = "sv") -> str:
+        """An area's label with its county when the data holds more than one county:
+        Jönköping's and Kalmar's areas 1–9 never look alike."""
+        label = self.area_label(area, lang)
+        county = self.area_county(area)
+        if len(self.counties) > 1 and county:
+            return f"{label} ({self.county_label(county, lang)})"
+        return label
 
 
 def _tail(iri: str | None, prefix: str) -> str | None:
@@ -287,20 +374,30 @@ def load_network_data(store: Reader) -> NetworkData:
         if iri not in activities:
             activities[iri] = Activity(iri, plan, area, notation, label, follow_up,
                                        follow_up_label)
-    for iri, role, agent in _rows(store, "network/participations.rq",
-                                  "activity", "role", "agent"):
+    stated_roles: set[tuple[str, str]] = set()
+    for iri, role, agent, stated in _rows(store, "network/participations.rq",
+                                          "activity", "role", "agent", "stated"):
         activity = activities.get(iri)
         if activity is not None:
             _add_participant(activity.participants, agent, _tail(role, ROLE_PREFIX) or "partner")
+            # A participation without pg:stated (data from before it existed) counts as
+            # stated: it was read from the source like every other.
+            if stated in ("false", "0"):
+                activity.inferred.add(agent)
+            else:
+                stated_roles.add((iri, agent))
+    for iri, agent in stated_roles:
+        activities[iri].inferred.discard(agent)
     agents: dict[str, Agent] = {}
-    for iri, label_sv, label_en, sector, member_sector, is_group in _rows(
+    for iri, label_sv, label_en, sector, member_sector, is_group, county in _rows(
             store, "network/agents.rq", "agent", "labelSv", "labelEn", "sector",
-            "memberSector", "isGroup"):
-        if iri not in agents:
+            "memberSector", "isGroup", "county"):
+        if iri not in agents or (county and not agents[iri].county):
             agents[iri] = Agent(
                 iri, label_sv=label_sv or iri.rsplit("/", 1)[-1], label_en=label_en,
                 sector=_tail(sector, SECTOR_PREFIX),
                 member_sector=_tail(member_sector, SECTOR_PREFIX), is_group=is_group == "true",
+                county=county,
             )
     areas: dict[str, Area] = {}
     for iri, notation, label_sv, label_en, strategy, goal, goal_notation in _rows(
@@ -308,10 +405,15 @@ def load_network_data(store: Reader) -> NetworkData:
             "goal", "goalNotation"):
         areas.setdefault(iri, Area(iri, notation, label_sv, label_en, strategy, goal,
                                    goal_notation))
+    covers: dict[str, list[str]] = defaultdict(list)
+    for plan, area in _rows(store, "network/coverage.rq", "plan", "area"):
+        covers[plan].append(area)
     plans: dict[str, Plan] = {}
-    for iri, title_sv, title_en, strategy in _rows(store, "network/plans.rq", "plan",
-                                                   "titleSv", "titleEn", "strategy"):
-        plans.setdefault(iri, Plan(iri, title_sv, title_en, strategy))
+    for iri, title_sv, title_en, strategy, county, county_sv, county_en in _rows(
+            store, "network/plans.rq", "plan", "titleSv", "titleEn", "strategy", "county",
+            "countySv", "countyEn"):
+        plans.setdefault(iri, Plan(iri, title_sv, title_en, strategy, county, county_sv,
+                                   county_en, tuple(sorted(covers.get(iri, ())))))
     members: dict[str, list[str]] = defaultdict(list)
     for group, member in _rows(store, "network/group-members.rq", "group", "member"):
         members[group].append(member)
@@ -425,11 +527,15 @@ def scoped_activities(data: NetworkData, scope: Scope) -> list[Activity]:
 
 def _expanded(activity: Activity, members: Mapping[str, tuple[str, ...]]) -> Activity:
     participants: dict[str, str] = {}
+    named: set[str] = set()
     for agent, role in activity.participants.items():
         for member in members.get(agent) or (agent,):
             _add_participant(participants, member, role)
+            if agent not in activity.inferred:
+                named.add(member)
     return Activity(activity.iri, activity.plan, activity.area, activity.notation,
-                    activity.label, activity.follow_up, activity.follow_up_label, participants)
+                    activity.label, activity.follow_up, activity.follow_up_label, participants,
+                    set(participants) - named)
 
 
 # --------------------------------------------------------------------------------------------
@@ -440,7 +546,8 @@ def _expanded(activity: Activity, members: Mapping[str, tuple[str, ...]]) -> Act
 def _agent_attributes(data: NetworkData, iri: str) -> dict[str, Any]:
     agent = data.agent(iri)
     return {"kind": "group" if agent.is_group else "organisation", "label": agent.label("sv"),
-            "label_en": agent.label("en"), "sector": agent.effective_sector}
+            "label_en": agent.label("en"), "sector": agent.effective_sector,
+            "county": agent.county or ""}
 
 
 def activity_graph(data: NetworkData, scope: Scope = Scope()) -> nx.Graph:
@@ -452,7 +559,8 @@ def activity_graph(data: NetworkData, scope: Scope = Scope()) -> nx.Graph:
         for agent, role in activity.participants.items():
             if agent not in graph:
                 graph.add_node(agent, **_agent_attributes(data, agent))
-            graph.add_edge(agent, activity.iri, role=role)
+            graph.add_edge(agent, activity.iri, role=role,
+                           stated=agent not in activity.inferred)
     return graph
 
 
@@ -476,7 +584,10 @@ def collaboration_graph_of(data: NetworkData, activities: Iterable[Activity]) ->
     activity_count: Counter[str] = Counter()
     coordinate_count: Counter[str] = Counter()
     for activity in activities:
-        agents = sorted(activity.participants)
+        # Only roles the source states make a node or a tie: the publisher made coordinator
+        # where the source names no one would otherwise tie itself to everyone (see
+        # :func:`inferred_roles`, which the reports show).
+        agents = activity.stated_participants()
         for agent in agents:
             activity_count[agent] += 1
             if activity.participants[agent] == "coordinator":
@@ -551,7 +662,10 @@ def degree_centralization(graph: nx.Graph) -> float:
 
 
 def relative_connectivity(graph: nx.Graph) -> dict[str, float]:
-    """PARTNER's relative connectivity of each node: ``degree / max degree`` (0–1).
+    """Relative connectivity of each node, degree-based: ``degree / max degree`` (0–1).
+
+    PARTNER's relative connectivity also weighs the trust and value partners report of each
+    other; plans hold neither, so this is its degree part alone (the reports say so).
 
     >>> relative_connectivity(nx.star_graph(2))
     {0: 1.0, 1: 0.5, 2: 0.5}
@@ -581,26 +695,36 @@ def non_redundant_ties(graph: nx.Graph) -> dict[str, float]:
     return result
 
 
-def burt_constraint(graph: nx.Graph) -> dict[str, float | None]:
-    """Burt's constraint on the unweighted graph: ``c_i = Σ_j (p_ij + Σ_q p_iq·p_qj)²`` over
-    i's contacts j (q any contact of both), with ``p_ij = 1/deg(i)``. ``None`` for an
-    isolated node, where it is undefined. (NetworkX's ``constraint`` gives the same values
-    but recomputes every proportion per pair: minutes on a thousand-node network.)
+def burt_constraint(graph: nx.Graph, weight: str | None = None) -> dict[str, float | None]:
+    """Burt's constraint: ``c_i = Σ_j (p_ij + Σ_q p_iq·p_qj)²`` over i's contacts j (q any
+    contact of both). Unweighted by default, ``p_ij = 1/deg(i)``; with ``weight`` (an edge
+    attribute such as ``"weight"``, the shared activities) ``p_ij = w_ij / Σ_k w_ik``, Burt's
+    original form. ``None`` for an isolated node, where it is undefined. (NetworkX's
+    ``constraint`` gives the same values but recomputes every proportion per pair: minutes on
+    a thousand-node network.)
 
     >>> burt_constraint(nx.star_graph(2))[0], burt_constraint(nx.complete_graph(3))[0]
     (0.5, 1.125)
     """
     neighbours = {n: set(graph[n]) - {n} for n in graph}
+
+    def tie(a: str, b: str) -> float:
+        return float(graph[a][b].get(weight, 1)) if weight else 1.0
+
+    strength = {n: math.fsum(tie(n, c) for c in contacts) for n, contacts in neighbours.items()}
+
+    def share(a: str, b: str) -> float:
+        return tie(a, b) / strength[a]
+
     result: dict[str, float | None] = {}
     for node, contacts in neighbours.items():
-        if not contacts:
+        if not contacts or not strength[node]:
             result[node] = None
             continue
-        share = 1 / len(contacts)
         # fsum rounds once, whatever the order of the sets: the same value in every run.
         result[node] = math.fsum(
-            (share + math.fsum(share / len(neighbours[q])
-                               for q in contacts & neighbours[contact])) ** 2
+            (share(node, contact) + math.fsum(share(node, q) * share(q, contact)
+                                              for q in contacts & neighbours[contact])) ** 2
             for contact in contacts)
     return result
 
@@ -869,6 +993,12 @@ class OrganisationMetrics:
     brokerage: dict[str, int]
     articulation_point: bool
     community: int | None
+    #: Burt's constraint with ties weighted by shared activities (``constraint`` is
+    #: unweighted).
+    weighted_constraint: float | None = None
+    #: The county where the organisation is (``None`` for a national body): an unscoped
+    #: network spans counties, and every node says which it belongs to.
+    county: str | None = None
 
 
 class NetworkMetrics:
@@ -890,6 +1020,8 @@ class NetworkMetrics:
         self._lang = lang
         self._activities = activities
         self._work_limit = work_limit
+        #: Roles left out because planegraf inferred them (the source names no one there).
+        self.inferred_roles = inferred_roles(activities)
 
     @cached_property
     def betweenness(self) -> Betweenness:
@@ -912,6 +1044,7 @@ class NetworkMetrics:
         relative = relative_connectivity(graph)
         effective = non_redundant_ties(graph)
         constraint = burt_constraint(graph)
+        weighted = burt_constraint(graph, weight="weight")
         brokerage = brokerage_roles(graph)
         cut_points = set(nx.articulation_points(graph))
         degree_c = nx.degree_centrality(graph) if graph.number_of_nodes() > 1 else {
@@ -929,6 +1062,7 @@ class NetworkMetrics:
                 relative_connectivity=relative[node], non_redundant_ties=effective[node],
                 constraint=constraint.get(node), brokerage=dict(brokerage[node]),
                 articulation_point=node in cut_points, community=community_of.get(node),
+                county=attrs.get("county") or None, weighted_constraint=weighted.get(node),
             )
             for node, attrs in graph.nodes(data=True)
         ), key=lambda o: (-o.degree, o.label)))
@@ -954,29 +1088,46 @@ class NetworkMetrics:
         raise ValueError(f"no per-node metric {metric!r}")
 
     @cached_property
-    def _by_area_and_plan(self) -> tuple[dict[str, NetworkSummary], dict[str, NetworkSummary]]:
-        by_area: dict[str, list[Activity]] = defaultdict(list)
+    def _by_area_and_plan(self) -> tuple[dict[tuple[str, str], NetworkSummary],
+                                         dict[str, NetworkSummary], dict[str, NetworkSummary]]:
+        # An area is counted per plan: the 2016–2017 and 2018–2020 plans share the strategy's
+        # area 7, and one plan's area says nothing about the other's.
+        by_area: dict[tuple[str, str], list[Activity]] = defaultdict(list)
         by_plan: dict[str, list[Activity]] = defaultdict(list)
+        by_county: dict[str, list[Activity]] = defaultdict(list)
         for activity in self._activities:
             if activity.area:
-                by_area[activity.area].append(activity)
+                by_area[activity.plan or "", activity.area].append(activity)
             if activity.plan:
                 by_plan[activity.plan].append(activity)
-        area_summaries = {area: summarise_network(_ties_graph(by_area[area]))
-                          for area in sorted(by_area)} if len(by_area) > 1 else {}
+                county = self._data.plan_county(activity.plan)
+                if county:
+                    by_county[county].append(activity)
+        area_summaries = {key: summarise_network(_ties_graph(by_area[key]))
+                          for key in sorted(by_area, key=lambda k: (
+                              k[0], natural_key(k[1])))} if len(by_area) > 1 else {}
         plan_summaries = {plan: summarise_network(_ties_graph(by_plan[plan]))
                           for plan in sorted(by_plan)} if len(by_plan) > 1 else {}
-        return area_summaries, plan_summaries
+        county_summaries = {county: summarise_network(_ties_graph(by_county[county]))
+                            for county in sorted(by_county)} if len(by_county) > 1 else {}
+        return area_summaries, plan_summaries, county_summaries
 
     @property
-    def by_area(self) -> dict[str, NetworkSummary]:
-        """The whole-network figures of each action area in scope (none for a single area)."""
+    def by_area(self) -> dict[tuple[str, str], NetworkSummary]:
+        """The whole-network figures of each action area of each plan in scope, keyed by
+        ``(plan, area)`` (none for a single area)."""
         return self._by_area_and_plan[0]
 
     @property
     def by_plan(self) -> dict[str, NetworkSummary]:
         """The whole-network figures of each plan in scope (none for a single plan)."""
         return self._by_area_and_plan[1]
+
+    @property
+    def by_county(self) -> dict[str, NetworkSummary]:
+        """The whole-network figures of each county in scope (none for a single county): an
+        unscoped network spans the counties of the data, and its density is not a county's."""
+        return self._by_area_and_plan[2]
 
     @property
     def articulation_points(self) -> list[OrganisationMetrics]:
@@ -1006,9 +1157,17 @@ def network_metrics(data: NetworkData, scope: Scope = Scope(), lang: Language = 
 
 def _ties_graph(activities: Iterable[Activity]) -> nx.Graph:
     # The bare collaboration graph, without attributes: enough for a summary, and an area
-    # or plan at national scale has hundreds of them.
+    # or plan at national scale has hundreds of them. Stated roles only, as in
+    # collaboration_graph_of.
     graph = nx.Graph()
     for activity in activities:
-        graph.add_nodes_from(activity.participants)
-        graph.add_edges_from(combinations(activity.participants, 2))
+        named = activity.stated_participants()
+        graph.add_nodes_from(named)
+        graph.add_edges_from(combinations(named, 2))
     return graph
+
+
+def inferred_roles(activities: Iterable[Activity]) -> int:
+    """How many roles in ``activities`` planegraf inferred (``pg:stated false``): they are
+    left out of the collaboration graph and its metrics."""
+    return sum(len(activity.inferred) for activity in activities)

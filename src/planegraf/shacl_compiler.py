@@ -13,15 +13,18 @@ a new shape can never be skipped in silence.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
+import pyoxigraph as ox
 from rdflib import RDF, RDFS, SH, XSD, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
 from .errors import PlanegrafError
+from .lexical import datatype_expression, stand_in, value_expression
 
 # Called with a variable name, gives a group pattern binding that variable to each focus node.
 FocusPattern = Callable[[str], str]
@@ -34,14 +37,16 @@ _NOT_CONSTRAINTS = {
     SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.path,
     SH.message, SH.severity, SH.name, SH.description, SH.order, SH.group, SH.defaultValue,
     SH.deactivated, SH.prefixes, SH.declare,
-    # parameters read together with sh:qualifiedValueShape
+    # parameters read together with sh:qualifiedValueShape, sh:pattern and sh:closed
     SH.qualifiedMinCount, SH.qualifiedMaxCount, SH.qualifiedValueShapesDisjoint,
+    SH.flags, SH.ignoredProperties,
 }
 _SUPPORTED = {
     SH["class"], SH.datatype, SH.nodeKind, SH.minInclusive, SH.maxInclusive, SH.minExclusive,
     SH.maxExclusive, SH.minLength, SH.maxLength, SH.languageIn, SH["in"], SH.hasValue,
     SH.minCount, SH.maxCount, SH.uniqueLang, SH.qualifiedValueShape, SH.node, SH["or"],
-    SH["and"], SH["not"], SH.xone, SH.property,
+    SH["and"], SH["not"], SH.xone, SH.property, SH.pattern, SH.equals, SH.disjoint,
+    SH.lessThan, SH.lessThanOrEquals, SH.closed,
 }
 _COMPONENT = {
     SH["class"]: SH.ClassConstraintComponent, SH.datatype: SH.DatatypeConstraintComponent,
@@ -56,7 +61,11 @@ _COMPONENT = {
     SH.maxCount: SH.MaxCountConstraintComponent, SH.uniqueLang: SH.UniqueLangConstraintComponent,
     SH.node: SH.NodeConstraintComponent, SH["or"]: SH.OrConstraintComponent,
     SH["and"]: SH.AndConstraintComponent, SH["not"]: SH.NotConstraintComponent,
-    SH.xone: SH.XoneConstraintComponent,
+    SH.xone: SH.XoneConstraintComponent, SH.pattern: SH.PatternConstraintComponent,
+    SH.equals: SH.EqualsConstraintComponent, SH.disjoint: SH.DisjointConstraintComponent,
+    SH.lessThan: SH.LessThanConstraintComponent,
+    SH.lessThanOrEquals: SH.LessThanOrEqualsConstraintComponent,
+    SH.closed: SH.ClosedConstraintComponent,
 }
 _COMPARISONS = {SH.minInclusive: ">=", SH.maxInclusive: "<=", SH.minExclusive: ">",
                 SH.maxExclusive: "<"}
@@ -80,7 +89,8 @@ class CompiledConstraint:
     """One constraint of one shape as a query whose rows are its validation results.
 
     The query projects ``?this`` (the focus node), ``?value`` (the value node, unbound where
-    SHACL reports none) and ``?key`` (only to keep results apart, e.g. the language of a
+    SHACL reports none), ``?rpath`` (the result path where it differs from row to row, as
+    for sh:closed) and ``?key`` (only to keep results apart, e.g. the language of a
     sh:uniqueLang result).
     """
 
@@ -110,15 +120,60 @@ def compile_shapes(shapes: Graph) -> list[CompiledConstraint]:
     >>> sorted({c.component.split("#")[1] for c in compiled})[:3]
     ['ClassConstraintComponent', 'DatatypeConstraintComponent', 'MaxCountConstraintComponent']
     """
-    compiler = _Compiler(shapes)
-    targeted = {s for p in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf,
-                            SH.targetObjectsOf) for s in shapes.subjects(p, None)}
-    targeted |= {s for s in shapes.subjects(RDF.type, RDFS.Class)
-                 if _is_shape(shapes, s)}
+    targeted = targeted_shapes(shapes)
+    compiler = _Compiler(shapes, targeted)
     compiled: list[CompiledConstraint] = []
     for shape in sorted(targeted, key=str):
         compiled += compiler.top_level(shape, partial(_targets, shapes, shape))
     return compiled
+
+
+def sparql_path(shapes: Graph, path: Node) -> str:
+    """A SHACL property path as SPARQL (for ``$PATH`` in SHACL-SPARQL constraints)."""
+    return _Compiler(shapes).path(path)
+
+
+def targeted_shapes(shapes: Graph) -> set[Node]:
+    """The shapes with targets of their own; a shape with a target planegraf does not know
+    (``sh:target``: SPARQL-based or custom targets) is refused, never skipped."""
+    unknown = sorted(str(s) for s in shapes.subjects(SH.target, None))
+    if unknown:
+        raise UnsupportedShapeError(
+            f"{unknown[0]}: sh:target (a SPARQL-based or custom target, SHACL-AF) is not "
+            "supported; use sh:targetClass, sh:targetNode, sh:targetSubjectsOf or "
+            "sh:targetObjectsOf")
+    targeted = {s for p in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf,
+                            SH.targetObjectsOf) for s in shapes.subjects(p, None)}
+    targeted |= {s for s in shapes.subjects(RDF.type, RDFS.Class) if _is_shape(shapes, s)}
+    return targeted
+
+
+def custom_components(shapes: Graph) -> dict[Node, Node]:
+    """The parameters of constraint components the shapes declare themselves (SHACL 6),
+    each with its component."""
+    found: dict[Node, Node] = {}
+    # Any node with sh:parameter is a component: its class may be a subclass of
+    # sh:ConstraintComponent, which only inference would tell.
+    for component in set(shapes.subjects(SH.parameter, None)):
+        for parameter in shapes.objects(component, SH.parameter):
+            path = shapes.value(parameter, SH.path)
+            if path is not None:
+                found[path] = component
+    return found
+
+
+def _defined_by_shacl(term: Node) -> bool:
+    namespace: Any = SH  # rdflib's DefinedNamespace knows its terms (``in``); mypy does not
+    return term in namespace
+
+
+def not_shacl(shapes: Graph) -> list[tuple[Node, URIRef]]:
+    """Subjects and predicates in the sh: namespace that SHACL does not define (DCAT-AP 3.0.1
+    writes ``sh:shape`` for ``sh:node``). SHACL gives them no meaning, so they are ignored,
+    and the report says so: a typo like ``sh:minCont`` must not pass unnoticed."""
+    return sorted({(s, p) for s, p in shapes.subject_predicates(None)
+                   if isinstance(p, URIRef) and p.startswith(str(SH)) and not _defined_by_shacl(p)},
+                  key=str)
 
 
 def target_patterns(shapes: Graph, shape: Node, var: str = "?this") -> list[str]:
@@ -148,8 +203,11 @@ def _is_shape(shapes: Graph, node: Node) -> bool:
 
 
 class _Compiler:
-    def __init__(self, shapes: Graph) -> None:
+    def __init__(self, shapes: Graph, targeted: set[Node] | None = None) -> None:
         self.shapes = shapes
+        self.targeted = targeted or set()
+        self.custom = custom_components(shapes)
+        self.sparql_nodes = set(shapes.objects(None, SH.sparql))
         self._numbers = itertools.count(1)
         self._stack: list[Node] = []  # the nested shapes being compiled, to refuse recursion
 
@@ -158,7 +216,11 @@ class _Compiler:
 
     # -- top level: one query per constraint, results reported with this shape as source --
 
-    def top_level(self, shape: Node, focus: FocusPattern) -> list[CompiledConstraint]:
+    def top_level(self, shape: Node, focus: FocusPattern,
+                  via: tuple[str, ...] = ()) -> list[CompiledConstraint]:
+        """The constraints of ``shape`` as queries. ``via`` are the variables of the focus
+        nodes of the shapes this one is nested in: a value node reached from two focus nodes
+        is validated twice, and reported twice, as SHACL (and pyshacl) do."""
         if self._deactivated(shape):
             return []
         self._check_parameters(shape, top_level=True)
@@ -171,7 +233,8 @@ class _Compiler:
             key=lambda m: (m.language or "", str(m))))
         compiled = []
         for violation in self.violations(shape, "?this", "?value", top_level=True):
-            query = (f"SELECT DISTINCT ?this ?value ?key WHERE {{\n  {focus('?this')}\n"
+            query = (f"SELECT DISTINCT ?this ?value ?key ?rpath {' '.join(via)} WHERE {{\n"
+                     f"  {focus('?this')}\n"
                      f"  {violation.pattern}\n}}")
             compiled.append(CompiledConstraint(shape, violation.component, path, severity,
                                                messages or _default_messages(violation),
@@ -179,19 +242,22 @@ class _Compiler:
         # A property shape's own property shapes report their results directly, with the
         # value nodes of this shape as their focus nodes (sh:property, SHACL 4.8.2).
         for nested in sorted(self.shapes.objects(shape, SH.property), key=str):
-            compiled += self.top_level(nested, self._value_focus(shape, focus))
+            value_focus, outer = self._value_focus(shape, focus, via)
+            compiled += self.top_level(nested, value_focus, outer)
         return compiled
 
-    def _value_focus(self, shape: Node, focus: FocusPattern) -> FocusPattern:
+    def _value_focus(self, shape: Node, focus: FocusPattern,
+                     via: tuple[str, ...]) -> tuple[FocusPattern, tuple[str, ...]]:
         path = self.shapes.value(shape, SH.path)
         if path is None:
-            return focus
+            return focus, via
+        outer = self.fresh("focus")
+        projected = (*via, outer)
 
         def value_nodes(var: str) -> str:
-            outer = self.fresh("focus")
-            return (f"{{ SELECT DISTINCT {var} WHERE {{ {focus(outer)} "
+            return (f"{{ SELECT DISTINCT {' '.join(projected)} {var} WHERE {{ {focus(outer)} "
                     f"{outer} {self.path(path)} {var} . }} }}")
-        return value_nodes
+        return value_nodes, projected
 
     # -- the violation patterns of one shape, given the variable of its focus node --
 
@@ -220,7 +286,24 @@ class _Compiler:
                 if parameter == SH.qualifiedValueShape:
                     found += self._qualified(shape, path, this, argument)
                     continue
-                if parameter == SH.hasValue and path is None:
+                if parameter == SH.closed:
+                    if str(argument) != "true":
+                        continue
+                    found.append(_Violation(SH.ClosedConstraintComponent, self._closed(
+                        shape, path, this, value, "?rpath" if top_level else self.fresh("p"))))
+                    continue
+                if parameter in (SH.equals, SH.disjoint, SH.lessThan, SH.lessThanOrEquals):
+                    assert component is not None
+                    found += [_Violation(component, p) for p in
+                              self._pair(shape, parameter, argument, path, this, value,
+                                         top_level)]
+                    continue
+                if parameter == SH.pattern:
+                    flags = shapes.value(shape, SH.flags)
+                    regex = _regex_arguments(shape, str(argument),
+                                             None if flags is None else str(flags))
+                    pattern = each_value(partial(_not_matching, regex))
+                elif parameter == SH.hasValue and path is None:
                     # On a node shape the focus node must be the value; SHACL reports no value.
                     pattern = f"FILTER (!sameTerm({this}, {_sparql_term(argument)}))"
                 elif parameter in (SH.minCount, SH.maxCount, SH.uniqueLang, SH.hasValue):
@@ -249,6 +332,52 @@ class _Compiler:
                                             f"{this} {self.path(path)} {node} . "
                                             f"FILTER ({self.conforms_not(nested, node)})"))
         return found
+
+    def _pair(self, shape: Node, parameter: Node, other: Node, path: Node | None, this: str,
+              value: str, top_level: bool) -> list[str]:
+        """sh:equals, sh:disjoint, sh:lessThan, sh:lessThanOrEquals (SHACL 4.5): the value
+        nodes compared with the values of ``other`` on the focus node."""
+        if not isinstance(other, URIRef):
+            raise UnsupportedShapeError(f"{shape}: {parameter} needs a property IRI")
+        prop = _sparql_term(other)
+        values = (f"{this} {self.path(path)} {value} ." if path is not None
+                  else f"BIND ({this} AS {value})")
+        if parameter == SH.equals:
+            # A value node the property lacks, and a property value that is no value node.
+            missing = f"{values} FILTER NOT EXISTS {{ {this} {prop} {value} }}"
+            extra = (f"{this} {prop} {value} . FILTER NOT EXISTS "
+                     f"{{ {this} {self.path(path)} {value} }}" if path is not None else
+                     f"{this} {prop} {value} . FILTER (!sameTerm({value}, {this}))")
+            return [missing, extra]
+        if parameter == SH.disjoint:
+            return [f"{values} {this} {prop} {value} ."]
+        if path is None:
+            raise UnsupportedShapeError(f"{shape}: {parameter} is for property shapes only")
+        other_value = self.fresh("w")
+        compare = "<" if parameter == SH.lessThan else "<="
+        # One result per pair of values that are not in order (the W3C tests say so).
+        key = f" BIND ({other_value} AS ?key)" if top_level else ""
+        return [f"{values} {this} {prop} {other_value} . FILTER (!COALESCE("
+                f"{value_expression(value)} {compare} {value_expression(other_value)}, false))"
+                + key]
+
+    def _closed(self, shape: Node, path: Node | None, this: str, value: str,
+                predicate: str) -> str:
+        """sh:closed (SHACL 4.8.1): every property of a value node is the IRI path of one of
+        the shape's property shapes, or listed in sh:ignoredProperties."""
+        allowed = {p for prop in self.shapes.objects(shape, SH.property)
+                   for p in self.shapes.objects(prop, SH.path) if isinstance(p, URIRef)}
+        for ignored in self.shapes.objects(shape, SH.ignoredProperties):
+            allowed |= {p for p in self._list(ignored) if isinstance(p, URIRef)}
+        names = ", ".join(_sparql_term(p) for p in sorted(allowed))
+        if path is None:
+            subject = this
+            start = ""
+        else:
+            subject = self.fresh("n")
+            start = f"{this} {self.path(path)} {subject} . "
+        return (f"{start}{subject} {predicate} {value} . "
+                f"FILTER ({predicate} NOT IN ({names}))")
 
     def conforms_not(self, shape: Node, node: str) -> str:
         """An expression true when ``node`` does not conform to ``shape`` (targets ignored)."""
@@ -279,7 +408,9 @@ class _Compiler:
             return "!" + _NODE_KINDS[argument].format(v=v)
         if isinstance(parameter, URIRef) and parameter in _COMPARISONS:
             # Not comparable (an IRI, another datatype) is a violation too: COALESCE.
-            return f"!COALESCE({v} {_COMPARISONS[parameter]} {_sparql_term(argument)}, false)"
+            # Compared by value: a literal kept as written (planegraf.lexical) is turned back.
+            return (f"!COALESCE({value_expression(v)} {_COMPARISONS[parameter]} "
+                    f"{_value_term(argument)}, false)")
         if parameter in (SH.minLength, SH.maxLength):
             compare = "<" if parameter == SH.minLength else ">"
             return f"(isBlank({v}) || STRLEN(STR({v})) {compare} {_sparql_term(argument)})"
@@ -311,7 +442,8 @@ class _Compiler:
             return f"isLiteral({v})"
         if datatype == RDF.langString:
             return f"(isLiteral({v}) && LANG({v}) != \"\")"
-        same = f"COALESCE(isLiteral({v}) && DATATYPE({v}) = {_sparql_term(datatype)}, false)"
+        same = (f"COALESCE(isLiteral({v}) && sameTerm({datatype_expression(v)}, "
+                f"{_sparql_term(datatype)}), false)")
         if datatype in _CASTABLE:
             cast = f"{_sparql_term(datatype)}({v})"
             return f"({same} && !sameTerm(COALESCE({cast}, \"!\"), \"!\"))"
@@ -328,7 +460,9 @@ class _Compiler:
         if parameter == SH.hasValue:
             return f"FILTER NOT EXISTS {{ {this} {path} {_sparql_term(argument)} }}"
         # sh:uniqueLang: one result per language tag (ignoring case) used twice.
-        if not (isinstance(argument, Literal) and argument.value is True):
+        # Only the literal true switches it on: "1"^^xsd:boolean does not (W3C SHACL test
+        # core/property/uniqueLang-002).
+        if not (isinstance(argument, Literal) and str(argument) == "true"):
             return "FILTER (false)"
         a, b = self.fresh("v"), self.fresh("v")
         key = f" BIND (LCASE(LANG({a})) AS ?key)" if top_level else ""
@@ -337,7 +471,8 @@ class _Compiler:
                 f"LCASE(LANG({a})) = LCASE(LANG({b})))" + key)
 
     def _distinct_values(self, path: str, this: str, count: int,
-                         conforming_to: Node | None = None) -> str:
+                         conforming_to: Node | None = None,
+                         conforming_to_none_of: Sequence[Node] = ()) -> str:
         """A pattern matching when ``this`` has at least ``count`` distinct values (that
         conform to ``conforming_to``). Pairwise distinct variables: fine for the small counts
         shapes use, quadratic in ``count``."""
@@ -348,6 +483,8 @@ class _Compiler:
         parts += [f"FILTER (!sameTerm({a}, {b}))" for a, b in itertools.combinations(nodes, 2)]
         if conforming_to is not None:
             parts += [f"FILTER (!({self.conforms_not(conforming_to, n)}))" for n in nodes]
+        for sibling in conforming_to_none_of:
+            parts += [f"FILTER ({self.conforms_not(sibling, n)})" for n in nodes]
         return " ".join(parts)
 
     def _qualified(self, shape: Node, path: Node | None, this: str,
@@ -356,20 +493,27 @@ class _Compiler:
         if path is None:
             raise UnsupportedShapeError(f"{shape}: sh:qualifiedValueShape needs sh:path")
         disjoint = shapes.value(shape, SH.qualifiedValueShapesDisjoint)
-        if isinstance(disjoint, Literal) and disjoint.value is True:
-            raise UnsupportedShapeError(
-                f"{shape}: sh:qualifiedValueShapesDisjoint is not supported")
+        siblings: list[Node] = []
+        if isinstance(disjoint, Literal) and str(disjoint) == "true":
+            # A value counts only if it conforms to none of the sibling shapes: the
+            # qualified value shapes of the other property shapes of the same parents.
+            siblings = sorted({
+                q for parent in shapes.subjects(SH.property, shape)
+                for sibling in shapes.objects(parent, SH.property) if sibling != shape
+                for q in shapes.objects(sibling, SH.qualifiedValueShape) if q != qualified},
+                key=str)
         found = []
         at_least = shapes.value(shape, SH.qualifiedMinCount)
         if at_least is not None:
-            pattern = self._distinct_values(self.path(path), this, _count(at_least), qualified)
+            pattern = self._distinct_values(self.path(path), this, _count(at_least), qualified,
+                                            siblings)
             found.append(_Violation(SH.QualifiedMinCountConstraintComponent,
                                     f"FILTER NOT EXISTS {{ {pattern} }}" if pattern
                                     else "FILTER (false)"))
         at_most = shapes.value(shape, SH.qualifiedMaxCount)
         if at_most is not None:
             pattern = self._distinct_values(self.path(path), this, _count(at_most) + 1,
-                                            qualified)
+                                            qualified, siblings)
             found.append(_Violation(SH.QualifiedMaxCountConstraintComponent, pattern))
         if not found:
             raise UnsupportedShapeError(
@@ -403,17 +547,56 @@ class _Compiler:
         return isinstance(flag, Literal) and flag.value is True
 
     def _check_parameters(self, shape: Node, top_level: bool) -> None:
-        for parameter in set(self.shapes.predicates(shape, None)):
-            if not str(parameter).startswith(str(SH)):
-                continue
-            if parameter == SH.sparql and top_level and self.shapes.value(shape, SH.path) is None:
-                continue  # run by planegraf.sparql_constraints
+        for parameter in sorted(set(self.shapes.predicates(shape, None)), key=str):
+            if parameter in self.custom:
+                raise UnsupportedShapeError(
+                    f"{shape}: the constraint component {self.custom[parameter]} (parameter "
+                    f"{parameter}) is declared in the shapes themselves; custom constraint "
+                    "components are not supported, so this shape cannot be checked")
+            if not str(parameter).startswith(str(SH)) or not _defined_by_shacl(parameter):
+                continue  # not SHACL (a term sh: does not define is ignored, see not_shacl)
+            if parameter == SH.sparql:
+                if shape in self.targeted:
+                    continue  # run by planegraf.sparql_constraints
+                raise UnsupportedShapeError(
+                    f"{shape}: sh:sparql is supported only on a shape with targets of its "
+                    "own, not on one reached through another shape")
+            if parameter in (SH.select, SH.ask) and shape in self.sparql_nodes:
+                continue  # the shape is its own SPARQL constraint, read with sh:sparql
             if parameter in _SUPPORTED or parameter in _NOT_CONSTRAINTS:
                 continue
             raise UnsupportedShapeError(
                 f"{shape}: the constraint {parameter} cannot be compiled to SPARQL yet; "
                 "add it to planegraf.shacl_compiler (and a case to "
                 "tests/test_validator_equivalence.py) or remove it from the shape")
+
+
+# Constructs where Oxigraph's regular expressions (Rust's regex crate) and XPath's differ:
+# POSIX classes, class subtraction, inline groups and look-around, Unicode block names.
+_REGEX_DIFFERENCES = ("[:", "-[", "(?", "\\p{Is", "\\P{Is")
+
+
+def _not_matching(arguments: str, v: str) -> str:
+    """sh:pattern is violated by a blank node or a value whose string does not match."""
+    return f"(isBlank({v}) || !REGEX(STR({v}), {arguments}))"
+
+
+def _regex_arguments(shape: Node, pattern: str, flags: str | None) -> str:
+    """The arguments of REGEX for sh:pattern/sh:flags, or a refusal where Oxigraph would read
+    the expression otherwise than XPath does (an error in a FILTER would pass in silence)."""
+    arguments = _string(pattern) + ("" if flags is None else f", {_string(flags)}")
+    differs = next((c for c in _REGEX_DIFFERENCES if c in pattern), None)
+    probe = None
+    if differs is None:
+        solutions = ox.Store().query(f"SELECT (REGEX(\"\", {arguments}) AS ?ok) WHERE {{}}")
+        assert isinstance(solutions, ox.QuerySolutions)
+        probe = next(iter(solutions))["ok"]
+    if probe is None:
+        raise UnsupportedShapeError(
+            f"{shape}: sh:pattern {pattern!r}" + (f" with sh:flags {flags!r}" if flags else "")
+            + " uses regular-expression syntax planegraf cannot check exactly as XPath "
+            "defines it" + (f" ({differs!r})" if differs else ""))
+    return arguments
 
 
 def _default_messages(violation: _Violation) -> tuple[Literal, ...]:
@@ -429,9 +612,22 @@ def _count(node: Node) -> int:
 
 
 def _sparql_term(node: Node) -> str:
+    """The term as a query names it; a literal the store would rewrite becomes its stand-in,
+    so it matches the data as written (planegraf.lexical)."""
+    if isinstance(node, Literal) and node.datatype is not None and not node.language:
+        substitute = stand_in(ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype))))
+        if substitute is not None:
+            return f"{_string(substitute.value)}^^<{substitute.datatype.value}>"
     if isinstance(node, (URIRef, Literal)):
         return node.n3()
     raise UnsupportedShapeError(f"a blank node ({node}) cannot be a constraint parameter here")
+
+
+def _value_term(node: Node) -> str:
+    """A literal parameter compared by value (sh:minInclusive 4.0): its value as written."""
+    if isinstance(node, Literal) and node.datatype is not None and not node.language:
+        return f"STRDT({_string(str(node))}, <{node.datatype}>)"
+    return _sparql_term(node)
 
 
 def _string(text: str) -> str:

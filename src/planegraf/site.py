@@ -36,6 +36,8 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 PG = ONTOLOGY_NS + "#"
+DCT = "http://purl.org/dc/terms/"
+ORG = "http://www.w3.org/ns/org#"
 LABEL_PROPERTIES = (SKOS + "prefLabel", RDFS_LABEL, "http://purl.org/dc/terms/title",
                     "http://xmlns.com/foaf/0.1/name")
 # Statements shown first on a page, in this order; the rest follow by property label.
@@ -406,14 +408,45 @@ class SiteWriter:
                           "areas": [self._area(a, node, by_notation) for a in by_notation(rest)]})
         overarching = by_notation(g for g in self.index.of_type(PG + "OverarchingGoal")
                                   if g in in_scheme)
-        return {**node(strategy), "goals": goals,
+        return {**node(strategy), "goals": goals, "county": self._county_of(strategy, lang),
                 "overarching": [node(g) for g in overarching]}
+
+    def _county_of(self, resource: str, lang: str) -> str | None:
+        """The county of a strategy or plan: where its publisher (or the organisation the
+        publisher is a unit of) is; for a strategy without one, where its plans' are."""
+        publishers = self.index.iris(resource, DCT + "publisher")
+        if not publishers:
+            plans = self.index.subjects(PG + "implements", resource)
+            publishers = [p for plan in plans for p in self.index.iris(plan, DCT + "publisher")]
+        seen: set[str] = set()
+        while publishers:
+            agent = publishers.pop(0)
+            if agent in seen:
+                continue
+            seen.add(agent)
+            for place in self.index.iris(agent, DCT + "spatial"):
+                return self.index.label(place, lang)
+            publishers += self.index.iris(agent, ORG + "unitOf")
+        return None
 
     def _area(self, area: str, node: Callable[[str], dict[str, Any]],
               by_notation: Callable[[Iterable[str]], list[str]]) -> dict[str, Any]:
-        activities = [a for a in self.index.subjects(PG + "actionArea", area)
-                      if a in set(self.index.of_type(PG + "Activity"))]
-        return {**node(area), "activities": [node(a) for a in by_notation(activities)]}
+        """An area with its activities grouped by plan: two plans' "7.1" are never listed
+        side by side as if they were one plan's (the 2016–2017 and 2018–2020 plans share the
+        strategy's area 7)."""
+        activity_type = set(self.index.of_type(PG + "Activity"))
+        activities = by_notation(a for a in self.index.subjects(PG + "actionArea", area)
+                                 if a in activity_type)
+        by_plan: dict[str, list[str]] = {}
+        for activity in activities:
+            plan = next(iter(self.index.iris(activity, PG + "inPlan")), "")
+            by_plan.setdefault(plan, []).append(activity)
+        plans = []
+        for plan in sorted(by_plan, key=lambda p: (self.index.literal(
+                p, (PG + "startYear",), "sv") or "", p)):
+            plans.append({**(node(plan) if plan else {"iri": "", "href": None, "label": ""}),
+                          "activities": [node(a) for a in by_plan[plan]]})
+        return {**node(area), "activities": [node(a) for a in activities], "plans": plans}
 
     def write_organisations(self) -> None:
         agents = set()
@@ -672,7 +705,7 @@ def _script_json(value: Any) -> str:
 
 
 def _gaps_section(writer: SiteWriter) -> SiteSection | None:
-    gaps = _available("gaps", "coordination_gaps", "load_objectives", "RULES_BY_ID")
+    gaps = _available("gaps", "coordination_gaps", "load_objectives", "RULES_BY_ID", "where")
     network = _available("network", "load_network_data")
     if gaps is None or network is None:
         return None
@@ -686,6 +719,9 @@ def _gaps_section(writer: SiteWriter) -> SiteSection | None:
             rows = [{"rule": gaps.RULES_BY_ID[g.rule].name[lang],
                      "explanation": gaps.RULES_BY_ID[g.rule].explanation[lang],
                      "subject": _linked(writer, file, g.subject, lang, g.subject_label),
+                     # Two counties' "area 7" must never look alike: every finding names
+                     # its plan and county.
+                     "where": gaps.where(g, data, lang),
                      "detail": g.detail,
                      "activities": [_linked(writer, file, a, lang) for a in g.activities]}
                     for g in found]

@@ -93,6 +93,7 @@ def annotated_graph(data: NetworkData, metrics: NetworkMetrics) -> nx.Graph:
             degree=org.degree, betweenness=org.betweenness, closeness=org.closeness,
             relative_connectivity=org.relative_connectivity,
             non_redundant_ties=org.non_redundant_ties, constraint=org.constraint,
+            weighted_constraint=org.weighted_constraint,
             articulation_point=org.articulation_point, community=org.community,
             **{f"brokerage_{role}": org.brokerage.get(role, 0)
                for role in ("coordinator", "consultant", "gatekeeper_representative",
@@ -129,12 +130,14 @@ def pyvis_network(data: NetworkData, graph: nx.Graph, *, size_by: str = "degree"
     net = Network(directed=True, cdn_resources="in_line")
     for node, attrs in graph.nodes(data=True):
         sector = attrs["sector"]
+        county = attrs.get("county")
         lines = [attrs["label_en" if lang == "en" else "label"],
-                 sectors.get(sector, words["unknown"]),
+                 sectors.get(sector, words["unknown"])
+                 + (f", {data.county_label(county, lang)}" if county else ""),
                  f"{attrs['activities']} {words['activities']}, "
                  f"{words['coordinates']} {attrs['coordinates']}",
                  f"{size_by}: {_size_value(attrs, size_by):.3g}",
-                 f"{words['areas']}: " + ", ".join(data.area_label(a, lang)
+                 f"{words['areas']}: " + ", ".join(data.county_area_label(a, lang)
                                                    for a in attrs["areas"])]
         net.add_node(
             node, label=attrs["label_en" if lang == "en" else "label"],
@@ -203,7 +206,8 @@ def network_html(data: NetworkData, metrics: NetworkMetrics, *, size_by: str = "
                                           density=summary.density,
                                           centralization=summary.degree_centralization),
         words=words,
-        areas=[{"iri": a, "label": data.area_label(a, lang)} for a in areas],
+        # Two counties' areas 1–9 share numbers: each is labelled with its county.
+        areas=[{"iri": a, "label": data.county_area_label(a, lang)} for a in areas],
         sectors=[{"key": s, "label": sectors.get(s, s),
                   "color": SECTOR_COLOURS.get(s, SECTOR_COLOURS["unknown"])} for s in used],
         size_note=words["size"].format(metric=f"{size_by} — {_size_explanation(size_by, lang)}"),
@@ -278,7 +282,8 @@ NODE_COLUMNS = ("id", "label", "label_en", "kind", "sector", "activities", "coor
                 "areas", "degree", "betweenness", "closeness", "relative_connectivity",
                 "non_redundant_ties", "constraint", "articulation_point", "community",
                 "brokerage_coordinator", "brokerage_consultant",
-                "brokerage_gatekeeper_representative", "brokerage_liaison")
+                "brokerage_gatekeeper_representative", "brokerage_liaison",
+                "weighted_constraint", "county")
 EDGE_COLUMNS = ("source", "target", "source_label", "target_label", "weight", "activities",
                 "areas")
 

@@ -116,6 +116,8 @@ class _V:
     line = ox.NamedNode(str(PG.line))
     end_line = ox.NamedNode(str(PG.endLine))
     mention = ox.NamedNode(str(PG.mention))
+    stated = ox.NamedNode(str(PG.stated))
+    covers_area = ox.NamedNode(str(PG.coversArea))
 
 
 def _iri(value: object) -> ox.NamedNode:
@@ -127,6 +129,7 @@ def _text(value: str, lang: str | None = None) -> ox.Literal:
 
 
 _INTEGER = ox.NamedNode(str(XSD.integer))
+_TRUE = ox.Literal("true", datatype=ox.NamedNode(str(XSD.boolean)))
 
 
 def _integer(value: int) -> ox.Literal:
@@ -177,6 +180,11 @@ def plan_quads(source: PlanSource, context: PlanContext, results: Sequence[RowRe
         if goal:
             out.add(node, _V.under_goal, _iri(goal))
 
+    # The plan covers the areas it has a section for (objectives or activities): an area it
+    # does not cover is not a gap in it.
+    covered = {o.area for o in source.objectives} | {r.row.area for r in results}
+    for area in sorted(covered):
+        out.add(plan, _V.covers_area, _iri(context.area_iri(area)))
     for result in results:
         _add_activity(out, result, context, plan, document)
     # Insertion order is already deterministic; grouping by subject keeps the TriG readable.
@@ -223,6 +231,8 @@ def _add_activity(out: _Quads, result: RowResult, context: PlanContext, plan: ox
         out.add(participation, _V.role, _iri(ROLE[mention.role]))
         out.add(participation, _V.has_participant, _iri(mention.agent))
         out.add(participation, _V.mention, _text(mention.text))
+        # Every participation read from a cell is named there: stated, not inferred.
+        out.add(participation, _V.stated, _TRUE)
         out.add(participation, _V.description, _text(_description(row, mention), "sv"))
 
 
