@@ -1,13 +1,13 @@
-"""``planegraf build``: load ontology and graph, derive the shortcuts, validate, write ``out/``.
+"""``planegraf build``: load a project's sources, derive the shortcuts, validate, write ``out/``.
 
-Also the loading half of ``planegraf validate``, which runs the same pipeline over files the
-user names, on top of (or instead of) the bundled data.
+Also the checking half of ``planegraf validate``, which runs the same pipeline over the
+project plus files the user names. Loading itself lives in ``loading.py``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,15 +17,18 @@ import pyoxigraph as ox
 from . import atomic
 from .ids import ONTOLOGY_GRAPH
 from .lexical import Source
+from .loading import Progress, derive, load_dataset, open_store, quiet
 from .namespaces import PREFIXES
-from .queries import derivation_rules, read_query
-from .resources import graph_dir, ontology_dir, registry_files
+from .project import MANIFEST_NAME, Project
+from .queries import read_query
+from .resources import ontology_dir
 from .store import EmbeddedStore, iter_rdf_files
 
 if TYPE_CHECKING:
     from .validate import Language, ValidationReport
 
-Progress = Callable[[str], None]
+__all__ = ["BuildResult", "Summary", "build", "check", "derive", "load_dataset", "open_store",
+           "summarise"]
 
 OUTPUT_FILES = (
     "planegraf.trig",
@@ -33,68 +36,21 @@ OUTPUT_FILES = (
     "validation-report.ttl",
     "summary.txt",
     "summary.json",
+    MANIFEST_NAME,
 )
 
 
-def _quiet(_: str) -> None:
-    pass
-
-
-def load_dataset(
-    files: Sequence[Path] = (), *, bundled: bool = True, progress: Progress = _quiet
-) -> EmbeddedStore:
-    """The ontology, the national registry and the bundled graph files (unless
-    ``bundled=False``) and ``files``.
-
-    A named graph in ``files`` replaces the bundled graph of the same name, so an edited
-    copy of a bundled file can be validated in place of the original.
-    """
-    store = EmbeddedStore()
-    progress("ontology")
-    for source in dataset_sources(files, bundled=bundled):
-        if source.graph is None:
-            progress(str(source.path) if source.replaces_graphs
-                     else f"{source.path.parent.name}/{source.path.name}")
-        store.load_file(source.path, graph=source.graph, replace_graphs=source.replaces_graphs)
-    return store
-
-
-def dataset_sources(files: Sequence[Path] = (), *, bundled: bool = True) -> list[Source]:
-    """The files :func:`load_dataset` loads, in order and how (the validator reads their
-    literals as written, see :mod:`planegraf.lexical`)."""
+def dataset_sources(files: Sequence[Path] = (), *, bundled: bool = True,
+                    project: Project | None = None) -> list[Source]:
+    """The files the dataset is loaded from, in order and how (the validator reads their
+    literals as written, see :mod:`planegraf.lexical`): the ontology, ``project``'s sources
+    (the bundled demonstration's by default) unless ``bundled=False``, then ``files``."""
     ontology = ox.NamedNode(str(ONTOLOGY_GRAPH))
     sources = [Source(path, graph=ontology) for path in iter_rdf_files(ontology_dir())]
     if bundled:
-        sources += [Source(path) for path in [*registry_files(), *iter_rdf_files(graph_dir())]]
+        sources += [Source(path) for path in (project or Project.demonstration()).source_files()]
     sources += [Source(path, replaces_graphs=True) for path in files]
     return sources
-
-
-def open_store(files: Sequence[Path] = (), *, bundled: bool = True,
-               progress: Progress = _quiet) -> EmbeddedStore:
-    """The dataset ready to query: loaded and derived, not validated (``build`` validates).
-
-    >>> store = open_store()
-    >>> len(store) > 1000
-    True
-    """
-    store = load_dataset(files, bundled=bundled, progress=progress)
-    derive(store)
-    return store
-
-
-def derive(store: EmbeddedStore) -> int:
-    """Add the shortcut triples (``pg:coordinator`` …) to the graph their participations are in;
-    return how many were new.
-
-    Each rule in ``queries/derive/`` is one SPARQL update over every graph at once, run
-    inside Oxigraph: no triple passes through Python, where a CONSTRUCT per rule and graph
-    (381 queries on the national benchmark data) brought each one back to be re-inserted.
-    """
-    before = len(store.oxigraph)
-    for rule in derivation_rules():
-        store.oxigraph.update(rule.text)
-    return len(store.oxigraph) - before
 
 
 @dataclass
@@ -182,52 +138,77 @@ class BuildResult:
 
 def check(
     files: Sequence[Path] = (), *, bundled: bool = True, lang: Language = "sv",
-    progress: Progress = _quiet,
+    progress: Progress = quiet, project: Project | None = None,
 ) -> tuple[EmbeddedStore, ValidationReport]:
-    """Load, derive and validate, writing nothing: the core of ``build`` and ``validate``."""
-    store = load_dataset(files, bundled=bundled, progress=progress)
-    progress("derive")
-    derive(store)
+    """Load, derive and validate, writing nothing: the core of ``build`` and ``validate``.
+
+    The data is ``project``'s sources (the bundled demonstration by default) plus ``files``;
+    ``bundled=False`` leaves the sources out and checks ``files`` with the ontology alone.
+    """
+    project = project or Project.demonstration()
+    if files:
+        project = Project(project.root, project.config, (*project.extra_files, *files),
+                          project.out_dir)
+    if bundled:
+        store = project.load_sources(progress)
+    else:
+        store = load_dataset(project.extra_files, bundled=False, progress=progress)
+        progress("derive")
+        derive(store)
     progress("validate")
     # pyshacl is imported only when something is validated: query, network and gaps do not.
     from .validate import validate_store
 
-    report = validate_store(store, sources=dataset_sources(files, bundled=bundled))
+    report = validate_store(store, sources=dataset_sources(
+        project.extra_files, bundled=bundled, project=project))
     return store, report
 
 
 def build(
-    out_dir: Path = Path("out"), *, lang: Language = "sv", site: bool = True,
-    base_url: str | None = None, progress: Progress = _quiet,
+    out_dir: Path | None = None, *, project: Project | None = None, lang: Language | None = None,
+    site: bool = True, base_url: str | None = None, progress: Progress = quiet,
 ) -> BuildResult:
-    """Build the bundled dataset into ``out_dir``, with the web report in ``out_dir/site``.
+    """Build ``project`` (the bundled demonstration by default) into ``out_dir`` (the
+    project's ``out/``), with the web report in ``out_dir/site``.
 
     The outputs are written only when the data conforms to the shapes; a build with
-    violations or unreadable input leaves the previous ``out_dir`` untouched.
+    violations or unreadable input leaves the previous ``out_dir`` untouched. Beside the
+    dataset goes ``manifest.json``, the hashes of every input, by which later commands tell
+    whether the build is still fresh. The data is loaded once; the site is written from the
+    same store.
     """
-    store, report = check(lang=lang, progress=progress)
+    project = project or Project.demonstration()
+    out_dir = out_dir or project.out_dir
+    lang = lang or project.config.language
+    hashes = project.input_hashes()
+    store, report = check(project=project, lang=lang, progress=progress)
+    project.use(store)
     summary = summarise(store, lang)
     written: list[Path] = []
     if not report.has_violations:  # warnings and infos do not stop a build
         progress(f"write {out_dir}")
         with atomic.staged_directory(out_dir) as stage:
             _write_outputs(stage, store, report, summary, lang)
+            project.write_manifest(stage, hashes)
             if site:
                 progress(f"write {out_dir}/site")
-                _write_site(stage / "site", store, lang, base_url)
+                _write_site(stage / "site", store, lang, base_url, project)
         written = [out_dir / name for name in OUTPUT_FILES]
         if site:
             written.append(out_dir / "site")
     return BuildResult(store, report, summary, out_dir, written)
 
 
-def _write_site(folder: Path, store: EmbeddedStore, lang: Language, base_url: str | None) -> None:
+def _write_site(folder: Path, store: EmbeddedStore, lang: Language, base_url: str | None,
+                project: Project) -> None:
     # The site module pulls in Jinja2 and the exports; imported here so that validate,
     # query and the other commands do not pay for it.
-    from .lod import DEFAULT_BASE_URL
+    from .lod import DatasetInfo
     from .site import write_site
 
-    write_site(store, folder, lang=lang, base_url=base_url or DEFAULT_BASE_URL)
+    about = DatasetInfo.of(project)
+    write_site(store, folder, lang=lang, base_url=base_url or about.base_url, about=about,
+               queries_dir=project.queries_dir)
 
 
 def _write_outputs(

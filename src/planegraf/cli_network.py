@@ -13,8 +13,7 @@ from typing import Any
 import click
 
 from . import atomic
-from .build import load_dataset
-from .errors import PlanegrafError
+from .cli_common import Run, data_options
 from .gaps import coordination_gaps, gaps_csv, gaps_json, gaps_markdown, load_objectives
 from .network import (
     BROKERAGE_ROLES,
@@ -29,7 +28,7 @@ from .network import (
     resolve_scope,
 )
 from .outputs import NETWORK_OUTPUTS, REPORT_OUTPUTS, output_format
-from .store import EmbeddedStore
+from .readers import Reader
 from .viz import EXPORT_FORMATS, SIZE_METRICS, sector_labels, write_export
 
 LANG = click.Choice(["sv", "en"])
@@ -44,38 +43,20 @@ def _scope_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--expand-groups", is_flag=True,
                      help="Replace each closed group (the county's municipalities …) by its "
                           "members."),
-        click.option("--data", "files", multiple=True,
-                     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                     help="Also load this RDF file (repeatable); a named graph in it replaces "
-                          "the bundled graph of that name."),
-        click.option("--alone", is_flag=True,
-                     help="Analyse the --data files without the bundled graph."),
-        click.option("--lang", type=LANG, default="sv", show_default=True,
-                     help="Language of names and explanations."),
-        click.option("-q", "--quiet", is_flag=True, help="Do not show progress."),
     ]
     for option in reversed(options):
         command = option(command)
-    return command
+    return data_options(remote=True, alone=True)(command)
 
 
-def _load(files: tuple[Path, ...], alone: bool, quiet: bool, plan: str | None,
-          area: str | None, goal: str | None, expand_groups: bool
-          ) -> tuple[EmbeddedStore, NetworkData, Scope]:
-    if alone and not files:
-        raise PlanegrafError("--alone needs at least one --data FILE")
-
-    def progress(step: str) -> None:
-        if not quiet:
-            click.echo(f"… {step}", err=True)
-
-    # The queries of queries/network and queries/gaps read the participations themselves,
-    # not the shortcuts derived from them: deriving would take a fifth of the time at
-    # national scale for nothing.
-    store = load_dataset(list(files), bundled=not alone, progress=progress)
-    progress("network data")
-    data = load_network_data(store)
-    return store, data, resolve_scope(data, plan, area, goal, expand_groups)
+def _load(run: Run, plan: str | None, area: str | None, goal: str | None, expand_groups: bool
+          ) -> tuple[Reader, NetworkData, Scope]:
+    # The project's dataset (its last build when fresh), or the endpoint: the queries of
+    # queries/network and queries/gaps read the participations themselves, so both work.
+    reader = run.reader()
+    run.progress("network data")
+    data = load_network_data(reader)
+    return reader, data, resolve_scope(data, plan, area, goal, expand_groups)
 
 
 @click.command("network")
@@ -90,8 +71,7 @@ def _load(files: tuple[Path, ...], alone: bool, quiet: bool, plan: str | None,
 @click.option("--size-by", type=click.Choice(SIZE_METRICS), default="degree",
               show_default=True, help="The metric that sets the size of a node.")
 def network_command(plan: str | None, area: str | None, goal: str | None, expand_groups: bool,
-                    files: tuple[Path, ...], alone: bool, lang: Language, quiet: bool,
-                    output: Path, fmt: str | None, size_by: str) -> None:
+                    run: Run, output: Path, fmt: str | None, size_by: str) -> None:
     """Draw the collaboration network: who works with whom, in which activities.
 
     An organisation–organisation network (a tie for every shared activity) as an interactive
@@ -106,12 +86,11 @@ def network_command(plan: str | None, area: str | None, goal: str | None, expand
       planegraf network --goal strategiskt-3 --expand-groups --format gexf -o goal3.gexf
     """
     chosen = output_format(output, NETWORK_OUTPUTS, fmt)
-    store, data, scope = _load(files, alone, quiet, plan, area, goal, expand_groups)
-    if not quiet:
-        click.echo("… metrics", err=True)
+    lang = run.lang
+    store, data, scope = _load(run, plan, area, goal, expand_groups)
+    run.progress("metrics")
     metrics = network_metrics(data, scope, lang)
-    if not quiet:
-        click.echo(f"… write {output}", err=True)
+    run.progress(f"write {output}")
     written = write_export(output, chosen, data, metrics, size_by=size_by, lang=lang,
                            sectors=sector_labels(store, lang))
     word = "Skrev" if lang == "sv" else "Wrote"
@@ -129,8 +108,8 @@ def network_command(plan: str | None, area: str | None, goal: str | None, expand
               help="Write the metrics to this file (.md, .csv, .json) instead of standard "
                    "output.")
 def metrics_command(plan: str | None, area: str | None, goal: str | None,
-                    expand_groups: bool, files: tuple[Path, ...], alone: bool, lang: Language,
-                    quiet: bool, fmt: str | None, output: Path | None) -> None:
+                    expand_groups: bool, run: Run, fmt: str | None,
+                    output: Path | None) -> None:
     """Print the network metrics of the chosen scope.
 
     The whole network (density, degree centralization, communities compared with the
@@ -145,7 +124,8 @@ def metrics_command(plan: str | None, area: str | None, goal: str | None,
       planegraf metrics --plan rjl-hp-2018-2020 --area 9 --format csv > area9.csv
     """
     chosen = output_format(output, REPORT_OUTPUTS, fmt) if output else (fmt or "md")
-    _, data, scope = _load(files, alone, quiet, plan, area, goal, expand_groups)
+    lang = run.lang
+    _, data, scope = _load(run, plan, area, goal, expand_groups)
     metrics = network_metrics(data, scope, lang)
     render = {"md": metrics_markdown, "csv": metrics_csv, "json": metrics_json}[chosen]
     text = render(metrics, data, lang)
@@ -165,8 +145,7 @@ def metrics_command(plan: str | None, area: str | None, goal: str | None,
                    "output.")
 @click.option("--fail", is_flag=True, help="Exit with 1 when there is any gap.")
 def gaps_command(plan: str | None, area: str | None, goal: str | None, expand_groups: bool,
-                 files: tuple[Path, ...], alone: bool, lang: Language, quiet: bool,
-                 fmt: str | None, output: Path | None, fail: bool) -> None:
+                 run: Run, fmt: str | None, output: Path | None, fail: bool) -> None:
     """Find where coordination is missing, with the evidence for each finding.
 
     Rules: areas with no municipality, areas with no civil society, areas held by one
@@ -181,7 +160,8 @@ def gaps_command(plan: str | None, area: str | None, goal: str | None, expand_gr
       planegraf gaps --plan rjl-hp-2018-2020 --format csv --lang en -o gaps.csv
     """
     chosen = output_format(output, REPORT_OUTPUTS, fmt) if output else (fmt or "md")
-    store, data, scope = _load(files, alone, quiet, plan, area, goal, expand_groups)
+    lang = run.lang
+    store, data, scope = _load(run, plan, area, goal, expand_groups)
     gaps = coordination_gaps(data, load_objectives(store), scope, lang)
     render = {"md": gaps_markdown, "csv": gaps_csv, "json": gaps_json}[chosen]
     text = render(gaps, data, lang)

@@ -11,8 +11,9 @@ import click
 import pyoxigraph as ox
 
 from . import atomic
-from .endpoint import ENDPOINT_VARIABLE, Connection, RemoteEngine, publish
-from .engines import Answer, EmbeddedEngine, Engine
+from .cli_common import Run, data_options
+from .endpoint import ENDPOINT_VARIABLE, Connection, publish
+from .engines import Answer, Engine
 from .errors import PlanegrafError
 from .limits import DEFAULT_MAX_ROWS, DEFAULT_MEMORY_MIB, DEFAULT_TIMEOUT_S, QueryLimits
 from .lookup import parameter_kind, resolve_given
@@ -27,22 +28,12 @@ from .queries import (
 )
 from .results import FORMATS, render
 
-LANG = click.Choice(["sv", "en"])
 
-
-def _engine(endpoint: str | None, timeout: float, data: tuple[Path, ...], quiet: bool,
-            max_rows: int = DEFAULT_MAX_ROWS, max_memory: int = DEFAULT_MEMORY_MIB) -> Engine:
+def _engine(run: Run, timeout: float, max_rows: int = DEFAULT_MAX_ROWS,
+            max_memory: int = DEFAULT_MEMORY_MIB) -> Engine:
     limits = QueryLimits(timeout_s=timeout or None, max_rows=max_rows or None,
                          memory_mib=max_memory or None)
-    if endpoint:
-        return RemoteEngine(Connection(endpoint, timeout=timeout), limits)
-    from .build import open_store
-
-    def progress(step: str) -> None:
-        if not quiet:
-            click.echo(f"… {step}", err=True)
-
-    return EmbeddedEngine(open_store(list(data), progress=progress), limits)
+    return run.engine(limits)
 
 
 def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -103,10 +94,6 @@ def _chosen_format(query: QueryFile, output: Path | None, fmt: str) -> str:
 
 def _engine_options(function: click.decorators.FC) -> click.decorators.FC:
     options = [
-        click.option("--endpoint", envvar=ENDPOINT_VARIABLE, metavar="URL",
-                     help=f"Send the query to this SPARQL 1.1 endpoint (or ${ENDPOINT_VARIABLE}) "
-                          "instead of the embedded store; basic auth from "
-                          "$PLANEGRAF_ENDPOINT_USER and $PLANEGRAF_ENDPOINT_PASSWORD."),
         click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT_S,
                      show_default=True,
                      help="Seconds a query may run before it is stopped (0: no limit); with "
@@ -119,9 +106,6 @@ def _engine_options(function: click.decorators.FC) -> click.decorators.FC:
                      show_default=True, metavar="MIB",
                      help="Stop a query that needs more memory than this, in MiB, beyond the "
                           "loaded data; with --endpoint, the MiB read (0: no limit)."),
-        click.option("--data", "data", multiple=True,
-                     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                     help="Also load this RDF file into the embedded store (repeatable)."),
         click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
                      show_default=True,
                      help="Output format; with -o the extension decides."),
@@ -129,34 +113,32 @@ def _engine_options(function: click.decorators.FC) -> click.decorators.FC:
                      help="Write the answer to this file instead of standard output: .csv, "
                           ".json, .md or .txt (a table) for SELECT, .txt for ASK, .nt for "
                           "CONSTRUCT and DESCRIBE; another extension is refused."),
-        click.option("--lang", type=LANG, default="sv", show_default=True,
-                     help="Language of labels (Swedish where there is none)."),
         click.option("--iris", "show_iris", is_flag=True,
                      help="Show IRIs beside labels in table and md output."),
         click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
                      help="A query parameter (repeatable)."),
-        click.option("-q", "--quiet", is_flag=True, help="Do not show progress."),
     ]
     for option in reversed(options):
         function = option(function)
-    return function
+    return data_options(remote=True)(function)
 
 
 def register(group: click.Group) -> None:
     """Add ``queries``, ``query``, ``sparql`` and ``publish`` to the command line."""
 
     @group.command("queries")
-    @click.option("--lang", type=LANG, default="sv", show_default=True,
-                  help="Language of titles and descriptions.")
+    @data_options()
     @click.option("-v", "--verbose", is_flag=True, help="Also show descriptions.")
-    def list_queries(lang: str, verbose: bool) -> None:
-        """List the catalogue of named questions with their parameters.
+    def list_queries(run: Run, verbose: bool) -> None:
+        """List the catalogue of named questions with their parameters: planegraf's own and
+        the project's (its queries/ folder).
 
         \b
         Example:
           planegraf queries --lang en -v
         """
-        for query in catalogue():
+        lang = run.lang
+        for query in catalogue([run.project.queries_dir]):
             params = " ".join(
                 f"{p.name}={p.default if p.default is not None else '…'}"
                 for p in query.parameters if p.name != "lang"
@@ -172,11 +154,11 @@ def register(group: click.Group) -> None:
     @click.argument("name")
     @_engine_options
     @click.option("--show", is_flag=True, help="Print the query's SPARQL and do not run it.")
-    def run_query(name: str, endpoint: str | None, timeout: float, max_rows: int,
-                  max_memory: int, data: tuple[Path, ...], fmt: str, output: Path | None,
-                  lang: str, show_iris: bool, params: tuple[str, ...], quiet: bool,
+    def run_query(name: str, run: Run, timeout: float, max_rows: int, max_memory: int,
+                  fmt: str, output: Path | None, show_iris: bool, params: tuple[str, ...],
                   show: bool) -> None:
-        """Run a named question of the catalogue (planegraf queries lists them).
+        """Run a named question of the catalogue (planegraf queries lists them) on the
+        project's dataset, or on --endpoint.
 
         Parameters are bound by the engine, never pasted into the query text. An
         organisation, area, plan, goal or county is named by a label, number or key
@@ -193,13 +175,14 @@ def register(group: click.Group) -> None:
           planegraf query activities-in-area --param area=kalmar-pa-2023/6
           planegraf query search-activities --param text=foraldrastod --endpoint http://127.0.0.1:7878/query
         """
-        query = catalogue_query(name)
+        lang = run.lang
+        query = catalogue_query(name, [run.project.queries_dir])
         if show:
             click.echo(query.text, nl=False)
             return
         fmt = _chosen_format(query, output, fmt)
         _precheck(query, _parse_params(params), lang)
-        engine = _engine(endpoint, timeout, data, quiet, max_rows, max_memory)
+        engine = _engine(run, timeout, max_rows, max_memory)
         given = resolve_given(engine, query, _parse_params(params))
         bindings = bind_parameters(query, given, lang)
         _print(engine.run(query, bindings), query, fmt, show_iris, output)
@@ -207,9 +190,9 @@ def register(group: click.Group) -> None:
     @group.command("sparql")
     @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
     @_engine_options
-    def run_sparql(file: Path, endpoint: str | None, timeout: float, max_rows: int,
-                   max_memory: int, data: tuple[Path, ...], fmt: str, output: Path | None,
-                   lang: str, show_iris: bool, params: tuple[str, ...], quiet: bool) -> None:
+    def run_sparql(file: Path, run: Run, timeout: float, max_rows: int, max_memory: int,
+                   fmt: str, output: Path | None, show_iris: bool,
+                   params: tuple[str, ...]) -> None:
         """Run any read query from FILE (or - for standard input).
 
         SELECT prints a table (or --format), ASK prints true or false, CONSTRUCT and
@@ -231,11 +214,12 @@ def register(group: click.Group) -> None:
                 text, path = file.read_text(encoding="utf-8"), file
             except (OSError, UnicodeDecodeError) as err:
                 raise PlanegrafError(f"{file}: cannot read the query: {err}") from None
+        lang = run.lang
         query = parse_query_text(text, path, name=path.stem)
         fmt = _chosen_format(query, output, fmt)
         given = _parse_params(params)
         _precheck(query, given, lang)
-        engine = _engine(endpoint, timeout, data, quiet, max_rows, max_memory)
+        engine = _engine(run, timeout, max_rows, max_memory)
         bindings = bind_parameters(query, resolve_given(engine, query, given), lang)
         _print(engine.run(query, bindings), query, fmt, show_iris, output)
 
@@ -245,15 +229,19 @@ def register(group: click.Group) -> None:
     @click.option("--graph-store", metavar="URL",
                   help="Graph Store Protocol URL, when it is not the usual sibling of the "
                        "query URL (/query → /store, /sparql → /sparql-graph-crud).")
-    @click.option("--dataset", type=click.Path(dir_okay=False, path_type=Path),
-                  default=Path("out/planegraf.trig"), show_default=True,
-                  help="The built dataset to publish.")
+    @click.option("--project", "project_dir",
+                  type=click.Path(exists=True, file_okay=False, path_type=Path),
+                  help="The project whose last build to publish (default: found from here "
+                       "upward; none: the bundled demonstration's out/).")
+    @click.option("--dataset", type=click.Path(dir_okay=False, path_type=Path), hidden=True,
+                  help="Deprecated: a built dataset file to publish instead of the project's.")
     @click.option("--timeout", type=float, default=120.0, show_default=True,
                   help="Seconds to wait for each graph upload.")
     @click.option("-q", "--quiet", is_flag=True, help="Do not show progress.")
-    def publish_command(endpoint: str, graph_store: str | None, dataset: Path,
-                        timeout: float, quiet: bool) -> None:
-        """Load the built dataset into a SPARQL store, replacing each named graph as a whole.
+    def publish_command(endpoint: str, graph_store: str | None, project_dir: Path | None,
+                        dataset: Path | None, timeout: float, quiet: bool) -> None:
+        """Load the project's last build into a SPARQL store, replacing each named graph as a
+        whole.
 
         Uses the Graph Store Protocol (one HTTP PUT per named graph); graphs the dataset
         does not name stay as they are. Basic auth from $PLANEGRAF_ENDPOINT_USER and
@@ -264,9 +252,18 @@ def register(group: click.Group) -> None:
           planegraf build && planegraf publish --endpoint http://127.0.0.1:7878/query
           planegraf query coordinators-ranked --endpoint http://127.0.0.1:7878/query
         """
+        from .project import DATASET_NAME, Project
+
+        if dataset is None:
+            project = Project.find(explicit=project_dir)
+            dataset = project.out_dir / DATASET_NAME
+            state = project.staleness()
+            if state.built and not state.fresh:
+                click.echo(f"planegraf: publishing the last build, but {state.message()}: "
+                           "run planegraf build first to publish the sources as they are",
+                           err=True)
         if not dataset.is_file():
-            raise PlanegrafError(f"{dataset} does not exist: run planegraf build first "
-                                 "(or name the dataset with --dataset)")
+            raise PlanegrafError(f"{dataset} does not exist: run planegraf build first")
 
         def progress(step: str) -> None:
             if not quiet:

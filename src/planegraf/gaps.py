@@ -20,7 +20,7 @@ from typing import Any
 
 from .network import Activity, Language, NetworkData, Scope, scoped_activities
 from .queries import read_query
-from .store import EmbeddedStore
+from .readers import Reader
 
 MEASURABLE_TERMS = Path(__file__).parent / "data" / "measurable-terms.json"
 #: The rule ``same-area-never-together`` counts every pair but lists at most this many per
@@ -167,7 +167,7 @@ class Objective:
     label: str | None
 
 
-def load_objectives(store: EmbeddedStore) -> list[Objective]:
+def load_objectives(store: Reader) -> list[Objective]:
     """The area objectives, from ``queries/gaps/objectives.rq``."""
     seen: dict[str, Objective] = {}
     for row in store.select(read_query("gaps/objectives.rq").text):

@@ -6,24 +6,30 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 import pyshacl
 from rdflib import RDF, SH, XSD, Dataset, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, SKOS, VOID
+from rdflib.namespace import DCAT, DCTERMS, FOAF, SKOS, VOID
 
 from . import atomic
 from .errors import PlanegrafError
+from .ids import DATA as DATA_NAMESPACE
+from .ids import slugify
 from .namespaces import PREFIXES
 from .queries import parse_query_file
 from .resources import ontology_dir, shared_dir
 from .store import EmbeddedStore
 
+if TYPE_CHECKING:
+    from .project import Project
+
 DCATAP = Namespace("http://data.europa.eu/r5r/")
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 FILE_TYPE_SCHEME = URIRef("http://publications.europa.eu/resource/authority/file-type")
 FILE_TYPE = Namespace(FILE_TYPE_SCHEME + "/")
 IANA = "https://www.iana.org/assignments/media-types/"
@@ -214,20 +220,113 @@ def dataset_statistics(store: EmbeddedStore) -> Statistics:
     )
 
 
+@dataclass(frozen=True)
+class DatasetInfo:
+    """What a project says about its dataset (``planegraf.toml``), for the DCAT description."""
+
+    title_sv: str
+    title_en: str
+    description_sv: str
+    description_en: str
+    publisher_iri: str
+    publisher_name: str
+    contact_iri: str
+    contact_name: str
+    contact_email: str
+    licence: str
+    issued: str | None
+    modified: str
+    places: tuple[tuple[str, str], ...]  # (place IRI, Swedish name) of the counties covered
+    base_url: str = DEFAULT_BASE_URL
+
+    @classmethod
+    def of(cls, project: Project) -> DatasetInfo:
+        """The description of ``project`` (the bundled demonstration's from its own file)."""
+        from .counties import counties
+
+        config = project.config
+        by_code = {c.code: c for c in counties()}
+        named = [by_code[code] for code in config.counties if code in by_code]
+        where = ", ".join(c.name for c in named) or config.publisher
+        return cls(
+            title_sv=config.title_sv, title_en=config.title_en,
+            description_sv=config.description_sv or (
+                f"{config.title_sv}: strategier, handlingsplaner, mål, handlingsområden, "
+                f"aktiviteter och vilka organisationer som samordnar och samverkar i {where}, "
+                "som länkade data med spårbarhet till källdokumenten."),
+            description_en=config.description_en or (
+                f"{config.title_en}: strategies, action plans, goals, action areas, activities "
+                f"and which organisations coordinate and take part in {where}, as linked data "
+                "traceable to the source documents."),
+            publisher_iri=(config.publisher_iri
+                           or f"{DATA_NAMESPACE}org/{slugify(config.publisher)}"),
+            publisher_name=config.publisher,
+            contact_iri=f"{DATA_NAMESPACE}contact/{config.key}",
+            contact_name=config.contact_name or config.publisher,
+            contact_email=config.contact_email,
+            licence=config.licence, issued=config.issued, modified=project.modified(),
+            places=tuple((c.place, c.name) for c in named), base_url=config.base_url,
+        )
+
+
+def _add_project(graph: Graph, about: DatasetInfo, base: str) -> None:
+    """The project's part of the description: title, description, publisher, contact point,
+    licence, issued and modified, and the counties as spatial coverage."""
+    graph.add((DATASET, DCTERMS.title, Literal(about.title_sv, lang="sv")))
+    graph.add((DATASET, DCTERMS.title, Literal(about.title_en, lang="en")))
+    graph.add((DATASET, DCTERMS.description, Literal(about.description_sv, lang="sv")))
+    graph.add((DATASET, DCTERMS.description, Literal(about.description_en, lang="en")))
+    publisher = URIRef(about.publisher_iri)
+    for subject in (DATASET, CATALOG):
+        graph.add((subject, DCTERMS.publisher, publisher))
+    graph.add((DATASET, DCTERMS.creator, publisher))
+    graph.add((publisher, RDF.type, FOAF.Agent))
+    graph.add((publisher, RDF.type, FOAF.Organization))
+    graph.add((publisher, FOAF.name, Literal(about.publisher_name, lang="sv")))
+    graph.add((publisher, DCTERMS.type, URIRef("http://purl.org/adms/publishertype/RegionalAuthority")))
+    contact = URIRef(about.contact_iri)
+    graph.add((DATASET, DCAT.contactPoint, contact))
+    graph.add((contact, RDF.type, VCARD.Organization))
+    graph.add((contact, RDF.type, VCARD.Kind))
+    graph.add((contact, VCARD.fn, Literal(about.contact_name, lang="sv")))
+    if about.contact_email:
+        graph.add((contact, VCARD.hasEmail, URIRef(f"mailto:{about.contact_email}")))
+    else:
+        graph.add((contact, VCARD.hasURL, URIRef(base)))
+    licence = URIRef(about.licence)
+    for subject in (DATASET, CATALOG):
+        graph.add((subject, DCTERMS.license, licence))
+    graph.add((licence, RDF.type, DCTERMS.LicenseDocument))
+    if about.issued:
+        graph.add((DATASET, DCTERMS.issued, Literal(about.issued, datatype=XSD.date)))
+    graph.add((DATASET, DCTERMS.modified, Literal(about.modified, datatype=XSD.date)))
+    for place, name in about.places:
+        graph.add((DATASET, DCTERMS.spatial, URIRef(place)))
+        graph.add((URIRef(place), RDF.type, DCTERMS.Location))
+        graph.add((URIRef(place), SKOS.prefLabel, Literal(name, lang="sv")))
+
+
 def describe_dataset(
-    store: EmbeddedStore, base_url: str = DEFAULT_BASE_URL, *,
+    store: EmbeddedStore, base_url: str | None = None, *,
     byte_sizes: Mapping[str, int] | None = None, sparql_endpoint: str | None = None,
+    about: DatasetInfo | None = None,
 ) -> Graph:
     """The DCAT-AP description of the dataset: the fixed parts of ``ontology/dcat/*.ttl``
-    (relative IRIs resolved against ``base_url``) plus temporal coverage, VoID counts and a
-    distribution per serialisation. No blank nodes.
+    (relative IRIs resolved against ``base_url``), the project's part (``about``: the bundled
+    demonstration's when not given) plus temporal coverage, VoID counts and a distribution
+    per serialisation. No blank nodes.
     """
-    base = normalise_base_url(base_url)
+    if about is None:
+        from .project import Project
+
+        about = DatasetInfo.of(Project.demonstration())
+    base = normalise_base_url(base_url or about.base_url)
     graph = Graph()
     for path in sorted((ontology_dir() / "dcat").glob("*.ttl")):
         graph.parse(path, format="turtle", publicID=base)
     for prefix, namespace in DESCRIPTION_PREFIXES.items():
         graph.bind(prefix, namespace)
+    _add_project(graph, about, base)
     stats = dataset_statistics(store)
     for prop, value in (
         (VOID.triples, stats.triples), (VOID.entities, stats.entities),
@@ -243,13 +342,15 @@ def describe_dataset(
         graph.add((period, DCAT.startDate, Literal(f"{stats.first_year}-01-01", datatype=XSD.date)))
         graph.add((period, DCAT.endDate, Literal(f"{stats.last_year}-12-31", datatype=XSD.date)))
     for target in SERIALISATIONS.values():
-        _add_distribution(graph, base, target, (byte_sizes or {}).get(target.key))
+        _add_distribution(graph, base, target, (byte_sizes or {}).get(target.key),
+                          URIRef(about.licence))
     if sparql_endpoint:
         _add_data_service(graph, sparql_endpoint)
     return graph
 
 
-def _add_distribution(graph: Graph, base: str, target: Serialisation, size: int | None) -> None:
+def _add_distribution(graph: Graph, base: str, target: Serialisation, size: int | None,
+                      licence: URIRef = LICENCE) -> None:
     distribution = URIRef(f"{DATASET}/distribution/{target.key}")
     download = URIRef(f"{base}{DATA_FOLDER}/{target.file_name}")
     file_type = FILE_TYPE[target.file_type]
@@ -298,8 +399,8 @@ def _add_data_service(graph: Graph, endpoint: str) -> None:
 
 
 def write_dataset_description(
-    store: EmbeddedStore, out_dir: Path, base_url: str = DEFAULT_BASE_URL, *,
-    sparql_endpoint: str | None = None,
+    store: EmbeddedStore, out_dir: Path, base_url: str | None = None, *,
+    sparql_endpoint: str | None = None, about: DatasetInfo | None = None,
 ) -> list[Path]:
     """Write ``dataset.ttl`` and ``dataset.jsonld`` (the DCAT-AP description) into ``out_dir``.
 
@@ -310,7 +411,7 @@ def write_dataset_description(
         for key, s in SERIALISATIONS.items() if (out_dir / DATA_FOLDER / s.file_name).is_file()
     }
     description = describe_dataset(store, base_url, byte_sizes=sizes,
-                                   sparql_endpoint=sparql_endpoint)
+                                   sparql_endpoint=sparql_endpoint, about=about)
     turtle = out_dir / "dataset.ttl"
     jsonld = out_dir / "dataset.jsonld"
     atomic.write_text(turtle, description.serialize(format="longturtle"))
@@ -341,6 +442,7 @@ class ProfileReport:
     profile: str
     violations: list[ShapeResult]
     warnings: list[ShapeResult]
+    deliberate: list[tuple[ShapeResult, str]] = field(default_factory=list)
 
     @property
     def conforms(self) -> bool:
@@ -348,11 +450,32 @@ class ProfileReport:
 
     def text(self) -> str:
         lines = [f"{self.profile}: {len(self.violations)} violation(s), "
-                 f"{len(self.warnings)} warning(s) / recommendation(s)"]
+                 f"{len(self.warnings)} warning(s) / recommendation(s)"
+                 + (f", {len(self.deliberate)} deliberate deviation(s)" if self.deliberate
+                    else "")]
         for result in sorted(self.violations) + sorted(self.warnings):
             where = result.focus + (f" {result.path}" if result.path else "")
             lines.append(f"  [{result.severity}] {where}: {result.message} ({result.constraint})")
+        for result, why in sorted(self.deliberate):
+            where = result.focus + (f" {result.path}" if result.path else "")
+            lines.append(f"  [Deliberate] {where}: {result.message} ({result.constraint}): {why}")
         return "\n".join(lines) + "\n"
+
+    def setting_aside(self, rules: Sequence[tuple[str, str, str, str]]) -> ProfileReport:
+        """The report with the results ``rules`` (profile prefix, path, constraint, reason)
+        call deliberate moved out of the violations and warnings."""
+        def why(result: ShapeResult) -> str | None:
+            for profile, path, constraint, reason in rules:
+                if (self.profile.startswith(profile) and result.path == path
+                        and result.constraint == constraint):
+                    return reason
+            return None
+
+        kept_v = [r for r in self.violations if why(r) is None]
+        kept_w = [r for r in self.warnings if why(r) is None]
+        aside = [(r, why(r) or "") for r in (*self.violations, *self.warnings)
+                 if why(r) is not None]
+        return ProfileReport(self.profile, kept_v, kept_w, [*self.deliberate, *aside])
 
 
 def external_shapes_dir() -> Path:
@@ -621,3 +744,32 @@ def _append(node: dict[str, Any], key: str, item: Any) -> None:
         node[key] = (existing if isinstance(existing, list) else [existing]) + [item]
     else:
         node[key] = item
+
+
+# What planegraf does differently from the profiles on purpose, said wherever --check reports:
+# (profile, property path, constraint component, why). They are listed, never counted.
+DELIBERATE_RESULTS: tuple[tuple[str, str, str, str], ...] = (
+    ("CPOV", "http://www.w3.org/2004/02/skos/core#altLabel", "UniqueLangConstraintComponent",
+     "planegraf keeps every spelling a source uses as an skos:altLabel, so that each mention "
+     "can be traced (DESIGN.md); CPOV allows one per language"),
+)
+DELIBERATE_DEVIATIONS: tuple[tuple[str, str], ...] = (
+    ("DCAT-AP-SE",
+     "claimed only as far as the DCAT-AP 3.0.1 shapes above check it: Sweden's own "
+     "additions are not checked by a shape here"),
+    ("dcat:contactPoint without vcard:hasEmail",
+     "a project whose planegraf.toml gives no contact e-mail gets the site's address "
+     "(vcard:hasURL) instead: planegraf never invents a mailbox"),
+    ("CPOV and CPSV-AP",
+     "only the nodes typed cv:PublicOrganisation and cv:Participation are checked; what those "
+     "profiles say about other classes is not claimed"),
+    *((f"{profile} {path.rsplit('#', 1)[-1]} ({constraint})", why)
+      for profile, path, constraint, why in DELIBERATE_RESULTS),
+)
+
+
+def deliberate_deviations_text() -> str:
+    """The deliberate deviations, one line each, for ``describe --check``."""
+    lines = ["Deliberate deviations (not counted as violations):"]
+    lines += [f"  - {what}: {why}" for what, why in DELIBERATE_DEVIATIONS]
+    return "\n".join(lines) + "\n"

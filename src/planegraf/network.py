@@ -22,6 +22,7 @@ import pyoxigraph as ox
 from .errors import PlanegrafError
 from .ids import DATA
 from .queries import read_query
+from .readers import Reader
 from .store import EmbeddedStore
 
 Language = Literal["sv", "en"]
@@ -337,10 +338,14 @@ def _tail(iri: str | None, prefix: str) -> str | None:
     return iri[len(prefix):] if iri and iri.startswith(prefix) else iri
 
 
-def _rows(store: EmbeddedStore, query: str, *names: str) -> Iterator[tuple[Any, ...]]:
+def _rows(store: Reader, query: str, *names: str) -> Iterator[tuple[Any, ...]]:
     """The rows of a SELECT in ``queries/`` as tuples of plain strings (``None`` where
     unbound), one per variable in ``names``: tens of thousands of rows at national scale,
     where looking each term up by name took longer than the query."""
+    if not isinstance(store, EmbeddedStore):  # a remote endpoint: rows come back by name
+        for row in store.select(read_query(query).text):
+            yield tuple(None if row.get(n) is None else row[n].value for n in names)
+        return
     solutions = store.oxigraph.query(read_query(query).text, use_default_graph_as_union=True)
     assert isinstance(solutions, ox.QuerySolutions), f"{query} must be a SELECT"
     projected = [v.value for v in solutions.variables]
@@ -353,7 +358,7 @@ def _rows(store: EmbeddedStore, query: str, *names: str) -> Iterator[tuple[Any, 
         yield tuple(None if terms[i] is None else terms[i].value for i in order)
 
 
-def load_network_data(store: EmbeddedStore) -> NetworkData:
+def load_network_data(store: Reader) -> NetworkData:
     """Read activities, participations, organisations, areas and plans with the queries in
     ``queries/network/``.
 

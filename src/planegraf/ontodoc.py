@@ -1,5 +1,6 @@
 """Ontology documentation: classes, properties, concept schemes and SHACL shapes of
-``ontology/`` as bilingual HTML pages of the site (``def/index.html``).
+``ontology/`` as the data of the site's bilingual ``def/index.html`` (the site renders it;
+this module knows nothing of the site).
 """
 
 from __future__ import annotations
@@ -7,16 +8,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rdflib import OWL, RDF, RDFS, SH, SKOS, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from .resources import ontology_dir
 from .validate import shapes_graph
-
-if TYPE_CHECKING:
-    from .site import SiteWriter
 
 PG = "https://w3id.org/planegraf/def#"
 _CONSTRAINTS = (SH.minCount, SH.maxCount, SH["class"], SH.datatype, SH.nodeKind, SH["in"],
@@ -122,26 +120,23 @@ def _shape_rows(lang: str) -> list[dict[str, str]]:
     return rows
 
 
-def write_ontology_docs(writer: SiteWriter) -> None:
-    """Write ``def/index.html`` (and the other language) into the site."""
-    from .site import LANGUAGES, _strings, page_name
+# The facts shown for classes (the first) and properties (the rest), by their label key.
+FACTS = (("subclass_of", RDFS.subClassOf), ("domain", RDFS.domain), ("range", RDFS.range),
+         ("subclass_of", RDFS.subPropertyOf))
 
+
+def ontology_page(lang: str) -> dict[str, Any]:
+    """What ``def/index.html`` shows in ``lang``: the ontology's title, description and
+    version, its classes, properties, concept schemes and shapes."""
     graph = ontology_graph()
     ontology = URIRef(PG.rstrip("#"))
-    facts = (("subclass_of", RDFS.subClassOf), ("domain", RDFS.domain), ("range", RDFS.range),
-             ("subclass_of", RDFS.subPropertyOf))
-    for lang in LANGUAGES:
-        strings = _strings()[lang]
-        file = page_name("def/index", lang, writer.default_lang)
-        writer._render(
-            "ontology.html", file, lang, page_path="def/index",
-            title=_text(graph, ontology, URIRef("http://purl.org/dc/terms/title"), lang),
-            description=_text(graph, ontology, URIRef("http://purl.org/dc/terms/description"),
-                              lang),
-            version=_text(graph, ontology, OWL.versionInfo, lang),
-            classes=_terms(graph, OWL.Class, lang, facts[:1]),
-            object_properties=_terms(graph, OWL.ObjectProperty, lang, facts[1:]),
-            datatype_properties=_terms(graph, OWL.DatatypeProperty, lang, facts[1:]),
-            schemes=_schemes(graph, lang), shapes=_shape_rows(lang),
-            fact_names={key: strings[key] for key, _ in facts},
-        )
+    return {
+        "title": _text(graph, ontology, URIRef("http://purl.org/dc/terms/title"), lang),
+        "description": _text(graph, ontology, URIRef("http://purl.org/dc/terms/description"),
+                             lang),
+        "version": _text(graph, ontology, OWL.versionInfo, lang),
+        "classes": _terms(graph, OWL.Class, lang, FACTS[:1]),
+        "object_properties": _terms(graph, OWL.ObjectProperty, lang, FACTS[1:]),
+        "datatype_properties": _terms(graph, OWL.DatatypeProperty, lang, FACTS[1:]),
+        "schemes": _schemes(graph, lang), "shapes": _shape_rows(lang),
+    }

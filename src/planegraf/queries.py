@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cache, lru_cache
@@ -204,23 +204,34 @@ def derivation_rules() -> list[QueryFile]:
 
 # --- the catalogue ------------------------------------------------------------------------
 
-def catalogue() -> list[QueryFile]:
-    """The named questions: every ``.rq`` file at the top of ``queries/``, by name.
+def catalogue(extra_dirs: Sequence[Path | None] = ()) -> list[QueryFile]:
+    """The named questions: every ``.rq`` file at the top of ``queries/``, by name, then
+    those of ``extra_dirs`` (a project's own ``queries/``), which join the catalogue.
 
     >>> names = [q.name for q in catalogue()]
     >>> "coordinators-ranked" in names and len(names) >= 20
     True
     """
     folder = queries_dir()
-    return [read_query(p.name) for p in sorted(folder.glob("*.rq"))]
+    found = [read_query(p.name) for p in sorted(folder.glob("*.rq"))]
+    bundled = {q.name for q in found}
+    for extra in extra_dirs:
+        if extra is None or not extra.is_dir():
+            continue
+        for path in sorted(extra.glob("*.rq")):
+            if path.stem in bundled:
+                raise InputError(path, f"a project query may not take the name of planegraf's "
+                                 f"own {path.stem!r}", hint="rename the file")
+            found.append(parse_query_file(path))
+    return found
 
 
-def catalogue_query(name: str) -> QueryFile:
+def catalogue_query(name: str, extra_dirs: Sequence[Path | None] = ()) -> QueryFile:
     """One named question, or an error that lists the closest names."""
-    names = [q.name for q in catalogue()]
-    if name.removesuffix(".rq") in names:
-        return read_query(name.removesuffix(".rq") + ".rq")
-    close = difflib.get_close_matches(name, names, n=3)
+    queries = {q.name: q for q in catalogue(extra_dirs)}
+    if name.removesuffix(".rq") in queries:
+        return queries[name.removesuffix(".rq")]
+    close = difflib.get_close_matches(name, list(queries), n=3)
     hint = f"did you mean {', '.join(close)}?" if close else "planegraf queries lists them"
     raise PlanegrafError(f"no query named {name!r} in the catalogue ({hint})")
 

@@ -190,6 +190,24 @@ class SiteWriter:
         self.sections: list[SiteSection] = []
         self.written: list[Path] = []
         self._folders: set[Path] = set()
+        self.queries_dirs: tuple[Path, ...] = ()
+        self._network_data: Any = None
+
+    def write_ontology_docs(self) -> None:
+        """``def/index.html`` (and the other language): the ontology's documentation."""
+        from . import ontodoc
+
+        for lang in LANGUAGES:
+            strings = _strings()[lang]
+            self._render("ontology.html", page_name("def/index", lang, self.default_lang), lang,
+                         page_path="def/index", **ontodoc.ontology_page(lang),
+                         fact_names={key: strings[key] for key, _ in ontodoc.FACTS})
+
+    def network_data(self, network: Any) -> Any:
+        """The network data of the store, read once for every section that needs it."""
+        if self._network_data is None:
+            self._network_data = network.load_network_data(self.store)
+        return self._network_data
 
     # -- paths and links --------------------------------------------------------------
 
@@ -453,13 +471,14 @@ class SiteWriter:
         for asset in sorted((TEMPLATES / "assets").iterdir()):
             self._write(f"assets/{asset.name}", asset.read_bytes())
 
-    def write_data(self, base_url: str) -> None:
+    def write_data(self, base_url: str | None, about: lod.DatasetInfo | None = None) -> None:
         """The downloads, the JSON-LD context and the dataset description at stable paths."""
         data = self.folder / lod.DATA_FOLDER
         data.mkdir(parents=True, exist_ok=True)
         self.written += lod.write_exports(self.store, data).values()
         self.written.append(lod.write_context(self.folder))
-        self.written += lod.write_dataset_description(self.store, self.folder, base_url)
+        self.written += lod.write_dataset_description(self.store, self.folder, base_url,
+                                                      about=about)
 
 
 def _curie(iri: str) -> str:
@@ -481,12 +500,15 @@ SectionWriter = Callable[[SiteWriter], SiteSection | None]
 
 def write_site(
     store: EmbeddedStore, out_dir: Path, *, lang: str = "sv",
-    base_url: str = lod.DEFAULT_BASE_URL, extra_sections: Sequence[SectionWriter] = (),
+    base_url: str | None = None, extra_sections: Sequence[SectionWriter] = (),
+    about: lod.DatasetInfo | None = None, queries_dir: Path | None = None,
 ) -> list[Path]:
     """Write the static site for ``store`` into ``out_dir`` (replacing it atomically).
 
     ``lang`` is the language of the plain ``.html`` pages; the other language gets
-    ``.en.html`` / ``.sv.html``. Returns the files written.
+    ``.en.html`` / ``.sv.html``. ``about`` describes the dataset (the project's
+    ``planegraf.toml``; the bundled demonstration's by default) and ``queries_dir`` holds the
+    project's own named questions, answered beside planegraf's. Returns the files written.
 
     >>> import tempfile
     >>> from planegraf.build import open_store
@@ -495,12 +517,13 @@ def write_site(
     >>> (out / "id/activity/rjl-hp-2018-2020/6-3.ttl").is_file()
     True
     """
-    from . import atomic, ontodoc
+    from . import atomic
 
     if lang not in LANGUAGES:
         raise ValueError(f"lang must be one of {LANGUAGES}")
     with atomic.staged_directory(out_dir) as stage:
         writer = SiteWriter(store, stage, lang)
+        writer.queries_dirs = (queries_dir,) if queries_dir else ()
         for make_section in (*optional_sections(), *extra_sections):
             section = make_section(writer)
             if section is not None:
@@ -512,10 +535,10 @@ def write_site(
             for section in writer.sections:
                 section.write(writer)
             writer.write_assets()
-            writer.write_data(base_url)
+            writer.write_data(base_url, about)
             pages.write_remaining()
             writer.write_organisations()
-            ontodoc.write_ontology_docs(writer)
+            writer.write_ontology_docs()
             writer.write_index()
         finally:
             pages.finish()
@@ -627,7 +650,7 @@ def _query_section(writer: SiteWriter) -> SiteSection | None:
 
     def write(writer: SiteWriter) -> None:
         entries = []
-        for query in queries.catalogue():
+        for query in queries.catalogue(writer.queries_dirs):
             entries.append((query, _answer(writer.store, queries, query)))
         for lang in LANGUAGES:
             file = page_name("queries", lang, writer.default_lang)
@@ -688,7 +711,7 @@ def _gaps_section(writer: SiteWriter) -> SiteSection | None:
         return None
 
     def write(writer: SiteWriter) -> None:
-        data = network.load_network_data(writer.store)
+        data = writer.network_data(network)
         objectives = gaps.load_objectives(writer.store)
         for lang in LANGUAGES:
             file = page_name("gaps", lang, writer.default_lang)
@@ -724,9 +747,10 @@ def _network_section(writer: SiteWriter) -> SiteSection | None:
         return None
 
     def write(writer: SiteWriter) -> None:
-        data = network.load_network_data(writer.store)
+        data = writer.network_data(network)
+        # The metrics are numbers on a language-free graph; only the page is per language.
+        metrics = network.network_metrics(data)
         for lang in LANGUAGES:
-            metrics = network.network_metrics(data, lang=lang)
             html = viz.network_html(data, metrics, lang=lang,
                                     sectors=viz.sector_labels(writer.store, lang))
             writer._write(page_name("network", lang, writer.default_lang), html)

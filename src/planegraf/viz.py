@@ -30,7 +30,7 @@ from .network import (
     explain,
 )
 from .queries import read_query
-from .store import EmbeddedStore
+from .readers import Reader
 
 ExportFormat = Literal["html", "gexf", "graphml", "csv"]
 EXPORT_FORMATS: tuple[str, ...] = ("html", "gexf", "graphml", "csv")
@@ -74,7 +74,7 @@ _WORDS: dict[str, dict[str, str]] = {
 }
 
 
-def sector_labels(store: EmbeddedStore, lang: Language) -> dict[str, str]:
+def sector_labels(store: Reader, lang: Language) -> dict[str, str]:
     """Sector key (``municipality`` …) → its name in ``lang``, from the ontology."""
     labels: dict[str, str] = {}
     for row in store.select(read_query("network/sectors.rq").text):

@@ -14,9 +14,9 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Dataset
 
-from ..build import open_store
 from ..errors import InputError, PlanegrafError
 from ..ids import DATA, slugify
+from ..loading import open_store
 from ..queries import read_query
 from ..store import EmbeddedStore
 from .cells import Mention, extract_mentions, scrub_personal_data

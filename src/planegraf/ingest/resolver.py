@@ -22,8 +22,8 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
-from ..build import open_store
 from ..ids import DATA
+from ..loading import open_store
 from ..queries import read_query
 from ..store import EmbeddedStore
 
