@@ -203,8 +203,11 @@ def build(
     """Build the bundled dataset into ``out_dir``, with the web report in ``out_dir/site``.
 
     The outputs are written only when the data conforms to the shapes; a build with
-    violations or unreadable input leaves the previous ``out_dir`` untouched.
+    violations or unreadable input leaves the previous ``out_dir`` untouched. A folder
+    holding files planegraf did not write is refused before any work
+    (:class:`~planegraf.atomic.OutputFolderError`).
     """
+    atomic.output_folder(out_dir)
     store, report = check(lang=lang, progress=progress)
     summary = summarise(store, lang)
     written: list[Path] = []

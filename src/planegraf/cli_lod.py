@@ -132,8 +132,10 @@ def register(group: click.Group) -> None:
         Example:
           planegraf site -o out/site && xdg-open out/site/index.html
         """
+        from .atomic import output_folder
         from .site import write_site
 
+        output_folder(out_dir)  # refuse a folder of someone else's files before the work
         store = _conforming_store(quiet)
         started = time.monotonic()
         files = write_site(store, out_dir, lang=lang, base_url=base_url)
@@ -173,10 +175,14 @@ def register(group: click.Group) -> None:
         Example:
           planegraf serve --port 8000    # then open http://127.0.0.1:8000/
         """
+        from .atomic import output_folder
         from .serve import serve_forever
         from .site import write_site
 
         if not (site_dir / "index.html").is_file():
+            # Written only into a missing, empty or planegraf-made folder: serve never
+            # deletes a folder of the user's (write_site refuses it, exit 2).
+            output_folder(site_dir)
             write_site(_conforming_store(quiet), site_dir)
         dataset = site_dir / lod.DATA_FOLDER / lod.SERIALISATIONS["nq"].file_name
 
