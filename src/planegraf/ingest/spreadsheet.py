@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..atomic import write_bytes
 from ..errors import InputError
+from ..safe_csv import SpreadsheetSafeWriter
 from .document import clean_cell, decode_document
 from .model import ActivityRow, AreaHeading, Note, PlanSource
 
@@ -169,7 +170,7 @@ def write_template(path: Path) -> None:
     suffix = path.suffix.lower()
     if suffix == ".csv":
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        writer = SpreadsheetSafeWriter(buffer, lineterminator="\n")
         writer.writerow(HEADERS_SV)
         writer.writerow(EXAMPLE_ROW)
         write_bytes(path, buffer.getvalue().encode("utf-8"))
