@@ -232,13 +232,20 @@ def test_an_unclosed_quote_does_not_swallow_the_next_good_rows(tmp_path: Path) -
     assert "a quote opens and never closes" in result.source.rejected[0].en
 
 
-def test_a_cell_with_a_line_break_inside_quotes_is_still_one_row(tmp_path: Path) -> None:
+@pytest.mark.parametrize("first", [False, True], ids=["middle-column", "first-column"])
+def test_a_cell_with_a_line_break_inside_quotes_is_still_one_row(tmp_path: Path,
+                                                                  first: bool) -> None:
+    # In the first column, the cell's second line has as many cells as a whole row.
+    header = ("Aktivitet,Plan,Handlingsområde,Uppföljning,Samordningsansvariga,"
+              "Samverkansparter,Period" if first else HEADER)
+    cells = '"Föräldrastöd,\nrapport till nämnden"', "rjl-test", "6", "Antal träffar", \
+        "Länsstyrelsen i Jönköpings län", "", "2018"
+    row = ",".join(cells) if first else ",".join([cells[1], cells[2], cells[0], *cells[3:]])
     sheet = tmp_path / "multiline.csv"
-    multiline = GOOD.replace("Antal träffar", '"Antal träffar,\nrapport till nämnden"')
-    sheet.write_text(f"{HEADER}\n{multiline}\n{GOOD}\n", encoding="utf-8")
+    sheet.write_text(f"{header}\n{row}\n", encoding="utf-8")
     result = import_spreadsheet(sheet, STRATEGY)
-    assert [row.line for row in result.source.rows] == [2, 4]
-    assert "rapport till nämnden" in result.source.rows[0].follow_up
+    assert [(r.line, r.activity) for r in result.source.rows] == [
+        (2, "Föräldrastöd, rapport till nämnden")]
     assert result.source.rejected == []
 
 

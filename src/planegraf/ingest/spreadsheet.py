@@ -120,8 +120,10 @@ def _read_csv_lines(lines: list[str], delimiter: str, path: Path, limits: InputL
                     table: _Table) -> None:
     """Read ``lines`` into ``table``. A quote that opens and never closes would swallow the
     rows after it into one cell: when the line after such a record reads as a whole row on
-    its own, the record's first line is set aside (reported) and reading starts again on
-    the next line, so the good rows are kept."""
+    its own (as many cells as the header, its quotes in pairs), the record's first line is
+    set aside (reported) and reading starts again on the next line, so the good rows are
+    kept. A cell with a line break in it leaves its next line with an odd quote, so it is
+    read as one row as before."""
     start = 0
     width: int | None = None
     while start < len(lines):
@@ -161,7 +163,8 @@ def _reads_as_a_row(line: str, delimiter: str, width: int) -> bool:
         rows = list(csv.reader([line], delimiter=delimiter))
     except csv.Error:
         return False
-    return len(rows) == 1 and len(rows[0]) == width and '"' not in line.rstrip("\r\n")[-1:]
+    # A whole row has its quotes in pairs; the rest of a cell with a line break has one over.
+    return len(rows) == 1 and len(rows[0]) == width and line.count('"') % 2 == 0
 
 
 def _xlsx_rows(path: Path, limits: InputLimits) -> _Table:
