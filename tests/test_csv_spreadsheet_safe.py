@@ -14,7 +14,7 @@ import pyoxigraph as ox
 import pytest
 
 from planegraf.engines import Solutions
-from planegraf.resources import graph_dir
+from planegraf.resources import graph_dir, registry_dir
 from planegraf.results import render
 from planegraf.safe_csv import FORMULA_STARTS, spreadsheet_safe
 
@@ -44,9 +44,12 @@ def hostile_data(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
                         _turtle_string(HYPERLINK) + "@sv")
     plan = plan.replace('"Uppföljning av genomförda föräldrastödsprogram."@sv',
                         _turtle_string(DDE) + "@sv")
-    organisations = (graph_dir() / "organisations.trig").read_text(encoding="utf-8")
-    organisations = organisations.replace('"Länsstyrelsen i Jönköpings län"@sv',
-                                          _turtle_string(SUM) + "@sv")
+    label = '"Länsstyrelsen i Jönköpings län"@sv'
+    # Wherever the registry keeps the county board's name (graph/ or registry/).
+    (registry,) = [path for path in sorted([*graph_dir().glob("*.trig"),
+                                            *registry_dir().glob("*.trig")])
+                   if label in path.read_text(encoding="utf-8")]
+    organisations = registry.read_text(encoding="utf-8").replace(label, _turtle_string(SUM) + "@sv")
     (folder / "plan.trig").write_text(plan, encoding="utf-8")
     (folder / "organisations.trig").write_text(organisations, encoding="utf-8")
     return ["--data", str(folder / "plan.trig"), "--data", str(folder / "organisations.trig")]
