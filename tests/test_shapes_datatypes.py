@@ -14,7 +14,7 @@ import pytest
 from rdflib import OWL, RDF, RDFS, SH, Graph, URIRef
 
 from planegraf.build import load_dataset
-from planegraf.resources import graph_dir, ontology_dir, shapes_dir
+from planegraf.resources import graph_dir, ontology_dir, registry_dir, shapes_dir
 from planegraf.validate import validate_graph, validate_store
 
 from .conftest import FIXTURES
@@ -52,7 +52,7 @@ def test_every_typed_property_of_the_ontology_has_its_datatype_shape() -> None:
 
 def test_every_property_the_data_writes_with_a_datatype_has_its_datatype_shape() -> None:
     used: dict[str, set[str]] = {}
-    for path in sorted(graph_dir().glob("*.trig")):
+    for path in sorted([*graph_dir().glob("*.trig"), *registry_dir().glob("*.trig")]):
         for quad in ox.parse(path=str(path), format=ox.RdfFormat.TRIG):
             term = quad.object
             if isinstance(term, ox.Literal) and term.language is None:
