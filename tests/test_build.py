@@ -51,7 +51,7 @@ def _assert_isomorphic(expected: Graph, actual: Graph, what: str) -> None:
 def test_build_writes_dataset_report_summary_and_site(built: Path) -> None:
     assert sorted(p.name for p in built.iterdir()) == sorted([
         "planegraf.trig", "validation-report.txt", "validation-report.ttl",
-        "summary.txt", "summary.json", "manifest.json", "site",
+        "summary.txt", "summary.json", "manifest.json", "site", ".planegraf-output",
     ])
     for published in ("index.html", "dataset.ttl", "data/planegraf.jsonld",
                       "id/activity/rjl-hp-2018-2020/6-3.html"):

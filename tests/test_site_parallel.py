@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import planegraf.site as site
+from planegraf.atomic import MARKER
 from planegraf.build import open_store
 from planegraf.store import EmbeddedStore
 
@@ -35,7 +36,8 @@ def test_forked_workers_write_the_same_site_as_one_process(
     assert sorted(p.relative_to(tmp_path / "forked") for p in forked) == \
         sorted(p.relative_to(tmp_path / "alone") for p in alone)
     assert len(forked) == len(set(forked))
-    assert {p for p in (tmp_path / "forked").rglob("*") if p.is_file()} == set(forked)
+    assert {p for p in (tmp_path / "forked").rglob("*")
+            if p.is_file() and p.name != MARKER} == set(forked)
 
 
 def test_a_failing_worker_fails_the_site_and_keeps_the_old_one(
@@ -43,6 +45,7 @@ def test_a_failing_worker_fails_the_site_and_keeps_the_old_one(
     out = tmp_path / "site"
     out.mkdir()
     (out / "previous.txt").write_text("the site before", encoding="utf-8")
+    (out / MARKER).write_text("an earlier site of planegraf's", encoding="utf-8")
     parent = os.getpid()
     page = site.SiteWriter._resource_page
 
@@ -55,4 +58,4 @@ def test_a_failing_worker_fails_the_site_and_keeps_the_old_one(
     monkeypatch.setattr(site.SiteWriter, "_resource_page", broken_in_workers)
     with pytest.raises(RuntimeError, match="worker writing resource pages failed"):
         site.write_site(store, out)
-    assert [p.name for p in out.iterdir()] == ["previous.txt"]
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "previous.txt"]

@@ -174,11 +174,13 @@ def build(
     The outputs are written only when the data conforms to the shapes; a build with
     violations or unreadable input leaves the previous ``out_dir`` untouched. Beside the
     dataset goes ``manifest.json``, the hashes of every input, by which later commands tell
-    whether the build is still fresh. The data is loaded once; the site is written from the
-    same store.
+    whether the build is still fresh. A folder holding files planegraf did not write is
+    refused before any work (:class:`~planegraf.atomic.OutputFolderError`). The data is
+    loaded once; the site is written from the same store.
     """
     project = project or Project.demonstration()
     out_dir = out_dir or project.out_dir
+    atomic.output_folder(out_dir)
     lang = lang or project.config.language
     hashes = project.input_hashes()
     store, report = check(project=project, lang=lang, progress=progress)

@@ -123,10 +123,12 @@ def register(group: click.Group) -> None:
         Example:
           planegraf site -o out/site && xdg-open out/site/index.html
         """
+        from .atomic import output_folder
         from .site import write_site
 
         run.local_only("planegraf site (the pages, exports and downloads of every resource)")
         out_dir = out_dir or run.project.out_dir / "site"
+        output_folder(out_dir)  # refuse a folder of someone else's files before the work
         store = run.validated_dataset()
         about = lod.DatasetInfo.of(run.project)
         started = time.monotonic()
@@ -169,11 +171,15 @@ def register(group: click.Group) -> None:
         Example:
           planegraf serve --port 8000    # then open http://127.0.0.1:8000/
         """
+        from .atomic import output_folder
         from .serve import serve_forever
         from .site import write_site
 
         site_dir = site_dir or run.project.out_dir / "site"
         if not (site_dir / "index.html").is_file():
+            # Written only into a missing, empty or planegraf-made folder: serve never
+            # deletes a folder of the user's (write_site refuses it, exit 2).
+            output_folder(site_dir)
             about = lod.DatasetInfo.of(run.project)
             write_site(run.validated_dataset(), site_dir, lang=run.lang, about=about,
                        queries_dir=run.project.queries_dir)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import sys
@@ -29,6 +28,7 @@ from .network import (
 )
 from .outputs import NETWORK_OUTPUTS, REPORT_OUTPUTS, output_format
 from .readers import Reader
+from .safe_csv import SpreadsheetSafeWriter
 from .viz import EXPORT_FORMATS, SIZE_METRICS, sector_labels, write_export
 
 LANG = click.Choice(["sv", "en"])
@@ -317,7 +317,7 @@ def metrics_markdown(metrics: NetworkMetrics, data: NetworkData, lang: Language 
 def metrics_csv(metrics: NetworkMetrics, data: NetworkData, lang: Language = "sv") -> str:
     """One row per organisation with every metric."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SpreadsheetSafeWriter(out, lineterminator="\n")
     writer.writerow(["iri", "label", "sector", "county", "activities", "coordinates", *ORG_KEYS,
                      *(f"brokerage_{r}" for r in BROKERAGE_ROLES), "articulation_point",
                      "community"])

@@ -6,7 +6,6 @@ the activities and organisations it rests on. Rendered as Markdown, CSV or JSON.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -21,6 +20,7 @@ from typing import Any
 from .network import Activity, Language, NetworkData, Scope, scoped_activities
 from .queries import read_query
 from .readers import Reader
+from .safe_csv import SpreadsheetSafeWriter
 
 MEASURABLE_TERMS = Path(__file__).parent / "data" / "measurable-terms.json"
 #: The rule ``same-area-never-together`` counts every pair but lists at most this many per
@@ -541,7 +541,7 @@ def _activity_name(data: NetworkData, iri: str) -> str:
 def gaps_csv(gaps: Sequence[Gap], data: NetworkData, lang: Language = "sv") -> str:
     """One row per finding; evidence lists joined with ``; ``."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SpreadsheetSafeWriter(out, lineterminator="\n")
     writer.writerow(["rule", "rule_name", "plan", "plan_label", "county", "county_label",
                      "subject", "subject_label", "detail", "count",
                      "activities", "organisations", "organisation_names"])

@@ -79,7 +79,11 @@ def typed_term(name: str, xsd_type: str, value: str,
     if xsd_type == "xsd:integer":
         if not _INTEGER.match(value.strip()):
             raise refuse("a whole number such as 3")
-        return ox.Literal(str(int(value)), datatype=ox.NamedNode(XSD + "integer"))
+        try:
+            whole = int(value)
+        except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
+            raise refuse("a whole number of at most 4300 digits") from None
+        return ox.Literal(str(whole), datatype=ox.NamedNode(XSD + "integer"))
     if xsd_type == "xsd:decimal":
         try:
             number = Decimal(value.strip())

@@ -7,7 +7,6 @@ echo a parameter are left out everywhere.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterable
@@ -16,6 +15,7 @@ from typing import Literal
 import pyoxigraph as ox
 
 from .engines import Solutions, Term
+from .safe_csv import SpreadsheetSafeWriter
 
 Format = Literal["table", "csv", "json", "md"]
 FORMATS: tuple[Format, ...] = ("table", "csv", "json", "md")
@@ -100,7 +100,7 @@ def render(solutions: Solutions, fmt: Format = "table", hidden: Iterable[str] = 
         return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
     if fmt == "csv":
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        writer = SpreadsheetSafeWriter(buffer, lineterminator="\n")
         writer.writerow([header for _, header in picked])
         writer.writerows([plain(row.get(name)) for name, _ in picked] for row in solutions.rows)
         return buffer.getvalue()

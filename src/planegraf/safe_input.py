@@ -1,18 +1,164 @@
-"""What planegraf refuses in RDF input before a parser sees it, and how it explains it: XML
-entities that would read other files or expand without bound ("billion laughs"), and JSON-LD
-contexts that would have to be fetched.
+"""What planegraf refuses in input before a parser sees it, and how it explains it: XML
+entities that would read other files or expand without bound ("billion laughs"), XML nested
+too deep, JSON-LD contexts that would have to be fetched, and spreadsheets larger than the
+limits (:class:`InputLimits`, docs/limits.md).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
+import zipfile
+from dataclasses import dataclass, fields
 from pathlib import Path
+from xml.parsers import expat
 
-from .errors import InputError
+from .errors import InputError, PlanegrafError
 
 MAX_ENTITY_EXPANSION = 1 << 20
 """Characters that the entities of one RDF/XML file may expand to, all references together."""
+
+
+@dataclass(frozen=True)
+class InputLimits:
+    """How much one input file may hold; each limit is raised with its environment variable.
+
+    >>> InputLimits.from_environment({"PLANEGRAF_MAX_ROWS": "20"}).max_rows
+    20
+    """
+
+    max_mib: int = 100
+    """Uncompressed size of a spreadsheet, in MiB (an .xlsx: all its parts together)."""
+    max_rows: int = 100_000
+    """Rows of a spreadsheet."""
+    max_columns: int = 100
+    """Columns of a spreadsheet (the activity sheet has 7)."""
+    max_cell: int = 32_767
+    """Characters in one cell (Excel's own limit)."""
+    max_xml_depth: int = 200
+    """How deep the elements of an XML file (RDF/XML) may nest."""
+
+    ENVIRONMENT = {
+        "max_mib": "PLANEGRAF_MAX_INPUT_MIB", "max_rows": "PLANEGRAF_MAX_ROWS",
+        "max_columns": "PLANEGRAF_MAX_COLUMNS", "max_cell": "PLANEGRAF_MAX_CELL",
+        "max_xml_depth": "PLANEGRAF_MAX_XML_DEPTH",
+    }
+
+    @classmethod
+    def from_environment(cls, environ: dict[str, str] | None = None) -> InputLimits:
+        """The defaults, with any limit the environment sets (a positive whole number)."""
+        environ = dict(os.environ) if environ is None else environ
+        values: dict[str, int] = {}
+        for field in fields(cls):
+            name = cls.ENVIRONMENT[field.name]
+            text = environ.get(name, "").strip()
+            if not text:
+                continue
+            if not text.isdigit() or len(text) > 18 or int(text) < 1:
+                raise PlanegrafError(f"{name}={text!r}: expected a whole number of at least 1")
+            values[field.name] = int(text)
+        return cls(**values)
+
+    def refuse(self, path: Path | str, what: str, limit: str, *, line: int | None = None,
+               column: int | None = None) -> InputError:
+        """The error for input over ``limit`` (a field name), saying how to raise it."""
+        value = getattr(self, limit)
+        unit = {"max_mib": " MiB", "max_rows": " rows", "max_columns": " columns",
+                "max_cell": " characters in a cell", "max_xml_depth": " levels"}[limit]
+        return InputError(path, f"{what}: over the limit of {value}{unit}", line=line,
+                          column=column,
+                          hint=f"if the file is right, raise the limit: "
+                               f"{self.ENVIRONMENT[limit]}={value * 10} (docs/limits.md)")
+
+
+_PLAN_KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+MAX_PLAN_KEY = 100
+
+
+def plan_key_problem(key: str) -> tuple[str, str] | None:
+    """What is wrong with ``key`` as a plan key (the last part of id/plan/KEY and of its
+    graph's IRI, and a file name), in Swedish and English; None when it is a key.
+
+    >>> plan_key_problem("rjl-hp-2018-2020") is None
+    True
+    >>> plan_key_problem("../x y")[1]
+    'a plan key is lowercase letters a-z, digits and single hyphens, such as rjl-hp-2018-2020'
+    """
+    if _PLAN_KEY.fullmatch(key) and len(key) <= MAX_PLAN_KEY:
+        return None
+    return ("en plannyckel består av små bokstäver a-z, siffror och enstaka bindestreck, "
+            "till exempel rjl-hp-2018-2020",
+            "a plan key is lowercase letters a-z, digits and single hyphens, such as "
+            "rjl-hp-2018-2020")
+
+
+def check_xlsx_archive(path: Path, limits: InputLimits) -> None:
+    """Refuse an .xlsx whose parts unpack to more than ``limits.max_mib``, before any XML is
+    read: by the sizes the archive declares, then by the bytes actually unpacked (a part may
+    declare less than it holds; reading stops at the limit).
+    """
+    cap = limits.max_mib * 1024 * 1024
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            declared = sum(member.file_size for member in members)
+            if declared > cap:
+                raise limits.refuse(path, f"the workbook unpacks to {declared // (1 << 20)} MiB",
+                                    "max_mib")
+            unpacked = 0
+            for member in members:
+                with archive.open(member) as part:
+                    while chunk := part.read(1 << 20):
+                        unpacked += len(chunk)
+                        if unpacked > cap:
+                            raise limits.refuse(path, "the workbook unpacks to more than it "
+                                                        "declares", "max_mib")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError,
+            ValueError) as err:
+        raise InputError(path, f"not a readable XLSX workbook ({err})",
+                         hint="save it from the spreadsheet program as .xlsx") from None
+
+
+def check_xml_depth(data: bytes, path: Path | str, limits: InputLimits | None = None) -> None:
+    """Refuse XML whose elements nest deeper than ``limits.max_xml_depth``.
+
+    rdflib's RDF/XML parser takes time that grows faster than the square of the depth
+    (50 000 levels: 27 s), so the depth is measured first with expat, which is linear.
+    Syntax errors are left to the RDF parser, which words them for the user.
+
+    >>> check_xml_depth(b"<a>" * 5 + b"</a>" * 5, "x.rdf", InputLimits(max_xml_depth=4))
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    planegraf.errors.InputError: x.rdf:1: the XML elements nest too deep: over the limit of 4 ...
+    """
+    limits = limits or InputLimits.from_environment()
+    parser = expat.ParserCreate()
+    depth = 0
+
+    class TooDeep(Exception):
+        pass
+
+    def start(name: str, attributes: object) -> None:
+        nonlocal depth
+        depth += 1
+        if depth > limits.max_xml_depth:
+            raise TooDeep
+
+    def end(name: str) -> None:
+        nonlocal depth
+        depth -= 1
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    try:
+        parser.Parse(data, True)
+    except TooDeep:
+        raise limits.refuse(path, "the XML elements nest too deep", "max_xml_depth",
+                            line=parser.CurrentLineNumber) from None
+    except expat.ExpatError:
+        return
 
 _ENTITY = re.compile(
     r"<!ENTITY\s+(?P<parameter>%\s+)?(?P<name>[^\s%\"'>]+)\s+"
@@ -127,6 +273,7 @@ def screen(data: bytes, format_name: str, path: Path | str) -> bytes:
             data = composed.encode("utf-8")
     if format_name == "RDF/XML":
         check_rdf_xml(data, path)
+        check_xml_depth(data, path)
     elif format_name == "JSON-LD" and (match := _CONTEXT_REFERENCE.search(data)):
         raise InputError(
             path, f"the @context {match[1].decode('utf-8', 'replace')!r} is a URL or file "

@@ -77,7 +77,8 @@ _NODE_KINDS = {
 }
 # XSD datatypes whose lexical form SPARQL can check by casting: a literal that does not
 # cast is ill-formed, which sh:datatype reports like pyshacl does.
-_CASTABLE = {XSD.integer, XSD.decimal, XSD.double, XSD.float, XSD.boolean, XSD.dateTime}
+_CASTABLE = {XSD.integer, XSD.decimal, XSD.double, XSD.float, XSD.boolean, XSD.dateTime,
+             XSD.date}
 
 
 class UnsupportedShapeError(PlanegrafError):

@@ -8,7 +8,6 @@ area and sector with a few lines of its own JavaScript instead of pyvis's broken
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Mapping
@@ -31,6 +30,7 @@ from .network import (
 )
 from .queries import read_query
 from .readers import Reader
+from .safe_csv import SpreadsheetSafeWriter
 
 ExportFormat = Literal["html", "gexf", "graphml", "csv"]
 EXPORT_FORMATS: tuple[str, ...] = ("html", "gexf", "graphml", "csv")
@@ -290,7 +290,7 @@ EDGE_COLUMNS = ("source", "target", "source_label", "target_label", "weight", "a
 
 def nodes_csv(graph: nx.Graph) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SpreadsheetSafeWriter(out, lineterminator="\n")
     writer.writerow(NODE_COLUMNS)
     for node, attrs in sorted(graph.nodes(data=True)):
         row = {"id": node, **{k: _scalar(v) for k, v in attrs.items()}}
@@ -300,7 +300,7 @@ def nodes_csv(graph: nx.Graph) -> str:
 
 def edges_csv(graph: nx.Graph) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SpreadsheetSafeWriter(out, lineterminator="\n")
     writer.writerow(EDGE_COLUMNS)
     for first, second, attrs in sorted(graph.edges(data=True)):
         writer.writerow([first, second, graph.nodes[first]["label"],

@@ -18,6 +18,7 @@ from ..errors import InputError, PlanegrafError
 from ..ids import DATA, slugify
 from ..loading import open_store
 from ..queries import read_query
+from ..safe_input import plan_key_problem
 from ..store import EmbeddedStore
 from .cells import Mention, extract_mentions, scrub_personal_data
 from .document import read_plan_document
@@ -37,6 +38,11 @@ class ImportSettings:
     county: str | None = None
     publisher: str | None = None
     registry_files: tuple[Path, ...] = ()
+
+    def __post_init__(self) -> None:
+        # The key becomes an IRI and a file name: a space or ../ must not get that far.
+        if self.plan_key is not None and (problem := plan_key_problem(self.plan_key)):
+            raise PlanegrafError(f"--plan-key {self.plan_key!r}: {problem[1]}")
 
 
 @dataclass

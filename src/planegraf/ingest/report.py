@@ -4,6 +4,7 @@ not be resolved (with candidates), as Markdown in Swedish or English and as JSON
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -48,6 +49,24 @@ _TEXT = {
 }
 
 
+# Enough to keep text literal where the report puts it (never at the start of a line):
+# emphasis, code, links and images (brackets), headings, tables, strikethrough.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
+
+
+def markdown_text(text: object) -> str:
+    """Text from a document or a user as Markdown that shows it literally: HTML is escaped,
+    Markdown's special characters are backslash-escaped and line breaks become spaces, so a
+    name in a sheet cannot become a link, an image, a heading or HTML in the report.
+
+    >>> print(markdown_text('<img src=x> **fet** [länk](http://a)'))
+    &lt;img src=x&gt; \\*\\*fet\\*\\* \\[länk\\](http://a)
+    """
+    plain = " ".join(str(text).split())
+    plain = plain.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", plain)
+
+
 def _t(key: str, lang: str) -> str:
     sv, en = _TEXT[key]
     return sv if lang == "sv" else en
@@ -64,13 +83,14 @@ def report_markdown(result: ImportResult, lang: str = "sv") -> str:
     counts = {s: sum(1 for m in mentions if m.resolution.status == s)
               for s in ("resolved", "guessed", "unresolved")}
     participations = sum(len(r.participations()) for r in result.rows)
-    out: list[str] = [f"# {_t('title', lang)}: {source.file_name}", ""]
+    md = markdown_text
+    out: list[str] = [f"# {_t('title', lang)}: {md(source.file_name)}", ""]
     out += [
-        f"- {_t('file', lang)}: `{source.file_name}`",
-        f"- {_t('encoding', lang)}: {source.encoding}",
-        f"- {_t('plan', lang)}: `{context.plan_key}`",
+        f"- {_t('file', lang)}: {md(source.file_name)}",
+        f"- {_t('encoding', lang)}: {md(source.encoding)}",
+        f"- {_t('plan', lang)}: {md(context.plan_key)}",
         f"- {_t('strategy', lang)}: <{context.strategy}>",
-        f"- {_t('county', lang)}: {context.county or '–'}",
+        f"- {_t('county', lang)}: {md(context.county or '–')}",
         "",
         f"## {_t('summary', lang)}",
         "",
@@ -92,24 +112,24 @@ def report_markdown(result: ImportResult, lang: str = "sv") -> str:
         for row_result, mention in open_mentions:
             row = row_result.row
             cands = "; ".join(
-                f"{c.label} <{c.iri}> ({c.score:g}{', ' + c.note if c.note else ''})"
+                f"{md(c.label)} <{c.iri}> ({c.score:g}{', ' + md(c.note) if c.note else ''})"
                 for c in mention.resolution.candidates) or _t("no_candidates", lang)
             out.append(f"- {row.area}.{row.row} ({_t('lines', lang)} {row.line}): "
-                       f"{_t(mention.role, lang)} «{mention.text}» — "
+                       f"{_t(mention.role, lang)} «{md(mention.text)}» — "
                        f"{_status(mention.resolution.status, lang)}; "
                        f"{_t('candidates', lang)}: {cands}")
     if source.rejected:
         out += ["", f"## {_t('rejected_rows', lang)}", ""]
-        out += [f"- {note.text(lang)}" for note in source.rejected]
+        out += [f"- {md(note.text(lang))}" for note in source.rejected]
     if source.notes:
         out += ["", f"## {_t('notes', lang)}", ""]
-        out += [f"- {note.text(lang)}" for note in source.notes]
+        out += [f"- {md(note.text(lang))}" for note in source.notes]
     out += ["", f"## {_t('all_rows', lang)}", ""]
     for row_result in result.rows:
         row = row_result.row
         lines = f"{row.line}" if row.line == row.end_line else f"{row.line}–{row.end_line}"
         label = row.activity if len(row.activity) <= 80 else row.activity[:77] + "…"
-        out.append(f"- **{row.area}.{row.row}** ({_t('lines', lang)} {lines}) {label}")
+        out.append(f"- **{row.area}.{row.row}** ({_t('lines', lang)} {lines}) {md(label)}")
         kept = row_result.participations()
         if not any(m.role == "coordinator" for m in kept):
             out.append(f"  - ⚠ {_t('no_participants', lang)}")
@@ -117,10 +137,10 @@ def report_markdown(result: ImportResult, lang: str = "sv") -> str:
             out.append(f"  - ⚠ {_t('no_follow_up', lang)}")
         for mention in row_result.mentions:
             res = mention.resolution
-            target = (f"{result.registry.label_of(res.agent)} <{res.agent}> [{res.method}]"
+            target = (f"{md(result.registry.label_of(res.agent))} <{res.agent}> [{res.method}]"
                       if res.agent else _status(res.status, lang))
             merged = f" ({_t('merged', lang)})" if mention in row_result.merged else ""
-            out.append(f"  - {_t(mention.role, lang)}: «{mention.text}» → {target}{merged}")
+            out.append(f"  - {_t(mention.role, lang)}: «{md(mention.text)}» → {target}{merged}")
     return "\n".join(out) + "\n"
 
 

@@ -8,10 +8,14 @@ import csv
 import io
 import re
 import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..atomic import write_bytes
 from ..errors import InputError
+from ..safe_csv import SpreadsheetSafeWriter
+from ..safe_input import InputLimits, check_xlsx_archive, plan_key_problem
 from .document import clean_cell, decode_document
 from .model import ActivityRow, AreaHeading, Note, PlanSource
 
@@ -40,45 +44,153 @@ EXAMPLE_ROW = (
 _PERIOD = re.compile(r"^\s*(\d{4})\s*(?:[-–]\s*(\d{4}))?\s*$")
 
 
-def read_spreadsheet(path: Path) -> PlanSource:
-    """Read a CSV or XLSX activity sheet (header row first, columns as in the template)."""
+def read_spreadsheet(path: Path, limits: InputLimits | None = None) -> PlanSource:
+    """Read a CSV or XLSX activity sheet (header row first, columns as in the template).
+
+    The file is held to ``limits`` (by default :meth:`InputLimits.from_environment`): size,
+    rows, columns and characters in a cell; over a limit it is refused (exit 2) with the
+    limit and how to raise it, before it can take the machine's memory.
+    """
+    limits = limits or InputLimits.from_environment()
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        table = _csv_rows(path)
+        table = _csv_rows(path, limits)
     elif suffix in (".xlsx", ".xlsm"):
-        table = _xlsx_rows(path)
+        table = _xlsx_rows(path, limits)
     else:
         raise InputError(path, f"unknown spreadsheet type {suffix or '(none)'!r}",
                          hint="use a .csv or .xlsx file (planegraf template writes one)")
-    return rows_to_source(table, path)
+    return rows_to_source(table.rows, path, table.lines, table.rejected)
 
 
-def _csv_rows(path: Path) -> list[list[str]]:
+@dataclass
+class _Table:
+    """Rows as read, the line (CSV) or row number (XLSX) each starts on, and rows set aside."""
+
+    rows: list[list[str]] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    rejected: list[Note] = field(default_factory=list)
+
+    def add(self, line: int, cells: list[str], path: Path, limits: InputLimits) -> None:
+        if len(self.rows) >= limits.max_rows:
+            raise limits.refuse(path, "the sheet has too many rows",
+                                "max_rows", line=line)
+        while cells and not cells[-1]:
+            cells.pop()
+        if len(cells) > limits.max_columns:
+            raise limits.refuse(path, f"row {line} has {len(cells)} columns", "max_columns",
+                                line=line)
+        for column, cell in enumerate(cells, start=1):
+            if len(cell) > limits.max_cell:
+                raise limits.refuse(path, f"the cell in column {column} has {len(cell)} "
+                                    "characters", "max_cell", line=line, column=column)
+        self.rows.append(cells)
+        self.lines.append(line)
+
+
+_NEWLINE = re.compile(r"\r\n|\n|\r")
+
+
+def _csv_rows(path: Path, limits: InputLimits) -> _Table:
     try:
+        size = path.stat().st_size
+        if size > limits.max_mib * 1024 * 1024:
+            raise limits.refuse(path, f"the file is {size // (1 << 20)} MiB", "max_mib")
         raw = path.read_bytes()
     except OSError as err:
         raise InputError(path, f"cannot read the file: {err.strerror or err}") from None
     text, _ = decode_document(raw, path)
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    return [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    # Physical lines with their ends, as the csv module reads them: a record may span
+    # several (a cell with a line break), and an unclosed quote is found by its lines.
+    ends = [m.end() for m in _NEWLINE.finditer(text)]
+    lines = [text[a:b] for a, b in zip([0, *ends], [*ends, len(text)], strict=True)
+             if a < b]
+    table = _Table()
+    previous = csv.field_size_limit(max(limits.max_cell + 1, 131_072))
+    try:
+        _read_csv_lines(lines, delimiter, path, limits, table)
+    finally:
+        csv.field_size_limit(previous)
+    return table
 
 
-def _xlsx_rows(path: Path) -> list[list[str]]:
+def _read_csv_lines(lines: list[str], delimiter: str, path: Path, limits: InputLimits,
+                    table: _Table) -> None:
+    """Read ``lines`` into ``table``. A quote that opens and never closes would swallow the
+    rows after it into one cell: when the line after such a record reads as a whole row on
+    its own (as many cells as the header, its quotes in pairs), the record's first line is
+    set aside (reported) and reading starts again on the next line, so the good rows are
+    kept. A cell with a line break in it leaves its next line with an odd quote, so it is
+    read as one row as before."""
+    start = 0
+    width: int | None = None
+    while start < len(lines):
+        reader = csv.reader(iter(lines[start:]), delimiter=delimiter)
+        consumed = 0
+        restart = None
+        try:
+            for cells in reader:
+                first, last = start + consumed + 1, start + reader.line_num
+                consumed = reader.line_num
+                if (width is not None and last > first
+                        and _reads_as_a_row(lines[first], delimiter, width)):
+                    table.rejected.append(Note(
+                        first, f"Rad {first}: ett citattecken öppnas men stängs aldrig; "
+                        "raden importerades inte.",
+                        f"Row {first}: a quote opens and never closes; the row was not "
+                        "imported."))
+                    restart = first  # the 0-based index of the line after the bad one
+                    break
+                if width is None:
+                    width = len(cells)
+                table.add(first, cells, path, limits)
+        except csv.Error as err:
+            line = start + reader.line_num
+            if "field larger than field limit" in str(err):
+                raise limits.refuse(path, "a cell is too long", "max_cell",
+                                    line=line) from None
+            raise InputError(path, f"not readable as CSV ({err})", line=line,
+                             hint="save it from the spreadsheet program as CSV") from None
+        if restart is None:
+            return
+        start = restart
+
+
+def _reads_as_a_row(line: str, delimiter: str, width: int) -> bool:
+    try:
+        rows = list(csv.reader([line], delimiter=delimiter))
+    except csv.Error:
+        return False
+    # A whole row has its quotes in pairs; the rest of a cell with a line break has one over.
+    return len(rows) == 1 and len(rows[0]) == width and line.count('"') % 2 == 0
+
+
+def _xlsx_rows(path: Path, limits: InputLimits) -> _Table:
     from openpyxl import load_workbook
 
+    # The archive is checked first: openpyxl unpacks the shared strings whole when it opens
+    # the workbook. defusedxml (a dependency) makes openpyxl refuse XML entity tricks.
+    check_xlsx_archive(path, limits)
     try:
         # read_only streams the sheet; data_only takes stored values, never evaluating formulas
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as err:  # openpyxl raises many types for a damaged file
         raise InputError(path, f"not a readable XLSX workbook ({err})",
                          hint="save it from the spreadsheet program as .xlsx") from None
+    table = _Table()
     try:
         sheet = book.worksheets[0]
-        return [["" if v is None else _cell_text(v) for v in row]
-                for row in sheet.iter_rows(values_only=True)]
+        # The sheet's own claim of its size (<dimension ref="A1:XFD1048576"/>) is not
+        # trusted: openpyxl would pad every row and column up to it.
+        if hasattr(sheet, "reset_dimensions"):
+            sheet.reset_dimensions()
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            table.add(number, ["" if v is None else _cell_text(v) for v in row], path, limits)
     finally:
         book.close()
+    return table
 
 
 def _cell_text(value: object) -> str:
@@ -89,14 +201,21 @@ def _cell_text(value: object) -> str:
     return unicodedata.normalize("NFC", str(value))
 
 
-def rows_to_source(table: list[list[str]], path: Path) -> PlanSource:
-    """Turn a header row and data rows into a PlanSource; a bad row becomes a rejected note."""
+def rows_to_source(table: list[list[str]], path: Path, lines: Sequence[int] | None = None,
+                   rejected: Sequence[Note] = ()) -> PlanSource:
+    """Turn a header row and data rows into a PlanSource; a bad row becomes a rejected note.
+
+    ``lines`` gives the line each row starts on (default: its position, header = 1);
+    ``rejected`` are rows the reader already set aside.
+    """
     source = PlanSource(file_name=path.name)
+    source.rejected.extend(rejected)
     if not table:
         raise InputError(path, "the spreadsheet is empty", hint="start from planegraf template")
+    numbers = list(lines) if lines is not None else list(range(1, len(table) + 1))
     columns = _columns(table[0], path)
     per_area: dict[int, int] = {}
-    for number, cells in enumerate(table[1:], start=2):
+    for number, cells in zip(numbers[1:], table[1:], strict=True):
         values = {name: clean_cell(cells[i]) if i < len(cells) else ""
                   for name, i in columns.items()}
         if not any(values.values()):
@@ -116,6 +235,7 @@ def rows_to_source(table: list[list[str]], path: Path) -> PlanSource:
             end_line=number, coordinators=values.get("coordinators", ""),
             partners=values.get("partners", ""), period=period,
             plan_key=values.get("plan") or None))
+    source.rejected.sort(key=lambda note: note.line or 0)
     if not source.rows and not source.rejected:
         raise InputError(path, "the spreadsheet has a header but no activity rows",
                          line=1, hint="add one row per activity below the header")
@@ -142,6 +262,9 @@ def _columns(header: list[str], path: Path) -> dict[str, int]:
 def _check(values: dict[str, str]
            ) -> tuple[tuple[str, str] | None, int | None, tuple[int, int] | None]:
     area_text = values.get("area", "")
+    if values.get("plan") and (key_problem := plan_key_problem(values["plan"])):
+        return (f"planen {values['plan']!r}: {key_problem[0]}",
+                f"the plan {values['plan']!r}: {key_problem[1]}"), None, None
     if not area_text.isdigit():
         return (f"handlingsområdet {area_text!r} är inget nummer",
                 f"the action area {area_text!r} is not a number"), None, None
@@ -169,7 +292,7 @@ def write_template(path: Path) -> None:
     suffix = path.suffix.lower()
     if suffix == ".csv":
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        writer = SpreadsheetSafeWriter(buffer, lineterminator="\n")
         writer.writerow(HEADERS_SV)
         writer.writerow(EXAMPLE_ROW)
         write_bytes(path, buffer.getvalue().encode("utf-8"))
