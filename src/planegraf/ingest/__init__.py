@@ -140,6 +140,8 @@ def _finish(source: PlanSource, path: Path, settings: ImportSettings,
         _number_named_areas(source, context, store, path)
     if source.layout != "table" and not (source.start_year and source.end_year):
         _years_from_name(source, path)
+    if spreadsheet and not (source.start_year and source.end_year):
+        _known_plan_period(source, context, store)
     if spreadsheet and context.areas:
         _reject(source, lambda row: row.area not in context.areas,
                 ("handlingsområdet finns inte i strategin",
@@ -155,6 +157,8 @@ def _finish(source: PlanSource, path: Path, settings: ImportSettings,
             "organisations that the text names. A name not in the registry is not recognised; "
             "review the activities below."))
     fallback = _fallback_coordinator(source, context, registry)
+    if source.layout != "table" and fallback is not None:
+        source.publisher_agent = fallback.agent
     results: list[RowResult] = []
     for row in source.rows:
         _scrub(row, source)
@@ -181,6 +185,10 @@ def _finish(source: PlanSource, path: Path, settings: ImportSettings,
 def _prose_row_mentions(row: ActivityRow, source: PlanSource, registry: OrganisationRegistry,
                         county: str | None) -> list[Mention]:
     mentions, skipped = prose_mentions(row.participants, registry, county)
+    if row.description and row.description not in row.participants:
+        # The activity and what the source says about it, as the curated graphs describe it.
+        whole = f"{row.participants} {row.description}"
+        mentions = [Mention(m.role, m.text, m.resolution, m.stated, whole) for m in mentions]
     for role, text in row.statements:
         more, passed = prose_mentions(text, registry, county, role)  # type: ignore[arg-type]
         mentions += more
@@ -196,10 +204,19 @@ def _prose_row_mentions(row: ActivityRow, source: PlanSource, registry: Organisa
     }
     for text, reason in skipped:
         sv, en = reasons[reason]
+        if reason == "place" and text not in row.places and _is_municipality_name(
+                text, registry, county):
+            row.places.append(text)
         source.notes.append(Note(
             row.line, f"Aktivitet {row.area}.{row.row}: «{text}» är {sv}.",
             f"Activity {row.area}.{row.row}: «{text}» is {en}."))
     return mentions
+
+
+def _is_municipality_name(text: str, registry: OrganisationRegistry, county: str | None) -> bool:
+    """"Högsby" names the municipality's place; "Region Jönköpings län" names no place."""
+    agent = registry.resolve_exactly(text, county).agent or ""
+    return agent.endswith("-kommun") and "kommun" not in text.casefold()
 
 
 def _fallback_coordinator(source: PlanSource, context: PlanContext,
@@ -207,10 +224,12 @@ def _fallback_coordinator(source: PlanSource, context: PlanContext,
     """The publisher, as coordinator of an activity whose source names none (``pg:stated
     false``): the organisation the page names as its publisher, else the plan's publisher."""
     def why(agent: str) -> str:
+        # The curated graphs' wording for the same inference.
         label = registry.label_of(agent)
-        return (f"Samordningsansvarig: {label}, som ger ut dokumentet. Källan anger ingen "
-                f"samordningsansvarig för aktiviteten.\tCoordinator: {label}, which publishes "
-                "the document. The source names no coordinator for the activity.")
+        return (f"Samordningsansvarig: {label}, som redovisar aktiviteten i dokumentet. Källan "
+                f"anger ingen annan ansvarig för aktiviteten.\tCoordinator: {label}, which "
+                "reports the activity in the document. The source names no other party "
+                "responsible for it.")
 
     if source.publisher_mention:
         res = registry.resolve_exactly(source.publisher_mention, context.county)
@@ -262,6 +281,17 @@ def _years_from_name(source: PlanSource, path: Path) -> None:
             None, f"Dokumentet anger ingen period; perioden {years[0]}–{years[-1]} togs ur "
             "filnamnet.", f"The document states no period; the period {years[0]}–{years[-1]} "
             "was taken from the file name."))
+
+
+def _known_plan_period(source: PlanSource, context: PlanContext, store: EmbeddedStore) -> None:
+    """A sheet states no plan period; a plan already in the data does."""
+    for solution in store.select(read_query("ingest/plan-period.rq").text,
+                                 plan=ox.NamedNode(f"{DATA}plan/{context.plan_key}")):
+        if solution["start"].value.isdigit() and solution["end"].value.isdigit():
+            source.start_year, source.end_year = (int(solution["start"].value),
+                                                  int(solution["end"].value))
+            source.period_known = True
+            return
 
 
 def _check_periods(source: PlanSource) -> None:

@@ -55,6 +55,8 @@ class ActivityRow:
     # (("steering-group", "Styrgrupp för projektet är …")).
     prose: bool = False
     statements: list[tuple[str, str]] = field(default_factory=list)
+    # Places the text says the work happens in ("i Högsby"): dct:spatial, not participants.
+    places: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -105,3 +107,10 @@ class PlanSource:
     # first theme, or the "En del av strategin: …" line.
     intro: str = ""
     strategy_hint: str | None = None
+    # "Uppdaterad: 2016-08-04" of a web page (dct:modified of the document).
+    modified: str | None = None
+    # True when the period comes from the plan already in the data (a sheet states none): it
+    # is used for the checks only, not written again.
+    period_known: bool = False
+    # The organisation that publishes the document, as resolved at import (prose layouts).
+    publisher_agent: str | None = None

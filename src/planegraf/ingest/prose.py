@@ -38,6 +38,7 @@ _ACTIVITIES = {"aktivitet", "aktiviteter"}
 _TITLES_START = {"aktivitet och uppföljning", "aktiviteter och uppföljning"}
 _STRATEGY_LINE = re.compile(r"^En del av strategin\s*:\s*(\S.*)$", re.IGNORECASE)
 _PLAN_YEARS = re.compile(r"handlingsplan\w*\s+(\d{4})\s*[-–]\s*(\d{4})", re.IGNORECASE)
+_UPDATED = re.compile(r"^Uppdaterad\s*:?\s*(\d{4}-\d{2}-\d{2})\s*$", re.IGNORECASE)
 _STOP = re.compile(r"^(?:Kontakt(?:person(?:er)?|a oss|uppgifter)?|Uppdaterad)\b\s*:?",
                    re.IGNORECASE)
 _URL = re.compile(r"^(?:https?://)?[\w-]+(?:\.[\w-]+)+(?:/\S*)?$")
@@ -47,9 +48,13 @@ _STEERING = re.compile(r"^Styrgrupp(?:en)?\b", re.IGNORECASE)
 _FUNDER = re.compile(r"\bfinansiera[rt]\b", re.IGNORECASE)
 _MONTHS = ("januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|"
            "december|våren|hösten|sommaren|vintern|vårterminen|höstterminen")
-# "klart augusti 2023", "– klar januari 2023": when the activity is to be done.
-_DEADLINE = re.compile(rf"\bklar[t]?\s+(?:i\s+|under\s+)?((?:{_MONTHS})\s+\d{{4}})",
-                       re.IGNORECASE)
+# When the activity is to be done or takes place, in the source's words: "klart augusti
+# 2023" (→ "augusti 2023"), "under år 2023", "i slutet av år 2023", "under våren 2023".
+# A year alone ("nikotinfritt län 2025", "ANDTS-strategi 2023–2026") is no timing.
+_DEADLINE = re.compile(
+    rf"\bklar[t]?\s+((?:i\s+)?(?:{_MONTHS})\s+\d{{4}})(?![\d–-])"
+    rf"|\b((?:under|i slutet av|i början av|i)\s+(?:år|{_MONTHS})\s+\d{{4}})(?![\d–-])",
+    re.IGNORECASE)
 _WORD = re.compile(r"[\wÅÄÖåäöÉéÜü]+(?:[-–+][\wÅÄÖåäöÉéÜü]*)*")
 _MAX_WORDS = 8
 # Parties that will join later are not current participants ("Överenskommelsen ska utökas
@@ -177,9 +182,13 @@ def deadline_of(text: str) -> str | None:
 
     >>> deadline_of("Tillhandahålla diplomering via Kompetensportalen, klart augusti 2023")
     'augusti 2023'
+    >>> deadline_of("Beslut tas i Läns-gemensam ledning i slutet av år 2023")
+    'i slutet av år 2023'
+    >>> deadline_of("Tobaks- och nikotinfritt län 2025") is None
+    True
     """
     match = _DEADLINE.search(text)
-    return match[1] if match else None
+    return (match[1] or match[2]) if match else None
 
 
 class _Themes:
@@ -278,6 +287,8 @@ def _titles(lines: list[str], file_name: str, path: Path | str) -> PlanSource:
     elif nonblank:
         source.title = nonblank[0][1]
     title_line = next((n for n, t in nonblank if t == source.title), 1)
+    # The page's date is kept; the contact persons around it are not read.
+    source.modified = next((m[1] for _, t in nonblank if (m := _UPDATED.match(t))), None)
     area = AreaHeading(1, source.title or "", None, title_line)
     source.areas[1] = area
     in_goals = in_activities = False
@@ -349,6 +360,9 @@ def prose_mentions(text: str, registry: OrganisationRegistry, county: str | None
             continue
         j, span, result = hit
         start, end = words[i][0], words[j][1]
+        if span.count("(") > span.count(")") and (close := text.find(")", end)) >= 0:
+            end = close + 1  # "SPES (Riksförbundet för … efterlevandestöd)": the whole name
+            span = text[start:end]
         stop = text.rfind(". ", 0, start)
         before = text[stop + 2 if stop >= 0 else 0:start]
         sentence = text.strip()

@@ -11,7 +11,7 @@ import pyoxigraph as ox
 from rdflib import RDF, RDFS, Dataset, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, SKOS, XSD
 
-from ..ids import data_iri, graph_iri
+from ..ids import data_iri, graph_iri, slugify
 from ..namespaces import CV, PG, PREFIXES, ROLE
 from .cells import Mention
 from .model import ActivityRow, PlanSource
@@ -122,6 +122,10 @@ class _V:
     stated = ox.NamedNode(str(PG.stated))
     deadline = ox.NamedNode(str(PG.deadline))
     covers_area = ox.NamedNode(str(PG.coversArea))
+    spatial = ox.NamedNode(str(DCTERMS.spatial))
+    modified = ox.NamedNode(str(DCTERMS.modified))
+    subject = ox.NamedNode(str(DCTERMS.subject))
+    location = ox.NamedNode(str(DCTERMS.Location))
 
 
 def _iri(value: object) -> ox.NamedNode:
@@ -134,6 +138,7 @@ def _text(value: str, lang: str | None = None) -> ox.Literal:
 
 _INTEGER = ox.NamedNode(str(XSD.integer))
 _BOOLEAN = ox.NamedNode(str(XSD.boolean))
+_DATE = ox.NamedNode(str(XSD.date))
 _TRUE = ox.Literal("true", datatype=_BOOLEAN)
 _FALSE = ox.Literal("false", datatype=_BOOLEAN)
 # What the curated graphs say where the source states no follow-up measure: timing and
@@ -161,7 +166,7 @@ def plan_quads(source: PlanSource, context: PlanContext, results: Sequence[RowRe
         out.add(plan, _V.title, _text(f"{source.title} {years}", "sv"))
         out.add(plan, _V.start_year, _integer(source.start_year))
         out.add(plan, _V.end_year, _integer(source.end_year))
-    elif source.start_year and source.end_year:
+    elif source.start_year and source.end_year and not source.period_known:
         years = f"{source.start_year}–{source.end_year}"
         out.add(plan, _V.title, _text(f"Handlingsplan {years}", "sv"))
         out.add(plan, _V.title, _text(f"Action plan {years}", "en"))
@@ -181,6 +186,13 @@ def plan_quads(source: PlanSource, context: PlanContext, results: Sequence[RowRe
     if source.title:
         out.add(document, _V.title, _text(source.title, "sv"))
     out.add(document, _V.file_name, _text(source.file_name))
+    if source.publisher_agent:
+        out.add(document, _V.publisher, _iri(source.publisher_agent))
+    if source.modified:
+        out.add(document, _V.modified, ox.Literal(source.modified, datatype=_DATE))
+    if source.layout == "titles":  # the page of one action area
+        for number in sorted(source.areas):
+            out.add(document, _V.subject, _iri(context.area_iri(number)))
 
     for objective in source.objectives:
         node = _iri(data_iri("objective", key, f"{objective.area}-{objective.number}"))
@@ -226,6 +238,11 @@ def _add_activity(out: _Quads, result: RowResult, context: PlanContext, plan: ox
         out.add(activity, _V.description, _text(row.description, "sv"))
     if row.deadline:
         out.add(activity, _V.deadline, _text(row.deadline, "sv"))
+    for name in row.places:
+        place = _iri(data_iri("place", slugify(name)))
+        out.add(activity, _V.spatial, place)
+        out.add(place, _V.type, _V.location)
+        out.add(place, _V.pref_label, _text(name, "sv"))
     if row.follow_up or source.layout != "table":
         follow_up = _iri(data_iri("follow-up", key, rowkey))
         out.add(activity, _V.follow_up, follow_up)
