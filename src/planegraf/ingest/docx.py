@@ -17,6 +17,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from lxml import etree
+
 from ..errors import InputError
 from .layout_text import LaidOut, Where
 from .model import PlanSource
@@ -26,6 +28,12 @@ _P, _TBL, _TR, _TC, _T = f"{_W}p", f"{_W}tbl", f"{_W}tr", f"{_W}tc", f"{_W}t"
 _TAB, _BR, _TCPR, _SPAN, _VMERGE = f"{_W}tab", f"{_W}br", f"{_W}tcPr", f"{_W}gridSpan", \
     f"{_W}vMerge"
 _PPR, _NUMPR, _PSTYLE, _VAL = f"{_W}pPr", f"{_W}numPr", f"{_W}pStyle", f"{_W}val"
+_NAMESPACES = {"w": _W[1:-1]}
+_SPECIAL = etree.XPath(
+    "boolean(.//w:gridSpan | .//w:vMerge | .//w:tc[count(w:p) > 1] | .//w:r/w:tab | .//w:br"
+    " | .//w:delText | .//w:instrText | .//w:tbl)", namespaces=_NAMESPACES)
+_PIECES = etree.XPath(".//w:t/text() | .//w:tab | .//w:br | .//w:p[preceding-sibling::w:p]",
+                      namespaces=_NAMESPACES)
 
 
 def read_docx(path: Path) -> PlanSource:
@@ -69,10 +77,10 @@ def read_docx(path: Path) -> PlanSource:
 
 
 def _text(element: Any) -> str:
-    parts: list[str] = []
-    for node in element.iter(_T, _TAB, _BR):
-        parts.append(node.text or "" if node.tag == _T else " ")
-    return "".join(parts)
+    """Text of a paragraph or cell: runs' text, tabs and breaks as spaces, paragraphs apart.
+    One compiled XPath per element (a Python loop over the runs costs a third of the time
+    of a 10 000-row table)."""
+    return "".join(part if isinstance(part, str) else " " for part in _PIECES(element))
 
 
 def _style(paragraph: Any) -> str | None:
@@ -102,6 +110,11 @@ def _heading_styles(document: Any) -> set[str]:
 
 def _table_rows(table: Any) -> list[list[str]]:
     """The rows of a table as cell texts on the table's grid, merged cells resolved."""
+    if not _SPECIAL(table):
+        # Nothing merged, one paragraph per cell, no tabs, breaks, fields or tracked
+        # deletions: each cell's text is all its text (read in C, a fifth of the time).
+        return [[" ".join(etree.tostring(tc, method="text", encoding="unicode").split())
+                 for tc in tr.iterchildren(_TC)] for tr in table.iterchildren(_TR)]
     rows: list[list[str]] = []
     above: dict[int, str] = {}  # text of the cell a vertical merge continues, per column
     for tr in table.iterchildren(_TR):
@@ -117,7 +130,7 @@ def _table_rows(table: Any) -> list[list[str]]:
                 vmerge = tcpr.find(_VMERGE)
                 if vmerge is not None:
                     merge = vmerge.get(_VAL) or "continue"
-            text = " ".join(t for t in (_text(p).strip() for p in tc.iterchildren(_P)) if t)
+            text = " ".join(_text(tc).split())
             if merge == "continue":
                 # The first column merged down: the rows are one activity (continuation).
                 text = "" if column == 0 else above.get(column, "")
