@@ -147,11 +147,20 @@ def write_pdf(path: Path, pages: int, registry: OrganisationRegistry) -> int:
 
     import pypdfium2 as pdfium
 
-    trial = 450
-    render_pdf(blocks(trial), path)
-    per_page = trial / len(pdfium.PdfDocument(str(path)))
-    rows = int(per_page * pages)
-    render_pdf(blocks(rows), path)
+    def page_count() -> int:
+        document = pdfium.PdfDocument(str(path))
+        try:
+            return len(document)
+        finally:
+            document.close()
+
+    rows = 450
+    for _ in range(3):  # a short render, then refine: headings and wrapping vary the density
+        render_pdf(blocks(rows), path)
+        rendered = page_count()
+        if abs(rendered - pages) <= pages // 100:
+            break
+        rows = round(rows * pages / rendered)
     return rows
 
 
@@ -175,7 +184,9 @@ def main() -> None:
             write_pdf(path, args.pages, registry)
             import pypdfium2 as pdfium
 
-            print(f"pages: {len(pdfium.PdfDocument(str(path)))}")
+            document = pdfium.PdfDocument(str(path))
+            print(f"pages: {len(document)}")
+            document.close()
         settings = ImportSettings(plan_key="synthetic")
         timings, cpu = [], []
         for _ in range(args.runs):
