@@ -137,9 +137,10 @@ def test_a_merged_word_cell_applies_to_every_row_it_spans(
     assert rows["1-5"].row.activity.startswith("Ta fram ett kunskapsunderlag")
 
 
-def test_a_word_plan_in_themes_keeps_each_activitys_paragraph(tmp_path: Path,
-                                                             sources: Path) -> None:
-    """The Kalmar layout written in Word: headings, "Planskrivning", "Aktivitet" bullets."""
+@pytest.mark.parametrize("suffix", ["docx", "pdf"])
+def test_a_pdf_or_word_plan_in_themes_keeps_each_activitys_place(tmp_path: Path,
+                                                                 suffix: str) -> None:
+    """The Kalmar layout as Word or PDF: headings, "Planskrivning", "Aktivitet" bullets."""
     blocks: list[Block] = [Heading("Tidsatta, prioriterade aktiviteter för länets "
                                    "folkhälsoarbete"),
                            Para("Aktiviteterna följer regionplanen 2023-2025."),
@@ -148,10 +149,14 @@ def test_a_word_plan_in_themes_keeps_each_activitys_paragraph(tmp_path: Path,
                            Heading("Aktivitet"),
                            Bullet("Tillhandahålla digital diplomering, klart augusti 2023"),
                            Bullet("Utbilda personal tillsammans med Länsstyrelsen")]
-    path = tmp_path / "kalmar-2023.docx"
-    render_docx(blocks, path)
+    path = tmp_path / f"kalmar-2023.{suffix}"
+    (render_docx if suffix == "docx" else render_pdf)(blocks, path)
     result = import_document(path, ImportSettings(plan_key="kalmar-test-2023"))
-    assert [(r.key, r.row.paragraph) for r in result.rows] == [("5-1", 7), ("5-2", 8)]
+    where = [(r.key, r.row.paragraph if suffix == "docx" else r.row.page)
+             for r in result.rows]
+    assert where == ([("5-1", 7), ("5-2", 8)] if suffix == "docx" else [("5-1", 1), ("5-2", 1)])
+    assert [o.text for o in result.source.objectives] == ["Kunskapen om gruppens villkor ska "
+                                                          "öka."]
     assert result.rows[0].row.deadline == "augusti 2023"
     assert [(m.role, m.agent, m.stated) for m in result.rows[1].mentions] == [
         ("coordinator", "https://w3id.org/planegraf/id/org/region-kalmar-lan", False),

@@ -243,6 +243,8 @@ def _lay_out(pages: Iterable[_Page], path: Path) -> LaidOut:
         for _, _, item in items:
             if isinstance(item, _Line):
                 text = item.text
+                if _PAGE_NUMBER.match(text):
+                    continue  # "Sida 3", "3 av 12": the page's, not the plan's
                 if header is not None:
                     held.append((text, number))
                     continue
