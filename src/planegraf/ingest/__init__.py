@@ -277,10 +277,11 @@ def _years_from_name(source: PlanSource, path: Path) -> None:
     years = re.findall(r"(?<!\d)(20\d\d)(?!\d)", path.stem)
     if len(years) == 1 or (len(years) == 2 and int(years[0]) <= int(years[1])):
         source.start_year, source.end_year = int(years[0]), int(years[-1])
+        period = years[0] if len(years) == 1 else f"{years[0]}–{years[1]}"
         source.notes.insert(0, Note(
-            None, f"Dokumentet anger ingen period; perioden {years[0]}–{years[-1]} togs ur "
-            "filnamnet.", f"The document states no period; the period {years[0]}–{years[-1]} "
-            "was taken from the file name."))
+            None, f"Dokumentet anger ingen period; perioden {period} togs ur filnamnet.",
+            f"The document states no period; the period {period} was taken from the file "
+            "name."))
 
 
 def _known_plan_period(source: PlanSource, context: PlanContext, store: EmbeddedStore) -> None:
