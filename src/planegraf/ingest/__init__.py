@@ -159,18 +159,24 @@ def _finish(source: PlanSource, path: Path, settings: ImportSettings,
     fallback = _fallback_coordinator(source, context, registry)
     if source.layout != "table" and fallback is not None:
         source.publisher_agent = fallback.agent
+    # The county's place IRI, worked out once: the resolver takes a name, code or slug too,
+    # but finding the county by name for each of 60 000 lookups cost a third of the import.
+    try:
+        county = registry.county_place(context.county)
+    except ValueError as err:
+        raise PlanegrafError(f"--county: {err}") from None
     results: list[RowResult] = []
     for row in source.rows:
         _scrub(row, source)
         result = RowResult(row)
         if row.prose:
-            result.mentions = _prose_row_mentions(row, source, registry, context.county)
+            result.mentions = _prose_row_mentions(row, source, registry, county)
         elif row.coordinators is not None or row.partners is not None:
             result.mentions = (
-                extract_mentions(row.coordinators or "", registry, context.county, "coordinator")
-                + extract_mentions(row.partners or "", registry, context.county, "partner"))
+                extract_mentions(row.coordinators or "", registry, county, "coordinator")
+                + extract_mentions(row.partners or "", registry, county, "partner"))
         else:
-            result.mentions = extract_mentions(row.participants, registry, context.county)
+            result.mentions = extract_mentions(row.participants, registry, county)
         if row.prose and fallback is not None and not any(
                 m.role == "coordinator" and m.resolution.status == "resolved"
                 for m in result.mentions):
