@@ -204,3 +204,15 @@ def test_import_command_reads_pdf_and_word(tmp_path: Path) -> None:
         assert "6 activities" in done.stdout
         report = (tmp_path / f"{name}.report.md").read_text(encoding="utf-8")
         assert ("page 1" in report) if name.endswith("pdf") else ("table 1 row 1" in report)
+
+
+def test_pdf_and_word_imports_pass_the_shapes_without_text_lines(
+        plans: dict[str, ImportResult], tmp_path: Path) -> None:
+    """Their excerpts have a page, or a table and row, instead of pg:line."""
+    from planegraf.build import check
+
+    for suffix in ("pdf", "docx"):
+        path = tmp_path / f"{suffix}.trig"
+        path.write_bytes(plans[suffix].trig())
+        _, report = check([path])
+        assert report.conforms, report.text("en")

@@ -243,15 +243,15 @@ def _add_activity(out: _Quads, result: RowResult, context: PlanContext, plan: ox
         out.add(activity, _V.spatial, place)
         out.add(place, _V.type, _V.location)
         out.add(place, _V.pref_label, _text(name, "sv"))
-    if row.follow_up or source.layout != "table":
-        follow_up = _iri(data_iri("follow-up", key, rowkey))
-        out.add(activity, _V.follow_up, follow_up)
-        out.add(follow_up, _V.type, _V.follow_up_measure)
-        if row.follow_up:
-            out.add(follow_up, _V.label, _text(row.follow_up, "sv"))
-        else:
-            out.add(follow_up, _V.label, _text(NO_FOLLOW_UP[0], "sv"))
-            out.add(follow_up, _V.label, _text(NO_FOLLOW_UP[1], "en"))
+    # Every activity gets its follow-up: what the source states, or that it states none.
+    follow_up = _iri(data_iri("follow-up", key, rowkey))
+    out.add(activity, _V.follow_up, follow_up)
+    out.add(follow_up, _V.type, _V.follow_up_measure)
+    if row.follow_up:
+        out.add(follow_up, _V.label, _text(row.follow_up, "sv"))
+    else:
+        out.add(follow_up, _V.label, _text(NO_FOLLOW_UP[0], "sv"))
+        out.add(follow_up, _V.label, _text(NO_FOLLOW_UP[1], "en"))
 
     out.add(excerpt, _V.type, _V.excerpt)
     out.add(excerpt, _V.is_part_of, document)
