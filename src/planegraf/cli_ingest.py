@@ -16,6 +16,7 @@ from .ingest.report import report_json, report_markdown
 from .ingest.spreadsheet import write_template
 
 SPREADSHEET_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+DOCUMENT_SUFFIXES = (".pdf", ".docx", ".txt", ".md", ".text")
 
 
 def register(group: click.Group) -> None:
@@ -93,11 +94,12 @@ def import_command(file: Path, run: Run, title: str | None, period: str | None, 
                      else f"{file.name}: reading and resolving organisations")
         if file.suffix.lower() in SPREADSHEET_SUFFIXES:
             result = import_spreadsheet(file, settings)
-        elif file.suffix.lower() in (".txt", ".md", ".text"):
+        elif file.suffix.lower() in DOCUMENT_SUFFIXES:
             result = import_document(file, settings)
         else:
             raise InputError(file, f"unknown input type {file.suffix or '(none)'!r}",
-                             hint="import a plan document (.txt) or a sheet (.csv, .xlsx)")
+                             hint="import a plan document (.pdf, .docx, .txt) or a sheet "
+                                  "(.csv, .xlsx)")
         out = out or file.with_suffix(".trig")
         report = report or out.with_suffix(".report.md")
         write_bytes(out, result.trig())

@@ -46,6 +46,9 @@ class PG(DefinedNamespace):
     memberSector: URIRef
     drawnFrom: URIRef
     fileName: URIRef
+    page: URIRef
+    endPage: URIRef
+    paragraph: URIRef
     table: URIRef
     row: URIRef
     line: URIRef

@@ -19,6 +19,7 @@ from . import atomic
 from .errors import InputError, PlanegrafError
 from .ids import DATA, slugify
 from .namespaces import PREFIXES
+from .safe_csv import SpreadsheetSafeWriter
 from .store import EmbeddedStore
 
 if TYPE_CHECKING:
@@ -58,11 +59,6 @@ def _n(iri: str) -> ox.NamedNode:
 # --------------------------------------------------------------------------------------------
 # The sheet the import writes
 # --------------------------------------------------------------------------------------------
-
-
-def _spreadsheet_safe(value: str) -> str:
-    # A cell a spreadsheet would run as a formula is written as text (OWASP CSV injection).
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def decision_rows(result: ImportResult) -> list[dict[str, str]]:
@@ -109,10 +105,10 @@ def write_decision_sheet(result: ImportResult, stem: Path, lang: str = "sv") -> 
     book.save(buffer)
     atomic.write_bytes(xlsx, buffer.getvalue())
     text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
+    writer = SpreadsheetSafeWriter(text, lineterminator="\n")
     writer.writerow(headers)
     for row in rows:
-        writer.writerow([_spreadsheet_safe(row[key]) for key in keys])
+        writer.writerow([row[key] for key in keys])
     csv_path = stem.with_suffix(".csv")
     atomic.write_text(csv_path, text.getvalue())
     return [xlsx, csv_path]

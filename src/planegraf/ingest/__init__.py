@@ -6,6 +6,7 @@ mention against the registry and return the plan's named graph with an import re
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -22,8 +23,9 @@ from ..safe_input import plan_key_problem
 from ..store import EmbeddedStore
 from .cells import Mention, extract_mentions, scrub_personal_data
 from .document import read_plan_document
-from .model import ActivityRow, Note, PlanSource
-from .resolver import PLACE, OrganisationRegistry, normalise
+from .model import ActivityRow, AreaHeading, Note, Objective, PlanSource
+from .prose import prose_mentions
+from .resolver import PLACE, OrganisationRegistry, Resolution, normalise
 from .to_rdf import PlanContext, RowResult, plan_quads, serialise_trig, to_rdflib
 
 __all__ = ["ImportResult", "ImportSettings", "import_document", "import_spreadsheet"]
@@ -75,7 +77,11 @@ class ImportResult:
 
 def import_document(path: Path, settings: ImportSettings = ImportSettings(),
                     store: EmbeddedStore | None = None) -> ImportResult:
-    """Import a plan document (text extracted from the PDF).
+    """Import a plan document: a PDF, a Word file (.docx) or text extracted from one.
+
+    Every layout planegraf has seen is read: activity tables (Aktivitet / Uppföljning /
+    Samordningsansvarig), themes with "Planskrivning" and "Aktivitet" sections, and an
+    area's page with titled activities (see ``prose``).
 
     >>> import tempfile
     >>> plan = Path(tempfile.mkdtemp()) / "plan.txt"
@@ -87,7 +93,17 @@ def import_document(path: Path, settings: ImportSettings = ImportSettings(),
     >>> [(m.text, m.agent.rsplit("/", 1)[-1]) for m in result.rows[0].mentions]
     [('Kultorum', 'qulturum')]
     """
-    source = read_plan_document(path)
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        from .pdf import read_pdf
+
+        source = read_pdf(path)
+    elif suffix == ".docx":
+        from .docx import read_docx
+
+        source = read_docx(path)
+    else:
+        source = read_plan_document(path)
     return _finish(source, path, settings, store)
 
 
@@ -126,26 +142,186 @@ def _finish(source: PlanSource, path: Path, settings: ImportSettings,
         store = open_store(list(settings.registry_files))
     registry = OrganisationRegistry.from_store(store)
     context = _context(source, path, settings, store)
+    if source.layout != "table":
+        _number_named_areas(source, context, store, path)
+    if source.layout != "table" and not (source.start_year and source.end_year):
+        _years_from_name(source, path)
+    if spreadsheet and not (source.start_year and source.end_year):
+        _known_plan_period(source, context, store)
     if spreadsheet and context.areas:
         _reject(source, lambda row: row.area not in context.areas,
                 ("handlingsområdet finns inte i strategin",
                  "the action area is not in the strategy"))
     else:
         _check_areas(source, context, path)
+    if source.layout != "table":
+        source.notes.insert(0, Note(
+            None, "Dokumentet har inga deltagarkolumner: deltagarna är de organisationer i "
+            "registret som texten nämner. Ett namn som inte finns i registret känns inte igen; "
+            "granska aktiviteterna nedan.",
+            "The document has no participant columns: the participants are the registry's "
+            "organisations that the text names. A name not in the registry is not recognised; "
+            "review the activities below."))
+    fallback = _fallback_coordinator(source, context, registry)
+    if source.layout != "table" and fallback is not None:
+        source.publisher_agent = fallback.agent
+    # The county's place IRI, worked out once: the resolver takes a name, code or slug too,
+    # but finding the county by name for each of 60 000 lookups cost a third of the import.
+    try:
+        county = registry.county_place(context.county)
+    except ValueError as err:
+        raise PlanegrafError(f"--county: {err}") from None
     results: list[RowResult] = []
     for row in source.rows:
         _scrub(row, source)
         result = RowResult(row)
-        if row.coordinators is not None or row.partners is not None:
+        if row.prose:
+            result.mentions = _prose_row_mentions(row, source, registry, county)
+        elif row.coordinators is not None or row.partners is not None:
             result.mentions = (
-                extract_mentions(row.coordinators or "", registry, context.county, "coordinator")
-                + extract_mentions(row.partners or "", registry, context.county, "partner"))
+                extract_mentions(row.coordinators or "", registry, county, "coordinator")
+                + extract_mentions(row.partners or "", registry, county, "partner"))
         else:
-            result.mentions = extract_mentions(row.participants, registry, context.county)
+            result.mentions = extract_mentions(row.participants, registry, county)
+        if row.prose and fallback is not None and not any(
+                m.role == "coordinator" and m.resolution.status == "resolved"
+                for m in result.mentions):
+            result.mentions.insert(0, fallback)
         results.append(result)
+    _check_periods(source)
     goals = {number: area.goal for number, area in source.areas.items()}
     quads = plan_quads(source, context, results, goals)
     return ImportResult(source, context, results, quads, registry)
+
+
+def _prose_row_mentions(row: ActivityRow, source: PlanSource, registry: OrganisationRegistry,
+                        county: str | None) -> list[Mention]:
+    mentions, skipped = prose_mentions(row.participants, registry, county)
+    if row.description and row.description not in row.participants:
+        # The activity and what the source says about it, as the curated graphs describe it.
+        whole = f"{row.participants} {row.description}"
+        mentions = [Mention(m.role, m.text, m.resolution, m.stated, whole) for m in mentions]
+    for role, text in row.statements:
+        more, passed = prose_mentions(text, registry, county, role)  # type: ignore[arg-type]
+        mentions += more
+        skipped += passed
+    reasons = {
+        "place": ("en plats, ingen deltagare", "a place, not a participant"),
+        "future": ("en framtida part, ingen nuvarande deltagare",
+                   "a future party, not a current participant"),
+        "earlier": ("upphov till tidigare arbete, ingen deltagare",
+                    "author of earlier work, not a participant"),
+        "genitive": ("i genitiv (något som organisationen har), ingen deltagare",
+                     "a genitive (something the organisation has), not a participant"),
+    }
+    for text, reason in skipped:
+        sv, en = reasons[reason]
+        if reason == "place" and text not in row.places and _is_municipality_name(
+                text, registry, county):
+            row.places.append(text)
+        source.notes.append(Note(
+            row.line, f"Aktivitet {row.area}.{row.row}: «{text}» är {sv}.",
+            f"Activity {row.area}.{row.row}: «{text}» is {en}."))
+    return mentions
+
+
+def _is_municipality_name(text: str, registry: OrganisationRegistry, county: str | None) -> bool:
+    """"Högsby" names the municipality's place; "Region Jönköpings län" names no place."""
+    agent = registry.resolve_exactly(text, county).agent or ""
+    return agent.endswith("-kommun") and "kommun" not in text.casefold()
+
+
+def _fallback_coordinator(source: PlanSource, context: PlanContext,
+                          registry: OrganisationRegistry) -> Mention | None:
+    """The publisher, as coordinator of an activity whose source names none (``pg:stated
+    false``): the organisation the page names as its publisher, else the plan's publisher."""
+    def why(agent: str) -> str:
+        # The curated graphs' wording for the same inference.
+        label = registry.label_of(agent)
+        return (f"Samordningsansvarig: {label}, som redovisar aktiviteten i dokumentet. Källan "
+                f"anger ingen annan ansvarig för aktiviteten.\tCoordinator: {label}, which "
+                "reports the activity in the document. The source names no other party "
+                "responsible for it.")
+
+    if source.publisher_mention:
+        res = registry.resolve_exactly(source.publisher_mention, context.county)
+        if res.status == "resolved" and res.agent:
+            return Mention("coordinator", source.publisher_mention, res, stated=False,
+                           context=why(res.agent))
+    if context.publisher:
+        return Mention("coordinator", "", Resolution("", "resolved", context.publisher,
+                                                     "publisher"), stated=False,
+                       context=why(context.publisher))
+    return None
+
+
+def _number_named_areas(source: PlanSource, context: PlanContext, store: EmbeddedStore,
+                        path: Path) -> None:
+    """Give the themes (or the page's area) of a prose plan the numbers of the strategy's
+    areas of the same name; a name the strategy does not have keeps its position."""
+    by_name: dict[str, int] = {}
+    for solution in store.select(read_query("ingest/strategy-area-labels.rq").text,
+                                 strategy=ox.NamedNode(context.strategy)):
+        if solution["number"].value.isdigit():
+            by_name[normalise(solution["label"].value)] = int(solution["number"].value)
+    if not by_name:
+        return
+    mapping: dict[int, int] = {}
+    for number, heading in source.areas.items():
+        known = by_name.get(normalise(heading.name))
+        if known is None:
+            raise InputError(
+                path, f"the theme or area {heading.name!r} is not an action area of "
+                f"{context.strategy_key}", line=heading.line,
+                hint="name it as the strategy names its area, or import with --strategy")
+        mapping[number] = known
+    source.areas = {mapping[n]: AreaHeading(mapping[n], h.name, h.goal, h.line)
+                    for n, h in source.areas.items()}
+    source.objectives = [Objective(mapping[o.area], o.number, o.text, o.line)
+                         for o in source.objectives]
+    for row in source.rows:
+        row.area = mapping[row.area]
+
+
+def _years_from_name(source: PlanSource, path: Path) -> None:
+    """A document whose title states no period ("Tidsatta, prioriterade aktiviteter …") but
+    whose file name holds one year ("…-2023") is taken to be that year's plan, and says so."""
+    years = re.findall(r"(?<!\d)(20\d\d)(?!\d)", path.stem)
+    if len(years) == 1 or (len(years) == 2 and int(years[0]) <= int(years[1])):
+        source.start_year, source.end_year = int(years[0]), int(years[-1])
+        period = years[0] if len(years) == 1 else f"{years[0]}–{years[1]}"
+        source.notes.insert(0, Note(
+            None, f"Dokumentet anger ingen period; perioden {period} togs ur filnamnet.",
+            f"The document states no period; the period {period} was taken from the file "
+            "name."))
+
+
+def _known_plan_period(source: PlanSource, context: PlanContext, store: EmbeddedStore) -> None:
+    """A sheet states no plan period; a plan already in the data does."""
+    for solution in store.select(read_query("ingest/plan-period.rq").text,
+                                 plan=ox.NamedNode(f"{DATA}plan/{context.plan_key}")):
+        if solution["start"].value.isdigit() and solution["end"].value.isdigit():
+            source.start_year, source.end_year = (int(solution["start"].value),
+                                                  int(solution["end"].value))
+            source.period_known = True
+            return
+
+
+def _check_periods(source: PlanSource) -> None:
+    """An activity whose period lies outside the plan's is reported (it is still imported)."""
+    if not (source.start_year and source.end_year):
+        return
+    for row in source.rows:
+        if row.period and (row.period[0] < source.start_year
+                           or row.period[1] > source.end_year):
+            source.checks.append(Note(
+                row.line,
+                f"Aktivitet {row.area}.{row.row} (rad {row.line}): perioden "
+                f"{row.period[0]}–{row.period[1]} ligger utanför planens "
+                f"{source.start_year}–{source.end_year}.",
+                f"Activity {row.area}.{row.row} (row {row.line}): its period "
+                f"{row.period[0]}–{row.period[1]} lies outside the plan's "
+                f"{source.start_year}–{source.end_year}."))
 
 
 def _scrub(row: ActivityRow, source: PlanSource) -> None:
@@ -201,13 +377,19 @@ def _strategy(source: PlanSource, path: Path, settings: ImportSettings,
             plan=ox.NamedNode(f"{DATA}plan/{settings.plan_key}"))}
         if len(known) == 1:
             return _strategy(source, path, ImportSettings(strategy=known.pop()), store)
-    title = normalise(source.title or "")
-    matches = {}
-    for row in rows:
-        name = normalise(row["title"].value)
-        words = [w for w in name.split(" ") if not w.isdigit()]
-        if words and " ".join(words) in title:
-            matches[row["strategy"].value] = row["place"].value if row["place"] else None
+    # The title names the strategy (2018–2020); else the "En del av strategin:" line
+    # (2016–2017) or the introduction (Kalmar 2023: "… i regionplanen 2023-2025").
+    matches: dict[str, str | None] = {}
+    for text in (source.title, source.strategy_hint, source.intro):
+        said = normalise(text or "")
+        said_words = set(said.split(" "))
+        for row in rows:
+            name = normalise(row["title"].value)
+            words = [w for w in name.split(" ") if not w.isdigit()]
+            if words and (" ".join(words) in said or set(words) <= said_words):
+                matches[row["strategy"].value] = row["place"].value if row["place"] else None
+        if matches:
+            break
     if len(matches) != 1:
         raise PlanegrafError(
             f"{path}: cannot tell which strategy the plan belongs to "

@@ -10,7 +10,7 @@ from typing import Literal
 
 from .resolver import OrganisationRegistry, Resolution
 
-Role = Literal["coordinator", "partner"]
+Role = Literal["coordinator", "partner", "steering-group", "funder"]
 
 _ROLE_WORDS = {
     "samordningsansvarig": "coordinator", "samordningsansvariga": "coordinator",
@@ -59,6 +59,12 @@ class Mention:
     role: Role
     text: str
     resolution: Resolution
+    # False when planegraf inferred the role (the publisher as coordinator of an activity
+    # whose source names none); written as pg:stated.
+    stated: bool = True
+    # The source text the participation is described by when it is not the row's cell: a
+    # sentence of running text, or (for an inferred role) why it was inferred, as "sv\ten".
+    context: str | None = None
 
     @property
     def agent(self) -> str | None:

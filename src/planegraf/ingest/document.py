@@ -29,6 +29,8 @@ _IDENTIFIER = re.compile(r",\s*((?:[A-ZÅÄÖ]{2,}\s+)?\d{4}/\d+)\s*$")
 _YEARS = re.compile(r"(\d{4})\s*[-–]\s*(\d{4})")
 _SWEDISH_NON_ASCII = set("åäöÅÄÖéÉèüÜ–—’‘”“•…§°½´¹²³ ")
 _COLUMNS = 3
+# An activity table's header: a line whose first tab-separated cell starts "Aktivitet".
+_HAS_TABLE = re.compile(r"^[^\S\n]*(?:<p>)?\**Aktivitet[^\t\n]*\t", re.MULTILINE)
 
 
 def decode_document(raw: bytes, path: Path | str) -> tuple[str, str]:
@@ -281,6 +283,12 @@ def parse_plan_document(text: str, file_name: str, path: Path | str | None = Non
     >>> [(r.area, r.row, r.activity, r.participants) for r in rows]
     [(1, 1, 'Ta fram', 'Futurum')]
     """
+    if not _HAS_TABLE.search(text):
+        from .prose import parse_prose_document
+
+        prose = parse_prose_document(text, file_name, path or file_name)
+        if prose is not None:
+            return prose
     parser = _Parser(file_name, path or file_name)
     lines = text.split("\n")
     if lines and lines[-1] == "":
@@ -291,5 +299,7 @@ def parse_plan_document(text: str, file_name: str, path: Path | str | None = Non
     if not parser.source.rows:
         raise InputError(path or file_name, "no activity table found",
                          hint="a plan document needs 'Handlingsområde N: Namn' headings and "
-                              "tab-separated tables headed 'Aktivitet<TAB>Uppföljning<TAB>…'")
+                              "tab-separated tables headed 'Aktivitet<TAB>Uppföljning<TAB>…', "
+                              "or themes with 'Planskrivning' and 'Aktivitet' sections, or "
+                              "activities under 'Aktivitet och uppföljning'")
     return parser.source

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from .model import ActivityRow
+
 if TYPE_CHECKING:
     from . import ImportResult
 
@@ -46,6 +48,27 @@ _TEXT = {
     "no_participants": ("inga deltagare upplösta: aktiviteten saknar samordningsansvarig",
                         "no participant resolved: the activity lacks a coordinator"),
     "no_follow_up": ("uppföljning saknas", "follow-up missing"),
+    "no_follow_up_stated": ("källan anger inget uppföljningsmått",
+                            "the source states no follow-up measure"),
+    "inferred": ("härledd: källan nämner ingen i rollen", "inferred: the source names no one "
+                 "in the role"),
+    "inferred_count": ("roller härledda (utgivaren som samordningsansvarig)",
+                       "roles inferred (the publisher as coordinator)"),
+    "deadline": ("tidsangivelse", "deadline"),
+    "checks": ("Kontroller", "Checks"),
+    "none_checks": ("Inga fynd.", "No findings."),
+    "guessed_only": ("Aktivitet {key} ({where}): den enda samordningsansvariga är bara gissad "
+                     "(«{text}»); aktiviteten kommer inte att klara valideringen förrän "
+                     "namnet lösts upp.",
+                     "Activity {key} ({where}): its only coordinator was only guessed "
+                     "(«{text}»); the activity will not validate until the name is resolved."),
+    "page": ("sida", "page"),
+    "pages": ("sidor", "pages"),
+    "paragraph": ("stycke", "paragraph"),
+    "table": ("tabell", "table"),
+    "row": ("rad", "row"),
+    "steering-group": ("styrgrupp", "steering group"),
+    "funder": ("finansiär", "funder"),
 }
 
 
@@ -76,6 +99,40 @@ def _status(status: str, lang: str) -> str:
     return _t(status, lang)
 
 
+def where(row: ActivityRow, locator: str, lang: str) -> str:
+    """Where a row is in its document: lines, pages, a paragraph, or a table row.
+
+    >>> from .model import ActivityRow
+    >>> where(ActivityRow(1, 2, 3, "", "", "", 4, 4, page=1, end_page=2), "page", "en")
+    'pages 1–2'
+    """
+    if locator == "page" and row.page is not None:
+        if row.end_page is None or row.end_page == row.page:
+            return f"{_t('page', lang)} {row.page}"
+        return f"{_t('pages', lang)} {row.page}–{row.end_page}"
+    if locator == "paragraph":
+        if row.paragraph is not None:
+            return f"{_t('paragraph', lang)} {row.paragraph}"
+        return f"{_t('table', lang)} {row.table} {_t('row', lang)} {row.row}"
+    lines = f"{row.line}" if row.line == row.end_line else f"{row.line}–{row.end_line}"
+    return f"{_t('lines', lang)} {lines}"
+
+
+def checks(result: ImportResult, lang: str) -> list[str]:
+    """What the checks at import found: activity periods outside the plan's, and activities
+    whose only coordinator was guessed (they will not validate)."""
+    found = [note.text(lang) for note in result.source.checks]
+    for row_result in result.rows:
+        coordinators = [m for m in row_result.mentions if m.role == "coordinator"]
+        if coordinators and all(m.resolution.status != "resolved" for m in coordinators) \
+                and any(m.resolution.status == "guessed" for m in coordinators):
+            row = row_result.row
+            found.append(_t("guessed_only", lang).format(
+                key=f"{row.area}.{row.row}", where=where(row, result.source.locator, lang),
+                text="», «".join(m.text for m in coordinators)))
+    return found
+
+
 def report_markdown(result: ImportResult, lang: str = "sv") -> str:
     """The report for people, in Markdown."""
     source, context = result.source, result.context
@@ -84,6 +141,8 @@ def report_markdown(result: ImportResult, lang: str = "sv") -> str:
               for s in ("resolved", "guessed", "unresolved")}
     participations = sum(len(r.participations()) for r in result.rows)
     md = markdown_text
+    inferred = sum(1 for r in result.rows for m in r.participations() if not m.stated)
+    found_checks = checks(result, lang)
     out: list[str] = [f"# {_t('title', lang)}: {md(source.file_name)}", ""]
     out += [
         f"- {_t('file', lang)}: {md(source.file_name)}",
@@ -99,6 +158,11 @@ def report_markdown(result: ImportResult, lang: str = "sv") -> str:
         f"{counts['guessed']} {_t('guessed', lang)}, {counts['unresolved']} "
         f"{_t('unresolved', lang)}",
         f"- {participations} {_t('participations', lang)}",
+        f"- {inferred} {_t('inferred_count', lang)}",
+        "",
+        f"## {_t('checks', lang)}",
+        "",
+        *([f"- {finding}" for finding in found_checks] or [_t("none_checks", lang)]),
         "",
         f"## {_t('open', lang)}",
         "",
@@ -114,7 +178,7 @@ def report_markdown(result: ImportResult, lang: str = "sv") -> str:
             cands = "; ".join(
                 f"{md(c.label)} <{c.iri}> ({c.score:g}{', ' + md(c.note) if c.note else ''})"
                 for c in mention.resolution.candidates) or _t("no_candidates", lang)
-            out.append(f"- {row.area}.{row.row} ({_t('lines', lang)} {row.line}): "
+            out.append(f"- {row.area}.{row.row} ({where(row, source.locator, lang)}): "
                        f"{_t(mention.role, lang)} «{md(mention.text)}» — "
                        f"{_status(mention.resolution.status, lang)}; "
                        f"{_t('candidates', lang)}: {cands}")
@@ -127,19 +191,23 @@ def report_markdown(result: ImportResult, lang: str = "sv") -> str:
     out += ["", f"## {_t('all_rows', lang)}", ""]
     for row_result in result.rows:
         row = row_result.row
-        lines = f"{row.line}" if row.line == row.end_line else f"{row.line}–{row.end_line}"
         label = row.activity if len(row.activity) <= 80 else row.activity[:77] + "…"
-        out.append(f"- **{row.area}.{row.row}** ({_t('lines', lang)} {lines}) {md(label)}")
+        out.append(f"- **{row.area}.{row.row}** ({where(row, source.locator, lang)}) {md(label)}")
         kept = row_result.participations()
         if not any(m.role == "coordinator" for m in kept):
             out.append(f"  - ⚠ {_t('no_participants', lang)}")
         if not row.follow_up:
-            out.append(f"  - ⚠ {_t('no_follow_up', lang)}")
+            out.append(f"  - ⚠ {_t('no_follow_up', lang)}" if source.layout == "table"
+                       else f"  - {_t('no_follow_up_stated', lang)}")
+        if row.deadline:
+            out.append(f"  - {_t('deadline', lang)}: {row.deadline}")
         for mention in row_result.mentions:
             res = mention.resolution
             target = (f"{md(result.registry.label_of(res.agent))} <{res.agent}> [{res.method}]"
                       if res.agent else _status(res.status, lang))
             merged = f" ({_t('merged', lang)})" if mention in row_result.merged else ""
+            if not mention.stated:
+                merged += f" ({_t('inferred', lang)})"
             out.append(f"  - {_t(mention.role, lang)}: «{md(mention.text)}» → {target}{merged}")
     return "\n".join(out) + "\n"
 
@@ -154,15 +222,20 @@ def report_json(result: ImportResult) -> dict[str, Any]:
         "strategy": context.strategy,
         "county": context.county,
         "complete": result.complete,
+        "layout": source.layout,
+        "checks": {"sv": checks(result, "sv"), "en": checks(result, "en")},
         "notes": [{"line": n.line, "sv": n.sv, "en": n.en} for n in source.notes],
         "rejected": [{"line": n.line, "sv": n.sv, "en": n.en} for n in source.rejected],
         "rows": [
             {
                 "area": r.row.area, "table": r.row.table, "row": r.row.row,
                 "line": r.row.line, "end_line": r.row.end_line, "activity": r.row.activity,
+                "page": r.row.page, "end_page": r.row.end_page, "paragraph": r.row.paragraph,
+                "deadline": r.row.deadline,
                 "mentions": [
                     {
                         "role": m.role, "mention": m.text, "status": m.resolution.status,
+                        "stated": m.stated,
                         "agent": m.resolution.agent, "method": m.resolution.method,
                         "candidates": [{"iri": c.iri, "label": c.label, "score": c.score,
                                         "note": c.note} for c in m.resolution.candidates],

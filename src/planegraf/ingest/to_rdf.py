@@ -11,7 +11,7 @@ import pyoxigraph as ox
 from rdflib import RDF, RDFS, Dataset, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, SKOS, XSD
 
-from ..ids import data_iri, graph_iri
+from ..ids import data_iri, graph_iri, slugify
 from ..namespaces import CV, PG, PREFIXES, ROLE
 from .cells import Mention
 from .model import ActivityRow, PlanSource
@@ -115,9 +115,17 @@ class _V:
     row = ox.NamedNode(str(PG.row))
     line = ox.NamedNode(str(PG.line))
     end_line = ox.NamedNode(str(PG.endLine))
+    page = ox.NamedNode(str(PG.page))
+    end_page = ox.NamedNode(str(PG.endPage))
+    paragraph = ox.NamedNode(str(PG.paragraph))
     mention = ox.NamedNode(str(PG.mention))
     stated = ox.NamedNode(str(PG.stated))
+    deadline = ox.NamedNode(str(PG.deadline))
     covers_area = ox.NamedNode(str(PG.coversArea))
+    spatial = ox.NamedNode(str(DCTERMS.spatial))
+    modified = ox.NamedNode(str(DCTERMS.modified))
+    subject = ox.NamedNode(str(DCTERMS.subject))
+    location = ox.NamedNode(str(DCTERMS.Location))
 
 
 def _iri(value: object) -> ox.NamedNode:
@@ -129,7 +137,14 @@ def _text(value: str, lang: str | None = None) -> ox.Literal:
 
 
 _INTEGER = ox.NamedNode(str(XSD.integer))
-_TRUE = ox.Literal("true", datatype=ox.NamedNode(str(XSD.boolean)))
+_BOOLEAN = ox.NamedNode(str(XSD.boolean))
+_DATE = ox.NamedNode(str(XSD.date))
+_TRUE = ox.Literal("true", datatype=_BOOLEAN)
+_FALSE = ox.Literal("false", datatype=_BOOLEAN)
+# What the curated graphs say where the source states no follow-up measure: timing and
+# status words ("klart augusti 2023", "Samverkan pågår") are not one.
+NO_FOLLOW_UP = ("Källan anger inget uppföljningsmått för aktiviteten.",
+                "The source states no follow-up measure for this activity.")
 
 
 def _integer(value: int) -> ox.Literal:
@@ -145,7 +160,13 @@ def plan_quads(source: PlanSource, context: PlanContext, results: Sequence[RowRe
     document = _iri(data_iri("document", context.document_key))
 
     out.add(plan, _V.type, _V.plan)
-    if source.start_year and source.end_year:
+    if source.start_year and source.end_year and source.layout == "themes" and source.title:
+        years = (str(source.start_year) if source.start_year == source.end_year
+                 else f"{source.start_year}–{source.end_year}")
+        out.add(plan, _V.title, _text(f"{source.title} {years}", "sv"))
+        out.add(plan, _V.start_year, _integer(source.start_year))
+        out.add(plan, _V.end_year, _integer(source.end_year))
+    elif source.start_year and source.end_year and not source.period_known:
         years = f"{source.start_year}–{source.end_year}"
         out.add(plan, _V.title, _text(f"Handlingsplan {years}", "sv"))
         out.add(plan, _V.title, _text(f"Action plan {years}", "en"))
@@ -165,6 +186,13 @@ def plan_quads(source: PlanSource, context: PlanContext, results: Sequence[RowRe
     if source.title:
         out.add(document, _V.title, _text(source.title, "sv"))
     out.add(document, _V.file_name, _text(source.file_name))
+    if source.publisher_agent:
+        out.add(document, _V.publisher, _iri(source.publisher_agent))
+    if source.modified:
+        out.add(document, _V.modified, ox.Literal(source.modified, datatype=_DATE))
+    if source.layout == "titles":  # the page of one action area
+        for number in sorted(source.areas):
+            out.add(document, _V.subject, _iri(context.area_iri(number)))
 
     for objective in source.objectives:
         node = _iri(data_iri("objective", key, f"{objective.area}-{objective.number}"))
@@ -186,13 +214,13 @@ def plan_quads(source: PlanSource, context: PlanContext, results: Sequence[RowRe
     for area in sorted(covered):
         out.add(plan, _V.covers_area, _iri(context.area_iri(area)))
     for result in results:
-        _add_activity(out, result, context, plan, document)
+        _add_activity(out, result, context, plan, document, source)
     # Insertion order is already deterministic; grouping by subject keeps the TriG readable.
     return sorted(out.quads, key=lambda q: str(q.subject))
 
 
 def _add_activity(out: _Quads, result: RowResult, context: PlanContext, plan: ox.NamedNode,
-                  document: ox.NamedNode) -> None:
+                  document: ox.NamedNode, source: PlanSource) -> None:
     row, key, rowkey = result.row, context.plan_key, result.key
     activity = _iri(data_iri("activity", key, rowkey))
     excerpt = _iri(data_iri("excerpt", key, rowkey))
@@ -206,19 +234,31 @@ def _add_activity(out: _Quads, result: RowResult, context: PlanContext, plan: ox
     if row.period:
         out.add(activity, _V.start_year, _integer(row.period[0]))
         out.add(activity, _V.end_year, _integer(row.period[1]))
+    if row.description:
+        out.add(activity, _V.description, _text(row.description, "sv"))
+    if row.deadline:
+        out.add(activity, _V.deadline, _text(row.deadline, "sv"))
+    for name in row.places:
+        place = _iri(data_iri("place", slugify(name)))
+        out.add(activity, _V.spatial, place)
+        out.add(place, _V.type, _V.location)
+        out.add(place, _V.pref_label, _text(name, "sv"))
+    # Every activity gets its follow-up: what the source states, or that it states none.
+    follow_up = _iri(data_iri("follow-up", key, rowkey))
+    out.add(activity, _V.follow_up, follow_up)
+    out.add(follow_up, _V.type, _V.follow_up_measure)
     if row.follow_up:
-        follow_up = _iri(data_iri("follow-up", key, rowkey))
-        out.add(activity, _V.follow_up, follow_up)
-        out.add(follow_up, _V.type, _V.follow_up_measure)
         out.add(follow_up, _V.label, _text(row.follow_up, "sv"))
+    else:
+        out.add(follow_up, _V.label, _text(NO_FOLLOW_UP[0], "sv"))
+        out.add(follow_up, _V.label, _text(NO_FOLLOW_UP[1], "en"))
 
     out.add(excerpt, _V.type, _V.excerpt)
     out.add(excerpt, _V.is_part_of, document)
     if row.table is not None:
         out.add(excerpt, _V.table, _integer(row.table))
     out.add(excerpt, _V.row, _integer(row.row))
-    out.add(excerpt, _V.line, _integer(row.line))
-    out.add(excerpt, _V.end_line, _integer(row.end_line))
+    _add_locator(out, excerpt, row, source)
 
     for mention in result.participations():
         assert mention.agent is not None
@@ -230,10 +270,31 @@ def _add_activity(out: _Quads, result: RowResult, context: PlanContext, plan: ox
         out.add(participation, _V.identifier, _text(identifier))
         out.add(participation, _V.role, _iri(ROLE[mention.role]))
         out.add(participation, _V.has_participant, _iri(mention.agent))
-        out.add(participation, _V.mention, _text(mention.text))
-        # Every participation read from a cell is named there: stated, not inferred.
-        out.add(participation, _V.stated, _TRUE)
-        out.add(participation, _V.description, _text(_description(row, mention), "sv"))
+        out.add(participation, _V.stated, _TRUE if mention.stated else _FALSE)
+        if mention.text:
+            out.add(participation, _V.mention, _text(mention.text))
+        if mention.context and "\t" in mention.context:
+            sv, en = mention.context.split("\t", 1)
+            out.add(participation, _V.description, _text(sv, "sv"))
+            out.add(participation, _V.description, _text(en, "en"))
+        else:
+            out.add(participation, _V.description,
+                    _text(mention.context or _description(row, mention), "sv"))
+
+
+def _add_locator(out: _Quads, excerpt: ox.NamedNode, row: ActivityRow,
+                 source: PlanSource) -> None:
+    """Where the row is: lines of a text, pages of a PDF, a paragraph of a Word file (a Word
+    table row is its table and row)."""
+    if source.locator == "page" and row.page is not None:
+        out.add(excerpt, _V.page, _integer(row.page))
+        out.add(excerpt, _V.end_page, _integer(row.end_page or row.page))
+    elif source.locator == "paragraph":
+        if row.paragraph is not None:
+            out.add(excerpt, _V.paragraph, _integer(row.paragraph))
+    else:
+        out.add(excerpt, _V.line, _integer(row.line))
+        out.add(excerpt, _V.end_line, _integer(row.end_line))
 
 
 def _description(row: ActivityRow, mention: Mention) -> str:
