@@ -63,3 +63,28 @@ def test_unknown_plan_is_a_usage_error_naming_the_known_plans(tmp_path: Path) ->
     assert result.returncode == 2
     assert "rjl-hp-2018-2020" in result.stderr
     assert not (tmp_path / "x.html").exists()
+
+
+def test_metrics_area_number_shared_by_two_plans_lists_both_instead_of_choosing() -> None:
+    result = planegraf("metrics", "-q", "--area", "6")
+    assert result.returncode == 2
+    assert "ambiguous" in result.stderr
+    assert "kalmar-regionplan-2023-2025/6" in result.stderr
+    assert "rjl-jamlik-halsa-2016-2025/6" in result.stderr
+
+
+def test_metrics_scope_by_what_people_type_as_query_param_does() -> None:
+    by_name = planegraf("metrics", "-q", "--plan", "Handlingsplan 2018–2020",
+                        "--area", "Äldres hälsa och livsvillkor", "--lang", "en")
+    assert by_name.returncode == 0, by_name.stderr
+    assert "Health and living conditions of older people" in by_name.stdout
+    by_key = planegraf("metrics", "-q", "--plan", "rjl-hp-2018-2020", "--area", "9",
+                       "--lang", "en")
+    assert by_key.returncode == 0, by_key.stderr
+    assert by_key.stdout == by_name.stdout
+
+
+def test_metrics_unknown_area_name_suggests_the_closest() -> None:
+    result = planegraf("metrics", "-q", "--plan", "rjl-hp-2018-2020", "--area", "Äldres hälsa")
+    assert result.returncode == 2
+    assert "Äldres hälsa och livsvillkor" in result.stderr

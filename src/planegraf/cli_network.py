@@ -36,10 +36,12 @@ LANG = click.Choice(["sv", "en"])
 
 def _scope_options(command: Callable[..., Any]) -> Callable[..., Any]:
     options = [
-        click.option("--plan", help="Only this action plan: its key (rjl-hp-2018-2020) or IRI."),
-        click.option("--area", help="Only this action area: its number (6) or IRI."),
-        click.option("--goal", help="Only areas under this strategic goal: strategiskt-3, 3 or "
-                                    "its IRI."),
+        click.option("--plan", help="Only this action plan: its key (rjl-hp-2018-2020), title "
+                                    "or IRI."),
+        click.option("--area", help="Only this action area: its number (6, or "
+                                    "kalmar-pa-2023/6 when plans share numbers), name or IRI."),
+        click.option("--goal", help="Only areas under this strategic goal: strategiskt-3, 3, "
+                                    "its name or IRI."),
         click.option("--expand-groups", is_flag=True,
                      help="Replace each closed group (the county's municipalities …) by its "
                           "members."),
@@ -54,6 +56,15 @@ def _load(run: Run, plan: str | None, area: str | None, goal: str | None, expand
     # The project's dataset (its last build when fresh), or the endpoint: the queries of
     # queries/network and queries/gaps read the participations themselves, so both work.
     reader = run.reader()
+    if plan or area or goal:
+        # What people type (a label, number or key) is resolved as `query --param` resolves
+        # it, so "--area 6" in two plans lists both instead of choosing one.
+        from .lookup import resolve_parameter
+
+        engine = run.engine()
+        plan = resolve_parameter(engine, "plan", plan) if plan else None
+        area = resolve_parameter(engine, "area", area, plan=plan) if area else None
+        goal = resolve_parameter(engine, "goal", goal, plan=plan) if goal else None
     run.progress("network data")
     data = load_network_data(reader)
     return reader, data, resolve_scope(data, plan, area, goal, expand_groups)
