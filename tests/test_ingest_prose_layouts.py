@@ -44,15 +44,6 @@ JUSTIFIED: dict[str, list[Justification]] = {
          "and the period.",
          lambda t: t[0] == ID + "plan/kalmar-pa-2023"
          and t[1] in (str(DCTERMS.description), str(DCTERMS.title)), "-"),
-        ("Not settled in the data yet, listed so it is not lost: the national registry "
-         "(registry/sweden.trig) gives every county's group of all municipalities the "
-         "spelling 'kommuner i länet', while the curated graph reads 4-5 'i samverkan med "
-         "kommuner i länet' as some municipalities not named (group kalmar-lan-kommuner-ej-"
-         "angivna). The importer resolves through the registry; the registry and the "
-         "curated graph have to agree on one reading.",
-         lambda t: "/4-5/partner/kalmar-lan-kommuner" in t[0]
-         or t[2].endswith("/4-5/partner/kalmar-lan-kommuner")
-         or t[2].endswith("/4-5/partner/kalmar-lan-kommuner-ej-angivna"), "+-"),
         ("A steering group's participation is described by the sentence that names it "
          "(line 24), not by the activity's label (the curated graph repeats the label).",
          lambda t: t[0].endswith("/1-1/steering-group/kalmar-lan-lansgemensam-ledning-i-"

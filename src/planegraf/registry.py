@@ -48,7 +48,9 @@ _PG = "https://w3id.org/planegraf/def#"
 # takes them to mean the body of the document's county.
 COUNTY_BOARD_NAMES = ("Länsstyrelsen",)
 REGION_NAMES = ("Regionen",)
-MUNICIPALITY_GROUP_NAMES = ("Länets kommuner", "Kommunerna i länet", "Kommuner i länet")
+# "Kommuner i länet" (indefinite: some municipalities in the county) is not listed: Kalmar's
+# plan (line 74) uses it for municipalities it does not name, not for all of them.
+MUNICIPALITY_GROUP_NAMES = ("Länets kommuner", "Kommunerna i länet")
 
 
 class RegistryError(ValueError):
