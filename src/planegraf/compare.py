@@ -268,3 +268,96 @@ def comparison_json(result: Comparison, data: NetworkData, lang: Language = "sv"
                   for area in sorted(set(result.areas_before) | set(result.areas_after))],
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+# --------------------------------------------------------------------------------------------
+# The site's page
+# --------------------------------------------------------------------------------------------
+
+_PAGE_WORDS = {
+    "sv": {"network": "Samverkansnätverk", "network_measures": "Nätverksmått",
+           "measure": "Mått", "orgs": "Organisationer", "org": "Organisation",
+           "status": "Läge", "coord": "Samordnar, före → efter (angivet/härlett)",
+           "partner": "Partner, före → efter (angivet/härlett)",
+           "degree": "Grad, före → efter", "ties": "Band", "areas": "Handlingsområden",
+           "area": "Handlingsområde",
+           "intro": "Varje län med flera handlingsplaner: en plan jämförd med den som följde. "
+                    "Båda nätverken är ritade i samma layout, så en organisation står på samma "
+                    "plats i båda bilderna. Band räknas bara där källan anger deltagarna.",
+           "measures": {"nodes": "Aktörer", "edges": "Band", "components": "Delar",
+                        "density": "Täthet", "degree_centralization": "Gradcentralisering"}},
+    "en": {"network": "Collaboration network", "network_measures": "Network measures",
+           "measure": "Measure", "orgs": "Organisations", "org": "Organisation",
+           "status": "Status", "coord": "Coordinates, before → after (stated/inferred)",
+           "partner": "Partner, before → after (stated/inferred)",
+           "degree": "Degree, before → after", "ties": "Ties", "areas": "Action areas",
+           "area": "Action area",
+           "intro": "Every county with several action plans: a plan compared with the one that "
+                    "followed. Both networks are drawn in the same layout, so an organisation "
+                    "stands in the same place in both pictures. Ties count only where the "
+                    "source names the participants.",
+           "measures": {"nodes": "Actors", "edges": "Ties", "components": "Components",
+                        "density": "Density", "degree_centralization": "Degree centralization"}},
+}
+
+
+def consecutive_plans(data: NetworkData, periods: dict[str, tuple[int, int]]
+                      ) -> list[tuple[str, str]]:
+    """Each plan with a period paired with the next plan of the same county (by start year)."""
+    by_county: dict[str, list[str]] = {}
+    for iri, plan in data.plans.items():
+        if iri in periods and plan.county and any(a.plan == iri for a in data.activities.values()):
+            by_county.setdefault(plan.county, []).append(iri)
+    pairs = []
+    for county in sorted(by_county):
+        plans = sorted(by_county[county], key=lambda p: (periods[p], p))
+        pairs += list(zip(plans, plans[1:], strict=False))
+    return pairs
+
+
+def page_words(lang: Language) -> dict[str, object]:
+    """The words of the site's comparison page in ``lang``."""
+    return dict(_PAGE_WORDS[lang])
+
+
+def page_context(result: Comparison, data: NetworkData, lang: Language) -> dict[str, object]:
+    """One comparison as plain values for the page template (the template escapes them)."""
+    w = _WORDS[lang]
+    pw = _PAGE_WORDS[lang]
+    measures: dict[str, str] = pw["measures"]  # type: ignore[assignment]
+
+    def fmt(value: float | int | None) -> str:
+        text = _num(value)
+        return text.replace(".", ",") if lang == "sv" else text
+
+    def pair(x: Role, y: Role, part: str) -> str:
+        return (f"{getattr(x, part + '_stated')}/{getattr(x, part + '_inferred')} → "
+                f"{getattr(y, part + '_stated')}/{getattr(y, part + '_inferred')}")
+
+    counts = Counter(o.status for o in result.organisations)
+    name = {o.iri: data.agent(o.iri).label(lang) for o in result.organisations}
+    return {
+        "before": side_label(data, result.kind, result.before, lang),
+        "after": side_label(data, result.kind, result.after, lang),
+        "measures": [{"label": measures[k], "before": fmt(getattr(result.network_before, k)),
+                      "after": fmt(getattr(result.network_after, k))} for k in _MEASURES],
+        "counts": ", ".join(f"{counts[s]} {w[s]}" for s in ("new", "gone", "kept")),
+        "organisations": [
+            {"label": name[o.iri], "status": w[o.status],
+             "coord": pair(o.before, o.after, "coordinator"),
+             "partner": pair(o.before, o.after, "partner"),
+             "degree": f"{_num(o.before.degree)} → {_num(o.after.degree)}"}
+            for o in sorted(result.organisations,
+                            key=lambda o: (("new", "gone", "kept").index(o.status),
+                                           name[o.iri].casefold()))],
+        "ties": [{"status": w[s], "count": len(t),
+                  "pairs": [f"{data.agent(p).label(lang)} – {data.agent(q).label(lang)}"
+                            for p, q in t]}
+                 for s, t in (("new", result.ties_new), ("gone", result.ties_gone),
+                              ("kept", result.ties_kept))],
+        "areas": [{"label": data.county_area_label(a, lang),
+                   "before": result.areas_before.get(a, 0),
+                   "after": result.areas_after.get(a, 0)}
+                  for a in sorted(set(result.areas_before) | set(result.areas_after),
+                                  key=lambda i: (data.area_label(i, lang), i))],
+    }
