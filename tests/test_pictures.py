@@ -234,3 +234,36 @@ def test_kumu_labels_of_namesakes_are_told_apart(
     elements, _ = kumu_sheets(data, plan_metrics, lang="en")
     rows = list(csv.reader(elements.splitlines()))
     assert len(rows) - 1 == plan_metrics.summary.nodes
+
+
+def test_names_on_the_picture_do_not_cover_each_other(
+        bundled: tuple[EmbeddedStore, NetworkData], plan_metrics: NetworkMetrics) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from planegraf.pictures import LABELLED, _place_labels, size_values
+
+    _, data = bundled
+    figure = Figure(figsize=(12, 9), dpi=100)
+    FigureCanvasAgg(figure)
+    axes = figure.add_axes((0.02, 0.02, 0.74, 0.9))
+    pos = network_layout(plan_metrics.graph)
+    xs, ys = [p[0] for p in pos.values()], [p[1] for p in pos.values()]
+    axes.set_xlim(min(xs) - 0.15, max(xs) + 0.15)
+    axes.set_ylim(min(ys) - 0.12, max(ys) + 0.12)
+    boxes = _place_labels(figure, axes, plan_metrics.graph, pos,
+                          size_values(data, plan_metrics, "degree"), data, "en")
+    assert 10 <= len(boxes) <= LABELLED
+    for i, first in enumerate(boxes):
+        for second in boxes[i + 1:]:
+            assert not first.overlaps(second)
+
+
+def test_a_network_without_ties_says_so_on_the_picture(
+        bundled: tuple[EmbeddedStore, NetworkData]) -> None:
+    store, data = bundled
+    metrics = network_metrics(data, resolve_scope(data, "rjl-hp-2016-2017"), "en")
+    assert metrics.summary.nodes == 0
+    svg = picture_bytes("svg", data, metrics, lang="en", sectors=sector_labels(store, "en"))
+    assert "No ties: the source names no participants" in " ".join(
+        etree.fromstring(svg).itertext())

@@ -41,11 +41,13 @@ _WORDS = {
     "sv": {"all": "Samverkansnätverk, alla planer", "network": "Samverkansnätverk",
            "legend": "Sektor", "size": "Storlek: {metric}", "unknown": "okänd sektor",
            "counts": "{nodes} aktörer, {edges} band",
-           "tie": "gemensamma aktiviteter", "org": "Organisation"},
+           "tie": "gemensamma aktiviteter", "org": "Organisation",
+           "empty": "Inga band: källan anger inga deltagare som delar en aktivitet."},
     "en": {"all": "Collaboration network, all plans", "network": "Collaboration network",
            "legend": "Sector", "size": "Size: {metric}", "unknown": "unknown sector",
            "counts": "{nodes} actors, {edges} ties",
-           "tie": "shared activities", "org": "Organisation"},
+           "tie": "shared activities", "org": "Organisation",
+           "empty": "No ties: the source names no participants sharing an activity."},
 }
 
 
@@ -223,6 +225,9 @@ def picture_bytes(fmt: str, data: NetworkData, metrics: NetworkMetrics, *,
             axes.set_xlim(min(xs) - 0.15, max(xs) + 0.15)
             axes.set_ylim(min(ys) - 0.12, max(ys) + 0.12)
         _place_labels(figure, axes, graph, pos, values, data, lang)
+        if graph.number_of_nodes() == 0:
+            axes.text(0.5, 0.5, words["empty"], ha="center", va="center", fontsize=12,
+                      color="#444444", transform=axes.transAxes)
         handles = [Line2D([], [], marker="o", linestyle="", markersize=9,
                           markerfacecolor=SECTOR_COLOURS.get(s, SECTOR_COLOURS["unknown"]),
                           markeredgecolor="#333333", label=sectors.get(s) or words["unknown"])
@@ -245,7 +250,8 @@ def picture_bytes(fmt: str, data: NetworkData, metrics: NetworkMetrics, *,
 
 
 def _place_labels(figure: Any, axes: Any, graph: nx.Graph, pos: Mapping[str, Position],
-                  values: Mapping[str, float], data: NetworkData, lang: Language) -> None:
+                  values: Mapping[str, float], data: NetworkData, lang: Language
+                  ) -> list[Any]:
     """Name the most central organisations; a name that would cover one already placed is
     left out (cheap greedy overlap avoidance, most central first)."""
     ranked = sorted(graph.nodes, key=lambda n: (-values.get(n, 0.0), -graph.degree(n), n))
@@ -262,6 +268,7 @@ def _place_labels(figure: Any, axes: Any, graph: nx.Graph, pos: Mapping[str, Pos
             text.remove()
             continue
         placed.append(box)
+    return placed
 
 
 # --------------------------------------------------------------------------------------------
