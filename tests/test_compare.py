@@ -86,3 +86,11 @@ def test_compare_bundled_plans_as_json_in_english(tmp_path: Path) -> None:
 def test_compare_help_has_an_example() -> None:
     done = _planegraf("compare", "--help")
     assert done.returncode == 0 and "planegraf compare --plan" in done.stdout
+
+
+def test_compare_two_counties_by_code_in_swedish() -> None:
+    done = _planegraf("compare", "-q", "--county", "06", "--county", "08")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("# Jämförelse: Jönköpings län → Kalmar län")
+    assert "| Aktörer | 65 | 15 |" in done.stdout
+    assert "| Täthet | 0,078 | 0,095 |" in done.stdout

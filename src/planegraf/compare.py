@@ -191,9 +191,15 @@ def comparison_markdown(result: Comparison, data: NetworkData, lang: Language = 
 
     lines = [f"# {w['title']}: {_cell(a)} → {_cell(b)}", "", f"## {w['network']}", "",
              f"| {w['measure']} | {_cell(a)} | {_cell(b)} |", "|---|---|---|"]
+    names: dict[str, str] = _PAGE_WORDS[lang]["measures"]  # type: ignore[assignment]
+
+    def num(value: float | int | None) -> str:
+        text = _num(value)
+        return text.replace(".", ",") if lang == "sv" else text
+
     for key in _MEASURES:
-        lines.append(f"| {key} | {_num(getattr(result.network_before, key))} | "
-                     f"{_num(getattr(result.network_after, key))} |")
+        lines.append(f"| {names[key]} | {num(getattr(result.network_before, key))} | "
+                     f"{num(getattr(result.network_after, key))} |")
     counts = Counter(o.status for o in result.organisations)
     lines += ["", f"## {w['orgs']}", "",
               ", ".join(f"{counts[s]} {w[s]}" for s in ("new", "gone", "kept")), "",
@@ -211,8 +217,8 @@ def comparison_markdown(result: Comparison, data: NetworkData, lang: Language = 
             f"{x.coordinator_stated}/{x.coordinator_inferred} | "
             f"{y.coordinator_stated}/{y.coordinator_inferred} | "
             f"{x.partner_stated}/{x.partner_inferred} | {y.partner_stated}/{y.partner_inferred}"
-            f" | {_num(x.degree)} | {_num(y.degree)} | {_num(x.betweenness)} | "
-            f"{_num(y.betweenness)} |")
+            f" | {num(x.degree)} | {num(y.degree)} | {num(x.betweenness)} | "
+            f"{num(y.betweenness)} |")
     lines += ["", f"## {w['ties']}", ""]
     for status, ties in (("new", result.ties_new), ("gone", result.ties_gone),
                          ("kept", result.ties_kept)):
