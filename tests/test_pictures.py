@@ -267,3 +267,19 @@ def test_a_network_without_ties_says_so_on_the_picture(
     svg = picture_bytes("svg", data, metrics, lang="en", sectors=sector_labels(store, "en"))
     assert "No ties: the source names no participants" in " ".join(
         etree.fromstring(svg).itertext())
+
+
+def test_drawing_a_picture_leaves_sparql_parsing_working(
+        bundled: tuple[EmbeddedStore, NetworkData], plan_metrics: NetworkMetrics) -> None:
+    # Matplotlib switched on pyparsing's packrat cache for the whole process, and rdflib's
+    # SPARQL parser then failed with RecursionError on search-activities.rq (seen when the
+    # site drew its pictures and a served query was parsed afterwards).
+    from pyparsing import ParserElement
+
+    from planegraf.queries import check_query, read_query
+
+    _, data = bundled
+    picture_bytes("png", data, plan_metrics, lang="en")
+    assert not ParserElement._packratEnabled
+    query = read_query("search-activities.rq")
+    check_query(query.text, query.path, allow_service=True)

@@ -177,8 +177,7 @@ def picture_bytes(fmt: str, data: NetworkData, metrics: NetworkMetrics, *,
     """The picture as bytes in ``fmt`` (png, svg, pdf)."""
     if fmt not in PICTURE_FORMATS:
         raise PlanegrafError(f"cannot draw {fmt!r}; pictures are {', '.join(PICTURE_FORMATS)}")
-    # Agg and the vector backends need no display; importing pyplot is avoided altogether
-    # (it keeps global figures and may pick an interactive backend).
+    _import_matplotlib()
     import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.collections import LineCollection
@@ -247,6 +246,24 @@ def picture_bytes(fmt: str, data: NetworkData, metrics: NetworkMetrics, *,
             metadata = {"Creator": "planegraf", "CreationDate": None}
         figure.savefig(out, format=fmt, metadata=metadata, facecolor="white")
     return out.getvalue()
+
+
+def _import_matplotlib() -> None:
+    """Import Matplotlib's drawing parts without changing the rest of the process.
+
+    Agg and the vector backends need no display; pyplot is never imported (it keeps global
+    figures and may pick an interactive backend). Matplotlib's mathtext switches on
+    pyparsing's packrat cache for every grammar in the process when imported; rdflib's SPARQL
+    grammar then runs out of recursion depth on the catalogue's longer queries. The cache is
+    switched off again when it was off before.
+    """
+    from pyparsing import ParserElement
+
+    was_on = ParserElement._packratEnabled
+    import matplotlib.figure  # noqa: F401  (imports mathtext)
+
+    if not was_on and ParserElement._packratEnabled:
+        ParserElement.disable_memoization()
 
 
 def _place_labels(figure: Any, axes: Any, graph: nx.Graph, pos: Mapping[str, Position],
