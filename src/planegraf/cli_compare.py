@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from . import atomic
-from .build import load_dataset
+from .cli_common import Run, data_options
 from .compare import (
     SideKind,
     compare_plans,
@@ -15,10 +15,9 @@ from .compare import (
     comparison_json,
     comparison_markdown,
 )
-from .engines import EmbeddedEngine
 from .errors import PlanegrafError
 from .lookup import resolve_parameter
-from .network import Language, load_network_data
+from .network import load_network_data
 from .outputs import REPORT_OUTPUTS, output_format
 
 
@@ -27,21 +26,14 @@ from .outputs import REPORT_OUTPUTS, output_format
               help="A plan, by its key, title or IRI; give it twice (before, after).")
 @click.option("--county", "counties", multiple=True, metavar="COUNTY",
               help="A county, by its name, code or IRI; give it twice (before, after).")
-@click.option("--data", "files", multiple=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Also load this RDF file (repeatable), e.g. an imported later plan.")
-@click.option("--alone", is_flag=True, help="Compare in the --data files only.")
 @click.option("--format", "fmt", type=click.Choice(["md", "csv", "json"]), default=None,
               help="Markdown (default), CSV (one row per organisation) or JSON; with -o the "
                    "extension decides.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file (.md, .csv, .json) instead of standard output.")
-@click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True,
-              help="Language of names and headings.")
-@click.option("-q", "--quiet", is_flag=True, help="Do not show progress.")
-def compare_command(plans: tuple[str, ...], counties: tuple[str, ...], files: tuple[Path, ...],
-                    alone: bool, fmt: str | None, output: Path | None, lang: Language,
-                    quiet: bool) -> None:
+@data_options(remote=True, alone=True)
+def compare_command(plans: tuple[str, ...], counties: tuple[str, ...], fmt: str | None,
+                    output: Path | None, run: Run) -> None:
     """Compare two plans or two counties: organisations and ties that are new, gone and
     kept, each organisation's roles (stated and inferred) and centrality before and after,
     the action areas side by side and the network measures.
@@ -55,16 +47,12 @@ def compare_command(plans: tuple[str, ...], counties: tuple[str, ...], files: tu
         raise PlanegrafError("compare takes two --plan or two --county (before, after), "
                              "not a mix")
     chosen = output_format(output, REPORT_OUTPUTS, fmt) if output else (fmt or "md")
-    if alone and not files:
-        raise PlanegrafError("--alone needs at least one --data FILE")
-    progress = (lambda step: None) if quiet else (lambda step: click.echo(f"… {step}",
-                                                                          err=True))
-    store = load_dataset(list(files), bundled=not alone, progress=progress)
-    engine = EmbeddedEngine(store)
+    lang = run.lang
+    engine = run.engine()
     kind: SideKind = "plan" if plans else "county"
     before, after = (resolve_parameter(engine, kind, text, origin=f"--{kind}")
                      for text in (plans or counties))
-    data = load_network_data(store)
+    data = load_network_data(run.reader())
     result = compare_plans(data, kind, before, after)
     render = {"md": comparison_markdown, "csv": comparison_csv, "json": comparison_json}[chosen]
     text = render(result, data, lang)
