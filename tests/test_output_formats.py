@@ -19,7 +19,7 @@ def _planegraf(*args: str, cwd: Path | None = None) -> subprocess.CompletedProce
 
 
 @pytest.mark.parametrize(("command", "name"), [
-    (["network"], "network.png"),
+    (["network"], "network.jpg"),
     (["network"], "network"),
     (["gaps"], "gaps.pdf"),
     (["metrics"], "metrics.xlsx"),

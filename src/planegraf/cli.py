@@ -46,6 +46,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "cli_query": ("queries", "query", "sparql", "publish"),
     "cli_network": ("network", "metrics", "gaps"),
     "cli_lod": ("export", "describe", "site", "serve"),
+    "cli_compare": ("compare",),
 }
 
 

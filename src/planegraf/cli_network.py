@@ -13,6 +13,7 @@ import click
 
 from . import atomic
 from .cli_common import Run, data_options
+from .errors import PlanegrafError
 from .gaps import coordination_gaps, gaps_csv, gaps_json, gaps_markdown, load_objectives
 from .network import (
     BROKERAGE_ROLES,
@@ -26,7 +27,13 @@ from .network import (
     network_metrics,
     resolve_scope,
 )
-from .outputs import NETWORK_OUTPUTS, REPORT_OUTPUTS, output_format
+from .outputs import (
+    NETWORK_COMPOUND_OUTPUTS,
+    NETWORK_OUTPUTS,
+    REPORT_OUTPUTS,
+    output_format,
+)
+from .pictures import PICTURE_FORMATS, plan_periods, write_picture_export
 from .readers import Reader
 from .safe_csv import SpreadsheetSafeWriter
 from .viz import EXPORT_FORMATS, SIZE_METRICS, sector_labels, write_export
@@ -74,11 +81,15 @@ def _load(run: Run, plan: str | None, area: str | None, goal: str | None, expand
 @_scope_options
 @click.option("-o", "--output", "output", required=True,
               type=click.Path(dir_okay=False, path_type=Path),
-              help="File to write (FILE.html, FILE.gexf …).")
-@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default=None,
-              help="html, gexf and graphml for Gephi, csv for spreadsheets (FILE = edges, "
-                   "FILE-nodes.csv = nodes with metrics); the extension of -o decides, and "
-                   "another extension is refused.")
+              help="File to write (FILE.html, FILE.png, FILE.gexf, FILE.kumu.csv …).")
+@click.option("--format", "fmt", type=click.Choice((*EXPORT_FORMATS, *PICTURE_FORMATS, "kumu")),
+              default=None,
+              help="html; png, svg or pdf (a static picture for reports); gexf (1.3, with "
+                   "colours, sizes, positions and a timeline of plan periods) and graphml for "
+                   "Gephi; csv for spreadsheets (FILE = edges, FILE-nodes.csv = nodes with "
+                   "metrics); kumu (FILE.kumu.csv = connections, FILE.kumu-elements.csv = "
+                   "elements, as Kumu imports them). The extension of -o decides, and another "
+                   "extension is refused.")
 @click.option("--size-by", type=click.Choice(SIZE_METRICS), default="degree",
               show_default=True, help="The metric that sets the size of a node.")
 def network_command(plan: str | None, area: str | None, goal: str | None, expand_groups: bool,
@@ -95,15 +106,29 @@ def network_command(plan: str | None, area: str | None, goal: str | None, expand
       planegraf network --plan rjl-hp-2018-2020 -o network.html
       planegraf network --plan rjl-hp-2018-2020 --area 6 --size-by betweenness -o area6.html
       planegraf network --goal strategiskt-3 --expand-groups --format gexf -o goal3.gexf
+      planegraf network --plan rjl-hp-2018-2020 --lang en -o network.png
+      planegraf network -o all.kumu.csv      # two sheets for Kumu
     """
-    chosen = output_format(output, NETWORK_OUTPUTS, fmt)
+    compound = next((f for ext, f in NETWORK_COMPOUND_OUTPUTS.items()
+                     if output.name.lower().endswith(ext)), None)
+    if compound is not None and fmt in (None, compound):
+        chosen = compound
+    elif fmt == "kumu":
+        raise PlanegrafError(f"{output}: --format kumu writes FILE.kumu.csv; name the file so")
+    else:
+        chosen = output_format(output, NETWORK_OUTPUTS, fmt)
     lang = run.lang
     store, data, scope = _load(run, plan, area, goal, expand_groups)
     run.progress("metrics")
     metrics = network_metrics(data, scope, lang)
     run.progress(f"write {output}")
-    written = write_export(output, chosen, data, metrics, size_by=size_by, lang=lang,
-                           sectors=sector_labels(store, lang))
+    if chosen in (*PICTURE_FORMATS, "gexf", "kumu"):
+        written = write_picture_export(output, chosen, data, metrics, size_by=size_by,
+                                       lang=lang, sectors=sector_labels(store, lang),
+                                       periods=plan_periods(store))
+    else:
+        written = write_export(output, chosen, data, metrics, size_by=size_by, lang=lang,
+                               sectors=sector_labels(store, lang))
     word = "Skrev" if lang == "sv" else "Wrote"
     click.echo(f"{word} {', '.join(str(p) for p in written)} "
                f"({metrics.summary.nodes} {'aktörer' if lang == 'sv' else 'actors'}, "

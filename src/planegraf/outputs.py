@@ -11,7 +11,10 @@ from pathlib import Path
 from .errors import PlanegrafError
 
 NETWORK_OUTPUTS: dict[str, str] = {
-    ".html": "html", ".htm": "html", ".gexf": "gexf", ".graphml": "graphml", ".csv": "csv"}
+    ".html": "html", ".htm": "html", ".gexf": "gexf", ".graphml": "graphml", ".csv": "csv",
+    ".png": "png", ".svg": "svg", ".pdf": "pdf"}
+#: Two-part names that pick a format their last extension does not (``net.kumu.csv``).
+NETWORK_COMPOUND_OUTPUTS: dict[str, str] = {".kumu.csv": "kumu"}
 REPORT_OUTPUTS: dict[str, str] = {
     ".md": "md", ".markdown": "md", ".csv": "csv", ".json": "json"}
 TABLE_OUTPUTS: dict[str, str] = {
@@ -28,10 +31,10 @@ def output_format(path: Path, formats: Mapping[str, str], given: str | None = No
 
     >>> output_format(Path("network.GEXF"), NETWORK_OUTPUTS)
     'gexf'
-    >>> output_format(Path("x.png"), NETWORK_OUTPUTS)  # doctest: +ELLIPSIS
+    >>> output_format(Path("x.jpg"), NETWORK_OUTPUTS)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    planegraf.errors.PlanegrafError: x.png: cannot write a .png file here; -o takes ...
+    planegraf.errors.PlanegrafError: x.jpg: cannot write a .jpg file here; -o takes ...
     >>> output_format(Path("gaps.csv"), REPORT_OUTPUTS, given="json")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...

@@ -626,7 +626,7 @@ class _ResourcePages:
 
 def optional_sections() -> list[SectionWriter]:
     """The sections whose modules are part of this installation (none is a stub)."""
-    return [_query_section, _gaps_section, _network_section]
+    return [_query_section, _gaps_section, _network_section, _compare_section]
 
 
 def _available(module: str, *names: str) -> Any:
@@ -750,10 +750,62 @@ def _network_section(writer: SiteWriter) -> SiteSection | None:
         data = writer.network_data(network)
         # The metrics are numbers on a language-free graph; only the page is per language.
         metrics = network.network_metrics(data)
+        pictures = _available("pictures", "picture_bytes")
         for lang in LANGUAGES:
-            html = viz.network_html(data, metrics, lang=lang,
-                                    sectors=viz.sector_labels(writer.store, lang))
-            writer._write(page_name("network", lang, writer.default_lang), html)
+            sectors = viz.sector_labels(writer.store, lang)
+            page = page_name("network", lang, writer.default_lang)
+            downloads = []
+            if pictures is not None:  # the same network as a picture for reports
+                for fmt in ("png", "svg"):
+                    name = page.removesuffix(".html") + f".{fmt}"
+                    writer._write(name, pictures.picture_bytes(fmt, data, metrics, lang=lang,
+                                                               sectors=sectors))
+                    downloads.append((name, fmt.upper()))
+            html = viz.network_html(data, metrics, lang=lang, sectors=sectors,
+                                    downloads=downloads)
+            writer._write(page, html)
 
     return SiteSection("network.html", {lang: _strings()[lang]["network"] for lang in LANGUAGES},
+                       write)
+
+
+def _compare_section(writer: SiteWriter) -> SiteSection | None:
+    compare = _available("compare", "compare_plans", "consecutive_plans", "page_context")
+    pictures = _available("pictures", "picture_bytes", "plan_periods", "network_layout")
+    network = _available("network", "load_network_data", "network_metrics", "Scope")
+    viz = _available("viz", "sector_labels")
+    if compare is None or pictures is None or network is None or viz is None:
+        return None
+    data = writer.network_data(network)
+    pairs = compare.consecutive_plans(data, pictures.plan_periods(writer.store))
+    if not pairs:
+        return None
+
+    def write(writer: SiteWriter) -> None:
+        import networkx as nx
+
+        for lang in LANGUAGES:
+            file = page_name("compare", lang, writer.default_lang)
+            sectors = viz.sector_labels(writer.store, lang)
+            comparisons = []
+            for number, (before, after) in enumerate(pairs, start=1):
+                result = compare.compare_plans(data, "plan", before, after)
+                context = compare.page_context(result, data, lang)
+                sides = [network.network_metrics(data, network.Scope(plan), lang=lang)
+                         for plan in (before, after)]
+                # Both networks in one layout: an organisation stands in the same place.
+                layout = pictures.network_layout(nx.compose(sides[0].graph, sides[1].graph))
+                for side, metrics in zip(("before", "after"), sides, strict=True):
+                    name = file.removesuffix(".html") + f"-{number}-{side}.svg"
+                    writer._write(name, pictures.picture_bytes(
+                        "svg", data, metrics, lang=lang, sectors=sectors, positions=layout,
+                        title=context[side]))
+                    context[f"{side}_picture"] = name
+                comparisons.append(context)
+            words = compare.page_words(lang)
+            writer._render("compare.html", file, lang, page_path="compare",
+                           title=_strings()[lang]["compare"], intro=words["intro"],
+                           words=words, comparisons=comparisons)
+
+    return SiteSection("compare.html", {lang: _strings()[lang]["compare"] for lang in LANGUAGES},
                        write)

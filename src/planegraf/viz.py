@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -58,7 +58,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "coordinates": "samordnar", "areas": "handlingsområden", "shared": "gemensamma aktiviteter",
         "subtitle": "{nodes} aktörer, {edges} band. Täthet {density:.3f}, "
                     "gradcentralisering {centralization:.3f}.",
-        "unknown": "okänd sektor",
+        "unknown": "okänd sektor", "picture": "Bild av hela nätverket",
     },
     "en": {
         "title": "Collaboration network", "area": "Action area", "sector": "Sector",
@@ -69,7 +69,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "coordinates": "coordinates", "areas": "action areas", "shared": "shared activities",
         "subtitle": "{nodes} actors, {edges} ties. Density {density:.3f}, "
                     "degree centralization {centralization:.3f}.",
-        "unknown": "unknown sector",
+        "unknown": "unknown sector", "picture": "Picture of the whole network",
     },
 }
 
@@ -179,10 +179,13 @@ def _vis_options(nodes: int) -> dict[str, Any]:
 
 def network_html(data: NetworkData, metrics: NetworkMetrics, *, size_by: str = "degree",
                  lang: Language = "sv", sectors: Mapping[str, str] | None = None,
-                 title: str | None = None) -> str:
+                 title: str | None = None,
+                 downloads: Sequence[tuple[str, str]] = ()) -> str:
     """The whole offline page: vis-network and its CSS inline, no request to anywhere.
 
     Of the per-node metrics only ``size_by`` is computed (the page shows no other).
+    ``downloads`` are (link, name) pairs of files offered beside the page (the site's
+    static pictures of the same network).
     """
     if size_by not in SIZE_METRICS:
         raise PlanegrafError(f"--size-by {size_by!r} is not one of {', '.join(SIZE_METRICS)}")
@@ -212,6 +215,7 @@ def network_html(data: NetworkData, metrics: NetworkMetrics, *, size_by: str = "
                   "color": SECTOR_COLOURS.get(s, SECTOR_COLOURS["unknown"])} for s in used],
         size_note=words["size"].format(metric=f"{size_by} — {_size_explanation(size_by, lang)}"),
         edge_note=words["edge"],
+        downloads=[{"href": href, "label": label} for href, label in downloads],
         payload=_json_for_script({**_by_number(nodes, edges), "words": words,
                                   "options": _vis_options(len(nodes))}),
         vis_js=(VIS_DIR / "vis-network.min.js").read_text(encoding="utf-8"),

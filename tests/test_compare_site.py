@@ -1,0 +1,71 @@
+"""The site offers the network as pictures beside the network page, and a page comparing
+each plan with the next plan of its county, both networks drawn in one layout (issue 14.4,
+14.5); names reach it escaped, and it opens in Chromium without errors or requests out.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from planegraf.build import open_store
+from planegraf.network import load_network_data
+from planegraf.site import write_site
+
+from .browser import chromium_page
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+PLAN = "https://w3id.org/planegraf/id/plan/rjl-hp-2018-2020"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    store = open_store()
+    data = load_network_data(store)
+    # An organisation of the 2018–2020 plan without an English name gets a hostile one.
+    target = sorted(agent for a in data.activities.values() if a.plan == PLAN
+                    for agent in a.stated_participants()
+                    if data.agent(agent).label_en is None)[0]
+    store.oxigraph.add(ox.Quad(
+        ox.NamedNode(target), ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel"),
+        ox.Literal(HOSTILE, language="en"), ox.NamedNode("https://example.org/hostile")))
+    out = tmp_path_factory.mktemp("site") / "site"
+    write_site(store, out)
+    return out
+
+
+def test_the_network_page_offers_a_png_and_svg_of_the_same_network(site: Path) -> None:
+    page = (site / "network.html").read_text(encoding="utf-8")
+    assert 'href="network.png"' in page and 'href="network.svg"' in page
+    png = (site / "network.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", png[16:24]) == (1200, 900)
+    svg = (site / "network.en.svg").read_text(encoding="utf-8")
+    assert "municipality" in svg and "Sector" in svg
+
+
+def test_compare_page_pairs_the_plans_of_a_county_escaped(site: Path) -> None:
+    page = (site / "compare.en.html").read_text(encoding="utf-8")
+    assert "Action plan 2016–2017 (Jönköping County) → Action plan 2018–2020" in page
+    assert HOSTILE not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    pictures = re.findall(r'<img src="([^"]+)"', page)
+    assert pictures == ["compare.en-1-before.svg", "compare.en-1-after.svg"]
+    for name in pictures:
+        assert (site / name).read_bytes().startswith(b"<?xml")
+    swedish = (site / "compare.html").read_text(encoding="utf-8")
+    assert "Handlingsplan 2016–2017" in swedish and "Nätverksmått" in swedish
+    assert "0,078" in swedish  # decimal comma in Swedish
+
+
+def test_compare_page_opens_without_errors_and_its_pictures_load(site: Path) -> None:
+    with chromium_page() as (page, watcher):
+        page.goto((site / "compare.en.html").as_uri())  # type: ignore[attr-defined]
+        widths = page.eval_on_selector_all(  # type: ignore[attr-defined]
+            ".compare-pictures img", "els => els.map(e => e.naturalWidth)")
+        assert len(widths) == 2 and all(w > 0 for w in widths)
+        assert page.inner_text("h1") == "Plans compared"  # type: ignore[attr-defined]
+    assert watcher.dialogs == [] and watcher.page_errors == []
+    assert watcher.console_errors == [] and watcher.outside_requests == []
