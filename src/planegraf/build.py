@@ -166,10 +166,12 @@ def check(
 
 def build(
     out_dir: Path | None = None, *, project: Project | None = None, lang: Language | None = None,
-    site: bool = True, base_url: str | None = None, progress: Progress = quiet,
+    site: bool = True, base_url: str | None = None, pages: str = "auto",
+    progress: Progress = quiet,
 ) -> BuildResult:
     """Build ``project`` (the bundled demonstration by default) into ``out_dir`` (the
-    project's ``out/``), with the web report in ``out_dir/site``.
+    project's ``out/``), with the web report in ``out_dir/site`` (``pages``: see
+    :func:`planegraf.site.write_site`).
 
     The outputs are written only when the data conforms to the shapes; a build with
     violations or unreadable input leaves the previous ``out_dir`` untouched. Beside the
@@ -194,7 +196,7 @@ def build(
             project.write_manifest(stage, hashes)
             if site:
                 progress(f"write {out_dir}/site")
-                _write_site(stage / "site", store, lang, base_url, project)
+                _write_site(stage / "site", store, lang, base_url, project, pages)
         written = [out_dir / name for name in OUTPUT_FILES]
         if site:
             written.append(out_dir / "site")
@@ -202,7 +204,7 @@ def build(
 
 
 def _write_site(folder: Path, store: EmbeddedStore, lang: Language, base_url: str | None,
-                project: Project) -> None:
+                project: Project, pages: str = "auto") -> None:
     # The site module pulls in Jinja2 and the exports; imported here so that validate,
     # query and the other commands do not pay for it.
     from .lod import DatasetInfo
@@ -210,7 +212,7 @@ def _write_site(folder: Path, store: EmbeddedStore, lang: Language, base_url: st
 
     about = DatasetInfo.of(project)
     write_site(store, folder, lang=lang, base_url=base_url or about.base_url, about=about,
-               queries_dir=project.queries_dir)
+               queries_dir=project.queries_dir, pages=pages)
 
 
 def _write_outputs(

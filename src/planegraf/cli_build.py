@@ -27,7 +27,12 @@ def register(group: click.Group) -> None:
               help="Also write the web report, exports and DCAT description into OUT/site.")
 @click.option("--base-url", metavar="URL", default=None,
               help="Where the site will be published (default: the project's base_url).")
-def build(run: Run, out_dir: Path | None, site: bool, base_url: str | None) -> None:
+@click.option("--pages", type=click.Choice(["auto", "all", "reports"]), default="auto",
+              show_default=True,
+              help="Pages of the site: all (one per resource), reports (report pages and "
+                   "downloads; planegraf serve shows the rest) or auto (all up to 50000 "
+                   "quads).")
+def build(run: Run, out_dir: Path | None, site: bool, base_url: str | None, pages: str) -> None:
     """Load, derive, validate and write the project's dataset.
 
     Writes planegraf.trig (the whole dataset, a named graph per source), the validation
@@ -45,7 +50,7 @@ def build(run: Run, out_dir: Path | None, site: bool, base_url: str | None) -> N
     """
     lang = run.lang
     result = run_build(out_dir, project=run.project, lang=lang, site=site, base_url=base_url,
-                       progress=run.progress)
+                       pages=pages, progress=run.progress)
     out_dir = result.out_dir
     if not result.conforms:
         click.echo(result.report.text(lang), nl=False)

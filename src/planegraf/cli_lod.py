@@ -108,8 +108,13 @@ def register(group: click.Group) -> None:
                   default=None, help="Folder of the site (default: the project's out/site).")
     @click.option("--base-url", default=None,
                   help="Where the site will be published (default: the project's base_url).")
+    @click.option("--pages", type=click.Choice(["auto", "all", "reports"]), default="auto",
+                  show_default=True,
+                  help="all: a page per resource; reports: only the report pages and "
+                       "downloads (planegraf serve shows the resource pages); auto: all up to "
+                       "50000 quads, reports above.")
     @data_options(remote=True)
-    def site(out_dir: Path | None, base_url: str | None, run: Run) -> None:
+    def site(out_dir: Path | None, base_url: str | None, pages: str, run: Run) -> None:
         """Write the static, offline web report.
 
         The strategy as a tree, a page per activity, organisation, area and every other
@@ -133,7 +138,8 @@ def register(group: click.Group) -> None:
         about = lod.DatasetInfo.of(run.project)
         started = time.monotonic()
         files = write_site(store, out_dir, lang=run.lang, base_url=base_url or about.base_url,
-                           about=about, queries_dir=run.project.queries_dir)
+                           about=about, queries_dir=run.project.queries_dir,
+                           pages=pages)
         run.progress(f"wrote {len(files)} files into {out_dir} "
                      f"in {time.monotonic() - started:.1f} s")
         click.echo(out_dir / "index.html")

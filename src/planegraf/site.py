@@ -71,42 +71,25 @@ def page_name(path: str, lang: str, default_lang: str) -> str:
     return f"{path}.html" if lang == default_lang else f"{path}.{lang}.html"
 
 
-@dataclass
-class ResourceIndex:
-    """Every statement of the dataset by subject and by object, read from the store once."""
+class StatementIndex:
+    """Statements by subject and by object, and the labels made from them: what the pages
+    read. :class:`ResourceIndex` holds every statement; :class:`PredicateIndex` only the
+    predicates the report pages ask for."""
 
-    outgoing: dict[str, dict[str, list[Term]]] = field(default_factory=dict)
-    incoming: dict[str, dict[str, set[str]]] = field(default_factory=dict)
-    _literals: dict[tuple[str, tuple[str, ...], str], str | None] = field(default_factory=dict)
-
-    @classmethod
-    def from_store(cls, store: EmbeddedStore) -> ResourceIndex:
-        index = cls()
-        seen: set[tuple[str, str, Term]] = set()
-        outgoing: dict[str, dict[str, list[Term]]] = defaultdict(lambda: defaultdict(list))
-        incoming: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-        for quad in store.oxigraph:
-            if not isinstance(quad.subject, ox.NamedNode):
-                continue
-            key = (quad.subject.value, quad.predicate.value, quad.object)
-            if key in seen:  # the same triple in several named graphs
-                continue
-            seen.add(key)
-            outgoing[key[0]][key[1]].append(quad.object)
-            if isinstance(quad.object, ox.NamedNode):
-                incoming[quad.object.value][key[1]].add(key[0])
-        index.outgoing = {s: dict(p) for s, p in outgoing.items()}
-        index.incoming = {o: dict(p) for o, p in incoming.items()}
-        return index
+    _literals: dict[tuple[str, tuple[str, ...], str], str | None]
 
     def values(self, subject: str, predicate: str) -> list[Term]:
-        return self.outgoing.get(subject, {}).get(predicate, [])
+        raise NotImplementedError
+
+    def subjects(self, predicate: str, obj: str) -> list[str]:
+        raise NotImplementedError
+
+    def has_statements(self, iri: str) -> bool:
+        """Whether ``iri`` is the subject of a statement (and so gets a page)."""
+        raise NotImplementedError
 
     def iris(self, subject: str, predicate: str) -> list[str]:
         return [t.value for t in self.values(subject, predicate) if isinstance(t, ox.NamedNode)]
-
-    def subjects(self, predicate: str, obj: str) -> list[str]:
-        return sorted(self.incoming.get(obj, {}).get(predicate, set()))
 
     def of_type(self, cls: str) -> list[str]:
         return self.subjects(RDF_TYPE, cls)
@@ -138,6 +121,98 @@ class ResourceIndex:
         return found
 
 
+@dataclass
+class ResourceIndex(StatementIndex):
+    """Every statement of the dataset by subject and by object, read from the store once."""
+
+    outgoing: dict[str, dict[str, list[Term]]] = field(default_factory=dict)
+    incoming: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+    _literals: dict[tuple[str, tuple[str, ...], str], str | None] = field(default_factory=dict)
+
+    @classmethod
+    def from_store(cls, store: EmbeddedStore) -> ResourceIndex:
+        index = cls()
+        seen: set[tuple[str, str, Term]] = set()
+        outgoing: dict[str, dict[str, list[Term]]] = defaultdict(lambda: defaultdict(list))
+        incoming: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        for quad in store.oxigraph:
+            if not isinstance(quad.subject, ox.NamedNode):
+                continue
+            key = (quad.subject.value, quad.predicate.value, quad.object)
+            if key in seen:  # the same triple in several named graphs
+                continue
+            seen.add(key)
+            outgoing[key[0]][key[1]].append(quad.object)
+            if isinstance(quad.object, ox.NamedNode):
+                incoming[quad.object.value][key[1]].add(key[0])
+        index.outgoing = {s: dict(p) for s, p in outgoing.items()}
+        index.incoming = {o: dict(p) for o, p in incoming.items()}
+        return index
+
+    def values(self, subject: str, predicate: str) -> list[Term]:
+        return self.outgoing.get(subject, {}).get(predicate, [])
+
+    def subjects(self, predicate: str, obj: str) -> list[str]:
+        return sorted(self.incoming.get(obj, {}).get(predicate, set()))
+
+    def has_statements(self, iri: str) -> bool:
+        return iri in self.outgoing
+
+
+class PredicateIndex(StatementIndex):
+    """The statements of one predicate at a time, read from the store (one pattern scan of
+    that predicate) the first time a page asks for it.
+
+    The report pages need a dozen predicates (labels, types, the strategy tree's links);
+    reading only those keeps a national dataset's site from holding every statement in
+    Python, which is what the resource pages need and why they are not written for it.
+    """
+
+    def __init__(self, store: EmbeddedStore) -> None:
+        self._store = store.oxigraph
+        self._literals = {}
+        self._outgoing: dict[str, dict[str, list[Term]]] = {}
+        self._incoming: dict[str, dict[str, set[str]]] = {}
+        self._subjects: dict[str, bool] = {}
+        #: How many pattern scans of the store the index made (one per predicate read).
+        self.scans = 0
+
+    def _load(self, predicate: str) -> None:
+        outgoing: dict[str, list[Term]] = defaultdict(list)
+        incoming: dict[str, set[str]] = defaultdict(set)
+        seen: set[tuple[str, Term]] = set()
+        self.scans += 1
+        for quad in self._store.quads_for_pattern(None, ox.NamedNode(predicate), None, None):
+            if not isinstance(quad.subject, ox.NamedNode) or isinstance(quad.object, ox.Triple):
+                continue
+            key = (quad.subject.value, quad.object)
+            if key in seen:  # the same triple in several named graphs
+                continue
+            seen.add(key)
+            outgoing[key[0]].append(quad.object)
+            if isinstance(quad.object, ox.NamedNode):
+                incoming[quad.object.value].add(key[0])
+        self._outgoing[predicate] = dict(outgoing)
+        self._incoming[predicate] = dict(incoming)
+
+    def values(self, subject: str, predicate: str) -> list[Term]:
+        if predicate not in self._outgoing:
+            self._load(predicate)
+        return self._outgoing[predicate].get(subject, [])
+
+    def subjects(self, predicate: str, obj: str) -> list[str]:
+        if predicate not in self._incoming:
+            self._load(predicate)
+        return sorted(self._incoming[predicate].get(obj, set()))
+
+    def has_statements(self, iri: str) -> bool:
+        # Asked only for the IRIs the report pages link to: one index lookup each.
+        if iri not in self._subjects:
+            quads = self._store.quads_for_pattern(ox.NamedNode(iri), None, None, None)
+            self._subjects[iri] = next(iter(quads), None) is not None
+        return self._subjects[iri]
+
+
 @cache
 def _strings() -> dict[str, dict[str, str]]:
     data: dict[str, dict[str, str]] = json.loads((TEMPLATES / "strings.json").read_text("utf-8"))
@@ -167,6 +242,27 @@ def _notation_key(text: str | None) -> tuple[Any, ...]:
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)
 
 
+#: ``--pages``: every resource page, only the report pages, or every page for a dataset of at
+#: most :data:`AUTO_PAGES_QUADS` quads and the report pages above that.
+PAGE_MODES = ("auto", "all", "reports")
+#: Up to this many quads (the bundled data has about 8 000, the synthetic national data at
+#: 50 000 quads about 8 000 resources and 33 000 files) ``--pages auto`` writes every
+#: resource page; above it, ``planegraf serve`` shows them.
+AUTO_PAGES_QUADS = 50_000
+
+
+def resource_pages_written(store: EmbeddedStore, pages: str) -> bool:
+    """Whether a site written with ``--pages pages`` holds the resource pages.
+
+    >>> from planegraf.build import open_store
+    >>> resource_pages_written(open_store(), "auto")
+    True
+    """
+    if pages not in PAGE_MODES:
+        raise ValueError(f"pages must be one of {PAGE_MODES}")
+    return pages == "all" or (pages == "auto" and len(store) <= AUTO_PAGES_QUADS)
+
+
 @dataclass
 class SiteSection:
     """An optional part of the site made from another module (gaps, network, queries):
@@ -181,11 +277,16 @@ class SiteSection:
 class SiteWriter:
     """Writes the site into a folder; one instance per build, one pass over the index."""
 
-    def __init__(self, store: EmbeddedStore, folder: Path, default_lang: str = "sv") -> None:
+    def __init__(self, store: EmbeddedStore, folder: Path, default_lang: str = "sv", *,
+                 resource_pages: bool = True) -> None:
         self.store = store
         self.folder = folder
         self.default_lang = default_lang
-        self.index = ResourceIndex.from_store(store)
+        #: Whether this site holds a page per resource; without them it is only read from
+        #: the store for the predicates the report pages need.
+        self.resource_pages = resource_pages
+        self.index: StatementIndex = (ResourceIndex.from_store(store) if resource_pages
+                                      else PredicateIndex(store))
         self.env = _environment()
         self.sections: list[SiteSection] = []
         self.written: list[Path] = []
@@ -218,7 +319,7 @@ class SiteWriter:
             target = page_name("def/index", lang, self.default_lang)
             return self._relative(from_file, target) + (f"#{fragment}" if fragment else "")
         path = resource_path(target_iri)
-        if path is None or target_iri not in self.index.outgoing:
+        if path is None or not self.index.has_statements(target_iri):
             return None
         return self._relative(from_file, page_name(path, lang, self.default_lang))
 
@@ -279,6 +380,8 @@ class SiteWriter:
 
     @cached_property
     def _resources(self) -> tuple[tuple[str, str], ...]:
+        if not isinstance(self.index, ResourceIndex):
+            return ()
         return tuple(sorted((iri, p) for iri in self.index.outgoing
                             if (p := resource_path(iri))))
 
@@ -295,6 +398,9 @@ class SiteWriter:
         """A page per data IRI in both languages, plus its ``.ttl`` and ``.jsonld``: for
         every resource, or for the ``share`` of :meth:`resources` given."""
         chosen = self._resources if share is None else share
+        if not chosen:  # a site of report pages only
+            return 0
+        assert isinstance(self.index, ResourceIndex)
         for iri, path in chosen:
             statements = self.index.outgoing[iri]
             self._write(f"{path}.ttl", _turtle(iri, statements))
@@ -314,6 +420,7 @@ class SiteWriter:
 
     def _resource_page(self, iri: str, path: str, file_stem: str, lang: str) -> None:
         file = page_name(file_stem, lang, self.default_lang)
+        assert isinstance(self.index, ResourceIndex)
         statements = self.index.outgoing[iri]
         rows = []
         order = {p: i for i, p in enumerate(LEADING_PROPERTIES)}
@@ -381,7 +488,8 @@ class SiteWriter:
                      "ontology": page_name("def/index", lang, self.default_lang)}
             self._render("index.html", file, lang, page_path="index",
                          title=_strings()[lang]["site_title"], strategies=strategies,
-                         downloads=downloads, sections=sections, pages=pages)
+                         downloads=downloads, sections=sections, pages=pages,
+                         resource_pages=self.resource_pages)
 
     def _strategy_tree(self, strategy: str, file: str, lang: str) -> dict[str, Any]:
         def node(iri: str) -> dict[str, Any]:
@@ -434,9 +542,8 @@ class SiteWriter:
         """An area with its activities grouped by plan: two plans' "7.1" are never listed
         side by side as if they were one plan's (the 2016–2017 and 2018–2020 plans share the
         strategy's area 7)."""
-        activity_type = set(self.index.of_type(PG + "Activity"))
         activities = by_notation(a for a in self.index.subjects(PG + "actionArea", area)
-                                 if a in activity_type)
+                                 if a in self._activities)
         by_plan: dict[str, list[str]] = {}
         for activity in activities:
             plan = next(iter(self.index.iris(activity, PG + "inPlan")), "")
@@ -447,6 +554,11 @@ class SiteWriter:
             plans.append({**(node(plan) if plan else {"iri": "", "href": None, "label": ""}),
                           "activities": [node(a) for a in by_plan[plan]]})
         return {**node(area), "activities": [node(a) for a in activities], "plans": plans}
+
+    @cached_property
+    def _activities(self) -> frozenset[str]:
+        # Once per site: built per area (as it was) it made the start page quadratic.
+        return frozenset(self.index.of_type(PG + "Activity"))
 
     def write_organisations(self) -> None:
         agents = set()
@@ -502,13 +614,17 @@ def write_site(
     store: EmbeddedStore, out_dir: Path, *, lang: str = "sv",
     base_url: str | None = None, extra_sections: Sequence[SectionWriter] = (),
     about: lod.DatasetInfo | None = None, queries_dir: Path | None = None,
+    pages: str = "auto",
 ) -> list[Path]:
     """Write the static site for ``store`` into ``out_dir`` (replacing it atomically).
 
     ``lang`` is the language of the plain ``.html`` pages; the other language gets
     ``.en.html`` / ``.sv.html``. ``about`` describes the dataset (the project's
     ``planegraf.toml``; the bundled demonstration's by default) and ``queries_dir`` holds the
-    project's own named questions, answered beside planegraf's. Returns the files written.
+    project's own named questions, answered beside planegraf's. ``pages`` (one of
+    :data:`PAGE_MODES`) says whether the page of every resource is written or only the
+    report pages and downloads (see :func:`resource_pages_written`). Returns the files
+    written.
 
     >>> import tempfile
     >>> from planegraf.build import open_store
@@ -521,8 +637,9 @@ def write_site(
 
     if lang not in LANGUAGES:
         raise ValueError(f"lang must be one of {LANGUAGES}")
+    with_pages = resource_pages_written(store, pages)
     with atomic.staged_directory(out_dir) as stage:
-        writer = SiteWriter(store, stage, lang)
+        writer = SiteWriter(store, stage, lang, resource_pages=with_pages)
         writer.queries_dirs = (queries_dir,) if queries_dir else ()
         for make_section in (*optional_sections(), *extra_sections):
             section = make_section(writer)
@@ -530,18 +647,18 @@ def write_site(
                 writer.sections.append(section)
         # The resource pages are most of the work: forked workers write them while this
         # process writes the rest of the site, then joins in.
-        pages = _ResourcePages(writer)
+        workers = _ResourcePages(writer)
         try:
             for section in writer.sections:
                 section.write(writer)
             writer.write_assets()
             writer.write_data(base_url, about)
-            pages.write_remaining()
+            workers.write_remaining()
             writer.write_organisations()
             writer.write_ontology_docs()
             writer.write_index()
         finally:
-            pages.finish()
+            workers.finish()
         written = [out_dir / p.relative_to(stage) for p in writer.written]
     return written
 
