@@ -206,7 +206,10 @@ class PredicateIndex(StatementIndex):
         return sorted(self._incoming[predicate].get(obj, set()))
 
     def has_statements(self, iri: str) -> bool:
-        # Asked only for the IRIs the report pages link to: one index lookup each.
+        # Asked only for the IRIs the report pages link to. Nearly all of them have a type,
+        # read with the types the pages need anyway; the rest cost one index lookup each.
+        if self.values(iri, RDF_TYPE):
+            return True
         if iri not in self._subjects:
             quads = self._store.quads_for_pattern(ox.NamedNode(iri), None, None, None)
             self._subjects[iri] = next(iter(quads), None) is not None

@@ -1,0 +1,212 @@
+"""``planegraf build`` with its default site on synthetic national data, against the floor.
+
+    .venv/bin/python benchmarks/site_scale.py [--sizes 10000,100000,1000000] [--runs 3] [--readme]
+
+For each size the synthetic data (``planegraf.synthetic``, seed 1) is written once as TriG.
+Each run then starts two fresh processes: the floor, Oxigraph's bulk load of that file, and
+the build: load, derive, validate, summarise and write ``out/`` with the site as
+``planegraf build`` does (``--pages auto``: above ``planegraf.site.AUTO_PAGES_QUADS`` only
+the report pages and downloads). For each the script records the wall time of the whole
+process, the time of the work itself (without starting Python and importing), and the peak
+memory (the child's maximum resident set, from ``os.wait4``); then the size of ``out/`` on
+disk (allocated blocks, as ``du`` counts them) against the TriG file. Medians of the runs.
+
+Targets (issue 15) at a million triples: build at most 3x the floor in time, 1.5x its peak
+memory, and at most 10x the TriG file on disk. With ``--readme`` the table goes between the
+site-scale markers of README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+README = HERE.parent / "README.md"
+START, END = "<!-- site-scale:start -->", "<!-- site-scale:end -->"
+TIME_TARGET, MEMORY_TARGET, DISK_TARGET = 3.0, 1.5, 10.0
+
+
+# -- the children ---------------------------------------------------------------------------
+
+def child_floor(data: Path, _out: Path) -> dict[str, float]:
+    import pyoxigraph as ox
+    started = time.perf_counter()
+    store = ox.Store()
+    store.bulk_load(path=str(data), format=ox.RdfFormat.TRIG)
+    return {"seconds": time.perf_counter() - started, "quads": len(store)}
+
+
+def child_build(data: Path, out: Path) -> dict[str, float]:
+    # What planegraf build does (build.build), over the synthetic file instead of the
+    # bundled data.
+    from planegraf import atomic, build
+    from planegraf.validate import compiled_shapes
+    compiled_shapes()  # compiled once per process: part of starting, not of the data
+    started = time.perf_counter()
+    store, report = build.check([data], bundled=False)
+    summary = build.summarise(store)
+    if report.has_violations:
+        raise SystemExit("the synthetic data violates the shapes")
+    with atomic.staged_directory(out) as stage:
+        build._write_outputs(stage, store, report, summary, "sv")
+        build._write_site(stage / "site", store, "sv", None)
+    return {"seconds": time.perf_counter() - started, "quads": len(store)}
+
+
+CHILDREN = {"floor": child_floor, "build": child_build}
+
+
+# -- the parent ------------------------------------------------------------------------------
+
+@dataclass
+class Run:
+    wall: float
+    seconds: float
+    peak_mb: float
+
+
+def run_child(step: str, data: Path, out: Path) -> Run:
+    """One fresh process; its own peak memory from wait4 (not the maximum over children)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, __file__, "--child", step, "--data", str(data), "--out", str(out)],
+        stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    output = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"{step} failed (exit code {process.returncode})")
+    result = json.loads(output.strip().splitlines()[-1])
+    return Run(wall, float(result["seconds"]), usage.ru_maxrss / 1024)
+
+
+def disk_bytes(folder: Path) -> int:
+    """Bytes allocated to every file under ``folder`` (what ``du`` counts)."""
+    return sum(p.lstat().st_blocks * 512 for p in folder.rglob("*") if p.is_file())
+
+
+@dataclass
+class Size:
+    triples: int
+    quads: int
+    trig_bytes: int
+    floor: Run
+    build: Run
+    files: int
+    out_bytes: int
+    pages: bool
+
+
+def median_run(runs: list[Run]) -> Run:
+    return Run(statistics.median(r.wall for r in runs), statistics.median(r.seconds for r in runs),
+               statistics.median(r.peak_mb for r in runs))
+
+
+def measure(triples: int, runs: int, folder: Path) -> Size:
+    from planegraf.synthetic import write_trig
+    data = folder / f"national-{triples}.trig"
+    quads = write_trig(data, triples, 1)
+    out = folder / f"out-{triples}"
+    floors, builds = [], []
+    for _ in range(runs):
+        floors.append(run_child("floor", data, out))
+        builds.append(run_child("build", data, out))
+        print(f"{triples}: floor {floors[-1]}, build {builds[-1]}", file=sys.stderr, flush=True)
+    files = [p for p in out.rglob("*") if p.is_file()]
+    size = Size(triples, quads, data.stat().st_size, median_run(floors), median_run(builds),
+                len(files), disk_bytes(out), (out / "site" / "id").is_dir())
+    data.unlink()
+    return size
+
+
+def _mb(n: float) -> str:
+    return f"{n / 1e6:,.1f} MB".replace(",", " ")
+
+
+def table(sizes: list[Size], runs: int, runs_at_1m: int | None = None) -> str:
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    big = f" --runs-at-1m {runs_at_1m}" if runs_at_1m else ""
+    counted = (f"{runs} fresh processes each ({runs_at_1m} at a million triples)"
+               if runs_at_1m else f"{runs} fresh processes each")
+    lines = [
+        f"`python benchmarks/site_scale.py --runs {runs}{big} --readme`: `planegraf build` with "
+        "its default site (`--pages auto`) on the synthetic national data against Oxigraph's "
+        f"bulk load of the same TriG file; medians of {counted}; 2 shared "
+        f"cores, load average at the end {load}. Time is the work without starting Python "
+        "(wall time of the whole process in brackets); memory is the process's peak resident "
+        "set; disk is everything the build writes (`out/` with `site/`), as `du` counts it.",
+        "",
+        "| quads | resource pages | floor | build | × floor (time) | peak memory floor / build "
+        "| × floor (memory) | files | disk / TriG file |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for s in sizes:
+        lines.append(
+            f"| {s.quads:,} | {'all' if s.pages else 'served by `planegraf serve`'} "
+            f"| {s.floor.seconds:.2f} s ({s.floor.wall:.2f} s) "
+            f"| {s.build.seconds:.2f} s ({s.build.wall:.2f} s) "
+            f"| {s.build.seconds / s.floor.seconds:.1f}× "
+            f"| {s.floor.peak_mb:.0f} / {s.build.peak_mb:.0f} MB "
+            f"| {s.build.peak_mb / s.floor.peak_mb:.2f}× | {s.files:,} "
+            f"| {_mb(s.out_bytes)} / {_mb(s.trig_bytes)}: {s.out_bytes / s.trig_bytes:.1f}× |"
+            .replace(",", " "))
+    largest = max(sizes, key=lambda s: s.quads)
+    verdicts = [
+        ("time", largest.build.seconds / largest.floor.seconds, TIME_TARGET),
+        ("peak memory", largest.build.peak_mb / largest.floor.peak_mb, MEMORY_TARGET),
+        ("disk", largest.out_bytes / largest.trig_bytes, DISK_TARGET),
+    ]
+    lines.append("")
+    for name, ratio, target in verdicts:
+        met = "**met**" if ratio <= target else "**missed**"
+        lines.append(f"- {name} at {largest.quads:,} quads: {ratio:.1f}× (target ≤ {target:g}×) "
+                     f"— {met}".replace(",", " "))
+    return "\n".join(lines) + "\n"
+
+
+def write_readme(text: str) -> None:
+    readme = README.read_text("utf-8")
+    start, end = readme.index(START) + len(START), readme.index(END)
+    README.write_text(readme[:start] + "\n" + text + readme[end:], encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000",
+                        help="triples of synthetic data, comma-separated")
+    parser.add_argument("--runs", type=int, default=3, help="runs per size (default 3)")
+    parser.add_argument("--runs-at-1m", type=int, default=None,
+                        help="runs for sizes of a million triples or more (default: --runs)")
+    parser.add_argument("--readme", action="store_true", help="write the table into README.md")
+    parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
+    parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(CHILDREN[args.child](args.data, args.out)), flush=True)
+        return 0
+    sizes = []
+    with tempfile.TemporaryDirectory(prefix="site-scale-") as folder:
+        for triples in (int(n) for n in args.sizes.split(",")):
+            runs = args.runs if triples < 1_000_000 else (args.runs_at_1m or args.runs)
+            sizes.append(measure(triples, runs, Path(folder)))
+    text = table(sizes, args.runs, args.runs_at_1m)
+    print(text)
+    if args.readme:
+        write_readme(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,145 @@
+"""A national dataset's site (issue 15): the report pages without a page per resource, read
+from the store in a number of passes that does not grow with the data, and the same report
+pages as the full site."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+
+import planegraf.site as site
+from planegraf.build import open_store
+from planegraf.cli import cli
+from planegraf.store import EmbeddedStore
+from planegraf.synthetic import write_trig
+
+
+class CountingStore:
+    """An Oxigraph store that counts the SPARQL queries and pattern scans made of it."""
+
+    def __init__(self, store: ox.Store) -> None:
+        self._store = store
+        self.calls: Counter[str] = Counter()
+
+    def query(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls["query"] += 1
+        return self._store.query(*args, **kwargs)
+
+    def quads_for_pattern(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls["quads_for_pattern"] += 1
+        return self._store.quads_for_pattern(*args, **kwargs)
+
+    def __iter__(self) -> Iterator[ox.Quad]:
+        self.calls["iterate"] += 1
+        return iter(self._store)
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def __getattr__(self, name: str) -> Any:
+        self.calls[name] += 1
+        return getattr(self._store, name)
+
+
+def _synthetic(tmp_path: Path, triples: int) -> EmbeddedStore:
+    data = tmp_path / f"synthetic-{triples}.trig"
+    write_trig(data, triples, 1)
+    return open_store([data], bundled=False)
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}
+
+
+@pytest.mark.parametrize("pages", ["reports", "all"])
+def test_a_bigger_dataset_costs_no_more_store_passes(
+        tmp_path: Path, pages: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Twice the data, the same queries and scans: no per-page or per-resource round trips
+    to the store, and no list of every resource of a type made once per page part (the
+    start page re-read and sorted every activity for every area it drew: quadratic)."""
+    listed: Counter[str] = Counter()
+    of_type = site.StatementIndex.of_type
+
+    def counted_of_type(self: site.StatementIndex, cls: str) -> list[str]:
+        listed[cls] += 1
+        return of_type(self, cls)
+
+    monkeypatch.setattr(site.StatementIndex, "of_type", counted_of_type)
+    calls = []
+    for triples in (10_000, 20_000):
+        store = _synthetic(tmp_path, triples)
+        counting = CountingStore(store.oxigraph)
+        store.oxigraph = counting  # type: ignore[assignment]
+        listed.clear()
+        site.write_site(store, tmp_path / f"site-{triples}-{pages}", pages=pages)
+        calls.append((counting.calls, Counter(listed)))
+    (small, small_listed), (large, large_listed) = calls
+    assert small == large
+    assert small["query"] > 0  # the report pages do ask the store
+    assert small_listed == large_listed
+
+
+@pytest.fixture(scope="module")
+def bundled_sites(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    store = open_store()
+    folder = tmp_path_factory.mktemp("sites")
+    site.write_site(store, folder / "all", pages="all")
+    site.write_site(store, folder / "reports", pages="reports")
+    return folder / "all", folder / "reports"
+
+
+def test_the_report_pages_are_the_same_without_resource_pages(
+        bundled_sites: tuple[Path, Path]) -> None:
+    """Only the resource pages are left out: every report page and download is written, and
+    is the same file as in the full site (the start page adds where the rest is)."""
+    full, reports = (_files(folder) for folder in bundled_sites)
+    assert set(reports) < set(full)
+    left_out = set(full) - set(reports)
+    assert all(name.startswith("id/") for name in left_out)
+    assert {"index.html", "index.en.html", "organisations.html", "gaps.html", "network.html",
+            "queries.html", "def/index.html", "dataset.ttl", "context.jsonld",
+            "data/planegraf.nq"} <= set(reports)
+    for name, data in reports.items():
+        if name not in ("index.html", "index.en.html"):
+            assert data == full[name], name
+    for name, notice in (("index.html", "planegraf serve"), ("index.en.html", "planegraf serve")):
+        assert notice.encode() in reports[name] and notice.encode() not in full[name]
+        without = reports[name].replace(
+            reports[name][reports[name].index(b'<p class="note" id="resource-pages">'):
+                          reports[name].index(b'<section id="more">')], b"")
+        assert without == full[name]
+
+
+def test_the_links_of_the_report_pages_name_the_pages_planegraf_serve_answers(
+        bundled_sites: tuple[Path, Path]) -> None:
+    """Without resource pages the start page still links each activity at the path its
+    page has in a full site (where planegraf serve renders it), never to nothing."""
+    full, reports = bundled_sites
+    page = (reports / "index.html").read_text("utf-8")
+    assert 'href="id/activity/rjl-hp-2018-2020/6-3.html"' in page
+    assert (full / "id/activity/rjl-hp-2018-2020/6-3.html").is_file()
+    assert not (reports / "id").exists()
+
+
+def test_auto_writes_every_page_for_the_bundled_data_and_reports_above_the_limit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = open_store()
+    assert site.resource_pages_written(store, "auto")
+    monkeypatch.setattr(site, "AUTO_PAGES_QUADS", len(store) - 1)
+    assert not site.resource_pages_written(store, "auto")
+    assert site.resource_pages_written(store, "all")
+    with pytest.raises(ValueError, match="pages must be one of"):
+        site.resource_pages_written(store, "some")
+
+
+def test_site_pages_option_refuses_an_unknown_mode() -> None:
+    result = CliRunner().invoke(cli, ["site", "--pages", "some", "-q"])
+    assert result.exit_code == 2
+    assert "--pages" in result.output
