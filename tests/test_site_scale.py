@@ -84,6 +84,9 @@ def test_a_bigger_dataset_costs_no_more_store_passes(
     assert small == large
     assert small["query"] > 0  # the report pages do ask the store
     assert small_listed == large_listed
+    # Every activity of the dataset is listed once for the whole start page, not once for
+    # each of the 189 action areas it draws in each language.
+    assert small_listed[site.PG + "Activity"] == 1
 
 
 @pytest.fixture(scope="module")
