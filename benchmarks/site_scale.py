@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -127,6 +127,8 @@ def measure(triples: int, runs: int, folder: Path) -> Size:
     size = Size(triples, quads, data.stat().st_size, median_run(floors), median_run(builds),
                 len(files), disk_bytes(out), (out / "site" / "id").is_dir())
     data.unlink()
+    # Each size as it is done, so that a long run stopped later keeps what it measured.
+    print(json.dumps({"size": asdict(size)}), file=sys.stderr, flush=True)
     return size
 
 
