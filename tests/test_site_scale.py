@@ -146,3 +146,13 @@ def test_site_pages_option_refuses_an_unknown_mode() -> None:
     result = CliRunner().invoke(cli, ["site", "--pages", "some", "-q"])
     assert result.exit_code == 2
     assert "--pages" in result.output
+
+
+def test_site_pages_reports_writes_the_report_pages_and_no_resource_page(
+        tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    result = CliRunner().invoke(cli, ["site", "--pages", "reports", "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    assert (out / "index.html").is_file() and (out / "data/planegraf.trig").is_file()
+    assert not (out / "id").exists()
+    assert "planegraf serve" in (out / "index.en.html").read_text("utf-8")

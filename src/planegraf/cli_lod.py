@@ -124,6 +124,10 @@ def register(group: click.Group) -> None:
         network and the query catalogue. Links are relative: open index.html from disk or
         put the folder on any static host (docs/publishing.md).
 
+        A dataset of more than 50000 quads gets only the report pages and downloads
+        (--pages auto): its hundreds of thousands of resource pages are left to planegraf
+        serve. --pages all writes them anyway, --pages reports never.
+
         \b
         Example:
           planegraf site -o out/site && xdg-open out/site/index.html
