@@ -8,7 +8,6 @@ The result (:class:`Comparison`) holds IRIs and numbers only; :func:`comparison_
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections import Counter
@@ -26,6 +25,7 @@ from .network import (
     collaboration_graph_of,
     summarise_network,
 )
+from .safe_csv import SpreadsheetSafeWriter
 
 SideKind = Literal["plan", "county"]
 
@@ -236,15 +236,13 @@ def comparison_markdown(result: Comparison, data: NetworkData, lang: Language = 
 def comparison_csv(result: Comparison, data: NetworkData, lang: Language = "sv") -> str:
     """One row per organisation: its status and its roles and centrality on each side."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SpreadsheetSafeWriter(out, lineterminator="\n")
     fields = ("coordinator_stated", "coordinator_inferred", "partner_stated",
               "partner_inferred", "degree", "betweenness")
     writer.writerow(["iri", "label", "status", *(f"{f}_before" for f in fields),
                      *(f"{f}_after" for f in fields)])
     for org in result.organisations:
         label = data.agent(org.iri).label(lang)
-        if label[:1] in ("=", "+", "-", "@", "\t", "\r"):  # never a formula in a spreadsheet
-            label = "'" + label
         writer.writerow([org.iri, label, org.status,
                          *("" if getattr(org.before, f) is None else getattr(org.before, f)
                            for f in fields),
