@@ -27,6 +27,7 @@ import uvicorn
 
 from .errors import PlanegrafError
 from .serve_app import DRAIN_LIMIT_BYTES, allowed_hosts, build_app, negotiate
+from .serve_questions import question_routes
 from .serve_sparql import (
     ENGINE_MEMORY_MIB,
     MAX_QUERY_BYTES,
@@ -89,7 +90,8 @@ def _prepared(site_dir: Path, dataset: Path, port: int, timeout_s: float,
         # has started waits in the backlog instead of being refused.
         listener.listen(BACKLOG)
         bound = int(listener.getsockname()[1])
-        app = build_app(site_dir, endpoint, allowed_hosts(bound, public_hosts))
+        app = build_app(site_dir, endpoint, allowed_hosts(bound, public_hosts),
+                        question_routes(endpoint))
         config = uvicorn.Config(
             app, loop="asyncio", http="h11", ws="none", lifespan="off", log_config=None,
             log_level="warning", access_log=False, server_header=False,

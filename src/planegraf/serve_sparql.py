@@ -94,6 +94,9 @@ class Request:
     accept: str | None = None
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
+    # Values the engine binds (pyoxigraph substitutions; the query text is never changed):
+    # how the named questions of the query page get their parameters.
+    bindings: tuple[tuple[str, ox.NamedNode | ox.Literal], ...] = ()
 
 
 class SparqlEndpoint:
@@ -226,6 +229,8 @@ def _in_worker(parent: int, store: ox.Store, request: Request, union: bool,
         graphs["use_default_graph_as_union"] = True
     if request.named_graphs:
         graphs["named_graphs"] = [ox.NamedNode(g) for g in request.named_graphs]
+    if request.bindings:
+        graphs["substitutions"] = {ox.Variable(name): term for name, term in request.bindings}
     sink = _CappedSink(cap)
     try:
         result = store.query(request.query, **graphs)  # type: ignore[arg-type]
