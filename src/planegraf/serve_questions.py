@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -93,17 +94,34 @@ class Questions:
     def _read_choices(self, lang: str, kind: Kind) -> list[Choice]:
         engine = self.engines[lang]
         found = candidates(engine, kind, lang)
-        plans = {c.iri: c for c in candidates(engine, "plan", lang)}
+        counties = self._plan_counties(lang)
+        plans = {c.iri: _with_county(c.label, counties.get(c.iri, ""))
+                 for c in candidates(engine, "plan", lang)}
         shown = [Choice(c.key(), self._label(c, kind, plans)) for c in found]
-        return sorted(shown, key=lambda c: (c.label.casefold(), c.key))
+        return sorted(shown, key=lambda c: (_natural(c.label), c.key))
+
+    def _plan_counties(self, lang: str) -> dict[str, str]:
+        """Each plan's county, as the catalogue's plans-overview finds it (through the
+        publisher, or the organisation the publisher is a unit of)."""
+        query = catalogue_query("plans-overview")
+        answer = self.engines[lang].run(query, bind_parameters(query, {}, lang=lang))
+        assert answer.solutions is not None
+        counties: dict[str, str] = {}
+        for row in answer.solutions.rows:
+            plan, county = row.get("plan"), row.get("countyLabel")
+            if plan is not None and county is not None and county.value:
+                counties[plan.value] = county.value
+        return counties
 
     @staticmethod
-    def _label(candidate: Candidate, kind: Kind, plans: Mapping[str, Candidate]) -> str:
+    def _label(candidate: Candidate, kind: Kind, plans: Mapping[str, str]) -> str:
+        if kind == "plan":
+            return plans.get(candidate.iri, candidate.label)
         if kind in ("area", "goal"):
-            where = sorted(_plan_and_county(plans[p]) for p in candidate.plans if p in plans)
+            where = sorted(plans[p] for p in candidate.plans if p in plans)
             return f"{candidate.label} — {'; '.join(where)}" if where else candidate.label
         context = ", ".join(sorted(c for c in candidate.contexts if c))
-        return f"{candidate.label} ({context})" if context else candidate.label
+        return _with_county(candidate.label, context)
 
     def form(self, query: QueryFile, lang: str) -> dict[str, Any]:
         """The question's title, description and fields (``lang`` is the page's)."""
@@ -130,9 +148,18 @@ class Questions:
                                     bindings=tuple(bindings.items()))
 
 
-def _plan_and_county(plan: Candidate) -> str:
-    county = ", ".join(sorted(c for c in plan.contexts if c))
-    return f"{plan.label} ({county})" if county else plan.label
+def _natural(label: str) -> tuple[tuple[int, str], ...]:
+    """A sort key that puts area 2 before area 10.
+
+    >>> sorted(["10 b", "2 a"], key=_natural)
+    ['2 a', '10 b']
+    """
+    return tuple((int(part), "") if part.isdigit() else (0, part.casefold())
+                 for part in re.split(r"(\d+)", label))
+
+
+def _with_county(label: str, county: str) -> str:
+    return f"{label} ({county})" if county else label
 
 
 def question_routes(endpoint: SparqlEndpoint) -> list[Route]:

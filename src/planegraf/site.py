@@ -769,10 +769,10 @@ def _query_section(writer: SiteWriter) -> SiteSection | None:
         return None
 
     def write(writer: SiteWriter) -> None:
-        entries = []
-        for query in queries.catalogue(writer.queries_dirs):
-            entries.append((query, _answer(writer.store, queries, query)))
         for lang in LANGUAGES:
+            # Each language's answers with its own labels (the lang parameter).
+            entries = [(query, _answer(writer.store, queries, query, lang))
+                       for query in queries.catalogue(writer.queries_dirs)]
             file = page_name("queries", lang, writer.default_lang)
             items = [{"name": q.name, "title": q.title(lang), "description": q.description(lang),
                       "text": q.text, "answer": _answer_rows(writer, file, answer, lang)}
@@ -781,20 +781,23 @@ def _query_section(writer: SiteWriter) -> SiteSection | None:
                            title=_strings()[lang]["query_catalogue"], queries=items,
                            editor=page_name("query", lang, writer.default_lang))
             editor_file = page_name("query", lang, writer.default_lang)
-            catalogue = [{"name": q.name, "title": q.title(lang), "text": q.text}
+            catalogue = [{"name": q.name, "title": q.title(lang), "text": q.text,
+                          "parameters": [p.name for p in q.parameters if p.name != "lang"]}
                          for q, _ in entries]
             writer._render("query.html", editor_file, lang, page_path="query",
                            title=_strings()[lang]["query_editor"],
-                           catalogue_json=_script_json(catalogue))
+                           catalogue_json=_script_json(catalogue),
+                           default_lang=writer.default_lang)
 
     return SiteSection("queries.html",
                        {lang: _strings()[lang]["query_catalogue"] for lang in LANGUAGES}, write)
 
 
-def _answer(store: EmbeddedStore, queries: Any, query: Any) -> tuple[list[str], list[Any]] | None:
+def _answer(store: EmbeddedStore, queries: Any, query: Any, lang: str
+            ) -> tuple[list[str], list[Any]] | None:
     """The rows of a catalogue SELECT on the built data (defaults for its parameters)."""
     try:
-        bindings = queries.bind_parameters(query, {}, lang="sv")
+        bindings = queries.bind_parameters(query, {}, lang=lang)
         text = queries.with_values_block(query.text, bindings) if bindings else query.text
         result = store.oxigraph.query(text, use_default_graph_as_union=True)
     except Exception:  # a query that needs a parameter without default has no standing answer
