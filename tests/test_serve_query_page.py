@@ -210,3 +210,15 @@ def test_a_name_that_matches_nothing_is_refused_with_the_closest(running: Any) -
     assert status == 400 and "Qulturum [org/qulturum]" in body
     status, body = _status(running.site_url + "questions/no-such-question")
     assert status == 404
+
+
+def test_another_site_cannot_run_the_named_questions(running: Any) -> None:
+    request = urllib.request.Request(
+        running.site_url + f"questions/{QUESTION}?organisation=Qulturum",
+        headers={"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            status = answer.status
+    except urllib.error.HTTPError as err:
+        status = err.code
+    assert status == 403

@@ -4,7 +4,8 @@ content negotiation of ``docs/publishing.md`` for ``/id/…`` and the read-only 
 A guard in front of everything answers only for the address the server is bound to (and
 the ``--public-host`` names): a page elsewhere on the web that points an ``<img>`` or a form
 at ``127.0.0.1`` — or a DNS name rebound to it — gets 421, and ``/sparql`` and every POST
-refuse cross-origin requests (``Origin``, ``Sec-Fetch-Site``) with 403. The routes are a
+refuse cross-origin requests (``Origin``, ``Sec-Fetch-Site``) with 403, and so do the
+named questions under ``/questions/``. The routes are a
 plain list (:func:`build_app` takes more, ahead of the static files), so pages rendered on
 request can be added without touching the rest.
 """
@@ -108,7 +109,9 @@ class Guard:
         path = scope["path"]
         if any(ord(c) < 32 or ord(c) == 127 for c in path):
             return PlainTextResponse("the path holds a control character\n", 400)
-        if scope["method"] not in ("GET", "HEAD") or path == "/sparql":
+        # /questions/… runs queries as /sparql does: the same rule for other sites.
+        if (scope["method"] not in ("GET", "HEAD") or path == "/sparql"
+                or path.startswith("/questions/")):
             site = headers.get("sec-fetch-site")
             origin = headers.get("origin")
             cross = site is not None and site not in ("same-origin", "none")
