@@ -86,6 +86,7 @@ class Questions:
             store.oxigraph = endpoint.store
             self.engines[lang] = EmbeddedEngine(store)
         self.choices: dict[tuple[str, Kind], list[Choice]] = {}
+        self.counties = {lang: self._plan_counties(lang) for lang in LANGUAGES}
         kinds = {parameter_kind(p.name, p.type) for q in catalogue() for p in q.parameters}
         for lang in LANGUAGES:
             for kind in sorted(k for k in kinds if k is not None):
@@ -94,7 +95,7 @@ class Questions:
     def _read_choices(self, lang: str, kind: Kind) -> list[Choice]:
         engine = self.engines[lang]
         found = candidates(engine, kind, lang)
-        counties = self._plan_counties(lang)
+        counties = self.counties[lang]
         plans = {c.iri: _with_county(c.label, counties.get(c.iri, ""))
                  for c in candidates(engine, "plan", lang)}
         shown = [Choice(c.key(), self._label(c, kind, plans)) for c in found]
