@@ -8,8 +8,8 @@ the page's language; an area is labelled with its plan and the plan's county, si
 numbers repeat across plans. ``GET /questions/NAME?organisation=…&lang=en`` resolves the
 parameters as the command line does (:func:`planegraf.lookup.resolve_given`: a label,
 number or key), binds them as pyoxigraph substitutions and runs the question through the
-same admission, worker and limits as ``/sparql``; ``format=csv`` gives a spreadsheet-safe
-CSV download instead of SPARQL JSON results.
+same admission, worker and limits as ``/sparql``; ``format=csv`` gives a CSV download
+(:mod:`planegraf.safe_csv`: spreadsheet-safe) instead of SPARQL JSON results.
 
 The choices are read once when the server starts, before any query worker is forked, so
 no request runs a query in the server process itself.
@@ -17,7 +17,6 @@ no request runs a query in the server process itself.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -36,22 +35,12 @@ from .engines import EmbeddedEngine
 from .errors import PlanegrafError
 from .lookup import Candidate, Kind, candidates, parameter_kind, resolve_given
 from .queries import QueryFile, bind_parameters, catalogue, catalogue_query
+from .safe_csv import SpreadsheetSafeWriter
 from .serve_sparql import SparqlEndpoint
 from .store import EmbeddedStore
 
 LANGUAGES = ("sv", "en")
 _RESERVED = frozenset({"lang", "format"})
-_UNSAFE_CSV_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: str) -> str:
-    """A cell a spreadsheet shows as text: one starting with ``= + - @``, a tab or a
-    carriage return would be read as a formula, so it gets a leading ``'``.
-
-    >>> csv_cell("=HYPERLINK(\\"x\\")"), csv_cell("Qulturum")
-    ('\\'=HYPERLINK("x")', 'Qulturum')
-    """
-    return "'" + value if value.startswith(_UNSAFE_CSV_START) else value
 
 
 def results_csv(body: bytes) -> bytes:
@@ -60,10 +49,10 @@ def results_csv(body: bytes) -> bytes:
     data = json.loads(body)
     variables: list[str] = list(data.get("head", {}).get("vars", []))
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([csv_cell(v) for v in variables])
+    writer = SpreadsheetSafeWriter(out, lineterminator="\r\n")
+    writer.writerow(variables)
     for row in data.get("results", {}).get("bindings", []):
-        writer.writerow([csv_cell(str(row[v]["value"])) if v in row else "" for v in variables])
+        writer.writerow([str(row[v]["value"]) if v in row else "" for v in variables])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
