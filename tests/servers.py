@@ -1,20 +1,26 @@
-"""Real servers for tests: an ``oxigraph serve`` on 127.0.0.1 on a free port, stopped after.
+"""Real servers for tests: an ``oxigraph serve`` on 127.0.0.1 on a free port, stopped after,
+and a threaded HTTP server for a handler a test writes itself (an endpoint that drips, loops,
+redirects or records what it was sent).
 
     with oxigraph_server(data=Path("out/planegraf.trig")) as base_url:
         ...  # SPARQL at f"{base_url}/query", updates at /update, Graph Store at /store
+    with http_server(Handler) as port:
+        ...
 """
 
 from __future__ import annotations
 
 import contextlib
+import http.server
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 from planegraf.serve import free_port, oxigraph_command, wait_until_up
 
-__all__ = ["free_port", "oxigraph_server", "wait_until_up"]
+__all__ = ["free_port", "http_server", "oxigraph_server", "wait_until_up"]
 
 
 @contextlib.contextmanager
@@ -45,3 +51,16 @@ def oxigraph_server(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@contextlib.contextmanager
+def http_server(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[int]:
+    """A threaded HTTP server with ``handler`` on 127.0.0.1; yields its port, stops after."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield int(httpd.server_address[1])
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import unicodedata
 import zipfile
@@ -31,6 +30,8 @@ from planegraf.ingest.spreadsheet import EXAMPLE_ROW, HEADERS_SV
 from planegraf.queries import parse_query_text
 from planegraf.resources import graph_dir
 from planegraf.store import EmbeddedStore
+
+from .servers import http_server
 
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
 REPOSITORY = Path(__file__).parent.parent
@@ -62,14 +63,8 @@ def listening() -> Iterator[tuple[int, list[str]]]:
         def log_message(self, *args: object) -> None:
             pass
 
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield int(httpd.server_address[1]), seen
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with http_server(Handler) as port:
+        yield port, seen
 
 
 # --- XML: external entities and billion laughs -------------------------------------------
@@ -411,14 +406,8 @@ def endpoint(status: int, delay: float = 0.0, body: bytes = b"") -> Iterator[str
         def log_message(self, *args: object) -> None:
             pass
 
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/query"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with http_server(Handler) as port:
+        yield f"http://127.0.0.1:{port}/query"
 
 
 COUNT = parse_query_text("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", Path("count.rq"))

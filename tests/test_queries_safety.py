@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import http.server
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from planegraf.queries import (
 )
 from planegraf.store import EmbeddedStore
 
-from .servers import free_port, oxigraph_server
+from .servers import free_port, http_server, oxigraph_server
 
 INJECTIONS = [
     'x" || true || "',
@@ -162,14 +161,8 @@ def answering(
         def log_message(self, *args: object) -> None:
             pass
 
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/query", seen
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with http_server(Handler) as port:
+        yield f"http://127.0.0.1:{port}/query", seen
 
 
 RESULT = json.dumps({"head": {"vars": ["n"]}, "results": {"bindings": [

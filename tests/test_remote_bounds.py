@@ -14,7 +14,6 @@ import http.server
 import json
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
@@ -26,6 +25,7 @@ from planegraf.endpoint import Connection, EndpointError, RemoteEngine
 from planegraf.limits import QueryLimitError, QueryLimits
 from planegraf.queries import parse_query_text
 
+from .servers import http_server as threaded_http_server
 from .servers import oxigraph_server
 
 GRAPH = "https://w3id.org/planegraf/id/graph/test"
@@ -71,14 +71,8 @@ def http_server(answer: Handler) -> Iterator[tuple[str, list[dict[str, str]]]]:
         def log_message(self, *args: object) -> None:
             pass
 
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handle)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/query", seen
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with threaded_http_server(Handle) as port:
+        yield f"http://127.0.0.1:{port}/query", seen
 
 
 def _endless_rows(value: str) -> Handler:
@@ -242,12 +236,7 @@ def test_an_endpoint_that_cannot_list_its_graphs_is_refused_instead_of_answering
         def log_message(self, *args: object) -> None:
             pass
 
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handle)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{httpd.server_address[1]}/query"
+    with threaded_http_server(Handle) as port:
+        url = f"http://127.0.0.1:{port}/query"
         with pytest.raises(EndpointError, match="cannot tell which named graphs.*HTTP 400"):
             RemoteEngine(Connection(url)).run(ROWS)
-    finally:
-        httpd.shutdown()
-        httpd.server_close()

@@ -12,7 +12,6 @@ import base64
 import contextlib
 import http.server
 import json
-import threading
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -25,6 +24,8 @@ import SPARQLWrapper as sparqlwrapper
 from planegraf.endpoint import Connection, RemoteEngine, _Question
 from planegraf.errors import PlanegrafError
 from planegraf.queries import parse_query_text
+
+from .servers import http_server
 
 GRAPHS = ("https://w3id.org/planegraf/id/graph/a", "https://w3id.org/planegraf/id/graph/b")
 SELECT = "SELECT ?x WHERE { ?x ?p ?o }"
@@ -142,14 +143,8 @@ def recording_server() -> Iterator[tuple[str, list[dict[str, Any]]]]:
         def log_message(self, *args: object) -> None:
             pass
 
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handle)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", seen
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with http_server(Handle) as port:
+        yield f"http://127.0.0.1:{port}", seen
 
 
 def test_the_endpoint_receives_the_dataset_the_format_and_the_credentials() -> None:

@@ -26,6 +26,8 @@ from planegraf.serve import RunningSite, serve
 from planegraf.serve_sparql import children_of
 from planegraf.site import write_site
 
+from .servers import http_server
+
 PLANEGRAF = str(Path(sys.executable).with_name("planegraf"))
 LIGHT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
@@ -189,14 +191,8 @@ def listener() -> Iterator[tuple[int, list[str]]]:
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1], seen
-    finally:
-        server.shutdown()
-        server.server_close()
+    with http_server(Recorder) as port:
+        yield port, seen
 
 
 @pytest.mark.parametrize("headers", [
