@@ -95,6 +95,16 @@ class Run:
 
         return EmbeddedEngine(self.dataset(), limits)
 
+    def emit(self, text: str, output: Path | None, detail: str = "") -> None:
+        """A report to standard output, or written atomically to ``output`` (saying so)."""
+        if output is None:
+            click.echo(text, nl=False)
+            return
+        from .atomic import write_text
+
+        write_text(output, text)
+        click.echo(f"{'Skrev' if self.lang == 'sv' else 'Wrote'} {output}{detail}", err=True)
+
     def local_only(self, what: str) -> None:
         """Refuse ``--endpoint`` for a command that needs the whole dataset in this process."""
         if self.endpoint:

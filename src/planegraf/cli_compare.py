@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from . import atomic
 from .cli_common import Run, data_options
 from .compare import (
     SideKind,
@@ -55,12 +54,7 @@ def compare_command(plans: tuple[str, ...], counties: tuple[str, ...], fmt: str 
     data = load_network_data(run.reader())
     result = compare_plans(data, kind, before, after)
     render = {"md": comparison_markdown, "csv": comparison_csv, "json": comparison_json}[chosen]
-    text = render(result, data, lang)
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        atomic.write_text(output, text)
-        click.echo(f"{'Skrev' if lang == 'sv' else 'Wrote'} {output}", err=True)
+    run.emit(render(result, data, lang), output)
 
 
 def register(group: click.Group) -> None:

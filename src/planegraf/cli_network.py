@@ -11,7 +11,6 @@ from typing import Any
 
 import click
 
-from . import atomic
 from .cli_common import Run, data_options
 from .errors import PlanegrafError
 from .gaps import coordination_gaps, gaps_csv, gaps_json, gaps_markdown, load_objectives
@@ -164,12 +163,7 @@ def metrics_command(plan: str | None, area: str | None, goal: str | None,
     _, data, scope = _load(run, plan, area, goal, expand_groups)
     metrics = network_metrics(data, scope, lang)
     render = {"md": metrics_markdown, "csv": metrics_csv, "json": metrics_json}[chosen]
-    text = render(metrics, data, lang)
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        atomic.write_text(output, text)
-        click.echo(f"{'Skrev' if lang == 'sv' else 'Wrote'} {output}", err=True)
+    run.emit(render(metrics, data, lang), output)
 
 
 @click.command("gaps")
@@ -200,12 +194,7 @@ def gaps_command(plan: str | None, area: str | None, goal: str | None, expand_gr
     store, data, scope = _load(run, plan, area, goal, expand_groups)
     gaps = coordination_gaps(data, load_objectives(store), scope, lang)
     render = {"md": gaps_markdown, "csv": gaps_csv, "json": gaps_json}[chosen]
-    text = render(gaps, data, lang)
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        atomic.write_text(output, text)
-        click.echo(f"{'Skrev' if lang == 'sv' else 'Wrote'} {output} ({len(gaps)})", err=True)
+    run.emit(render(gaps, data, lang), output, f" ({len(gaps)})")
     if fail and gaps:
         sys.exit(1)
 

@@ -162,26 +162,28 @@ def question_routes(endpoint: SparqlEndpoint) -> list[Route]:
         except PlanegrafError as err:
             return PlainTextResponse(f"{err}\n", 404)
 
-    def _lang(request: Request) -> str | None:
-        lang = request.query_params.get("lang", "sv")
-        return lang if lang in LANGUAGES else None
-
-    async def form(request: Request) -> Response:
+    def _question(request: Request) -> tuple[QueryFile, str] | Response:
+        """The named question and the page's language, or the 404/400 that says why not."""
         query = _query(request)
         if isinstance(query, Response):
             return query
-        lang = _lang(request)
-        if lang is None:
+        lang = request.query_params.get("lang", "sv")
+        if lang not in LANGUAGES:
             return PlainTextResponse(f"lang is one of {', '.join(LANGUAGES)}\n", 400)
+        return query, lang
+
+    async def form(request: Request) -> Response:
+        asked = _question(request)
+        if isinstance(asked, Response):
+            return asked
+        query, lang = asked
         return JSONResponse(questions.form(query, lang))
 
     async def answer(request: Request) -> Response:
-        query = _query(request)
-        if isinstance(query, Response):
-            return query
-        lang = _lang(request)
-        if lang is None:
-            return PlainTextResponse(f"lang is one of {', '.join(LANGUAGES)}\n", 400)
+        asked = _question(request)
+        if isinstance(asked, Response):
+            return asked
+        query, lang = asked
         fmt = request.query_params.get("format", "json")
         if fmt not in ("json", "csv"):
             return PlainTextResponse("format is json or csv\n", 400)
