@@ -26,9 +26,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from planegraf.build import open_store
 from planegraf.ingest import ImportSettings, import_document
 from planegraf.ingest.resolver import OrganisationRegistry
+from planegraf.pipeline import open_store
 
 TARGET_ROWS_PER_SECOND = {"txt": 2000, "docx": 2000, "pdf": 200}
 TABLE_HEADER = ("Aktivitet", "Uppföljning", "Samordningsansvarig och samverkansparter")

@@ -4,7 +4,7 @@ Target (issue 5): each whole command under 5× the time Oxigraph needs to load t
 (``pyoxigraph.Store().bulk_load(path=…)``, the floor). Runs each as a fresh process and
 reports medians, the time of each phase in one process, the size of the network page, and
 exact against sampled betweenness by graph size, which sets
-``planegraf.network.BETWEENNESS_WORK_LIMIT``.
+``planegraf.analysis.network.BETWEENNESS_WORK_LIMIT``.
 
     .venv/bin/python benchmarks/network_gaps.py --triples 1000000 --seed 1 --runs 3
 
@@ -27,7 +27,7 @@ from typing import Any
 import networkx as nx
 import pyoxigraph as ox
 
-from planegraf.network import (
+from planegraf.analysis.network import (
     BETWEENNESS_DELTA,
     BETWEENNESS_EPSILON,
     BETWEENNESS_WORK_LIMIT,
@@ -54,10 +54,10 @@ def command_seconds(*args: str) -> float:
 
 def phases(data: Path, out: Path) -> list[tuple[str, float]]:
     """The time of each phase of ``network`` and ``gaps`` in this process."""
-    from planegraf.build import derive, load_dataset
-    from planegraf.gaps import coordination_gaps, gaps_markdown, load_objectives
-    from planegraf.network import load_network_data, network_metrics
-    from planegraf.viz import sector_labels, write_export
+    from planegraf.analysis.gaps import coordination_gaps, gaps_markdown, load_objectives
+    from planegraf.analysis.network import load_network_data, network_metrics
+    from planegraf.pipeline import derive, load_dataset
+    from planegraf.render.viz import sector_labels, write_export
 
     timings: list[tuple[str, float]] = []
 

@@ -21,11 +21,11 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Dataset, Literal, URIRef, Variable
 
-from planegraf.build import derive, load_dataset
-from planegraf.endpoint import Connection, RemoteEngine
-from planegraf.engines import EmbeddedEngine
-from planegraf.queries import bind_parameters, catalogue
-from planegraf.store import EmbeddedStore
+from planegraf.pipeline import derive, load_dataset
+from planegraf.rdf.store import EmbeddedStore
+from planegraf.sparql.endpoint import Connection, RemoteEngine
+from planegraf.sparql.engines import EmbeddedEngine
+from planegraf.sparql.queries import bind_parameters, catalogue
 from planegraf.synthetic import CATALOGUE_PARAMETERS, write_trig
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))

@@ -63,14 +63,14 @@ def step_floor(data: Path) -> None:
 
 
 def step_load(data: Path) -> None:
-    from planegraf.build import load_dataset
+    from planegraf.pipeline import load_dataset
     seconds, store = _timed(lambda: load_dataset([data], bundled=False))
     _emit("load", seconds, quads=len(store))
 
 
 def step_build(data: Path) -> None:
-    from planegraf.build import derive, load_dataset
-    from planegraf.validate import compiled_shapes, validate_store
+    from planegraf.pipeline import derive, load_dataset
+    from planegraf.validation.validate import compiled_shapes, validate_store
     compiled_shapes()  # compiling the shapes once per process is part of import, not data
     load, store = _timed(lambda: load_dataset([data], bundled=False))
     derived, _ = _timed(lambda: derive(store))
@@ -81,9 +81,9 @@ def step_build(data: Path) -> None:
 
 
 def step_queries(data: Path) -> None:
-    from planegraf.build import open_store
-    from planegraf.engines import EmbeddedEngine
-    from planegraf.queries import bind_parameters, catalogue
+    from planegraf.pipeline import open_store
+    from planegraf.sparql.engines import EmbeddedEngine
+    from planegraf.sparql.queries import bind_parameters, catalogue
     from planegraf.synthetic import CATALOGUE_PARAMETERS
     engine = EmbeddedEngine(open_store([data], bundled=False))
     for query in catalogue():
@@ -127,7 +127,7 @@ def _naive_dataset(data: Path) -> Dataset:
 
 
 def _naive_derive(dataset: Dataset) -> None:
-    from planegraf.queries import derivation_rules
+    from planegraf.sparql.queries import derivation_rules
     for rule in derivation_rules():  # the same SPARQL updates planegraf runs on Oxigraph
         dataset.update(rule.text)
 
@@ -142,14 +142,14 @@ def step_naive(data: Path, part: str) -> None:
     if part == "validate":
         import pyshacl
 
-        from planegraf.validate import shapes_graph
+        from planegraf.validation.validate import shapes_graph
         seconds, _ = _timed(lambda: pyshacl.validate(
             dataset, shacl_graph=shapes_graph(), inference="none", allow_infos=True,
             allow_warnings=True))
         _emit("naive validate", seconds)
     elif part == "queries":
-        from planegraf.queries import bind_parameters, catalogue
-        from planegraf.store import to_rdflib_term
+        from planegraf.rdf.store import to_rdflib_term
+        from planegraf.sparql.queries import bind_parameters, catalogue
         from planegraf.synthetic import CATALOGUE_PARAMETERS
         for query in catalogue():
             given = {k: v for k, v in CATALOGUE_PARAMETERS.items() if query.parameter(k)}
@@ -203,7 +203,7 @@ def _number(line: dict[str, object], key: str) -> float:
 
 def naive_steps(part: str) -> list[str]:
     """The measurements a naive child reports, in the order it makes them."""
-    from planegraf.queries import catalogue
+    from planegraf.sparql.queries import catalogue
     steps = ["naive load"]
     if part == "validate":
         steps += ["naive derive", "naive validate"]
@@ -317,7 +317,7 @@ def report(sizes: list[SizeResults], context: str) -> str:
              "## Time and peak memory per step", "",
              "Each step runs in a fresh process; peak = that process's maximum resident set "
              "in MB. *load*, *derive*, *validate* and *build* (= load + derive + validate) are "
-             "timed inside `planegraf.build`; each catalogue query is one run on the loaded "
+             "timed inside `planegraf.pipeline`; each catalogue query is one run on the loaded "
              "and derived store (the query process's peak is shown); *metrics*, *gaps* and "
              "*html* (`planegraf network`) are whole commands including load and derive. "
              "*naive*: rdflib `Dataset` parse (with the ontology), the same derivation "
@@ -402,7 +402,7 @@ def replace_readme_section(readme: Path, section: str) -> None:
     _, end, tail = rest.partition(END)
     if not (start and end):
         raise SystemExit(f"{readme}: the markers {START} and {END} are missing")
-    from planegraf import atomic
+    from planegraf.rdf import atomic
     atomic.write_text(readme, f"{head}{START}\n{section}\n{END}{tail}")
 
 
@@ -461,7 +461,7 @@ def main(argv: list[str] | None = None) -> int:
                     .replace(",", " "))
     context += f" Naive steps are cut off after {timeout:.0f} s."
     if args.save_raw:
-        from planegraf import atomic
+        from planegraf.rdf import atomic
         atomic.write_text(args.save_raw, json.dumps(
             {"context": context, "sizes": [asdict(r) for r in results]}, indent=1) + "\n")
     write_reports(results, context, args.output, args.readme)
@@ -471,7 +471,7 @@ def main(argv: list[str] | None = None) -> int:
 def write_reports(results: list[SizeResults], context: str, output: Path,
                   readme: bool) -> None:
     """results.md and, if asked, the README table."""
-    from planegraf import atomic
+    from planegraf.rdf import atomic
     full = report(results, context)
     atomic.write_text(output, full)
     print(full)

@@ -5,7 +5,7 @@
 For each size the synthetic data (``planegraf.synthetic``, seed 1) is written once as TriG.
 Each run then starts two fresh processes: the floor, Oxigraph's bulk load of that file, and
 the build: load, derive, validate, summarise and write ``out/`` with the site as
-``planegraf build`` does (``--pages auto``: above ``planegraf.site.AUTO_PAGES_QUADS`` only
+``planegraf build`` does (``--pages auto``: above ``planegraf.publish.site.AUTO_PAGES_QUADS`` only
 the report pages and downloads). For each the script records the wall time of the whole
 process, the time of the work itself (without starting Python and importing), and the peak
 memory (the child's maximum resident set, from ``os.wait4``); then the size of ``out/`` on
@@ -48,10 +48,10 @@ def child_floor(data: Path, _out: Path) -> dict[str, float]:
 def child_build(data: Path, out: Path) -> dict[str, float]:
     # What planegraf build does (build.build), over the synthetic file instead of the
     # bundled data.
-    from planegraf import atomic
-    from planegraf.build import _write_outputs, _write_site, check, summarise
+    from planegraf.pipeline import _write_outputs, _write_site, check, summarise
     from planegraf.project import Project
-    from planegraf.validate import compiled_shapes
+    from planegraf.rdf import atomic
+    from planegraf.validation.validate import compiled_shapes
     compiled_shapes()  # compiled once per process: part of starting, not of the data
     started = time.perf_counter()
     store, report = check([data], bundled=False)

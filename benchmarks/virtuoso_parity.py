@@ -27,11 +27,11 @@ from types import FrameType
 
 import pyoxigraph as ox
 
-from planegraf.build import open_store
-from planegraf.endpoint import Connection, RemoteEngine, publish
-from planegraf.engines import EmbeddedEngine, Solutions, Term, term_key
 from planegraf.errors import PlanegrafError
-from planegraf.queries import QueryFile, bind_parameters, catalogue, read_query
+from planegraf.pipeline import open_store
+from planegraf.sparql.endpoint import Connection, RemoteEngine, publish
+from planegraf.sparql.engines import EmbeddedEngine, Solutions, Term, term_key
+from planegraf.sparql.queries import QueryFile, bind_parameters, catalogue, read_query
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.servers import free_port  # noqa: E402  (the test suite's helper)

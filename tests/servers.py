@@ -18,7 +18,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from planegraf.serve import free_port, oxigraph_command, wait_until_up
+from planegraf.publish.serve import free_port, oxigraph_command, wait_until_up
 
 __all__ = ["free_port", "http_server", "oxigraph_server", "wait_until_up"]
 

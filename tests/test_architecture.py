@@ -79,17 +79,48 @@ def _graph() -> nx.DiGraph:
 
 def test_site_and_ontology_documentation_do_not_import_each_other() -> None:
     graph = _graph()
-    assert not graph.has_edge("planegraf.ontodoc", "planegraf.site")
-    assert not nx.has_path(graph, "planegraf.ontodoc", "planegraf.site")
+    assert not graph.has_edge("planegraf.publish.ontodoc", "planegraf.publish.site")
+    assert not nx.has_path(graph, "planegraf.publish.ontodoc", "planegraf.publish.site")
 
 
 def test_the_importer_imports_nothing_downstream_of_it() -> None:
     graph = _graph()
-    downstream = {"planegraf.build", "planegraf.project", "planegraf.importing",
-                  "planegraf.site", "planegraf.lod", "planegraf.cli", "planegraf.cli_ingest"}
+    downstream = {"planegraf.pipeline", "planegraf.project", "planegraf.importing",
+                  "planegraf.publish.site", "planegraf.publish.lod", "planegraf.cli",
+                  "planegraf.cli.ingest"}
     for module in [n for n in graph if n.startswith("planegraf.ingest")]:
         reached = nx.descendants(graph, module)
         assert not reached & downstream, (module, sorted(reached & downstream))
+
+
+# The package by concern, lowest first. A module may import its own layer and the ones
+# below it, never one above: the library does not know the pipeline, the pipeline does not
+# know the pages, the build writes them, and nothing knows the command line.
+LAYERS = [
+    {"errors", "resources", "namespaces", "ids"},
+    {"rdf", "sparql", "validation", "ingest", "analysis", "render", "counties", "registry",
+     "synthetic"},
+    {"project", "importing"},
+    {"publish"},
+    {"pipeline"},
+    {"cli", "__main__"},
+]
+
+
+def _layer(module: str) -> int:
+    parts = module.split(".")
+    concern = parts[1] if len(parts) > 1 else ""
+    for rank, names in enumerate(LAYERS):
+        if concern in names:
+            return rank
+    raise AssertionError(f"{module} belongs to no layer: add its concern to LAYERS")
+
+
+def test_no_module_imports_a_layer_above_its_own() -> None:
+    graph = _graph()
+    upward = sorted((a, b) for a, b in graph.edges
+                    if a != "planegraf" and _layer(b) > _layer(a))
+    assert upward == [], upward
 
 
 def test_the_package_has_no_import_cycle() -> None:

@@ -19,7 +19,7 @@ from planegraf.errors import InputError
 from planegraf.ingest import ImportSettings, import_spreadsheet
 from planegraf.ingest.report import report_markdown
 from planegraf.ingest.spreadsheet import HEADERS_SV, read_spreadsheet
-from planegraf.safe_input import InputLimits
+from planegraf.rdf.safe_input import InputLimits
 
 REPOSITORY = Path(__file__).parent.parent
 STRATEGY = ImportSettings(strategy="rjl-jamlik-halsa-2016-2025")

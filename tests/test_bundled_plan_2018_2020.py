@@ -15,8 +15,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from planegraf.build import open_store
-from planegraf.store import EmbeddedStore
+from planegraf.pipeline import open_store
+from planegraf.rdf.store import EmbeddedStore
 
 from .conftest import FIXTURES
 

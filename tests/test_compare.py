@@ -10,9 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from planegraf.build import open_store
-from planegraf.compare import compare_plans, comparison_markdown
-from planegraf.network import load_network_data
+from planegraf.analysis.compare import compare_plans, comparison_markdown
+from planegraf.analysis.network import load_network_data
+from planegraf.pipeline import open_store
 
 from .conftest import FIXTURES
 

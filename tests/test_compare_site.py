@@ -12,9 +12,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from planegraf.build import open_store
-from planegraf.network import load_network_data
-from planegraf.site import write_site
+from planegraf.analysis.network import load_network_data
+from planegraf.pipeline import open_store
+from planegraf.publish.site import write_site
 
 from .browser import chromium_page
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from planegraf.engines import Solutions
+from planegraf.render.results import render
+from planegraf.render.safe_csv import FORMULA_STARTS, spreadsheet_safe
 from planegraf.resources import graph_dir, registry_dir
-from planegraf.results import render
-from planegraf.safe_csv import FORMULA_STARTS, spreadsheet_safe
+from planegraf.sparql.engines import Solutions
 
 SOURCE = Path(__file__).parent.parent / "src" / "planegraf"
 HYPERLINK = '=HYPERLINK("http://127.0.0.1:9/x","klicka")'

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from planegraf.build import open_store
-from planegraf.gaps import (
+from planegraf.analysis.gaps import (
     RULES,
     Gap,
     coordination_gaps,
@@ -19,7 +18,8 @@ from planegraf.gaps import (
     load_objectives,
     measurability,
 )
-from planegraf.network import NetworkData, load_network_data, resolve_scope
+from planegraf.analysis.network import NetworkData, load_network_data, resolve_scope
+from planegraf.pipeline import open_store
 
 from .conftest import FIXTURES
 

@@ -16,12 +16,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planegraf.build import open_store
-from planegraf.engines import EmbeddedEngine
 from planegraf.errors import InputError, PlanegrafError
 from planegraf.ingest import ImportSettings, import_document
-from planegraf.queries import Parameter, QueryFile, bind_parameters, catalogue
-from planegraf.store import EmbeddedStore
+from planegraf.pipeline import open_store
+from planegraf.rdf.store import EmbeddedStore
+from planegraf.sparql.engines import EmbeddedEngine
+from planegraf.sparql.queries import Parameter, QueryFile, bind_parameters, catalogue
 
 EXAMPLES = int(os.environ.get("PLANEGRAF_FUZZ_EXAMPLES", "40"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None,

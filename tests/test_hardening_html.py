@@ -18,9 +18,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from planegraf.build import open_store
-from planegraf.site import write_site
-from planegraf.store import EmbeddedStore
+from planegraf.pipeline import open_store
+from planegraf.publish.site import write_site
+from planegraf.rdf.store import EmbeddedStore
 
 from .browser import chromium_page
 from .conftest import FIXTURES

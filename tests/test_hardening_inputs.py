@@ -21,15 +21,15 @@ import pyoxigraph as ox
 import pytest
 from openpyxl import Workbook
 
-from planegraf.build import open_store
-from planegraf.endpoint import Connection, EndpointError, RemoteEngine
-from planegraf.engines import EmbeddedEngine
 from planegraf.errors import InputError, PlanegrafError
 from planegraf.ingest import ImportSettings, import_document, import_spreadsheet
 from planegraf.ingest.spreadsheet import EXAMPLE_ROW, HEADERS_SV
-from planegraf.queries import parse_query_text
+from planegraf.pipeline import open_store
+from planegraf.rdf.store import EmbeddedStore
 from planegraf.resources import graph_dir
-from planegraf.store import EmbeddedStore
+from planegraf.sparql.endpoint import Connection, EndpointError, RemoteEngine
+from planegraf.sparql.engines import EmbeddedEngine
+from planegraf.sparql.queries import parse_query_text
 
 from .servers import http_server
 
@@ -439,7 +439,7 @@ def test_an_export_killed_while_writing_leaves_the_last_good_file(tmp_path: Path
     target = tmp_path / "planegraf.nt"
     last_good = b"<urn:last> <urn:good> <urn:file> .\n"
     target.write_bytes(last_good)
-    # A child writes a large export through planegraf.atomic, again and again, and is
+    # A child writes a large export through planegraf.rdf.atomic, again and again, and is
     # killed as soon as a write is under way.
     script = ("import sys\nfrom pathlib import Path\nfrom planegraf import atomic\n"
               "data = b'<urn:a> <urn:b> <urn:c> .\\n' * 2_000_000\n"
@@ -468,7 +468,7 @@ def test_a_failed_export_leaves_the_previous_file_and_no_temporary(tmp_path: Pat
     done = _planegraf("export", "--format", "trig", "-o", str(out), "-q")
     assert done.returncode == 0, done.stderr
     before = out.read_bytes()
-    from planegraf import atomic
+    from planegraf.rdf import atomic
 
     def failing_fsync(fd: int) -> None:
         raise OSError(28, "No space left on device")

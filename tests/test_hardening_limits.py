@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from planegraf import limits
-from planegraf.build import open_store
-from planegraf.engines import EmbeddedEngine
 from planegraf.errors import PlanegrafError
-from planegraf.limits import QueryLimitError, QueryLimits
-from planegraf.queries import catalogue_query, parse_query_text
-from planegraf.store import EmbeddedStore
+from planegraf.pipeline import open_store
+from planegraf.rdf.store import EmbeddedStore
+from planegraf.sparql import limits
+from planegraf.sparql.engines import EmbeddedEngine
+from planegraf.sparql.limits import QueryLimitError, QueryLimits
+from planegraf.sparql.queries import catalogue_query, parse_query_text
 
 REPOSITORY = Path(__file__).parent.parent
 # Every triple with every other, four times over: about 10^14 rows on the bundled data.
@@ -87,7 +87,7 @@ def test_an_error_in_the_worker_reaches_the_caller_as_planegrafs_own(
 ) -> None:
     # ?x is bound but not projected: Oxigraph refuses, and the worker passes that on.
     query = parse_query_text("SELECT ?s WHERE { ?s ?p ?x } LIMIT 1", Path("unprojected.rq"))
-    from planegraf.queries import Parameter
+    from planegraf.sparql.queries import Parameter
 
     bindings = {"x": Parameter("x", "xsd:string", None).term("a")}
     with pytest.raises(PlanegrafError, match="unprojected.rq.*projected"):
@@ -146,7 +146,7 @@ def test_limits_are_documented_in_the_help_and_in_docs_limits() -> None:
             assert f"`{option}`" in docs and f"{default:g}" in docs
     serve_help = " ".join(_planegraf("serve", "--help").stdout.split())
     assert "--max-memory" in serve_help and "--timeout" in serve_help
-    from planegraf import serve as serving
+    from planegraf.publish import serve as serving
 
     for value in (serving.QUERY_TIMEOUT_S, serving.ENGINE_MEMORY_MIB):
         assert f"{value}" in docs

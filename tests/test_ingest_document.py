@@ -14,11 +14,11 @@ import pytest
 from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import graph_diff, to_isomorphic
 
-from planegraf.build import build, check, load_dataset
 from planegraf.errors import InputError
 from planegraf.ids import graph_iri
 from planegraf.ingest import ImportResult, ImportSettings, import_document
 from planegraf.ingest.report import report_json, report_markdown
+from planegraf.pipeline import build, check, load_dataset
 from planegraf.resources import graph_dir
 
 FIXTURES = Path(__file__).parent / "fixtures" / "documents"

@@ -209,7 +209,7 @@ def test_import_command_reads_pdf_and_word(tmp_path: Path) -> None:
 def test_pdf_and_word_imports_pass_the_shapes_without_text_lines(
         plans: dict[str, ImportResult], tmp_path: Path) -> None:
     """Their excerpts have a page, or a table and row, instead of pg:line."""
-    from planegraf.build import check
+    from planegraf.pipeline import check
 
     for suffix in ("pdf", "docx"):
         path = tmp_path / f"{suffix}.trig"

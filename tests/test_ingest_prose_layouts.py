@@ -18,11 +18,11 @@ import pytest
 from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDFS, SKOS
 
-from planegraf.build import check
 from planegraf.ids import graph_iri
 from planegraf.ingest import ImportResult, ImportSettings, import_document, import_spreadsheet
 from planegraf.ingest.report import report_json, report_markdown
 from planegraf.namespaces import CV, PG
+from planegraf.pipeline import check
 from planegraf.resources import graph_dir
 
 ID = "https://w3id.org/planegraf/id/"

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planegraf.build import load_dataset
 from planegraf.ingest.cells import extract_mentions
 from planegraf.ingest.resolver import OrganisationRegistry, normalise
+from planegraf.pipeline import load_dataset
 
 FIXTURES = Path(__file__).parent / "fixtures" / "documents"
 ID = "https://w3id.org/planegraf/id/"

@@ -12,11 +12,11 @@ from openpyxl import Workbook, load_workbook
 from rdflib import Graph, URIRef
 from rdflib.compare import to_isomorphic
 
-from planegraf.build import check
 from planegraf.ids import graph_iri
 from planegraf.ingest import ImportResult, ImportSettings, import_spreadsheet
 from planegraf.ingest.spreadsheet import EXAMPLE_ROW, HEADERS_SV
 from planegraf.namespaces import PG
+from planegraf.pipeline import check
 
 FIXTURES = Path(__file__).parent / "fixtures" / "spreadsheets"
 ID = "https://w3id.org/planegraf/id/"

@@ -8,10 +8,10 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from planegraf.build import derive, load_dataset
 from planegraf.errors import InputError
 from planegraf.ids import ONTOLOGY_GRAPH
-from planegraf.store import EmbeddedStore
+from planegraf.pipeline import derive, load_dataset
+from planegraf.rdf.store import EmbeddedStore
 
 PG = "https://w3id.org/planegraf/def#"
 ID = "https://w3id.org/planegraf/id/"

@@ -11,9 +11,9 @@ import pytest
 from rdflib import Dataset, Graph, URIRef, namespace
 from rdflib.compare import graph_diff, to_isomorphic
 
-from planegraf import lod
-from planegraf.build import open_store
 from planegraf.cli import main
+from planegraf.pipeline import open_store
+from planegraf.publish import lod
 
 
 @pytest.fixture(scope="module")

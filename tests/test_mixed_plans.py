@@ -13,20 +13,20 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from planegraf.build import open_store
-from planegraf.cli_network import metrics_csv, metrics_markdown
-from planegraf.engines import EmbeddedEngine
-from planegraf.network import (
+from planegraf.analysis.network import (
     NetworkData,
     burt_constraint,
     explain,
     load_network_data,
     network_metrics,
 )
-from planegraf.queries import bind_parameters, catalogue_query
-from planegraf.results import json_value
-from planegraf.site import write_site
-from planegraf.viz import network_html
+from planegraf.cli.network import metrics_csv, metrics_markdown
+from planegraf.pipeline import open_store
+from planegraf.publish.site import write_site
+from planegraf.render.results import json_value
+from planegraf.render.viz import network_html
+from planegraf.sparql.engines import EmbeddedEngine
+from planegraf.sparql.queries import bind_parameters, catalogue_query
 
 ID = "https://w3id.org/planegraf/id/"
 JONKOPING = f"{ID}place/jonkopings-lan"

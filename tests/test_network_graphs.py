@@ -7,9 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from planegraf.build import open_store
-from planegraf.errors import PlanegrafError
-from planegraf.network import (
+from planegraf.analysis.network import (
     NetworkData,
     activity_graph,
     area_graph,
@@ -18,6 +16,8 @@ from planegraf.network import (
     network_metrics,
     resolve_scope,
 )
+from planegraf.errors import PlanegrafError
+from planegraf.pipeline import open_store
 
 from .conftest import FIXTURES
 
@@ -156,7 +156,7 @@ def test_one_metric_alone_equals_the_same_metric_among_all(bundled: NetworkData,
 
 
 def test_drawing_the_network_computes_only_the_metric_it_sizes_by(bundled: NetworkData) -> None:
-    from planegraf.viz import network_html
+    from planegraf.render.viz import network_html
 
     metrics = network_metrics(bundled, resolve_scope(bundled, plan="rjl-hp-2018-2020"))
     html = network_html(bundled, metrics, size_by="betweenness")
@@ -168,7 +168,7 @@ def test_drawing_the_network_computes_only_the_metric_it_sizes_by(bundled: Netwo
 def test_network_data_needs_no_derived_shortcuts() -> None:
     # planegraf network, metrics and gaps skip the derivation: their queries must read the
     # participations, never pg:coordinator, pg:partner or pg:participant.
-    from planegraf.build import load_dataset
+    from planegraf.pipeline import load_dataset
 
     underived = load_network_data(load_dataset([TRIGGER]))
     derived = load_network_data(open_store([TRIGGER]))

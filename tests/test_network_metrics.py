@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planegraf.network import (
+from planegraf.analysis.network import (
     betweenness,
     brokerage_roles,
     burt_constraint,

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from planegraf import atomic
-from planegraf.atomic import MARKER, OutputFolderError, staged_directory
+from planegraf.rdf import atomic
+from planegraf.rdf.atomic import MARKER, OutputFolderError, staged_directory
 
 REPOSITORY = Path(__file__).parent.parent
 
@@ -197,7 +197,7 @@ def test_a_failing_second_rename_of_the_swap_keeps_the_old_output(
 _KILLED_BETWEEN_RENAMES = """
 import os, sys
 from pathlib import Path
-from planegraf import atomic
+from planegraf.rdf import atomic
 atomic._exchange = lambda first, second: False
 calls = []
 def rename(source, target):

@@ -45,7 +45,7 @@ def test_installed_package_finds_its_data(wheel: Path, tmp_path: Path) -> None:
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     probe = ("import planegraf.resources as r; print(r.data_root()); "
-             "from planegraf.build import open_store; print(len(open_store()) > 1000); "
+             "from planegraf.pipeline import open_store; print(len(open_store()) > 1000); "
              "print(r.registry_files()[0]); "
              "from planegraf.registry import read_registry; "
              "print(len(read_registry().municipalities))")

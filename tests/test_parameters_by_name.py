@@ -10,11 +10,11 @@ import sys
 
 import pytest
 
-from planegraf.build import open_store
-from planegraf.engines import EmbeddedEngine
 from planegraf.errors import PlanegrafError
 from planegraf.ids import DATA
-from planegraf.lookup import resolve_parameter
+from planegraf.pipeline import open_store
+from planegraf.sparql.engines import EmbeddedEngine
+from planegraf.sparql.lookup import resolve_parameter
 
 
 def _planegraf(*args: str) -> subprocess.CompletedProcess[str]:

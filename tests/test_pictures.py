@@ -16,15 +16,16 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from planegraf.build import load_dataset
-from planegraf.network import (
+from planegraf.analysis.network import (
     NetworkData,
     NetworkMetrics,
     load_network_data,
     network_metrics,
     resolve_scope,
 )
-from planegraf.pictures import (
+from planegraf.pipeline import load_dataset
+from planegraf.rdf.store import EmbeddedStore
+from planegraf.render.pictures import (
     GEXF_NS,
     VIZ_NS,
     gexf_bytes,
@@ -34,8 +35,7 @@ from planegraf.pictures import (
     plan_periods,
     write_csv_text,
 )
-from planegraf.store import EmbeddedStore
-from planegraf.viz import SECTOR_COLOURS, sector_labels
+from planegraf.render.viz import SECTOR_COLOURS, sector_labels
 
 from .conftest import FIXTURES
 
@@ -241,7 +241,7 @@ def test_names_on_the_picture_do_not_cover_each_other(
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from planegraf.pictures import LABELLED, _place_labels, size_values
+    from planegraf.render.pictures import LABELLED, _place_labels, size_values
 
     _, data = bundled
     figure = Figure(figsize=(12, 9), dpi=100)
@@ -276,7 +276,7 @@ def test_drawing_a_picture_leaves_sparql_parsing_working(
     # site drew its pictures and a served query was parsed afterwards).
     from pyparsing import ParserElement
 
-    from planegraf.queries import check_query, read_query
+    from planegraf.sparql.queries import check_query, read_query
 
     _, data = bundled
     picture_bytes("png", data, plan_metrics, lang="en")

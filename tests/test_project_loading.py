@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from planegraf.store import EmbeddedStore
+from planegraf.rdf.store import EmbeddedStore
 
 from .cli import invoke
 

@@ -15,10 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from planegraf.build import open_store
-from planegraf.engines import EmbeddedEngine
-from planegraf.queries import PARAMETER_TYPES, QueryFile, bind_parameters, catalogue, check_query
-from planegraf.results import json_value
+from planegraf.pipeline import open_store
+from planegraf.render.results import json_value
+from planegraf.sparql.engines import EmbeddedEngine
+from planegraf.sparql.queries import (
+    PARAMETER_TYPES,
+    QueryFile,
+    bind_parameters,
+    catalogue,
+    check_query,
+)
 
 EXPECTED = Path(__file__).parent / "expected" / "queries"
 UPDATE = os.environ.get("PLANEGRAF_UPDATE_EXPECTED") == "1"

@@ -14,11 +14,11 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from planegraf.build import open_store
-from planegraf.endpoint import Connection, RemoteEngine, publish
-from planegraf.engines import EmbeddedEngine, rows_as_keys
-from planegraf.queries import QueryFile, bind_parameters, catalogue
-from planegraf.store import EmbeddedStore
+from planegraf.pipeline import open_store
+from planegraf.rdf.store import EmbeddedStore
+from planegraf.sparql.endpoint import Connection, RemoteEngine, publish
+from planegraf.sparql.engines import EmbeddedEngine, rows_as_keys
+from planegraf.sparql.queries import QueryFile, bind_parameters, catalogue
 
 from .servers import oxigraph_server
 
@@ -73,7 +73,7 @@ def test_parameters_reach_the_server_as_values(store: EmbeddedStore, server: str
 
 def _count(base_url: str) -> int:
     engine = RemoteEngine(Connection(f"{base_url}/query"))
-    from planegraf.queries import parse_query_text
+    from planegraf.sparql.queries import parse_query_text
     query = parse_query_text("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
                              Path("count.rq"))
     solutions = engine.run(query).solutions
@@ -122,7 +122,7 @@ def test_cli_publish_then_query_endpoint_round_trips(dataset: Path, tmp_path: Pa
 def test_parameters_by_name_resolve_the_same_on_the_server(
     store: EmbeddedStore, server: str, name: str, typed: dict[str, str]
 ) -> None:
-    from planegraf.lookup import resolve_given
+    from planegraf.sparql.lookup import resolve_given
 
     query = next(q for q in QUERIES if q.name == name)
     local_engine = EmbeddedEngine(store)

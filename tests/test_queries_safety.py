@@ -12,18 +12,18 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from planegraf.build import open_store
-from planegraf.endpoint import Connection, EndpointError, RemoteEngine
-from planegraf.engines import EmbeddedEngine
 from planegraf.errors import InputError, PlanegrafError, RefusedQueryError
-from planegraf.queries import (
+from planegraf.pipeline import open_store
+from planegraf.rdf.store import EmbeddedStore
+from planegraf.sparql.endpoint import Connection, EndpointError, RemoteEngine
+from planegraf.sparql.engines import EmbeddedEngine
+from planegraf.sparql.queries import (
     bind_parameters,
     catalogue_query,
     check_query,
     parse_query_text,
     with_values_block,
 )
-from planegraf.store import EmbeddedStore
 
 from .servers import free_port, http_server, oxigraph_server
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from planegraf.build import derive, load_dataset
-from planegraf.engines import EmbeddedEngine
-from planegraf.queries import bind_parameters, catalogue
+from planegraf.pipeline import derive, load_dataset
+from planegraf.sparql.engines import EmbeddedEngine
+from planegraf.sparql.queries import bind_parameters, catalogue
 from planegraf.synthetic import COUNTIES, generate, write_trig
-from planegraf.validate import validate_store
+from planegraf.validation.validate import validate_store
 
 ORG = "http://www.w3.org/ns/org#"
 SECTOR = "https://w3id.org/planegraf/id/sector/"

@@ -13,11 +13,11 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from planegraf.build import open_store
 from planegraf.ingest.resolver import OrganisationRegistry
+from planegraf.pipeline import open_store
+from planegraf.rdf.store import EmbeddedStore
 from planegraf.registry import GRAPH, main, read_registry, render
 from planegraf.resources import registry_dir
-from planegraf.store import EmbeddedStore
 
 ID = "https://w3id.org/planegraf/id/"
 

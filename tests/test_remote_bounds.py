@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from planegraf.endpoint import Connection, EndpointError, RemoteEngine
-from planegraf.limits import QueryLimitError, QueryLimits
-from planegraf.queries import parse_query_text
+from planegraf.sparql.endpoint import Connection, EndpointError, RemoteEngine
+from planegraf.sparql.limits import QueryLimitError, QueryLimits
+from planegraf.sparql.queries import parse_query_text
 
 from .servers import http_server as threaded_http_server
 from .servers import oxigraph_server

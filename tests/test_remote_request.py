@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 import SPARQLWrapper as sparqlwrapper
 
-from planegraf.endpoint import Connection, RemoteEngine, _Question
 from planegraf.errors import PlanegrafError
-from planegraf.queries import parse_query_text
+from planegraf.sparql.endpoint import Connection, RemoteEngine, _Question
+from planegraf.sparql.queries import parse_query_text
 
 from .servers import http_server
 

@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 
 from benchmarks.serve_load import MEMORY_HEAVY, TIME_HEAVY, alive, descendants, load
-from planegraf.build import open_store
-from planegraf.serve import RunningSite, serve
-from planegraf.serve_sparql import children_of
-from planegraf.site import write_site
+from planegraf.pipeline import open_store
+from planegraf.publish.serve import RunningSite, serve
+from planegraf.publish.serve_sparql import children_of
+from planegraf.publish.site import write_site
 
 from .servers import http_server
 

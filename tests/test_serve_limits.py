@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from planegraf.build import open_store
-from planegraf.serve import RunningSite, serve
-from planegraf.serve_sparql import children_of
-from planegraf.site import write_site
+from planegraf.pipeline import open_store
+from planegraf.publish.serve import RunningSite, serve
+from planegraf.publish.serve_sparql import children_of
+from planegraf.publish.site import write_site
 
 # Counting every combination of four triples (about 10^14 on the bundled data) streams
 # rows in constant memory and cannot finish on any machine.

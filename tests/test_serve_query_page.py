@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
-from planegraf.build import open_store
-from planegraf.serve import serve
-from planegraf.serve_questions import results_csv
-from planegraf.site import write_site
+from planegraf.pipeline import open_store
+from planegraf.publish.serve import serve
+from planegraf.publish.serve_questions import results_csv
+from planegraf.publish.site import write_site
 
 from .browser import chromium_page
 
@@ -147,7 +147,7 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised() -> None:
         for value in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "Qulturum")]}})
     cells = [row[0] for row in csv.reader(io.StringIO(results_csv(body.encode()).decode(
         "utf-8-sig")))][1:]
-    # a plain number such as -1 runs nothing and stays a number (planegraf.safe_csv)
+    # a plain number such as -1 runs nothing and stays a number (planegraf.render.safe_csv)
     assert cells == ["'=1+1", "+1", "-1", "'@SUM(A1)", "'\tx", "'\rx", "Qulturum"]
 
 

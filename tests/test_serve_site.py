@@ -12,10 +12,10 @@ from email.message import Message
 import pyoxigraph as ox
 import pytest
 
-from planegraf import lod
-from planegraf.build import open_store
-from planegraf.serve import serve
-from planegraf.site import write_site
+from planegraf.pipeline import open_store
+from planegraf.publish import lod
+from planegraf.publish.serve import serve
+from planegraf.publish.site import write_site
 
 from .browser import chromium_page
 

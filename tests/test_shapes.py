@@ -12,8 +12,13 @@ from pathlib import Path
 import pytest
 from rdflib import SH, URIRef
 
-from planegraf.build import derive, load_dataset
-from planegraf.validate import ValidationReport, shapes_graph, validate_graph, validate_store
+from planegraf.pipeline import derive, load_dataset
+from planegraf.validation.validate import (
+    ValidationReport,
+    shapes_graph,
+    validate_graph,
+    validate_store,
+)
 
 from .conftest import FIXTURES
 

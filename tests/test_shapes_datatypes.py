@@ -13,9 +13,9 @@ import pyoxigraph as ox
 import pytest
 from rdflib import OWL, RDF, RDFS, SH, Graph, URIRef
 
-from planegraf.build import load_dataset
+from planegraf.pipeline import load_dataset
 from planegraf.resources import graph_dir, ontology_dir, registry_dir, shapes_dir
-from planegraf.validate import validate_graph, validate_store
+from planegraf.validation.validate import validate_graph, validate_store
 
 from .conftest import FIXTURES
 

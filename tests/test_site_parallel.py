@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-import planegraf.site as site
-from planegraf.atomic import MARKER
-from planegraf.build import open_store
-from planegraf.store import EmbeddedStore
+import planegraf.publish.site as site
+from planegraf.pipeline import open_store
+from planegraf.rdf.atomic import MARKER
+from planegraf.rdf.store import EmbeddedStore
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from planegraf.build import open_store
-from planegraf.site import resource_path, write_site
+from planegraf.pipeline import open_store
+from planegraf.publish.site import resource_path, write_site
 
 from .browser import chromium_page
 

@@ -13,10 +13,10 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-import planegraf.site as site
-from planegraf.build import open_store
+import planegraf.publish.site as site
 from planegraf.cli import cli
-from planegraf.store import EmbeddedStore
+from planegraf.pipeline import open_store
+from planegraf.rdf.store import EmbeddedStore
 from planegraf.synthetic import write_trig
 
 

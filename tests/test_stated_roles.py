@@ -17,12 +17,12 @@ import pytest
 from rdflib import RDF, RDFS, Dataset, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
-from planegraf.build import open_store
-from planegraf.engines import EmbeddedEngine
 from planegraf.namespaces import CV, PG
-from planegraf.queries import bind_parameters, catalogue_query
+from planegraf.pipeline import open_store
+from planegraf.render.results import json_value
 from planegraf.resources import graph_dir
-from planegraf.results import json_value
+from planegraf.sparql.engines import EmbeddedEngine
+from planegraf.sparql.queries import bind_parameters, catalogue_query
 
 ID = "https://w3id.org/planegraf/id/"
 SEKTION = f"{ID}org/sektion-folkhalsa"

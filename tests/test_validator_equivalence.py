@@ -10,12 +10,17 @@ from collections import Counter
 import pytest
 from rdflib import SH, BNode, Graph, Literal, URIRef
 
-from planegraf.build import derive, load_dataset, open_store
-from planegraf.shacl_compiler import UnsupportedShapeError, compile_shapes
-from planegraf.sparql_constraints import sparql_constraints
-from planegraf.store import EmbeddedStore
+from planegraf.pipeline import derive, load_dataset, open_store
+from planegraf.rdf.store import EmbeddedStore
 from planegraf.synthetic import generate
-from planegraf.validate import ValidationReport, shapes_graph, validate_graph, validate_store
+from planegraf.validation.shacl_compiler import UnsupportedShapeError, compile_shapes
+from planegraf.validation.sparql_constraints import sparql_constraints
+from planegraf.validation.validate import (
+    ValidationReport,
+    shapes_graph,
+    validate_graph,
+    validate_store,
+)
 
 from .conftest import FIXTURES
 

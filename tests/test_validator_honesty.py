@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from rdflib import SH, Graph, Literal, URIRef
 
-from planegraf.lexical import Source
-from planegraf.shacl_compiler import UnsupportedShapeError
-from planegraf.store import EmbeddedStore
-from planegraf.validate import ValidationReport, load_shapes, validate_store
+from planegraf.rdf.store import EmbeddedStore
+from planegraf.validation.lexical import Source
+from planegraf.validation.shacl_compiler import UnsupportedShapeError
+from planegraf.validation.validate import ValidationReport, load_shapes, validate_store
 
 PREFIXES = """@prefix sh: <http://www.w3.org/ns/shacl#> .
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
@@ -184,7 +184,7 @@ def test_validate_against_an_eu_profile_answers_as_pyshacl(shared: Path, profile
     from collections import Counter
 
     from planegraf.resources import graph_dir
-    from planegraf.validate import validate_graph
+    from planegraf.validation.validate import validate_graph
 
     files = sorted(graph_dir().glob("*.trig"))
     store = EmbeddedStore()

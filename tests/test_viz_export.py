@@ -8,15 +8,15 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from planegraf.build import open_store
-from planegraf.network import (
+from planegraf.analysis.network import (
     NetworkData,
     NetworkMetrics,
     load_network_data,
     network_metrics,
     resolve_scope,
 )
-from planegraf.viz import nodes_csv_path, write_export
+from planegraf.pipeline import open_store
+from planegraf.render.viz import nodes_csv_path, write_export
 
 from .conftest import FIXTURES
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 import pytest
 from rdflib import RDF, SH
 
-from planegraf.lexical import Source
-from planegraf.shacl_compiler import UnsupportedShapeError
-from planegraf.store import EmbeddedStore
-from planegraf.validate import load_shapes, validate_store
+from planegraf.rdf.store import EmbeddedStore
+from planegraf.validation.lexical import Source
+from planegraf.validation.shacl_compiler import UnsupportedShapeError
+from planegraf.validation.validate import load_shapes, validate_store
 
 from .w3c_shacl import Case, cases, expected_report, results_of
 

@@ -16,8 +16,8 @@ from rdflib.collection import Collection
 from rdflib.compare import to_isomorphic
 
 from planegraf.errors import InputError
+from planegraf.rdf.store import EmbeddedStore
 from planegraf.resources import shared_dir
-from planegraf.store import EmbeddedStore
 
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 RDFT = Namespace("http://www.w3.org/ns/rdftest#")

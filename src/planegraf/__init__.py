@@ -36,8 +36,6 @@ rendered (``lang=``).
 
 from __future__ import annotations
 
-import sys
-import types
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _dist_version
@@ -50,31 +48,16 @@ except PackageNotFoundError:  # running from a checkout that was never installed
     __version__ = "0.0.0"
 
 if TYPE_CHECKING:
-    from .build import BuildResult
-    from .engines import Answer, Engine
-    from .gaps import Gap
-    from .network import NetworkMetrics
-    from .project import Language, Project
-    from .readers import Reader
-    from .validate import ValidationReport
+    from planegraf.analysis.gaps import Gap
+    from planegraf.analysis.network import NetworkMetrics
+    from planegraf.pipeline import BuildResult
+    from planegraf.project import Language, Project
+    from planegraf.sparql.engines import Answer, Engine
+    from planegraf.sparql.readers import Reader
+    from planegraf.validation.validate import ValidationReport
 
 __all__ = ["Project", "__version__", "build", "coordination_gaps", "network_metrics", "query",
            "validate", "version", "write_site"]
-
-
-class _Package(types.ModuleType):
-    """The package module. The import system binds every submodule as an attribute of its
-    package (``planegraf.build`` would become the module on its first import); the API
-    functions ``build`` and ``validate`` share their modules' names and must stay functions.
-    (Renaming those modules belongs to the layout move of DESIGN.md.)"""
-
-    def __setattr__(self, name: str, value: object) -> None:
-        if name in ("build", "validate") and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
 
 
 def version() -> str:
@@ -85,14 +68,14 @@ def version() -> str:
 def __getattr__(name: str) -> Any:
     # Project is imported on first use: ``import planegraf`` stays cheap for the CLI.
     if name == "Project":
-        from .project import Project
+        from planegraf.project import Project
 
         return Project
     raise AttributeError(f"module 'planegraf' has no attribute {name!r}")
 
 
 def _project(project: Project | Path | str | None) -> Project:
-    from .project import Project
+    from planegraf.project import Project
 
     if project is None:
         return Project.find()
@@ -103,8 +86,8 @@ def _project(project: Project | Path | str | None) -> Project:
 
 def _reader(project: Project | Path | str | None, endpoint: str | None) -> Reader:
     if endpoint:
-        from .endpoint import Connection, RemoteEngine
-        from .readers import EngineReader
+        from planegraf.sparql.endpoint import Connection, RemoteEngine
+        from planegraf.sparql.readers import EngineReader
 
         return EngineReader(RemoteEngine(Connection(endpoint)))
     return _project(project).dataset()
@@ -115,7 +98,7 @@ def build(project: Project | Path | str | None = None, *, out_dir: Path | None =
           base_url: str | None = None) -> BuildResult:
     """Load, derive, validate and write ``project`` (default: found from the working
     directory) into ``out_dir`` (default: the project's ``out/``). See ``planegraf build``."""
-    from .build import build as run
+    from planegraf.pipeline import build as run
 
     return run(out_dir, project=_project(project), lang=lang, site=site, base_url=base_url)
 
@@ -123,7 +106,7 @@ def build(project: Project | Path | str | None = None, *, out_dir: Path | None =
 def validate(project: Project | Path | str | None = None,
              files: Sequence[Path] = ()) -> ValidationReport:
     """The SHACL validation report of ``project``'s sources plus ``files``."""
-    from .build import check
+    from planegraf.pipeline import check
 
     return check(list(files), project=_project(project))[1]
 
@@ -132,17 +115,17 @@ def query(name: str, project: Project | Path | str | None = None, *, lang: str =
           endpoint: str | None = None, **params: str) -> Answer:
     """Answer the named question ``name`` (the catalogue plus the project's ``queries/``) on
     ``project``'s dataset, or on ``endpoint``; ``params`` are bound by the engine."""
-    from .queries import bind_parameters, catalogue_query
+    from planegraf.sparql.queries import bind_parameters, catalogue_query
 
     chosen = _project(project)
     question = catalogue_query(name, [chosen.queries_dir])
     engine: Engine
     if endpoint:
-        from .endpoint import Connection, RemoteEngine
+        from planegraf.sparql.endpoint import Connection, RemoteEngine
 
         engine = RemoteEngine(Connection(endpoint))
     else:
-        from .engines import EmbeddedEngine
+        from planegraf.sparql.engines import EmbeddedEngine
 
         engine = EmbeddedEngine(chosen.dataset())
     return engine.run(question, bind_parameters(question, params, lang))
@@ -152,8 +135,8 @@ def network_metrics(project: Project | Path | str | None = None, *, plan: str | 
                     area: str | None = None, goal: str | None = None,
                     expand_groups: bool = False, endpoint: str | None = None) -> NetworkMetrics:
     """The collaboration network's metrics for a scope (plan, area, goal) of the data."""
-    from .network import load_network_data, resolve_scope
-    from .network import network_metrics as metrics
+    from planegraf.analysis.network import load_network_data, resolve_scope
+    from planegraf.analysis.network import network_metrics as metrics
 
     data = load_network_data(_reader(project, endpoint))
     return metrics(data, resolve_scope(data, plan, area, goal, expand_groups))
@@ -164,9 +147,9 @@ def coordination_gaps(project: Project | Path | str | None = None, *, plan: str 
                       expand_groups: bool = False, endpoint: str | None = None,
                       lang: Language = "sv") -> list[Gap]:
     """Where coordination is missing in a scope of the data, each finding with its evidence."""
-    from .gaps import coordination_gaps as gaps
-    from .gaps import load_objectives
-    from .network import load_network_data, resolve_scope
+    from planegraf.analysis.gaps import coordination_gaps as gaps
+    from planegraf.analysis.gaps import load_objectives
+    from planegraf.analysis.network import load_network_data, resolve_scope
 
     reader = _reader(project, endpoint)
     data = load_network_data(reader)
@@ -177,8 +160,8 @@ def coordination_gaps(project: Project | Path | str | None = None, *, plan: str 
 def write_site(out_dir: Path, project: Project | Path | str | None = None, *,
                lang: Language | None = None, base_url: str | None = None) -> list[Path]:
     """Write the static web report of ``project``'s dataset into ``out_dir``."""
-    from .lod import DatasetInfo
-    from .site import write_site as write
+    from planegraf.publish.lod import DatasetInfo
+    from planegraf.publish.site import write_site as write
 
     chosen = _project(project)
     about = DatasetInfo.of(chosen)

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from .errors import PlanegrafError
-from .ids import DATA, slugify
+from planegraf.errors import PlanegrafError
+from planegraf.ids import DATA, slugify
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -38,7 +38,7 @@ def counties() -> tuple[County, ...]:
     >>> [c.region for c in counties() if c.code == "05"]
     ['Region Östergötland']
     """
-    from .synthetic import COUNTIES
+    from planegraf.synthetic import COUNTIES
 
     regions = json.loads((_PACKAGE / "data" / "regions.json").read_text(encoding="utf-8"))
     return tuple(County(code, name, regions[code]) for name, code, _ in COUNTIES)

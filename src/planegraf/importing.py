@@ -13,18 +13,18 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import atomic
-from .counties import find_county
-from .errors import InputError, PlanegrafError
-from .ids import DATA, data_iri, graph_iri, slugify
-from .ingest import ImportResult, ImportSettings, import_document, import_spreadsheet
-from .ingest.document import read_plan_document
-from .ingest.to_rdf import serialise_trig
-from .loading import Progress, load_files, quiet
-from .namespaces import PG, PREFIXES
-from .project import Project
-from .queries import read_query
-from .store import EmbeddedStore
+from planegraf.counties import find_county
+from planegraf.errors import InputError, PlanegrafError
+from planegraf.ids import DATA, data_iri, graph_iri, slugify
+from planegraf.ingest import ImportResult, ImportSettings, import_document, import_spreadsheet
+from planegraf.ingest.document import read_plan_document
+from planegraf.ingest.to_rdf import serialise_trig
+from planegraf.namespaces import PG, PREFIXES
+from planegraf.project import Project
+from planegraf.rdf import atomic
+from planegraf.rdf.loading import Progress, load_files, quiet
+from planegraf.rdf.store import EmbeddedStore
+from planegraf.sparql.queries import read_query
 
 SPREADSHEET_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 DOCUMENT_SUFFIXES = (".txt", ".md", ".text")
@@ -102,8 +102,8 @@ def import_into_project(
     if strategy_file is not None:
         atomic.write_bytes(strategy_file[0], strategy_file[1])
     atomic.write_bytes(target, result.trig())
-    from .ingest.report import report_json, report_markdown
-    from .organisations import write_decision_sheet
+    from planegraf.ingest.organisations import write_decision_sheet
+    from planegraf.ingest.report import report_json, report_markdown
 
     imports = project.root / "imports"
     report = imports / f"{key}.report.md"

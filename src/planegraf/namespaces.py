@@ -9,7 +9,7 @@ from __future__ import annotations
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
 
-from .ids import DATA
+from planegraf.ids import DATA
 
 
 class PG(DefinedNamespace):

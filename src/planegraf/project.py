@@ -20,13 +20,13 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from . import atomic
-from .counties import counties, find_county
-from .errors import InputError, PlanegrafError
-from .ids import DATA, slugify
-from .loading import Progress, derive, load_files, quiet
-from .resources import data_root, graph_dir, registry_files
-from .store import EmbeddedStore, iter_rdf_files
+from planegraf.counties import counties, find_county
+from planegraf.errors import InputError, PlanegrafError
+from planegraf.ids import DATA, slugify
+from planegraf.rdf import atomic
+from planegraf.rdf.loading import Progress, derive, load_files, quiet
+from planegraf.rdf.store import EmbeddedStore, iter_rdf_files
+from planegraf.resources import data_root, graph_dir, registry_files
 
 Language = Literal["sv", "en"]
 
@@ -282,7 +282,7 @@ class Project:
 
     def write_manifest(self, folder: Path, hashes: dict[str, str]) -> Path:
         """Write ``manifest.json`` (the input hashes of this build) into ``folder``."""
-        from . import __version__
+        from planegraf import __version__
 
         path = folder / MANIFEST_NAME
         path.write_text(json.dumps({"planegraf": __version__, "inputs": hashes},
@@ -292,7 +292,7 @@ class Project:
 
     def staleness(self) -> Staleness:
         """Compare the last build's manifest with the sources as they are now."""
-        from . import __version__
+        from planegraf import __version__
 
         manifest = self.out_dir / MANIFEST_NAME
         if not (self.out_dir / DATASET_NAME).is_file() or not manifest.is_file():
@@ -432,7 +432,7 @@ def init_project(folder: Path, *, county: str | None = None, publisher: str | No
     (folder / "graph").mkdir(exist_ok=True)
     written.append(folder / "graph")
     project = Project.open(folder)
-    from .organisations import seed_organisations
+    from planegraf.ingest.organisations import seed_organisations
 
     written.append(seed_organisations(project, chosen))
     return written

@@ -27,10 +27,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import atomic
-from .ids import DATA, slugify
-from .namespaces import PREFIXES
-from .resources import registry_dir
+from planegraf.ids import DATA, slugify
+from planegraf.namespaces import PREFIXES
+from planegraf.rdf import atomic
+from planegraf.resources import registry_dir
 
 GRAPH = DATA + "graph/registry-sweden"
 TRIG_NAME = "sweden.trig"

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import atomic
-from .ids import DATA, slugify
-from .namespaces import PREFIXES
+from planegraf.ids import DATA, slugify
+from planegraf.namespaces import PREFIXES
+from planegraf.rdf import atomic
 
 # The 21 regions (counties), their county codes and how many municipalities each has.
 COUNTIES: tuple[tuple[str, str, int], ...] = (
@@ -98,7 +98,7 @@ def generate(triples: int = 100_000, seed: int = 1) -> Iterator[ox.Quad]:
     """Quads of a synthetic national dataset of about ``triples`` triples.
 
     Each region's registry, strategy and plans are named graphs of their own; the shortcut
-    properties (``pg:coordinator`` …) are left to ``planegraf.build.derive``, as for real data.
+    properties (``pg:coordinator`` …) are left to ``planegraf.pipeline.derive``, as for real data.
 
     >>> quads = list(generate(10_000, seed=7))
     >>> 8_000 < len(quads) < 14_000, quads == list(generate(10_000, seed=7))

@@ -15,18 +15,18 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Dataset
 
-from ..errors import InputError, PlanegrafError
-from ..ids import DATA, slugify
-from ..loading import open_store
-from ..queries import read_query
-from ..safe_input import plan_key_problem
-from ..store import EmbeddedStore
-from .cells import Mention, extract_mentions, scrub_personal_data
-from .document import read_plan_document
-from .model import ActivityRow, AreaHeading, Note, Objective, PlanSource
-from .prose import prose_mentions
-from .resolver import PLACE, OrganisationRegistry, Resolution, normalise
-from .to_rdf import PlanContext, RowResult, plan_quads, serialise_trig, to_rdflib
+from planegraf.errors import InputError, PlanegrafError
+from planegraf.ids import DATA, slugify
+from planegraf.ingest.cells import Mention, extract_mentions, scrub_personal_data
+from planegraf.ingest.document import read_plan_document
+from planegraf.ingest.model import ActivityRow, AreaHeading, Note, Objective, PlanSource
+from planegraf.ingest.prose import prose_mentions
+from planegraf.ingest.resolver import PLACE, OrganisationRegistry, Resolution, normalise
+from planegraf.ingest.to_rdf import PlanContext, RowResult, plan_quads, serialise_trig, to_rdflib
+from planegraf.rdf.loading import open_store
+from planegraf.rdf.safe_input import plan_key_problem
+from planegraf.rdf.store import EmbeddedStore
+from planegraf.sparql.queries import read_query
 
 __all__ = ["ImportResult", "ImportSettings", "import_document", "import_spreadsheet"]
 
@@ -95,11 +95,11 @@ def import_document(path: Path, settings: ImportSettings = ImportSettings(),
     """
     suffix = path.suffix.lower()
     if suffix == ".pdf":
-        from .pdf import read_pdf
+        from planegraf.ingest.pdf import read_pdf
 
         source = read_pdf(path)
     elif suffix == ".docx":
-        from .docx import read_docx
+        from planegraf.ingest.docx import read_docx
 
         source = read_docx(path)
     else:
@@ -110,7 +110,7 @@ def import_document(path: Path, settings: ImportSettings = ImportSettings(),
 def import_spreadsheet(path: Path, settings: ImportSettings = ImportSettings(),
                        store: EmbeddedStore | None = None) -> ImportResult:
     """Import a CSV or XLSX activity spreadsheet (see ``planegraf template``)."""
-    from .spreadsheet import read_spreadsheet
+    from planegraf.ingest.spreadsheet import read_spreadsheet
 
     source = read_spreadsheet(path)
     keys = {row.plan_key for row in source.rows if row.plan_key}

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from .resolver import OrganisationRegistry, Resolution
+from planegraf.ingest.resolver import OrganisationRegistry, Resolution
 
 Role = Literal["coordinator", "partner", "steering-group", "funder"]
 

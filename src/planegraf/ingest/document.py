@@ -8,8 +8,8 @@ import re
 import unicodedata
 from pathlib import Path
 
-from ..errors import InputError
-from .model import ActivityRow, AreaHeading, Note, Objective, PlanSource
+from planegraf.errors import InputError
+from planegraf.ingest.model import ActivityRow, AreaHeading, Note, Objective, PlanSource
 
 _MARKUP = re.compile(r"</?(?:p|i|b|em|strong|u|span|br|div)\b[^>]*>", re.IGNORECASE)
 _EMPHASIS = re.compile(r"\*{1,2}([^*\n]+?)\*{1,2}")
@@ -284,7 +284,7 @@ def parse_plan_document(text: str, file_name: str, path: Path | str | None = Non
     [(1, 1, 'Ta fram', 'Futurum')]
     """
     if not _HAS_TABLE.search(text):
-        from .prose import parse_prose_document
+        from planegraf.ingest.prose import parse_prose_document
 
         prose = parse_prose_document(text, file_name, path or file_name)
         if prose is not None:

@@ -19,9 +19,9 @@ from typing import Any
 
 from lxml import etree
 
-from ..errors import InputError
-from .layout_text import LaidOut, Where
-from .model import PlanSource
+from planegraf.errors import InputError
+from planegraf.ingest.layout_text import LaidOut, Where
+from planegraf.ingest.model import PlanSource
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _P, _TBL, _TR, _TC, _T = f"{_W}p", f"{_W}tbl", f"{_W}tr", f"{_W}tc", f"{_W}t"

@@ -14,9 +14,9 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..errors import InputError
-from .document import parse_plan_document
-from .model import LocatorKind, Note, PlanSource
+from planegraf.errors import InputError
+from planegraf.ingest.document import parse_plan_document
+from planegraf.ingest.model import LocatorKind, Note, PlanSource
 
 _LINE_WORD = re.compile(r"\b([Rr]ad|[Ll]ine) (\d+)\b")
 

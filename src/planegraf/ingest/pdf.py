@@ -30,9 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
-from .layout_text import LaidOut, Where
-from .model import Note, PlanSource
+from planegraf.errors import InputError
+from planegraf.ingest.layout_text import LaidOut, Where
+from planegraf.ingest.model import Note, PlanSource
 
 # A line between two parts of a table that only a page has: a page number, "Sida 3 av 12".
 _FURNITURE_MAX = 100

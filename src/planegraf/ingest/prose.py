@@ -24,10 +24,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InputError
-from .cells import Mention, Role
-from .model import ActivityRow, AreaHeading, Note, Objective, PlanSource
-from .resolver import OrganisationRegistry
+from planegraf.errors import InputError
+from planegraf.ingest.cells import Mention, Role
+from planegraf.ingest.model import ActivityRow, AreaHeading, Note, Objective, PlanSource
+from planegraf.ingest.resolver import OrganisationRegistry
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _BULLET = re.compile(r"^\s*(?:[-•*–]|\d+[.)])\s+(\S.*)$")

@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from .model import ActivityRow
+from planegraf.ingest.model import ActivityRow
 
 if TYPE_CHECKING:
-    from . import ImportResult
+    from planegraf.ingest import ImportResult
 
 _TEXT = {
     "title": ("Importrapport", "Import report"),

@@ -22,10 +22,10 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
-from ..ids import DATA
-from ..loading import open_store
-from ..queries import read_query
-from ..store import EmbeddedStore
+from planegraf.ids import DATA
+from planegraf.rdf.loading import open_store
+from planegraf.rdf.store import EmbeddedStore
+from planegraf.sparql.queries import read_query
 
 AgentKind = Literal["organisation", "unit", "group"]
 Status = Literal["resolved", "guessed", "unresolved"]

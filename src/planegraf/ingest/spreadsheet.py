@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..atomic import write_bytes
-from ..errors import InputError
-from ..safe_csv import SpreadsheetSafeWriter
-from ..safe_input import InputLimits, check_xlsx_archive, plan_key_problem
-from .document import clean_cell, decode_document
-from .model import ActivityRow, AreaHeading, Note, PlanSource
+from planegraf.errors import InputError
+from planegraf.ingest.document import clean_cell, decode_document
+from planegraf.ingest.model import ActivityRow, AreaHeading, Note, PlanSource
+from planegraf.rdf.atomic import write_bytes
+from planegraf.rdf.safe_input import InputLimits, check_xlsx_archive, plan_key_problem
+from planegraf.render.safe_csv import SpreadsheetSafeWriter
 
 COLUMNS = ("plan", "area", "activity", "follow_up", "coordinators", "partners", "period")
 HEADERS_SV = ("Plan", "Handlingsområde", "Aktivitet", "Uppföljning", "Samordningsansvariga",

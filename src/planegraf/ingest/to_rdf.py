@@ -11,10 +11,10 @@ import pyoxigraph as ox
 from rdflib import RDF, RDFS, Dataset, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, SKOS, XSD
 
-from ..ids import data_iri, graph_iri, slugify
-from ..namespaces import CV, PG, PREFIXES, ROLE
-from .cells import Mention
-from .model import ActivityRow, PlanSource
+from planegraf.ids import data_iri, graph_iri, slugify
+from planegraf.ingest.cells import Mention
+from planegraf.ingest.model import ActivityRow, PlanSource
+from planegraf.namespaces import CV, PG, PREFIXES, ROLE
 
 
 @dataclass(frozen=True)

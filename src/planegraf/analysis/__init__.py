@@ -1,0 +1,1 @@
+"""Analyses of the collaboration network: graphs, metrics, coordination gaps and comparisons."""

@@ -1,0 +1,367 @@
+"""Two plans or two counties side by side: which organisations and ties are new, gone and
+kept, each organisation's roles (coordinator and partner, stated and inferred) and centrality
+before and after, the action areas, and the whole-network measures.
+
+The result (:class:`Comparison`) holds IRIs and numbers only; :func:`comparison_markdown`,
+:func:`comparison_csv` and :func:`comparison_json` put names on it in the language asked.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+import networkx as nx
+
+from planegraf.analysis.network import (
+    Activity,
+    Language,
+    NetworkData,
+    NetworkSummary,
+    collaboration_graph_of,
+    summarise_network,
+)
+from planegraf.errors import PlanegrafError
+from planegraf.render.safe_csv import SpreadsheetSafeWriter
+
+SideKind = Literal["plan", "county"]
+
+
+@dataclass(frozen=True)
+class Role:
+    """One organisation's part on one side: activities it coordinates and is a partner in
+    (any other role), each split into stated by the source and inferred by planegraf, and
+    its centrality in that side's collaboration network (``None``: not on that side)."""
+
+    coordinator_stated: int = 0
+    coordinator_inferred: int = 0
+    partner_stated: int = 0
+    partner_inferred: int = 0
+    degree: int | None = None
+    betweenness: float | None = None
+
+
+@dataclass(frozen=True)
+class OrganisationChange:
+    iri: str
+    status: Literal["new", "gone", "kept"]
+    before: Role
+    after: Role
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Side A ("before") against side B ("after"); every set sorted by IRI."""
+
+    kind: SideKind
+    before: str
+    after: str
+    organisations: tuple[OrganisationChange, ...]
+    ties_new: tuple[tuple[str, str], ...]
+    ties_gone: tuple[tuple[str, str], ...]
+    ties_kept: tuple[tuple[str, str], ...]
+    #: Action area IRI → number of activities, on each side.
+    areas_before: dict[str, int]
+    areas_after: dict[str, int]
+    network_before: NetworkSummary
+    network_after: NetworkSummary
+
+    def by_status(self, status: str) -> list[str]:
+        return [o.iri for o in self.organisations if o.status == status]
+
+
+def side_activities(data: NetworkData, kind: SideKind, iri: str) -> list[Activity]:
+    """The activities of a plan, or of every plan whose publisher is in a county."""
+    if kind == "plan":
+        found = [a for a in data.ordered_activities if a.plan == iri]
+    else:
+        plans = {p for p, plan in data.plans.items() if plan.county == iri}
+        found = [a for a in data.ordered_activities if a.plan in plans]
+    if not found:
+        raise PlanegrafError(f"--{kind} {iri}: no activities in the data; nothing to compare")
+    return found
+
+
+def _roles(activities: list[Activity]) -> dict[str, Counter[str]]:
+    counts: dict[str, Counter[str]] = {}
+    for activity in activities:
+        for agent, role in activity.participants.items():
+            how = "inferred" if agent in activity.inferred else "stated"
+            part = "coordinator" if role == "coordinator" else "partner"
+            counts.setdefault(agent, Counter())[f"{part}_{how}"] += 1
+    return counts
+
+
+def _ties(graph: nx.Graph) -> set[tuple[str, str]]:
+    return {(a, b) if a < b else (b, a) for a, b in graph.edges}
+
+
+def compare_plans(data: NetworkData, kind: SideKind, before: str, after: str) -> Comparison:
+    """Compare two plans (``kind="plan"``) or two counties (``kind="county"``), given as IRIs.
+
+    Organisations are those taking part in an activity on a side (stated or inferred);
+    ties are the collaboration network's (stated participants sharing an activity).
+    """
+    if before == after:
+        raise PlanegrafError(f"--{kind} names the same {kind} twice: give two different ones")
+    sides = [side_activities(data, kind, iri) for iri in (before, after)]
+    graphs = [collaboration_graph_of(data, acts) for acts in sides]
+    roles = [_roles(acts) for acts in sides]
+    between = [nx.betweenness_centrality(g) if g.number_of_nodes() > 2 else
+               {n: 0.0 for n in g} for g in graphs]
+    members = [set(r) | set(g.nodes) for r, g in zip(roles, graphs, strict=True)]
+
+    def role(side: int, agent: str) -> Role:
+        counts = roles[side].get(agent, Counter())
+        graph = graphs[side]
+        return Role(counts["coordinator_stated"], counts["coordinator_inferred"],
+                    counts["partner_stated"], counts["partner_inferred"],
+                    graph.degree(agent) if agent in graph else None,
+                    float(between[side][agent]) if agent in graph else None)
+
+    organisations = []
+    for agent in sorted(members[0] | members[1]):
+        status: Literal["new", "gone", "kept"] = (
+            "kept" if agent in members[0] and agent in members[1]
+            else "gone" if agent in members[0] else "new")
+        organisations.append(OrganisationChange(agent, status, role(0, agent), role(1, agent)))
+    ties = [_ties(g) for g in graphs]
+    areas = [dict(sorted(Counter(a.area for a in acts if a.area).items())) for acts in sides]
+    return Comparison(kind, before, after, tuple(organisations),
+                      tuple(sorted(ties[1] - ties[0])), tuple(sorted(ties[0] - ties[1])),
+                      tuple(sorted(ties[0] & ties[1])), areas[0], areas[1],
+                      summarise_network(graphs[0]), summarise_network(graphs[1]))
+
+
+# --------------------------------------------------------------------------------------------
+# Rendering, in the language asked
+# --------------------------------------------------------------------------------------------
+
+_WORDS = {
+    "sv": {"title": "Jämförelse", "orgs": "Organisationer", "ties": "Band", "new": "nya",
+           "gone": "borta", "kept": "kvar", "org": "Organisation", "status": "Läge",
+           "coord": "samordnar (angivet/härlett)", "partner": "partner (angivet/härlett)",
+           "degree": "grad", "betweenness": "mellanliggande", "areas": "Handlingsområden",
+           "area": "Handlingsområde", "activities": "aktiviteter", "network": "Nätverksmått",
+           "measure": "Mått", "none": "inga", "before": "före", "after": "efter",
+           "tie": "Band"},
+    "en": {"title": "Comparison", "orgs": "Organisations", "ties": "Ties", "new": "new",
+           "gone": "gone", "kept": "kept", "org": "Organisation", "status": "Status",
+           "coord": "coordinates (stated/inferred)", "partner": "partner (stated/inferred)",
+           "degree": "degree", "betweenness": "betweenness", "areas": "Action areas",
+           "area": "Action area", "activities": "activities", "network": "Network measures",
+           "measure": "Measure", "none": "none", "before": "before", "after": "after",
+           "tie": "Tie"},
+}
+_MEASURES = ("nodes", "edges", "components", "density", "degree_centralization")
+
+
+def side_label(data: NetworkData, kind: SideKind, iri: str, lang: Language) -> str:
+    if kind == "plan":
+        plan = data.plans.get(iri)
+        if plan is None:
+            return iri
+        county = plan.county_label(lang)
+        return plan.title(lang) + (f" ({county})" if county else "")
+    return data.county_label(iri, lang)
+
+
+def _cell(text: str) -> str:
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _num(value: float | int | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def comparison_markdown(result: Comparison, data: NetworkData, lang: Language = "sv") -> str:
+    """The comparison as Markdown: network measures, organisations, ties, areas."""
+    w = _WORDS[lang]
+    a = side_label(data, result.kind, result.before, lang)
+    b = side_label(data, result.kind, result.after, lang)
+
+    def name(iri: str) -> str:
+        return _cell(data.agent(iri).label(lang))
+
+    lines = [f"# {w['title']}: {_cell(a)} → {_cell(b)}", "", f"## {w['network']}", "",
+             f"| {w['measure']} | {_cell(a)} | {_cell(b)} |", "|---|---|---|"]
+    names: dict[str, str] = _PAGE_WORDS[lang]["measures"]  # type: ignore[assignment]
+
+    def num(value: float | int | None) -> str:
+        text = _num(value)
+        return text.replace(".", ",") if lang == "sv" else text
+
+    for key in _MEASURES:
+        lines.append(f"| {names[key]} | {num(getattr(result.network_before, key))} | "
+                     f"{num(getattr(result.network_after, key))} |")
+    counts = Counter(o.status for o in result.organisations)
+    lines += ["", f"## {w['orgs']}", "",
+              ", ".join(f"{counts[s]} {w[s]}" for s in ("new", "gone", "kept")), "",
+              f"| {w['org']} | {w['status']} | {w['coord']} {w['before']} | "
+              f"{w['coord']} {w['after']} | {w['partner']} {w['before']} | "
+              f"{w['partner']} {w['after']} | {w['degree']} {w['before']} | "
+              f"{w['degree']} {w['after']} | {w['betweenness']} {w['before']} | "
+              f"{w['betweenness']} {w['after']} |", "|---" * 10 + "|"]
+    for org in sorted(result.organisations,
+                      key=lambda o: (("new", "gone", "kept").index(o.status),
+                                     data.agent(o.iri).label(lang).casefold())):
+        x, y = org.before, org.after
+        lines.append(
+            f"| {name(org.iri)} | {w[org.status]} | "
+            f"{x.coordinator_stated}/{x.coordinator_inferred} | "
+            f"{y.coordinator_stated}/{y.coordinator_inferred} | "
+            f"{x.partner_stated}/{x.partner_inferred} | {y.partner_stated}/{y.partner_inferred}"
+            f" | {num(x.degree)} | {num(y.degree)} | {num(x.betweenness)} | "
+            f"{num(y.betweenness)} |")
+    lines += ["", f"## {w['ties']}", ""]
+    for status, ties in (("new", result.ties_new), ("gone", result.ties_gone),
+                         ("kept", result.ties_kept)):
+        listed = "; ".join(f"{name(p)} – {name(q)}" for p, q in ties) or w["none"]
+        lines += [f"**{w[status]}** ({len(ties)}): {listed}", ""]
+    lines += [f"## {w['areas']}", "", f"| {w['area']} | {_cell(a)} | {_cell(b)} |",
+              "|---|---|---|"]
+    for area in sorted(set(result.areas_before) | set(result.areas_after),
+                       key=lambda i: (data.area_label(i, lang), i)):
+        lines.append(f"| {_cell(data.county_area_label(area, lang))} | "
+                     f"{result.areas_before.get(area, 0)} | {result.areas_after.get(area, 0)} |")
+    return "\n".join(lines) + "\n"
+
+
+def comparison_csv(result: Comparison, data: NetworkData, lang: Language = "sv") -> str:
+    """One row per organisation: its status and its roles and centrality on each side."""
+    out = io.StringIO()
+    writer = SpreadsheetSafeWriter(out, lineterminator="\n")
+    fields = ("coordinator_stated", "coordinator_inferred", "partner_stated",
+              "partner_inferred", "degree", "betweenness")
+    writer.writerow(["iri", "label", "status", *(f"{f}_before" for f in fields),
+                     *(f"{f}_after" for f in fields)])
+    for org in result.organisations:
+        label = data.agent(org.iri).label(lang)
+        writer.writerow([org.iri, label, org.status,
+                         *("" if getattr(org.before, f) is None else getattr(org.before, f)
+                           for f in fields),
+                         *("" if getattr(org.after, f) is None else getattr(org.after, f)
+                           for f in fields)])
+    return out.getvalue()
+
+
+def comparison_json(result: Comparison, data: NetworkData, lang: Language = "sv") -> str:
+    """Everything, with names in ``lang``, as JSON."""
+    document = {
+        "kind": result.kind,
+        "before": {"iri": result.before,
+                   "label": side_label(data, result.kind, result.before, lang)},
+        "after": {"iri": result.after,
+                  "label": side_label(data, result.kind, result.after, lang)},
+        "network": {"before": result.network_before.as_dict(),
+                    "after": result.network_after.as_dict()},
+        "organisations": [{"iri": o.iri, "label": data.agent(o.iri).label(lang),
+                           "status": o.status, "before": asdict(o.before),
+                           "after": asdict(o.after)} for o in result.organisations],
+        "ties": {status: [list(t) for t in ties] for status, ties in (
+            ("new", result.ties_new), ("gone", result.ties_gone), ("kept", result.ties_kept))},
+        "areas": [{"iri": area, "label": data.county_area_label(area, lang),
+                   "before": result.areas_before.get(area, 0),
+                   "after": result.areas_after.get(area, 0)}
+                  for area in sorted(set(result.areas_before) | set(result.areas_after))],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+# --------------------------------------------------------------------------------------------
+# The site's page
+# --------------------------------------------------------------------------------------------
+
+_PAGE_WORDS = {
+    "sv": {"network": "Samverkansnätverk", "network_measures": "Nätverksmått",
+           "measure": "Mått", "orgs": "Organisationer", "org": "Organisation",
+           "status": "Läge", "coord": "Samordnar, före → efter (angivet/härlett)",
+           "partner": "Partner, före → efter (angivet/härlett)",
+           "degree": "Grad, före → efter", "ties": "Band", "areas": "Handlingsområden",
+           "area": "Handlingsområde",
+           "intro": "Varje län med flera handlingsplaner: en plan jämförd med den som följde. "
+                    "Båda nätverken är ritade i samma layout, så en organisation står på samma "
+                    "plats i båda bilderna. Band räknas bara där källan anger deltagarna.",
+           "measures": {"nodes": "Aktörer", "edges": "Band", "components": "Delar",
+                        "density": "Täthet", "degree_centralization": "Gradcentralisering"}},
+    "en": {"network": "Collaboration network", "network_measures": "Network measures",
+           "measure": "Measure", "orgs": "Organisations", "org": "Organisation",
+           "status": "Status", "coord": "Coordinates, before → after (stated/inferred)",
+           "partner": "Partner, before → after (stated/inferred)",
+           "degree": "Degree, before → after", "ties": "Ties", "areas": "Action areas",
+           "area": "Action area",
+           "intro": "Every county with several action plans: a plan compared with the one that "
+                    "followed. Both networks are drawn in the same layout, so an organisation "
+                    "stands in the same place in both pictures. Ties count only where the "
+                    "source names the participants.",
+           "measures": {"nodes": "Actors", "edges": "Ties", "components": "Components",
+                        "density": "Density", "degree_centralization": "Degree centralization"}},
+}
+
+
+def consecutive_plans(data: NetworkData, periods: dict[str, tuple[int, int]]
+                      ) -> list[tuple[str, str]]:
+    """Each plan with a period paired with the next plan of the same county (by start year)."""
+    by_county: dict[str, list[str]] = {}
+    for iri, plan in data.plans.items():
+        if iri in periods and plan.county and any(a.plan == iri for a in data.activities.values()):
+            by_county.setdefault(plan.county, []).append(iri)
+    pairs = []
+    for county in sorted(by_county):
+        plans = sorted(by_county[county], key=lambda p: (periods[p], p))
+        pairs += list(zip(plans, plans[1:], strict=False))
+    return pairs
+
+
+def page_words(lang: Language) -> dict[str, object]:
+    """The words of the site's comparison page in ``lang``."""
+    return dict(_PAGE_WORDS[lang])
+
+
+def page_context(result: Comparison, data: NetworkData, lang: Language) -> dict[str, object]:
+    """One comparison as plain values for the page template (the template escapes them)."""
+    w = _WORDS[lang]
+    pw = _PAGE_WORDS[lang]
+    measures: dict[str, str] = pw["measures"]  # type: ignore[assignment]
+
+    def fmt(value: float | int | None) -> str:
+        text = _num(value)
+        return text.replace(".", ",") if lang == "sv" else text
+
+    def pair(x: Role, y: Role, part: str) -> str:
+        return (f"{getattr(x, part + '_stated')}/{getattr(x, part + '_inferred')} → "
+                f"{getattr(y, part + '_stated')}/{getattr(y, part + '_inferred')}")
+
+    counts = Counter(o.status for o in result.organisations)
+    name = {o.iri: data.agent(o.iri).label(lang) for o in result.organisations}
+    return {
+        "before": side_label(data, result.kind, result.before, lang),
+        "after": side_label(data, result.kind, result.after, lang),
+        "measures": [{"label": measures[k], "before": fmt(getattr(result.network_before, k)),
+                      "after": fmt(getattr(result.network_after, k))} for k in _MEASURES],
+        "counts": ", ".join(f"{counts[s]} {w[s]}" for s in ("new", "gone", "kept")),
+        "organisations": [
+            {"label": name[o.iri], "status": w[o.status],
+             "coord": pair(o.before, o.after, "coordinator"),
+             "partner": pair(o.before, o.after, "partner"),
+             "degree": f"{_num(o.before.degree)} → {_num(o.after.degree)}"}
+            for o in sorted(result.organisations,
+                            key=lambda o: (("new", "gone", "kept").index(o.status),
+                                           name[o.iri].casefold()))],
+        "ties": [{"status": w[s], "count": len(t),
+                  "pairs": [f"{data.agent(p).label(lang)} – {data.agent(q).label(lang)}"
+                            for p, q in t]}
+                 for s, t in (("new", result.ties_new), ("gone", result.ties_gone),
+                              ("kept", result.ties_kept))],
+        "areas": [{"label": data.county_area_label(a, lang),
+                   "before": result.areas_before.get(a, 0),
+                   "after": result.areas_after.get(a, 0)}
+                  for a in sorted(set(result.areas_before) | set(result.areas_after),
+                                  key=lambda i: (data.area_label(i, lang), i))],
+    }

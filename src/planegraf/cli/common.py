@@ -1,0 +1,174 @@
+"""What every command shares: one way to name the data (the project, ``--project DIR``,
+``--data FILE``, ``--endpoint URL``), the language, progress, and the :class:`Run` that hands
+a command its dataset or engine. Commands import this; it holds no command of its own.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
+
+import click
+
+from planegraf.errors import PlanegrafError
+from planegraf.project import Project
+
+if TYPE_CHECKING:
+    from planegraf.rdf.store import EmbeddedStore
+    from planegraf.sparql.engines import Engine
+    from planegraf.sparql.limits import QueryLimits
+    from planegraf.sparql.readers import Reader
+
+Language = Literal["sv", "en"]
+LANG = click.Choice(["sv", "en"])
+ENDPOINT_VARIABLE = "PLANEGRAF_ENDPOINT"
+F = TypeVar("F", bound=Callable[..., Any])
+
+DATA_HELP = """\b
+Which data: the project found from the working directory upward (the folder with
+planegraf.toml), or --project DIR; with none, the bundled demonstration. --data FILE adds
+RDF files for one run (a named graph in one replaces the graph of that name).
+"""
+
+
+@dataclass
+class Run:
+    """One command's view of its data: the project, an endpoint if given, language, progress."""
+
+    project: Project
+    endpoint: str | None
+    lang: Language
+    quiet: bool
+    timeout: float = 60.0
+
+    def progress(self, step: str) -> None:
+        if not self.quiet:
+            click.echo(f"… {step}", err=True)
+
+    def warn(self, message: str) -> None:
+        # Warnings about the data are shown even with --quiet: they change what an answer means.
+        click.echo(f"planegraf: {message}", err=True)
+
+    def dataset(self) -> EmbeddedStore:
+        """The project's dataset in this process, loaded once (see :meth:`Project.dataset`)."""
+        if self.endpoint:
+            raise PlanegrafError("internal: dataset() asked for with --endpoint")
+        return self.project.dataset(self.progress, self.warn)
+
+    def validated_dataset(self) -> EmbeddedStore:
+        """The dataset for what gets published (exports, the description, the site): the
+        fresh last build as it is, else the sources validated now; violations are refused."""
+        project = self.project
+        if project.staleness().fresh and not project.extra_files and project.include_sources:
+            return self.dataset()
+        from planegraf.pipeline import check
+
+        store, report = check(project=project, bundled=project.include_sources,
+                              progress=self.progress)
+        if report.has_violations:  # warnings and infos do not stop it, as in build
+            click.echo(report.text(self.lang), nl=False, err=True)
+            raise PlanegrafError("the data violates the shapes: fix it (planegraf validate) "
+                                 "first")
+        project.use(store)
+        return store
+
+    def reader(self) -> Reader:
+        """What the analyses read through: the embedded dataset, or the endpoint."""
+        if self.endpoint:
+            from planegraf.sparql.endpoint import Connection, RemoteEngine
+            from planegraf.sparql.readers import EngineReader
+
+            self.progress(f"reading from {self.endpoint}")
+            return EngineReader(RemoteEngine(Connection(self.endpoint, timeout=self.timeout)))
+        return self.dataset()
+
+    def engine(self, limits: QueryLimits | None = None) -> Engine:
+        """Where queries run: the endpoint, or the embedded dataset under ``limits``."""
+        if self.endpoint:
+            from planegraf.sparql.endpoint import Connection, RemoteEngine
+
+            return RemoteEngine(Connection(self.endpoint, timeout=self.timeout), limits)
+        from planegraf.sparql.engines import EmbeddedEngine
+
+        return EmbeddedEngine(self.dataset(), limits)
+
+    def emit(self, text: str, output: Path | None, detail: str = "") -> None:
+        """A report to standard output, or written atomically to ``output`` (saying so)."""
+        if output is None:
+            click.echo(text, nl=False)
+            return
+        from planegraf.rdf.atomic import write_text
+
+        write_text(output, text)
+        click.echo(f"{'Skrev' if self.lang == 'sv' else 'Wrote'} {output}{detail}", err=True)
+
+    def local_only(self, what: str) -> None:
+        """Refuse ``--endpoint`` for a command that needs the whole dataset in this process."""
+        if self.endpoint:
+            raise PlanegrafError(
+                f"{what} needs the whole dataset in this process and cannot read it from "
+                f"--endpoint {self.endpoint}: run it without --endpoint (on the project's "
+                "data), or export the store's data and pass it with --data")
+
+
+def data_options(*, remote: bool = False, alone: bool = False) -> Callable[[F], F]:
+    """The shared options --project, --data, --lang, -q/--quiet (and --endpoint with
+    ``remote``); the command receives one ``run: Run`` in their place."""
+
+    def decorate(function: F) -> F:
+        @functools.wraps(function)
+        def wrapper(*args: Any, project_dir: Path | None, data_files: tuple[Path, ...],
+                    lang: Language | None, quiet: bool, endpoint: str | None = None,
+                    alone_flag: bool = False, **kwargs: Any) -> Any:
+            if alone_flag and not data_files and not kwargs.get("files"):
+                raise PlanegrafError("--alone needs at least one --data FILE")
+            project = Project.find(explicit=project_dir, extra_files=data_files)
+            if alone_flag:
+                project.include_sources = False
+            run = Run(project, endpoint or None, lang or project.config.language, quiet)
+            if "timeout" in kwargs and isinstance(kwargs["timeout"], (int, float)):
+                run.timeout = float(kwargs["timeout"]) or run.timeout
+            return function(*args, run=run, **kwargs)
+
+        options = [
+            click.option("--project", "project_dir",
+                         type=click.Path(exists=True, file_okay=False, path_type=Path),
+                         help="The project folder (default: found from here upward; none: the "
+                              "bundled demonstration)."),
+            click.option("--data", "data_files", multiple=True,
+                         type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                         help="Also load this RDF file for this run (repeatable); a named "
+                              "graph in it replaces the graph of that name."),
+        ]
+        if remote:
+            options.append(click.option(
+                "--endpoint", envvar=ENDPOINT_VARIABLE, metavar="URL",
+                help=f"Read from this SPARQL 1.1 endpoint (or ${ENDPOINT_VARIABLE}) instead of "
+                     "the project's data; basic auth from $PLANEGRAF_ENDPOINT_USER and "
+                     "$PLANEGRAF_ENDPOINT_PASSWORD."))
+        if alone:
+            options.append(click.option("--alone", "alone_flag", is_flag=True, hidden=True,
+                                        help="Deprecated: the --data files without the "
+                                             "project's sources."))
+        options += [
+            click.option("--lang", type=LANG, default=None,
+                         help="Language of the output (default: the project's, else sv)."),
+            click.option("-q", "--quiet", is_flag=True, help="Do not show progress."),
+        ]
+        command = cast(F, wrapper)
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
+def progress_printer(quiet: bool) -> Callable[[str], None]:
+    """A progress callback printing ``… step`` to standard error unless ``quiet``."""
+    def show(step: str) -> None:
+        if not quiet:
+            click.echo(f"… {step}", err=True)
+    return show

@@ -1,0 +1,238 @@
+"""``planegraf build``: load a project's sources, derive the shortcuts, validate, write ``out/``.
+
+Also the checking half of ``planegraf validate``, which runs the same pipeline over the
+project plus files the user names. Loading itself lives in ``loading.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyoxigraph as ox
+
+from planegraf.ids import ONTOLOGY_GRAPH
+from planegraf.namespaces import PREFIXES
+from planegraf.project import MANIFEST_NAME, Project
+from planegraf.rdf import atomic
+from planegraf.rdf.loading import Progress, derive, load_dataset, open_store, quiet
+from planegraf.rdf.store import EmbeddedStore, iter_rdf_files
+from planegraf.resources import ontology_dir
+from planegraf.sparql.queries import read_query
+from planegraf.validation.lexical import Source
+
+if TYPE_CHECKING:
+    from planegraf.validation.validate import Language, ValidationReport
+
+__all__ = ["BuildResult", "Summary", "build", "check", "derive", "load_dataset", "open_store",
+           "summarise"]
+
+OUTPUT_FILES = (
+    "planegraf.trig",
+    "validation-report.txt",
+    "validation-report.ttl",
+    "summary.txt",
+    "summary.json",
+    MANIFEST_NAME,
+)
+
+
+def dataset_sources(files: Sequence[Path] = (), *, bundled: bool = True,
+                    project: Project | None = None) -> list[Source]:
+    """The files the dataset is loaded from, in order and how (the validator reads their
+    literals as written, see :mod:`planegraf.validation.lexical`): the ontology,
+    ``project``'s sources (the bundled demonstration's by default) unless ``bundled=False``,
+    then ``files``."""
+    ontology = ox.NamedNode(str(ONTOLOGY_GRAPH))
+    sources = [Source(path, graph=ontology) for path in iter_rdf_files(ontology_dir())]
+    if bundled:
+        sources += [Source(path) for path in (project or Project.demonstration()).source_files()]
+    sources += [Source(path, replaces_graphs=True) for path in files]
+    return sources
+
+
+@dataclass
+class AreaCount:
+    plan: str
+    plan_title: str
+    area: str
+    area_number: str
+    area_label: str
+    activities: int
+
+
+@dataclass
+class Summary:
+    """Counts that tell at a glance whether the build holds what it should."""
+
+    totals: dict[str, int]
+    areas: list[AreaCount]
+
+    def text(self, lang: Language = "sv") -> str:
+        words = {
+            "sv": ("Sammanfattning", "Aktiviteter per handlingsområde", {
+                "plans": "handlingsplaner", "activities": "aktiviteter",
+                "participations": "deltaganden", "organisations": "organisationer och enheter",
+                "groups": "grupper", "participants": "olika deltagare"}),
+            "en": ("Summary", "Activities per action area", {
+                "plans": "action plans", "activities": "activities",
+                "participations": "participations", "organisations": "organisations and units",
+                "groups": "groups", "participants": "distinct participants"}),
+        }[lang]
+        head, area_head, names = words
+        lines = [head, "=" * len(head)]
+        lines += [f"{self.totals.get(key, 0):>6}  {label}" for key, label in names.items()]
+        lines += ["", area_head, "-" * len(area_head)]
+        current_plan = None
+        for area in self.areas:
+            if area.plan_title != current_plan:
+                current_plan = area.plan_title
+                lines.append(current_plan)
+            number = f"{area.area_number}. " if area.area_number else ""
+            lines.append(f"{area.activities:>6}  {number}{area.area_label}")
+        return "\n".join(lines) + "\n"
+
+    def as_json(self) -> dict[str, object]:
+        return {"totals": self.totals, "activities_per_area": [vars(a) for a in self.areas]}
+
+
+def summarise(store: EmbeddedStore, lang: Language = "sv") -> Summary:
+    """Totals and activities per action area, from the queries in ``queries/summary``."""
+    solutions = store.oxigraph.query(
+        read_query("summary/totals.rq").text, use_default_graph_as_union=True
+    )
+    assert isinstance(solutions, ox.QuerySolutions)
+    row = next(iter(solutions))
+    totals = {var.value: int(row[var].value) for var in solutions.variables}
+    areas = [
+        AreaCount(
+            plan=row["plan"].value, plan_title=row["planTitle"].value,
+            area=row["area"].value,
+            area_number=row["areaNumber"].value if row["areaNumber"] is not None else "",
+            area_label=row["areaLabel"].value, activities=int(row["activities"].value),
+        )
+        for row in store.select(read_query("summary/activities-per-area.rq").text,
+                                lang=ox.Literal(lang))
+    ]
+    return Summary(totals, areas)
+
+
+@dataclass
+class BuildResult:
+    """What a build produced. ``written`` is empty when validation failed."""
+
+    store: EmbeddedStore
+    report: ValidationReport
+    summary: Summary
+    out_dir: Path
+    written: list[Path]
+
+    @property
+    def conforms(self) -> bool:
+        """Whether the build went through: no violations (warnings and infos do not stop it,
+        though they make SHACL's sh:conforms false)."""
+        return not self.report.has_violations
+
+
+def check(
+    files: Sequence[Path] = (), *, bundled: bool = True, lang: Language = "sv",
+    progress: Progress = quiet, project: Project | None = None,
+) -> tuple[EmbeddedStore, ValidationReport]:
+    """Load, derive and validate, writing nothing: the core of ``build`` and ``validate``.
+
+    The data is ``project``'s sources (the bundled demonstration by default) plus ``files``;
+    ``bundled=False`` leaves the sources out and checks ``files`` with the ontology alone.
+    """
+    project = project or Project.demonstration()
+    if files:
+        project = Project(project.root, project.config, (*project.extra_files, *files),
+                          project.out_dir)
+    if bundled:
+        store = project.load_sources(progress)
+    else:
+        store = load_dataset(project.extra_files, bundled=False, progress=progress)
+        progress("derive")
+        derive(store)
+    progress("validate")
+    # pyshacl is imported only when something is validated: query, network and gaps do not.
+    from planegraf.validation.validate import validate_store
+
+    report = validate_store(store, sources=dataset_sources(
+        project.extra_files, bundled=bundled, project=project))
+    return store, report
+
+
+def build(
+    out_dir: Path | None = None, *, project: Project | None = None, lang: Language | None = None,
+    site: bool = True, base_url: str | None = None, pages: str = "auto",
+    progress: Progress = quiet,
+) -> BuildResult:
+    """Build ``project`` (the bundled demonstration by default) into ``out_dir`` (the
+    project's ``out/``), with the web report in ``out_dir/site`` (``pages``: see
+    :func:`planegraf.publish.site.write_site`).
+
+    The outputs are written only when the data conforms to the shapes; a build with
+    violations or unreadable input leaves the previous ``out_dir`` untouched. Beside the
+    dataset goes ``manifest.json``, the hashes of every input, by which later commands tell
+    whether the build is still fresh. A folder holding files planegraf did not write is
+    refused before any work (:class:`~planegraf.rdf.atomic.OutputFolderError`). The data is
+    loaded once; the site is written from the same store.
+    """
+    project = project or Project.demonstration()
+    out_dir = out_dir or project.out_dir
+    atomic.output_folder(out_dir)
+    lang = lang or project.config.language
+    hashes = project.input_hashes()
+    store, report = check(project=project, lang=lang, progress=progress)
+    project.use(store)
+    summary = summarise(store, lang)
+    written: list[Path] = []
+    if not report.has_violations:  # warnings and infos do not stop a build
+        progress(f"write {out_dir}")
+        with atomic.staged_directory(out_dir) as stage:
+            _write_outputs(stage, store, report, summary, lang)
+            project.write_manifest(stage, hashes)
+            if site:
+                progress(f"write {out_dir}/site")
+                _write_site(stage / "site", store, lang, base_url, project, pages)
+        written = [out_dir / name for name in OUTPUT_FILES]
+        if site:
+            written.append(out_dir / "site")
+    return BuildResult(store, report, summary, out_dir, written)
+
+
+def _write_site(folder: Path, store: EmbeddedStore, lang: Language, base_url: str | None,
+                project: Project, pages: str = "auto") -> None:
+    # The site module pulls in Jinja2 and the exports; imported here so that validate,
+    # query and the other commands do not pay for it.
+    from planegraf.publish.lod import DatasetInfo
+    from planegraf.publish.site import write_site
+
+    about = DatasetInfo.of(project)
+    write_site(store, folder, lang=lang, base_url=base_url or about.base_url, about=about,
+               queries_dir=project.queries_dir, pages=pages)
+
+
+def _write_outputs(
+    folder: Path, store: EmbeddedStore, report: ValidationReport, summary: Summary,
+    lang: Language,
+) -> None:
+    (folder / "planegraf.trig").write_bytes(
+        store.oxigraph.dump(format=ox.RdfFormat.TRIG, prefixes=PREFIXES) or b""
+    )
+    (folder / "validation-report.txt").write_text(report.text(lang), encoding="utf-8")
+    (folder / "validation-report.ttl").write_text(
+        report.results_graph.serialize(format="turtle"), encoding="utf-8"
+    )
+    (folder / "summary.txt").write_text(summary.text(lang), encoding="utf-8")
+    (folder / "summary.json").write_text(
+        json.dumps(summary.as_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+
+
+def iter_output_names() -> Iterable[str]:
+    """The files a successful build writes, for documentation and tests."""
+    return iter(OUTPUT_FILES)

@@ -1,0 +1,1 @@
+"""Publishing: linked open data exports with DCAT, the static site and ``planegraf serve``."""

@@ -1,0 +1,775 @@
+"""Linked open data: the dataset in every RDF serialisation, compact JSON-LD with the published
+context, and the DCAT-AP 3 / DCAT-AP-SE + VoID description with its conformance check.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyoxigraph as ox
+import pyshacl
+from rdflib import RDF, SH, XSD, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, SKOS, VOID
+
+from planegraf.errors import PlanegrafError
+from planegraf.ids import DATA as DATA_NAMESPACE
+from planegraf.ids import slugify
+from planegraf.namespaces import PREFIXES
+from planegraf.rdf import atomic
+from planegraf.rdf.store import EmbeddedStore
+from planegraf.resources import ontology_dir, shared_dir
+from planegraf.sparql.queries import parse_query_file
+
+if TYPE_CHECKING:
+    from planegraf.project import Project
+
+DCATAP = Namespace("http://data.europa.eu/r5r/")
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
+FILE_TYPE_SCHEME = URIRef("http://publications.europa.eu/resource/authority/file-type")
+FILE_TYPE = Namespace(FILE_TYPE_SCHEME + "/")
+IANA = "https://www.iana.org/assignments/media-types/"
+DATASET = URIRef("https://w3id.org/planegraf/id/dataset/planegraf")
+CATALOG = URIRef("https://w3id.org/planegraf/id/catalog")
+LICENCE = URIRef("http://creativecommons.org/licenses/by/4.0/")
+STABLE = URIRef("http://publications.europa.eu/resource/authority/planned-availability/STABLE")
+# Where the published files live. w3id.org/planegraf/ redirects to the real host, so the
+# description never has to change when the host does (see docs/publishing.md).
+DEFAULT_BASE_URL = "https://w3id.org/planegraf/"
+DATA_FOLDER = "data"
+EXPORT_STEM = "planegraf"
+
+DESCRIPTION_PREFIXES: dict[str, str] = {
+    **PREFIXES,
+    "dcatap": str(DCATAP),
+    "vcard": "http://www.w3.org/2006/vcard/ns#",
+    "adms": "http://www.w3.org/ns/adms#",
+}
+
+
+@dataclass(frozen=True)
+class Serialisation:
+    """One RDF syntax the dataset is published in."""
+
+    key: str
+    suffix: str
+    media_type: str
+    file_type: str  # code in the EU file-type vocabulary
+    rdf_format: ox.RdfFormat
+    name: str
+
+    @property
+    def keeps_named_graphs(self) -> bool:
+        return bool(self.rdf_format.supports_datasets)
+
+    @property
+    def file_name(self) -> str:
+        return EXPORT_STEM + self.suffix
+
+
+SERIALISATIONS: dict[str, Serialisation] = {
+    s.key: s for s in (
+        Serialisation("ttl", ".ttl", "text/turtle", "RDF_TURTLE", ox.RdfFormat.TURTLE, "Turtle"),
+        Serialisation("trig", ".trig", "application/trig", "RDF_TRIG", ox.RdfFormat.TRIG, "TriG"),
+        Serialisation("jsonld", ".jsonld", "application/ld+json", "JSON_LD",
+                      ox.RdfFormat.JSON_LD, "JSON-LD"),
+        Serialisation("nt", ".nt", "application/n-triples", "RDF_N_TRIPLES",
+                      ox.RdfFormat.N_TRIPLES, "N-Triples"),
+        Serialisation("nq", ".nq", "application/n-quads", "RDF_N_QUADS",
+                      ox.RdfFormat.N_QUADS, "N-Quads"),
+        Serialisation("rdfxml", ".rdf", "application/rdf+xml", "RDF_XML",
+                      ox.RdfFormat.RDF_XML, "RDF/XML"),
+    )
+}
+
+
+def serialisation(key: str) -> Serialisation:
+    """The serialisation of a ``--format`` key.
+
+    >>> serialisation("rdfxml").media_type
+    'application/rdf+xml'
+    """
+    try:
+        return SERIALISATIONS[key]
+    except KeyError:
+        raise PlanegrafError(
+            f"unknown format {key!r}: use one of {', '.join(SERIALISATIONS)}"
+        ) from None
+
+
+@cache
+def jsonld_context() -> dict[str, Any]:
+    """The published JSON-LD context (``ontology/context.jsonld``), as its ``@context`` object."""
+    document = json.loads((ontology_dir() / "context.jsonld").read_text(encoding="utf-8"))
+    context: dict[str, Any] = document["@context"]
+    return context
+
+
+def serialise(store: EmbeddedStore, key: str) -> bytes:
+    """The whole dataset in one serialisation.
+
+    Triple-only syntaxes (Turtle, N-Triples, RDF/XML) hold the union of the named graphs;
+    TriG, N-Quads and JSON-LD keep every graph's name.
+
+    >>> from planegraf.pipeline import open_store
+    >>> serialise(open_store(), "nq").count(b"\\n") > 1000
+    True
+    """
+    target = serialisation(key)
+    if target.key == "jsonld":
+        return dataset_jsonld(store)
+    prefixes = PREFIXES if target.key in ("ttl", "trig", "rdfxml") else None
+    if target.keeps_named_graphs:
+        return store.oxigraph.dump(format=target.rdf_format, prefixes=prefixes) or b""
+    union = ox.Store()
+    union.extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph())
+                 for q in store.oxigraph)
+    return union.dump(format=target.rdf_format, from_graph=ox.DefaultGraph(),
+                      prefixes=prefixes) or b""
+
+
+def compact_jsonld(data: Graph | Dataset, context: Mapping[str, Any] | None = None) -> bytes:
+    """Compact JSON-LD with the context object embedded (never a URL a reader would fetch),
+    nodes sorted by ``@id`` so the file diffs well.
+    """
+    ctx = dict(context if context is not None else jsonld_context())
+    text = data.serialize(format="json-ld", context=ctx, auto_compact=True)
+    document = json.loads(text)
+    if isinstance(document, dict) and isinstance(document.get("@graph"), list):
+        document["@graph"] = _sorted_nodes(document["@graph"])
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _sorted_nodes(nodes: list[Any]) -> list[Any]:
+    for node in nodes:
+        if isinstance(node, dict) and isinstance(node.get("@graph"), list):
+            node["@graph"] = _sorted_nodes(node["@graph"])
+    return sorted(nodes, key=lambda n: str(n.get("@id", "")) if isinstance(n, dict) else "")
+
+
+def export(store: EmbeddedStore, key: str, path: Path) -> Path:
+    """Write the dataset in one serialisation to ``path`` (atomically)."""
+    atomic.write_bytes(path, serialise(store, key))
+    return path
+
+
+def write_exports(store: EmbeddedStore, folder: Path) -> dict[str, Path]:
+    """Write ``planegraf.{ttl,trig,jsonld,nt,nq,rdf}`` into ``folder``; return them by key."""
+    return {key: export(store, key, folder / s.file_name) for key, s in SERIALISATIONS.items()}
+
+
+def write_context(folder: Path) -> Path:
+    """Copy the published JSON-LD context beside the exports, as ``context.jsonld``."""
+    path = folder / "context.jsonld"
+    atomic.write_bytes(path, (ontology_dir() / "context.jsonld").read_bytes())
+    return path
+
+
+# ---------------------------------------------------------------------------------------
+# DCAT-AP + VoID
+# ---------------------------------------------------------------------------------------
+
+
+def normalise_base_url(base_url: str) -> str:
+    """The base URL of the published site, ending in ``/``.
+
+    >>> normalise_base_url("https://data.example.se/planegraf")
+    'https://data.example.se/planegraf/'
+    """
+    if not base_url.startswith(("http://", "https://")):
+        raise PlanegrafError(
+            f"base URL {base_url!r} is not an http(s) URL: give the address the site is "
+            "published at, e.g. https://data.example.se/planegraf/"
+        )
+    return base_url if base_url.endswith("/") else base_url + "/"
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """VoID counts and the years the plans cover."""
+
+    triples: int
+    entities: int
+    classes: int
+    properties: int
+    distinct_subjects: int
+    distinct_objects: int
+    first_year: int | None
+    last_year: int | None
+
+
+def dataset_statistics(store: EmbeddedStore) -> Statistics:
+    """Count what the dataset holds (``ontology/dcat/statistics.rq``)."""
+    query = parse_query_file(ontology_dir() / "dcat" / "statistics.rq")
+    row = next(store.select(query.text))
+
+    def number(name: str) -> int | None:
+        term = row[name]
+        return int(term.value) if term is not None else None
+
+    return Statistics(
+        triples=number("triples") or 0, entities=number("entities") or 0,
+        classes=number("classes") or 0, properties=number("properties") or 0,
+        distinct_subjects=number("distinctSubjects") or 0,
+        distinct_objects=number("distinctObjects") or 0,
+        first_year=number("firstYear"), last_year=number("lastYear"),
+    )
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """What a project says about its dataset (``planegraf.toml``), for the DCAT description."""
+
+    title_sv: str
+    title_en: str
+    description_sv: str
+    description_en: str
+    publisher_iri: str
+    publisher_name: str
+    contact_iri: str
+    contact_name: str
+    contact_email: str
+    licence: str
+    issued: str | None
+    modified: str
+    places: tuple[tuple[str, str], ...]  # (place IRI, Swedish name) of the counties covered
+    base_url: str = DEFAULT_BASE_URL
+
+    @classmethod
+    def of(cls, project: Project) -> DatasetInfo:
+        """The description of ``project`` (the bundled demonstration's from its own file)."""
+        from planegraf.counties import counties
+
+        config = project.config
+        by_code = {c.code: c for c in counties()}
+        named = [by_code[code] for code in config.counties if code in by_code]
+        where = ", ".join(c.name for c in named) or config.publisher
+        return cls(
+            title_sv=config.title_sv, title_en=config.title_en,
+            description_sv=config.description_sv or (
+                f"{config.title_sv}: strategier, handlingsplaner, mål, handlingsområden, "
+                f"aktiviteter och vilka organisationer som samordnar och samverkar i {where}, "
+                "som länkade data med spårbarhet till källdokumenten."),
+            description_en=config.description_en or (
+                f"{config.title_en}: strategies, action plans, goals, action areas, activities "
+                f"and which organisations coordinate and take part in {where}, as linked data "
+                "traceable to the source documents."),
+            publisher_iri=(config.publisher_iri
+                           or f"{DATA_NAMESPACE}org/{slugify(config.publisher)}"),
+            publisher_name=config.publisher,
+            contact_iri=f"{DATA_NAMESPACE}contact/{config.key}",
+            contact_name=config.contact_name or config.publisher,
+            contact_email=config.contact_email,
+            licence=config.licence, issued=config.issued, modified=project.modified(),
+            places=tuple((c.place, c.name) for c in named), base_url=config.base_url,
+        )
+
+
+def _add_project(graph: Graph, about: DatasetInfo, base: str) -> None:
+    """The project's part of the description: title, description, publisher, contact point,
+    licence, issued and modified, and the counties as spatial coverage."""
+    graph.add((DATASET, DCTERMS.title, Literal(about.title_sv, lang="sv")))
+    graph.add((DATASET, DCTERMS.title, Literal(about.title_en, lang="en")))
+    graph.add((DATASET, DCTERMS.description, Literal(about.description_sv, lang="sv")))
+    graph.add((DATASET, DCTERMS.description, Literal(about.description_en, lang="en")))
+    publisher = URIRef(about.publisher_iri)
+    for subject in (DATASET, CATALOG):
+        graph.add((subject, DCTERMS.publisher, publisher))
+    graph.add((DATASET, DCTERMS.creator, publisher))
+    graph.add((publisher, RDF.type, FOAF.Agent))
+    graph.add((publisher, RDF.type, FOAF.Organization))
+    graph.add((publisher, FOAF.name, Literal(about.publisher_name, lang="sv")))
+    graph.add((publisher, DCTERMS.type, URIRef("http://purl.org/adms/publishertype/RegionalAuthority")))
+    contact = URIRef(about.contact_iri)
+    graph.add((DATASET, DCAT.contactPoint, contact))
+    graph.add((contact, RDF.type, VCARD.Organization))
+    graph.add((contact, RDF.type, VCARD.Kind))
+    graph.add((contact, VCARD.fn, Literal(about.contact_name, lang="sv")))
+    if about.contact_email:
+        graph.add((contact, VCARD.hasEmail, URIRef(f"mailto:{about.contact_email}")))
+    else:
+        graph.add((contact, VCARD.hasURL, URIRef(base)))
+    licence = URIRef(about.licence)
+    for subject in (DATASET, CATALOG):
+        graph.add((subject, DCTERMS.license, licence))
+    graph.add((licence, RDF.type, DCTERMS.LicenseDocument))
+    if about.issued:
+        graph.add((DATASET, DCTERMS.issued, Literal(about.issued, datatype=XSD.date)))
+    graph.add((DATASET, DCTERMS.modified, Literal(about.modified, datatype=XSD.date)))
+    for place, name in about.places:
+        graph.add((DATASET, DCTERMS.spatial, URIRef(place)))
+        graph.add((URIRef(place), RDF.type, DCTERMS.Location))
+        graph.add((URIRef(place), SKOS.prefLabel, Literal(name, lang="sv")))
+
+
+def describe_dataset(
+    store: EmbeddedStore, base_url: str | None = None, *,
+    byte_sizes: Mapping[str, int] | None = None, sparql_endpoint: str | None = None,
+    about: DatasetInfo | None = None,
+) -> Graph:
+    """The DCAT-AP description of the dataset: the fixed parts of ``ontology/dcat/*.ttl``
+    (relative IRIs resolved against ``base_url``), the project's part (``about``: the bundled
+    demonstration's when not given) plus temporal coverage, VoID counts and a distribution
+    per serialisation. No blank nodes.
+    """
+    if about is None:
+        from planegraf.project import Project
+
+        about = DatasetInfo.of(Project.demonstration())
+    base = normalise_base_url(base_url or about.base_url)
+    graph = Graph()
+    for path in sorted((ontology_dir() / "dcat").glob("*.ttl")):
+        graph.parse(path, format="turtle", publicID=base)
+    for prefix, namespace in DESCRIPTION_PREFIXES.items():
+        graph.bind(prefix, namespace)
+    _add_project(graph, about, base)
+    stats = dataset_statistics(store)
+    for prop, value in (
+        (VOID.triples, stats.triples), (VOID.entities, stats.entities),
+        (VOID.classes, stats.classes), (VOID.properties, stats.properties),
+        (VOID.distinctSubjects, stats.distinct_subjects),
+        (VOID.distinctObjects, stats.distinct_objects),
+    ):
+        graph.add((DATASET, prop, Literal(value, datatype=XSD.integer)))
+    if stats.first_year is not None and stats.last_year is not None:
+        period = URIRef(f"https://w3id.org/planegraf/id/period/{stats.first_year}-{stats.last_year}")
+        graph.add((DATASET, DCTERMS.temporal, period))
+        graph.add((period, RDF.type, DCTERMS.PeriodOfTime))
+        graph.add((period, DCAT.startDate, Literal(f"{stats.first_year}-01-01", datatype=XSD.date)))
+        graph.add((period, DCAT.endDate, Literal(f"{stats.last_year}-12-31", datatype=XSD.date)))
+    for target in SERIALISATIONS.values():
+        _add_distribution(graph, base, target, (byte_sizes or {}).get(target.key),
+                          URIRef(about.licence))
+    if sparql_endpoint:
+        _add_data_service(graph, sparql_endpoint)
+    return graph
+
+
+def _add_distribution(graph: Graph, base: str, target: Serialisation, size: int | None,
+                      licence: URIRef = LICENCE) -> None:
+    distribution = URIRef(f"{DATASET}/distribution/{target.key}")
+    download = URIRef(f"{base}{DATA_FOLDER}/{target.file_name}")
+    file_type = FILE_TYPE[target.file_type]
+    media_type = URIRef(IANA + target.media_type)
+    graph.add((DATASET, DCAT.distribution, distribution))
+    graph.add((DATASET, VOID.dataDump, download))
+    graph.add((distribution, RDF.type, DCAT.Distribution))
+    graph.add((distribution, DCAT.accessURL, download))
+    graph.add((distribution, DCAT.downloadURL, download))
+    graph.add((distribution, DCAT.mediaType, media_type))
+    graph.add((distribution, DCTERMS.format, file_type))
+    graph.add((distribution, DCTERMS.license, LICENCE))
+    graph.add((distribution, DCATAP.availability, STABLE))
+    graph.add((distribution, DCTERMS.conformsTo, URIRef("https://w3id.org/planegraf/def")))
+    graphs_sv, graphs_en = (
+        ("med en namngiven graf per källa", "with a named graph per source")
+        if target.keeps_named_graphs else
+        ("med alla grafer sammanslagna", "with all graphs merged")
+    )
+    graph.add((distribution, DCTERMS.title, Literal(f"planegraf i {target.name}", lang="sv")))
+    graph.add((distribution, DCTERMS.title, Literal(f"planegraf in {target.name}", lang="en")))
+    graph.add((distribution, DCTERMS.description, Literal(
+        f"Hela datamängden i {target.name}, {graphs_sv}.", lang="sv")))
+    graph.add((distribution, DCTERMS.description, Literal(
+        f"The whole dataset in {target.name}, {graphs_en}.", lang="en")))
+    if size is not None:
+        graph.add((distribution, DCAT.byteSize, Literal(size, datatype=XSD.nonNegativeInteger)))
+    graph.add((file_type, RDF.type, DCTERMS.MediaTypeOrExtent))
+    graph.add((file_type, RDF.type, SKOS.Concept))
+    graph.add((file_type, SKOS.inScheme, FILE_TYPE_SCHEME))
+    graph.add((file_type, SKOS.prefLabel, Literal(target.name, lang="en")))
+    graph.add((media_type, RDF.type, DCTERMS.MediaType))
+
+
+def _add_data_service(graph: Graph, endpoint: str) -> None:
+    service = URIRef("https://w3id.org/planegraf/id/dataset/planegraf/sparql")
+    graph.add((DATASET, VOID.sparqlEndpoint, URIRef(endpoint)))
+    graph.add((CATALOG, DCAT.service, service))
+    graph.add((service, RDF.type, DCAT.DataService))
+    graph.add((service, DCAT.endpointURL, URIRef(endpoint)))
+    graph.add((service, DCAT.servesDataset, DATASET))
+    graph.add((service, DCTERMS.conformsTo, URIRef("https://www.w3.org/TR/sparql11-protocol/")))
+    graph.add((URIRef("https://www.w3.org/TR/sparql11-protocol/"), RDF.type, DCTERMS.Standard))
+    graph.add((service, DCTERMS.title, Literal("SPARQL-ändpunkt för planegraf", lang="sv")))
+    graph.add((service, DCTERMS.title, Literal("SPARQL endpoint of planegraf", lang="en")))
+
+
+def write_dataset_description(
+    store: EmbeddedStore, out_dir: Path, base_url: str | None = None, *,
+    sparql_endpoint: str | None = None, about: DatasetInfo | None = None,
+) -> list[Path]:
+    """Write ``dataset.ttl`` and ``dataset.jsonld`` (the DCAT-AP description) into ``out_dir``.
+
+    When the exports are already in ``out_dir/data/`` their sizes go into the description.
+    """
+    sizes = {
+        key: (out_dir / DATA_FOLDER / s.file_name).stat().st_size
+        for key, s in SERIALISATIONS.items() if (out_dir / DATA_FOLDER / s.file_name).is_file()
+    }
+    description = describe_dataset(store, base_url, byte_sizes=sizes,
+                                   sparql_endpoint=sparql_endpoint, about=about)
+    turtle = out_dir / "dataset.ttl"
+    jsonld = out_dir / "dataset.jsonld"
+    atomic.write_text(turtle, description.serialize(format="longturtle"))
+    atomic.write_bytes(jsonld, compact_jsonld(description, DESCRIPTION_PREFIXES))
+    return [turtle, jsonld]
+
+
+# ---------------------------------------------------------------------------------------
+# Conformance to the SEMIC shapes (DCAT-AP 3.0.1, CPOV 2.1.2, CPSV-AP 3.2.0)
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class ShapeResult:
+    """One result of an outside profile's shapes, in the words of the shape."""
+
+    severity: str
+    focus: str
+    path: str
+    constraint: str
+    message: str
+
+
+@dataclass
+class ProfileReport:
+    """What one application profile's shapes found."""
+
+    profile: str
+    violations: list[ShapeResult]
+    warnings: list[ShapeResult]
+    deliberate: list[tuple[ShapeResult, str]] = field(default_factory=list)
+
+    @property
+    def conforms(self) -> bool:
+        return not self.violations
+
+    def text(self) -> str:
+        lines = [f"{self.profile}: {len(self.violations)} violation(s), "
+                 f"{len(self.warnings)} warning(s) / recommendation(s)"
+                 + (f", {len(self.deliberate)} deliberate deviation(s)" if self.deliberate
+                    else "")]
+        for result in sorted(self.violations) + sorted(self.warnings):
+            where = result.focus + (f" {result.path}" if result.path else "")
+            lines.append(f"  [{result.severity}] {where}: {result.message} ({result.constraint})")
+        for result, why in sorted(self.deliberate):
+            where = result.focus + (f" {result.path}" if result.path else "")
+            lines.append(f"  [Deliberate] {where}: {result.message} ({result.constraint}): {why}")
+        return "\n".join(lines) + "\n"
+
+    def setting_aside(self, rules: Sequence[tuple[str, str, str, str]]) -> ProfileReport:
+        """The report with the results ``rules`` (profile prefix, path, constraint, reason)
+        call deliberate moved out of the violations and warnings."""
+        def why(result: ShapeResult) -> str | None:
+            for profile, path, constraint, reason in rules:
+                if (self.profile.startswith(profile) and result.path == path
+                        and result.constraint == constraint):
+                    return reason
+            return None
+
+        kept_v = [r for r in self.violations if why(r) is None]
+        kept_w = [r for r in self.warnings if why(r) is None]
+        aside = [(r, why(r) or "") for r in (*self.violations, *self.warnings)
+                 if why(r) is not None]
+        return ProfileReport(self.profile, kept_v, kept_w, [*self.deliberate, *aside])
+
+
+def external_shapes_dir() -> Path:
+    """``../shared/external``: the SEMIC shapes, or an error saying where they should be."""
+    shared = shared_dir()
+    if shared is None or not (shared / "external").is_dir():
+        raise PlanegrafError(
+            "the SEMIC shapes (../shared/external/) are not beside the checkout; "
+            "set PLANEGRAF_SHARED to the folder that holds external/"
+        )
+    return shared / "external"
+
+
+def _shape_results(data: Graph, shapes: Graph, keep: set[Any] | None = None) -> list[ShapeResult]:
+    _, results, _ = pyshacl.validate(
+        data, shacl_graph=shapes, inference="none", allow_warnings=True, allow_infos=True,
+    )
+    assert isinstance(results, Graph)
+    found = []
+    top_level = {r for report in results.subjects(RDF.type, SH.ValidationReport)
+                 for r in results.objects(report, SH.result)}
+    for result in top_level:
+        focus = results.value(result, SH.focusNode)
+        if keep is not None and focus not in keep:
+            continue
+        found.append(ShapeResult(
+            severity=str(results.value(result, SH.resultSeverity) or SH.Violation).split("#")[-1],
+            focus=str(focus),
+            path=str(results.value(result, SH.resultPath) or ""),
+            constraint=str(results.value(result, SH.sourceConstraintComponent)).split("#")[-1],
+            message=str(results.value(result, SH.resultMessage) or ""),
+        ))
+    return sorted(found)
+
+
+def _load_shapes(paths: Sequence[Path]) -> Graph:
+    shapes = Graph()
+    for path in paths:
+        shapes.parse(path, format="turtle")
+    return shapes
+
+
+def check_description(description: Graph, external: Path | None = None) -> ProfileReport:
+    """Check a dataset description against DCAT-AP 3.0.1.
+
+    The mandatory constraints (``shapes.ttl``), class ranges (``range.ttl``) and controlled
+    vocabularies (``mdr-vocabularies.shape.ttl``) count as violations where their shapes say
+    so; ``shapes_recommended.ttl`` and the vocabularies' warnings are reported as warnings.
+    """
+    folder = (external or external_shapes_dir()) / "dcat-ap-3.0.1"
+    mandatory = _shape_results(description, _load_shapes(
+        [folder / "shapes.ttl", folder / "range.ttl", folder / "mdr-vocabularies.shape.ttl"]))
+    recommended = _shape_results(description, _load_shapes([folder / "shapes_recommended.ttl"]))
+    violations = [r for r in mandatory if r.severity == "Violation"]
+    warnings = [r for r in mandatory if r.severity != "Violation"]
+    warnings += [ShapeResult("Recommendation", r.focus, r.path, r.constraint, r.message)
+                 for r in recommended]
+    return ProfileReport("DCAT-AP 3.0.1", violations, warnings)
+
+
+def check_claimed_profiles(store: EmbeddedStore, external: Path | None = None
+                           ) -> list[ProfileReport]:
+    """Check the nodes we type ``cv:PublicOrganisation`` against CPOV 2.1.2 and the
+    ``cv:Participation`` nodes against CPSV-AP 3.2.0 (results on other nodes are left out:
+    those profiles say more about classes we do not claim to follow them for).
+    """
+    folder = external or external_shapes_dir()
+    data = store.to_rdflib_graph()
+    reports = []
+    for profile, shapes_file, claimed in (
+        ("CPOV 2.1.2 (cv:PublicOrganisation)",
+         folder / "cpov-2.1.2" / "core-public-organisation-ap-SHACL.ttl",
+         URIRef("http://data.europa.eu/m8g/PublicOrganisation")),
+        ("CPSV-AP 3.2.0 (cv:Participation)",
+         folder / "cpsv-ap-3.2.0" / "cpsv-ap-SHACL.ttl",
+         URIRef("http://data.europa.eu/m8g/Participation")),
+    ):
+        nodes = set(data.subjects(RDF.type, claimed))
+        results = _shape_results(data, _load_shapes([shapes_file]), keep=nodes)
+        reports.append(ProfileReport(
+            profile, [r for r in results if r.severity == "Violation"],
+            [r for r in results if r.severity != "Violation"],
+        ))
+    return reports
+
+
+# ---------------------------------------------------------------------------------------
+# Compact JSON-LD for one resource (the site's per-resource alternates)
+# ---------------------------------------------------------------------------------------
+
+_RDF_TYPE = str(RDF.type)
+_XSD_STRING = str(XSD.string)
+_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+
+@dataclass(frozen=True)
+class _Term:
+    name: str
+    iri: str
+    coerce: str | None  # "@id", a datatype IRI, or None
+    container: str | None
+
+
+@cache
+def _context_terms() -> tuple[dict[str, str], dict[str, list[_Term]]]:
+    """Prefixes and, per property IRI, the context's terms for it."""
+    context = jsonld_context()
+    prefixes = {k: v for k, v in context.items()
+                if isinstance(v, str) and v.endswith(("#", "/"))}
+
+    def expand(value: str) -> str:
+        head, sep, tail = value.partition(":")
+        return prefixes[head] + tail if sep and head in prefixes else value
+
+    terms: dict[str, list[_Term]] = {}
+    for name, definition in context.items():
+        if name.startswith("@") or name in prefixes:
+            continue
+        if isinstance(definition, str):
+            term = _Term(name, expand(definition), None, None)
+        else:
+            coerce = definition.get("@type")
+            term = _Term(name, expand(definition["@id"]),
+                         coerce if coerce in (None, "@id") else expand(coerce),
+                         definition.get("@container"))
+        terms.setdefault(term.iri, []).append(term)
+    return prefixes, terms
+
+
+def _compact_iri(iri: str, prefixes: Mapping[str, str], used: dict[str, Any]) -> str:
+    for prefix, namespace in prefixes.items():
+        if iri.startswith(namespace) and len(iri) > len(namespace) and prefix != "id":
+            used[prefix] = namespace
+            return f"{prefix}:{iri[len(namespace):]}"
+    return iri
+
+
+Statements = Mapping[str, Sequence[ox.NamedNode | ox.Literal | ox.BlankNode]]
+
+
+def dataset_jsonld(store: EmbeddedStore) -> bytes:
+    """The whole dataset as compact JSON-LD: the published context embedded, one ``@graph``
+    per named graph, nodes sorted by ``@id``.
+    """
+    by_graph: dict[str, dict[str, dict[str, list[Any]]]] = {}
+    for quad in store.oxigraph:
+        graph = quad.graph_name.value if isinstance(quad.graph_name, ox.NamedNode) else ""
+        subject = (quad.subject.value if isinstance(quad.subject, ox.NamedNode)
+                   else f"_:{quad.subject.value}")
+        statements = by_graph.setdefault(graph, {}).setdefault(subject, {})
+        statements.setdefault(quad.predicate.value, []).append(quad.object)
+    context: dict[str, Any] = {}
+    graphs: list[dict[str, Any]] = []
+    for graph in sorted(by_graph):
+        nodes = [_compact_node(subject, statements, context)
+                 for subject, statements in sorted(by_graph[graph].items())]
+        if graph:
+            graphs.append({"@id": graph, "@graph": nodes})
+        else:
+            graphs.extend(nodes)
+    document = {"@context": jsonld_context(), "@graph": graphs}
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def resource_jsonld(subject: str, statements: Statements) -> bytes:
+    """Compact JSON-LD of one resource's statements, with the part of the published context
+    it uses embedded, so any JSON-LD reader gets the same triples without fetching anything.
+
+    >>> import pyoxigraph as ox
+    >>> doc = json.loads(resource_jsonld("https://w3id.org/planegraf/id/plan/p", {
+    ...     "http://www.w3.org/1999/02/22-rdf-syntax-ns#type": [
+    ...         ox.NamedNode("https://w3id.org/planegraf/def#ActionPlan")],
+    ...     "https://w3id.org/planegraf/def#startYear": [
+    ...         ox.Literal("2018", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))]}))
+    >>> doc["@type"], doc["startYear"]
+    ('ActionPlan', '2018')
+    """
+    context: dict[str, Any] = {}
+    node = _compact_node(subject, statements, context)
+    document = {"@context": context, **node}
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _compact_node(subject: str, statements: Statements, context: dict[str, Any]
+                  ) -> dict[str, Any]:
+    """One node object, compacted with the published context; the terms and prefixes it
+    uses are added to ``context``.
+    """
+    prefixes, terms = _context_terms()
+    node: dict[str, Any] = {"@id": subject}
+    for predicate in sorted(statements):
+        objects = sorted(statements[predicate], key=lambda t: (type(t).__name__, str(t)))
+        if predicate == _RDF_TYPE:
+            names = []
+            for cls in objects:
+                alias = next((t for t in terms.get(cls.value, []) if t.coerce is None
+                              and t.container is None), None)
+                if alias:
+                    _use_term(alias, prefixes, context)
+                    names.append(alias.name)
+                else:
+                    names.append(_compact_iri(cls.value, prefixes, context))
+            node["@type"] = names[0] if len(names) == 1 else names
+            continue
+        for value in objects:
+            key, item = _compact_value(predicate, value, terms.get(predicate, []), prefixes,
+                                       context)
+            _append(node, key, item)
+    return node
+
+
+def _use_term(term: _Term, prefixes: Mapping[str, str], context: dict[str, Any]) -> None:
+    """Add a term's definition to ``context``, with the prefixes the definition uses."""
+    definition = jsonld_context()[term.name]
+    context[term.name] = definition
+    text = json.dumps(definition)
+    for prefix, namespace in prefixes.items():
+        if f'"{prefix}:' in text:
+            context[prefix] = namespace
+
+
+def _compact_value(predicate: str, value: Any, candidates: Sequence[_Term],
+                   prefixes: Mapping[str, str], context: dict[str, Any]) -> tuple[str, Any]:
+    for term in candidates:
+        fits = False
+        item: Any = None
+        if isinstance(value, ox.NamedNode) and term.coerce == "@id" and term.container is None:
+            fits, item = True, value.value
+        elif isinstance(value, ox.Literal):
+            if value.language and term.container == "@language" and term.coerce is None:
+                fits, item = True, {value.language: value.value}
+            elif not value.language and term.container is None and term.coerce in (
+                    value.datatype.value,
+                    None if value.datatype.value == _XSD_STRING else value.datatype.value):
+                # a typed term of the literal's datatype, or a plain term for a plain string
+                fits, item = True, value.value
+        if fits:
+            _use_term(term, prefixes, context)
+            return term.name, item
+    key = _compact_iri(predicate, prefixes, context)
+    if isinstance(value, ox.NamedNode):
+        return key, {"@id": value.value}
+    if isinstance(value, ox.BlankNode):
+        return key, {"@id": f"_:{value.value}"}
+    if value.language:
+        return key, {"@value": value.value, "@language": value.language}
+    if value.datatype.value == _XSD_STRING:
+        return key, value.value
+    return key, {"@value": value.value, "@type": value.datatype.value}
+
+
+def _append(node: dict[str, Any], key: str, item: Any) -> None:
+    if isinstance(item, dict) and len(item) == 1 and not next(iter(item)).startswith("@"):
+        # a language map: merge {"sv": "a"} into the existing map, lists for repeats
+        language, text = next(iter(item.items()))
+        language_map = node.setdefault(key, {})
+        if language in language_map:
+            existing = language_map[language]
+            language_map[language] = (existing if isinstance(existing, list)
+                                      else [existing]) + [text]
+        else:
+            language_map[language] = text
+        return
+    if key in node:
+        existing = node[key]
+        node[key] = (existing if isinstance(existing, list) else [existing]) + [item]
+    else:
+        node[key] = item
+
+
+# What planegraf does differently from the profiles on purpose, said wherever --check reports:
+# (profile, property path, constraint component, why). They are listed, never counted.
+DELIBERATE_RESULTS: tuple[tuple[str, str, str, str], ...] = (
+    ("CPOV", "http://www.w3.org/2004/02/skos/core#altLabel", "UniqueLangConstraintComponent",
+     "planegraf keeps every spelling a source uses as an skos:altLabel, so that each mention "
+     "can be traced (DESIGN.md); CPOV allows one per language"),
+)
+DELIBERATE_DEVIATIONS: tuple[tuple[str, str], ...] = (
+    ("DCAT-AP-SE",
+     "claimed only as far as the DCAT-AP 3.0.1 shapes above check it: Sweden's own "
+     "additions are not checked by a shape here"),
+    ("dcat:contactPoint without vcard:hasEmail",
+     "a project whose planegraf.toml gives no contact e-mail gets the site's address "
+     "(vcard:hasURL) instead: planegraf never invents a mailbox"),
+    ("CPOV and CPSV-AP",
+     "only the nodes typed cv:PublicOrganisation and cv:Participation are checked; what those "
+     "profiles say about other classes is not claimed"),
+    *((f"{profile} {path.rsplit('#', 1)[-1]} ({constraint})", why)
+      for profile, path, constraint, why in DELIBERATE_RESULTS),
+)
+
+
+def deliberate_deviations_text() -> str:
+    """The deliberate deviations, one line each, for ``describe --check``."""
+    lines = ["Deliberate deviations (not counted as violations):"]
+    lines += [f"  - {what}: {why}" for what, why in DELIBERATE_DEVIATIONS]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,329 @@
+"""The read-only SPARQL endpoint behind ``planegraf serve``: the dataset in an in-memory
+Oxigraph store in this process, every query evaluated in a forked worker under
+:func:`planegraf.sparql.limits.run_limited`.
+
+Why not an ``oxigraph serve`` child process, as before: one engine shared by every client
+means that a query which hits the memory cap aborts the engine and fails every other
+query running at that moment, and a query past the timeout can only be stopped by
+restarting the engine for everyone. A worker per query fails alone: the store is shared
+copy-on-write, the worker is killed at the time limit or dies at its memory cap, and the
+next query gets a fresh worker. There is no engine port for anyone else to reach. What it
+costs: a fork per query, about 10 ms of CPU where the bare query takes 0.3 ms on the bundled
+data (README, benchmarks; ``benchmarks/serve_load.py`` measures it under load).
+
+Concurrency is bounded: at most ``workers`` queries are evaluated at once and at most
+``queue`` more wait for a worker; beyond that a query is answered at once with 503 and
+``Retry-After`` instead of piling up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import gc
+import io
+import os
+import signal
+import stat
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+import anyio
+import anyio.to_thread
+import pyoxigraph as ox
+
+from planegraf.errors import InputError, PlanegrafError, RefusedQueryError
+from planegraf.sparql.limits import QueryLimitError, QueryLimits, run_limited
+from planegraf.sparql.queries import QueryForm, check_query, declares_dataset
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer
+
+MAX_QUERY_BYTES = 64 * 1024
+MAX_RESULT_BYTES = 16 * 1024 * 1024
+QUERY_TIMEOUT_S = 30
+ENGINE_MEMORY_MIB = 2048
+QUEUE_LIMIT = 64
+RETRY_AFTER_S = 2
+
+SOLUTION_FORMATS: tuple[tuple[str, ox.QueryResultsFormat], ...] = (
+    ("application/sparql-results+json", ox.QueryResultsFormat.JSON),
+    ("application/json", ox.QueryResultsFormat.JSON),
+    ("application/sparql-results+xml", ox.QueryResultsFormat.XML),
+    ("application/xml", ox.QueryResultsFormat.XML),
+    ("text/csv", ox.QueryResultsFormat.CSV),
+    ("text/tab-separated-values", ox.QueryResultsFormat.TSV),
+)
+GRAPH_FORMATS: tuple[tuple[str, ox.RdfFormat], ...] = (
+    ("text/turtle", ox.RdfFormat.TURTLE),
+    ("application/n-triples", ox.RdfFormat.N_TRIPLES),
+    ("application/rdf+xml", ox.RdfFormat.RDF_XML),
+    ("application/ld+json", ox.RdfFormat.JSON_LD),
+)
+
+
+def default_workers() -> int:
+    """Queries evaluated at once by default: two per core, at least four, so that a heavy
+    query running to its limit leaves light ones workers to run in."""
+    return max(4, 2 * (os.cpu_count() or 2))
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What ``/sparql`` answers: status, body, media type and extra headers."""
+
+    status: int
+    body: bytes
+    media_type: str = "text/plain; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def text(cls, status: int, message: str, **headers: str) -> Reply:
+        return cls(status, (message.rstrip() + "\n").encode("utf-8"), headers=headers)
+
+
+@dataclass(frozen=True)
+class Request:
+    """One query as it came in, with the dataset it names in the protocol, if any."""
+
+    query: str
+    accept: str | None = None
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+    # Values the engine binds (pyoxigraph substitutions; the query text is never changed):
+    # how the named questions of the query page get their parameters.
+    bindings: tuple[tuple[str, ox.NamedNode | ox.Literal], ...] = ()
+
+
+class SparqlEndpoint:
+    """The dataset of ``dataset`` (an RDF file, loaded whole into memory) and the limits
+    every query runs under; :meth:`answer` is what ``/sparql`` calls."""
+
+    def __init__(self, dataset: Path, *, timeout_s: float = QUERY_TIMEOUT_S,
+                 memory_mib: int | None = ENGINE_MEMORY_MIB,
+                 max_result_bytes: int = MAX_RESULT_BYTES, workers: int | None = None,
+                 queue: int = QUEUE_LIMIT) -> None:
+        self.store = ox.Store()
+        try:
+            self.store.bulk_load(path=str(dataset), format=_rdf_format(dataset))
+        except (SyntaxError, OSError, ValueError) as err:
+            raise PlanegrafError(f"{dataset}: could not load it for serve: {err}") from None
+        self.timeout_s, self.memory_mib = timeout_s, memory_mib
+        self.max_result_bytes = max_result_bytes
+        self.workers = workers or default_workers()
+        self.queue = queue
+        self.stopping = False
+        self._admitted = 0  # queries evaluating or waiting for a worker
+        self._limiter: anyio.CapacityLimiter | None = None
+        # rdflib's parser (pyparsing) is not made for several threads at once; parsing
+        # happens in this process only, never in a worker, so a worker forked while another
+        # thread parses cannot inherit a held lock.
+        self._parse_lock = threading.Lock()
+
+    @property
+    def limits(self) -> QueryLimits:
+        return QueryLimits(timeout_s=self.timeout_s, max_rows=None, memory_mib=self.memory_mib)
+
+    async def answer(self, request: Request) -> Reply:
+        """Check, admit and evaluate one query; never raises for anything a client sends."""
+        if self.stopping:
+            return Reply.text(503, "the server is stopping", **{"Retry-After": "10"})
+        if len(request.query.encode("utf-8")) > MAX_QUERY_BYTES:
+            return Reply.text(413, f"queries are limited to {MAX_QUERY_BYTES} bytes")
+        try:
+            form, union = await anyio.to_thread.run_sync(self._check, request.query)
+        except (InputError, RefusedQueryError) as err:
+            return Reply.text(400, str(err))
+        chosen = _choose(request.accept, form)
+        if chosen is None:
+            offered = ", ".join(m for m, _ in (GRAPH_FORMATS if form in (
+                "CONSTRUCT", "DESCRIBE") else SOLUTION_FORMATS))
+            return Reply.text(406, f"a {form} answer comes as one of: {offered}")
+        media_type, fmt = chosen
+        if self._admitted >= self.workers + self.queue:
+            return Reply.text(503, f"{self._admitted} queries are running or waiting; try "
+                                   "again shortly", **{"Retry-After": str(RETRY_AFTER_S)})
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(self.workers)
+        self._admitted += 1
+        try:
+            return await anyio.to_thread.run_sync(
+                self._evaluate, request, union, fmt, media_type, limiter=self._limiter)
+        finally:
+            self._admitted -= 1
+
+    def _check(self, query: str) -> tuple[QueryForm, bool]:
+        with self._parse_lock:
+            form = check_query(query, "query")
+            return form, not declares_dataset(query)
+
+    def _evaluate(self, request: Request, union: bool,
+                  fmt: ox.QueryResultsFormat | ox.RdfFormat, media_type: str) -> Reply:
+        if self.stopping:
+            return Reply.text(503, "the server is stopping", **{"Retry-After": "10"})
+        parent = os.getpid()
+        store, cap = self.store, self.max_result_bytes
+        started = time.monotonic()
+        try:
+            kind, value = run_limited(
+                lambda: _in_worker(parent, store, request, union, fmt, cap), self.limits)
+        except QueryLimitError as err:
+            if self.stopping:
+                return Reply.text(503, "the server is stopping", **{"Retry-After": "10"})
+            if "longer than" in str(err) or time.monotonic() - started >= self.timeout_s:
+                return Reply.text(504, f"the query ran longer than {self.timeout_s:g} s and "
+                                       "was stopped; narrow it or add a LIMIT")
+            return Reply.text(503, "the query needed more memory than the endpoint allows "
+                                   f"({self.memory_mib} MiB) and was stopped; narrow it")
+        except PlanegrafError as err:
+            return Reply.text(400, str(err))
+        if kind == "too-large":
+            return Reply.text(507, f"results are limited to {cap} bytes; add a LIMIT")
+        if kind == "bad":
+            return Reply.text(400, str(value))
+        assert isinstance(value, bytes)
+        return Reply(200, value, media_type)
+
+    def stop(self) -> None:
+        """Refuse new queries and kill the workers of the ones running (Linux: every child
+        of this process is a query worker)."""
+        self.stopping = True
+        for pid in children_of(os.getpid()):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+
+
+class _ResultTooLarge(Exception):
+    pass
+
+
+class _CappedSink(io.BytesIO):
+    """A buffer that refuses to hold more than ``cap`` bytes."""
+
+    def __init__(self, cap: int) -> None:
+        super().__init__()
+        self.cap = cap
+
+    def write(self, data: Buffer, /) -> int:
+        if self.tell() + memoryview(data).nbytes > self.cap:
+            raise _ResultTooLarge
+        return super().write(data)
+
+
+def _in_worker(parent: int, store: ox.Store, request: Request, union: bool,
+               fmt: ox.QueryResultsFormat | ox.RdfFormat, cap: int) -> tuple[str, object]:
+    """Runs in the forked worker: evaluate and serialise; nothing here parses with rdflib."""
+    _die_with(parent)
+    # No collection here: a finalizer could wait for a lock another thread of the server
+    # held when this worker was forked.
+    gc.disable()
+    _close_sockets()
+    graphs: dict[str, object] = {}
+    if request.default_graphs:
+        graphs["default_graph"] = [ox.NamedNode(g) for g in request.default_graphs]
+    elif union:
+        graphs["use_default_graph_as_union"] = True
+    if request.named_graphs:
+        graphs["named_graphs"] = [ox.NamedNode(g) for g in request.named_graphs]
+    if request.bindings:
+        graphs["substitutions"] = {ox.Variable(name): term for name, term in request.bindings}
+    sink = _CappedSink(cap)
+    try:
+        result = store.query(request.query, **graphs)  # type: ignore[arg-type]
+        if isinstance(result, ox.QueryTriples):
+            assert isinstance(fmt, ox.RdfFormat)
+            result.serialize(sink, fmt)
+        else:
+            assert isinstance(fmt, ox.QueryResultsFormat)
+            result.serialize(sink, fmt)
+    except _ResultTooLarge:
+        return "too-large", None
+    except SyntaxError as err:
+        return "bad", f"query: not a SPARQL query Oxigraph accepts: {err}"
+    except ValueError as err:
+        return "bad", f"query: {err}"
+    return "ok", sink.getvalue()
+
+
+def _find_prctl() -> Callable[..., int] | None:
+    try:
+        return cast(Callable[..., int], ctypes.CDLL(None, use_errno=True).prctl)
+    except (OSError, AttributeError):
+        return None
+
+
+# Looked up once here: a worker forked while another thread was inside the dynamic loader
+# must not need its lock.
+_PRCTL = _find_prctl()
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this worker when the thread that forked it goes (Linux), so a
+    server killed with SIGKILL leaves no query running."""
+    if _PRCTL is not None:
+        _PRCTL(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _close_sockets() -> None:
+    """Close the server's sockets in this worker: a long query must not hold the listening
+    socket or another client's connection open after the server has let go of them."""
+    for name in os.listdir("/proc/self/fd") if os.path.isdir("/proc/self/fd") else ():
+        with contextlib.suppress(OSError, ValueError):
+            fd = int(name)
+            if fd > 2 and stat.S_ISSOCK(os.fstat(fd).st_mode):
+                os.close(fd)
+
+
+def children_of(pid: int) -> list[int]:
+    """The living child processes of ``pid`` (Linux ``/proc``; empty elsewhere)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError, ValueError):
+            found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def _rdf_format(path: Path) -> ox.RdfFormat:
+    fmt = ox.RdfFormat.from_extension(path.suffix.lstrip("."))
+    if fmt is None:
+        raise PlanegrafError(f"{path}: not an RDF file serve can load (.nq, .trig, .ttl …)")
+    return fmt
+
+
+def _choose(accept: str | None, form: QueryForm
+            ) -> tuple[str, ox.QueryResultsFormat | ox.RdfFormat] | None:
+    """The media type and format for ``form`` that ``accept`` likes best; the first one
+    offered when it takes anything; None when it takes none of them.
+
+    >>> _choose("text/csv;q=0.5, application/sparql-results+xml", "SELECT")[0]
+    'application/sparql-results+xml'
+    >>> _choose(None, "CONSTRUCT")[0]
+    'text/turtle'
+    >>> _choose("image/png", "ASK") is None
+    True
+    """
+    offers: Sequence[tuple[str, ox.QueryResultsFormat | ox.RdfFormat]] = (
+        GRAPH_FORMATS if form in ("CONSTRUCT", "DESCRIBE") else SOLUTION_FORMATS)
+    best: tuple[str, ox.QueryResultsFormat | ox.RdfFormat] | None = None
+    best_q = 0.0
+    for part in (accept or "*/*").split(","):
+        media, _, params = part.strip().partition(";")
+        media = media.strip().lower()
+        q = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key.strip() == "q":
+                with contextlib.suppress(ValueError):
+                    q = float(value)
+        for offered in offers:
+            kind = offered[0].split("/")[0]
+            if media in (offered[0], "*/*", f"{kind}/*") and q > best_q:
+                best, best_q = offered, q
+                break
+    return best

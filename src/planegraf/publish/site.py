@@ -1,0 +1,935 @@
+"""The static web report: strategy tree, a page per resource with ``.ttl``/``.jsonld``
+alternates at the path its IRI dereferences to, in Swedish and English, working offline.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import multiprocessing
+import os
+import posixpath
+import re
+import sys
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache, cached_property
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pyoxigraph as ox
+
+from planegraf.ids import DATA
+from planegraf.namespaces import PREFIXES
+from planegraf.publish import lod
+from planegraf.rdf.store import EmbeddedStore
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+LANGUAGES = ("sv", "en")
+ONTOLOGY_NS = "https://w3id.org/planegraf/def"
+_SAFE_PATH = re.compile(r"[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)*")
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+PG = ONTOLOGY_NS + "#"
+DCT = "http://purl.org/dc/terms/"
+ORG = "http://www.w3.org/ns/org#"
+LABEL_PROPERTIES = (SKOS + "prefLabel", RDFS_LABEL, "http://purl.org/dc/terms/title",
+                    "http://xmlns.com/foaf/0.1/name")
+# Statements shown first on a page, in this order; the rest follow by property label.
+LEADING_PROPERTIES = (SKOS + "notation", SKOS + "prefLabel", RDFS_LABEL,
+                      "http://purl.org/dc/terms/title", PG + "inPlan", PG + "actionArea",
+                      PG + "coordinator", PG + "partner", PG + "followUp")
+
+
+def resource_path(iri: str) -> str | None:
+    """Where a data IRI's files live in the site, without extension; None outside the site.
+
+    >>> resource_path("https://w3id.org/planegraf/id/activity/rjl-hp-2018-2020/6-3")
+    'id/activity/rjl-hp-2018-2020/6-3'
+    >>> resource_path("http://example.org/x") is None
+    True
+    """
+    if not iri.startswith(DATA):
+        return None
+    rest = iri[len(DATA):]
+    if not _SAFE_PATH.fullmatch(rest) or ".." in rest:
+        return None
+    return "id/" + rest
+
+
+def page_name(path: str, lang: str, default_lang: str) -> str:
+    """The HTML file of a page in one language: ``x.html`` by default, else ``x.en.html``.
+
+    >>> page_name("id/org/a", "en", "sv")
+    'id/org/a.en.html'
+    """
+    return f"{path}.html" if lang == default_lang else f"{path}.{lang}.html"
+
+
+class StatementIndex:
+    """Statements by subject and by object, and the labels made from them: what the pages
+    read. :class:`ResourceIndex` holds every statement; :class:`PredicateIndex` only the
+    predicates the report pages ask for."""
+
+    _literals: dict[tuple[str, tuple[str, ...], str], str | None]
+
+    def values(self, subject: str, predicate: str) -> list[Term]:
+        raise NotImplementedError
+
+    def subjects(self, predicate: str, obj: str) -> list[str]:
+        raise NotImplementedError
+
+    def has_statements(self, iri: str) -> bool:
+        """Whether ``iri`` is the subject of a statement (and so gets a page)."""
+        raise NotImplementedError
+
+    def iris(self, subject: str, predicate: str) -> list[str]:
+        return [t.value for t in self.values(subject, predicate) if isinstance(t, ox.NamedNode)]
+
+    def of_type(self, cls: str) -> list[str]:
+        return self.subjects(RDF_TYPE, cls)
+
+    def literal(self, subject: str, predicates: tuple[str, ...], lang: str) -> str | None:
+        """The first literal of ``predicates`` in ``lang``, else Swedish, English, any."""
+        key = (subject, predicates, lang)
+        if key not in self._literals:
+            self._literals[key] = self._find_literal(subject, predicates, lang)
+        return self._literals[key]
+
+    def _find_literal(self, subject: str, predicates: tuple[str, ...], lang: str) -> str | None:
+        for predicate in predicates:
+            literals = [t for t in self.values(subject, predicate) if isinstance(t, ox.Literal)]
+            for wanted in (lang, "sv", "en", None):
+                for term in sorted(literals, key=lambda t: t.value):
+                    if (term.language or None) == wanted or wanted is None:
+                        return str(term.value)
+        return None
+
+    def label(self, iri: str, lang: str) -> str:
+        """A name for people: prefLabel, label or title in ``lang`` (else any), else the IRI."""
+        found = self.literal(iri, LABEL_PROPERTIES, lang)
+        if found is None:
+            found = iri.rsplit("#", 1)[-1] if "#" in iri else iri.rstrip("/").rsplit("/", 1)[-1]
+        notation = self.literal(iri, (SKOS + "notation",), lang)
+        if notation and not found.startswith(notation):
+            return f"{notation} {found}"
+        return found
+
+
+@dataclass
+class ResourceIndex(StatementIndex):
+    """Every statement of the dataset by subject and by object, read from the store once."""
+
+    outgoing: dict[str, dict[str, list[Term]]] = field(default_factory=dict)
+    incoming: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+    _literals: dict[tuple[str, tuple[str, ...], str], str | None] = field(default_factory=dict)
+
+    @classmethod
+    def from_store(cls, store: EmbeddedStore) -> ResourceIndex:
+        index = cls()
+        seen: set[tuple[str, str, Term]] = set()
+        outgoing: dict[str, dict[str, list[Term]]] = defaultdict(lambda: defaultdict(list))
+        incoming: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        for quad in store.oxigraph:
+            if not isinstance(quad.subject, ox.NamedNode):
+                continue
+            key = (quad.subject.value, quad.predicate.value, quad.object)
+            if key in seen:  # the same triple in several named graphs
+                continue
+            seen.add(key)
+            outgoing[key[0]][key[1]].append(quad.object)
+            if isinstance(quad.object, ox.NamedNode):
+                incoming[quad.object.value][key[1]].add(key[0])
+        index.outgoing = {s: dict(p) for s, p in outgoing.items()}
+        index.incoming = {o: dict(p) for o, p in incoming.items()}
+        return index
+
+    def values(self, subject: str, predicate: str) -> list[Term]:
+        return self.outgoing.get(subject, {}).get(predicate, [])
+
+    def subjects(self, predicate: str, obj: str) -> list[str]:
+        return sorted(self.incoming.get(obj, {}).get(predicate, set()))
+
+    def has_statements(self, iri: str) -> bool:
+        return iri in self.outgoing
+
+
+class PredicateIndex(StatementIndex):
+    """The statements of one predicate at a time, read from the store (one pattern scan of
+    that predicate) the first time a page asks for it.
+
+    The report pages need a dozen predicates (labels, types, the strategy tree's links);
+    reading only those keeps a national dataset's site from holding every statement in
+    Python, which is what the resource pages need and why they are not written for it.
+    """
+
+    def __init__(self, store: EmbeddedStore) -> None:
+        self._store = store.oxigraph
+        self._literals = {}
+        self._outgoing: dict[str, dict[str, list[Term]]] = {}
+        self._incoming: dict[str, dict[str, set[str]]] = {}
+        self._subjects: dict[str, bool] = {}
+        #: How many pattern scans of the store the index made (one per predicate read).
+        self.scans = 0
+
+    def _load(self, predicate: str) -> None:
+        outgoing: dict[str, list[Term]] = defaultdict(list)
+        incoming: dict[str, set[str]] = defaultdict(set)
+        seen: set[tuple[str, Term]] = set()
+        self.scans += 1
+        for quad in self._store.quads_for_pattern(None, ox.NamedNode(predicate), None, None):
+            if not isinstance(quad.subject, ox.NamedNode) or isinstance(quad.object, ox.Triple):
+                continue
+            key = (quad.subject.value, quad.object)
+            if key in seen:  # the same triple in several named graphs
+                continue
+            seen.add(key)
+            outgoing[key[0]].append(quad.object)
+            if isinstance(quad.object, ox.NamedNode):
+                incoming[quad.object.value].add(key[0])
+        self._outgoing[predicate] = dict(outgoing)
+        self._incoming[predicate] = dict(incoming)
+
+    def values(self, subject: str, predicate: str) -> list[Term]:
+        if predicate not in self._outgoing:
+            self._load(predicate)
+        return self._outgoing[predicate].get(subject, [])
+
+    def subjects(self, predicate: str, obj: str) -> list[str]:
+        if predicate not in self._incoming:
+            self._load(predicate)
+        return sorted(self._incoming[predicate].get(obj, set()))
+
+    def has_statements(self, iri: str) -> bool:
+        # Asked only for the IRIs the report pages link to. Nearly all of them have a type,
+        # read with the types the pages need anyway; the rest cost one index lookup each.
+        if self.values(iri, RDF_TYPE):
+            return True
+        if iri not in self._subjects:
+            quads = self._store.quads_for_pattern(ox.NamedNode(iri), None, None, None)
+            self._subjects[iri] = next(iter(quads), None) is not None
+        return self._subjects[iri]
+
+
+@cache
+def _strings() -> dict[str, dict[str, str]]:
+    data: dict[str, dict[str, str]] = json.loads((TEMPLATES / "strings.json").read_text("utf-8"))
+    return data
+
+
+@cache
+def _predicate_labels() -> dict[str, dict[str, str]]:
+    data: dict[str, dict[str, str]] = json.loads(
+        (TEMPLATES / "predicate-labels.json").read_text("utf-8"))
+    return data
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True, undefined=jinja2.StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True,
+        # The templates do not change while a site is written: no stat() per page.
+        auto_reload=False,
+    )
+
+
+def _notation_key(text: str | None) -> tuple[Any, ...]:
+    parts = re.split(r"[.\-]", text or "")
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)
+
+
+#: ``--pages``: every resource page, only the report pages, or every page for a dataset of at
+#: most :data:`AUTO_PAGES_QUADS` quads and the report pages above that.
+PAGE_MODES = ("auto", "all", "reports")
+#: Up to this many quads (the bundled data has about 8 000, the synthetic national data at
+#: 50 000 quads about 8 000 resources and 33 000 files) ``--pages auto`` writes every
+#: resource page; above it, ``planegraf serve`` shows them.
+AUTO_PAGES_QUADS = 50_000
+
+
+def resource_pages_written(store: EmbeddedStore, pages: str) -> bool:
+    """Whether a site written with ``--pages pages`` holds the resource pages.
+
+    >>> from planegraf.pipeline import open_store
+    >>> resource_pages_written(open_store(), "auto")
+    True
+    """
+    if pages not in PAGE_MODES:
+        raise ValueError(f"pages must be one of {PAGE_MODES}")
+    return pages == "all" or (pages == "auto" and len(store) <= AUTO_PAGES_QUADS)
+
+
+@dataclass
+class SiteSection:
+    """An optional part of the site made from another module (gaps, network, queries):
+    its page, its name in each language and the function that writes it.
+    """
+
+    href: str
+    labels: dict[str, str]
+    write: Callable[[SiteWriter], None]
+
+
+class SiteWriter:
+    """Writes the site into a folder; one instance per build, one pass over the index."""
+
+    def __init__(self, store: EmbeddedStore, folder: Path, default_lang: str = "sv", *,
+                 resource_pages: bool = True) -> None:
+        self.store = store
+        self.folder = folder
+        self.default_lang = default_lang
+        #: Whether this site holds a page per resource; without them it is only read from
+        #: the store for the predicates the report pages need.
+        self.resource_pages = resource_pages
+        self.index: StatementIndex = (ResourceIndex.from_store(store) if resource_pages
+                                      else PredicateIndex(store))
+        self.env = _environment()
+        self.sections: list[SiteSection] = []
+        self.written: list[Path] = []
+        self._folders: set[Path] = set()
+        self.queries_dirs: tuple[Path, ...] = ()
+        self._network_data: Any = None
+
+    def write_ontology_docs(self) -> None:
+        """``def/index.html`` (and the other language): the ontology's documentation."""
+        from planegraf.publish import ontodoc
+
+        for lang in LANGUAGES:
+            strings = _strings()[lang]
+            self._render("ontology.html", page_name("def/index", lang, self.default_lang), lang,
+                         page_path="def/index", **ontodoc.ontology_page(lang),
+                         fact_names={key: strings[key] for key, _ in ontodoc.FACTS})
+
+    def network_data(self, network: Any) -> Any:
+        """The network data of the store, read once for every section that needs it."""
+        if self._network_data is None:
+            self._network_data = network.load_network_data(self.store)
+        return self._network_data
+
+    # -- paths and links --------------------------------------------------------------
+
+    def href(self, from_file: str, target_iri: str, lang: str) -> str | None:
+        """A relative link from one site file to the page of an IRI, if it has one."""
+        if target_iri.startswith(ONTOLOGY_NS):
+            fragment = target_iri[len(ONTOLOGY_NS):].lstrip("#")
+            target = page_name("def/index", lang, self.default_lang)
+            return self._relative(from_file, target) + (f"#{fragment}" if fragment else "")
+        path = resource_path(target_iri)
+        if path is None or not self.index.has_statements(target_iri):
+            return None
+        return self._relative(from_file, page_name(path, lang, self.default_lang))
+
+    @staticmethod
+    def _relative(from_file: str, target: str) -> str:
+        """``target`` relative to the folder of ``from_file`` (both relative to the site root).
+
+        posixpath.relpath does the same, ten times slower (it resolves against the cwd).
+        """
+        here = from_file.split("/")[:-1]
+        there = target.split("/")
+        common = 0
+        while common < len(here) and common < len(there) - 1 and here[common] == there[common]:
+            common += 1
+        return "/".join([".."] * (len(here) - common) + there[common:])
+
+    def _root(self, file: str) -> str:
+        depth = file.count("/")
+        return "../" * depth
+
+    def _other_lang(self, lang: str) -> str:
+        return next(other for other in LANGUAGES if other != lang)
+
+    def _write(self, relative: str, data: bytes | str) -> None:
+        path = self.folder / relative
+        if path.parent not in self._folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(path.parent)
+        if isinstance(data, str):
+            path.write_text(data, encoding="utf-8")
+        else:
+            path.write_bytes(data)
+        self.written.append(path)
+
+    def _render(self, template: str, file: str, lang: str, *, page_path: str,
+                title: str, alternates: Sequence[dict[str, str]] = (), **context: Any) -> None:
+        other = self._other_lang(lang)
+        other_file = page_name(page_path, other, self.default_lang)
+        strings = _strings()[lang]
+        nav = [{"href": page_name("organisations", lang, self.default_lang),
+                "label": strings["organisations"]}]
+        nav += [{"href": section.href if lang == self.default_lang
+                 else section.href.replace(".html", f".{lang}.html"),
+                 "label": section.labels[lang]} for section in self.sections]
+        html = self.env.get_template(template).render(
+            lang=lang, t=strings, title=title, root=self._root(file),
+            home=page_name("index", lang, self.default_lang), nav=nav,
+            other_lang=other, other_page=self._relative(file, other_file),
+            alternates=alternates, **context,
+        )
+        self._write(file, html)
+
+    # -- pages ------------------------------------------------------------------------
+
+    def resources(self) -> list[tuple[str, str]]:
+        """The data IRIs that get a page, each with its path, sorted by IRI."""
+        return list(self._resources)
+
+    @cached_property
+    def _resources(self) -> tuple[tuple[str, str], ...]:
+        if not isinstance(self.index, ResourceIndex):
+            return ()
+        return tuple(sorted((iri, p) for iri in self.index.outgoing
+                            if (p := resource_path(iri))))
+
+    @cached_property
+    def _stems(self) -> dict[str, list[str]]:
+        folders = {posixpath.dirname(path) for _, path in self._resources}
+        # An IRI that is also a folder (id/role and id/role/coordinator) gets its page a
+        # second time as the folder's index.html, where a static host mapping /id/role to
+        # the folder looks for it.
+        return {path: [path, f"{path}/index"] if path in folders else [path]
+                for _, path in self._resources}
+
+    def write_resources(self, share: Sequence[tuple[str, str]] | None = None) -> int:
+        """A page per data IRI in both languages, plus its ``.ttl`` and ``.jsonld``: for
+        every resource, or for the ``share`` of :meth:`resources` given."""
+        chosen = self._resources if share is None else share
+        if not chosen:  # a site of report pages only
+            return 0
+        assert isinstance(self.index, ResourceIndex)
+        for iri, path in chosen:
+            statements = self.index.outgoing[iri]
+            self._write(f"{path}.ttl", _turtle(iri, statements))
+            self._write(f"{path}.jsonld", lod.resource_jsonld(iri, statements))
+            for file_stem in self._stems[path]:
+                for lang in LANGUAGES:
+                    self._resource_page(iri, path, file_stem, lang)
+        return len(chosen)
+
+    def resource_files(self, share: Sequence[tuple[str, str]]) -> list[Path]:
+        """The files :meth:`write_resources` writes for ``share``, in the order it writes
+        them (for a share written by another process)."""
+        return [self.folder / file for _, path in share
+                for file in (f"{path}.ttl", f"{path}.jsonld",
+                             *(page_name(stem, lang, self.default_lang)
+                               for stem in self._stems[path] for lang in LANGUAGES))]
+
+    def _resource_page(self, iri: str, path: str, file_stem: str, lang: str) -> None:
+        file = page_name(file_stem, lang, self.default_lang)
+        assert isinstance(self.index, ResourceIndex)
+        statements = self.index.outgoing[iri]
+        rows = []
+        order = {p: i for i, p in enumerate(LEADING_PROPERTIES)}
+        for predicate in sorted(statements, key=lambda p: (order.get(p, len(order)),
+                                                            self._property_label(p, lang))):
+            if predicate == RDF_TYPE:
+                continue
+            values = [self._value(file, term, lang) for term in statements[predicate]]
+            values.sort(key=lambda v: (_notation_key(v.get("notation")), v["label"]))
+            rows.append({"iri": predicate, "label": self._property_label(predicate, lang),
+                         "href": self.href(file, predicate, lang) or predicate,
+                         "objects": values})
+        incoming = []
+        for predicate, subjects in sorted(self.index.incoming.get(iri, {}).items()):
+            if predicate == RDF_TYPE:
+                continue
+            values = [self._value(file, ox.NamedNode(s), lang) for s in sorted(subjects)]
+            values.sort(key=lambda v: (_notation_key(v.get("notation")), v["label"]))
+            incoming.append({"label": self._property_label(predicate, lang), "objects": values})
+        types = [{"href": self.href(file, t, lang) or t, "label": self._type_label(t, lang)}
+                 for t in sorted(self.index.iris(iri, RDF_TYPE))]
+        base = posixpath.basename(path)
+        up = "../" if file_stem.endswith("/index") else ""
+        alternates = [
+            {"type": "text/turtle", "href": f"{up}{base}.ttl", "name": "Turtle"},
+            {"type": "application/ld+json", "href": f"{up}{base}.jsonld", "name": "JSON-LD"},
+        ]
+        self._render("resource.html", file, lang, page_path=file_stem,
+                     title=self.index.label(iri, lang), iri=iri, types=types,
+                     statements=rows, incoming=incoming, alternates=alternates)
+
+    def _value(self, file: str, term: Term, lang: str) -> dict[str, Any]:
+        if isinstance(term, ox.NamedNode):
+            return {"iri": term.value, "href": self.href(file, term.value, lang),
+                    "label": self.index.label(term.value, lang),
+                    "notation": self.index.literal(term.value, (SKOS + "notation",), lang)}
+        if isinstance(term, ox.Literal):
+            return {"iri": None, "href": None, "label": term.value, "lang": term.language}
+        return {"iri": None, "href": None, "label": "_:" + term.value}
+
+    def _property_label(self, iri: str, lang: str) -> str:
+        known = _predicate_labels().get(iri)
+        if known:
+            return known[lang]
+        label = self.index.literal(iri, (RDFS_LABEL,), lang)
+        if label:
+            return label
+        return _curie(iri)
+
+    def _type_label(self, iri: str, lang: str) -> str:
+        return self.index.literal(iri, (RDFS_LABEL, SKOS + "prefLabel"), lang) or _curie(iri)
+
+    def write_index(self) -> None:
+        for lang in LANGUAGES:
+            file = page_name("index", lang, self.default_lang)
+            strategies = [self._strategy_tree(s, file, lang)
+                          for s in self.index.of_type(PG + "Strategy")]
+            downloads = [{"href": f"{lod.DATA_FOLDER}/{s.file_name}", "type": s.media_type,
+                          "label": f"{s.name} ({s.file_name})"}
+                         for s in lod.SERIALISATIONS.values()]
+            sections = [{"href": s.href if lang == self.default_lang
+                         else s.href.replace(".html", f".{lang}.html"), "label": s.labels[lang]}
+                        for s in self.sections]
+            pages = {"organisations": page_name("organisations", lang, self.default_lang),
+                     "ontology": page_name("def/index", lang, self.default_lang)}
+            self._render("index.html", file, lang, page_path="index",
+                         title=_strings()[lang]["site_title"], strategies=strategies,
+                         downloads=downloads, sections=sections, pages=pages,
+                         resource_pages=self.resource_pages)
+
+    def _strategy_tree(self, strategy: str, file: str, lang: str) -> dict[str, Any]:
+        def node(iri: str) -> dict[str, Any]:
+            return {"iri": iri, "href": self.href(file, iri, lang),
+                    "label": self.index.label(iri, lang)}
+
+        def by_notation(iris: Iterable[str]) -> list[str]:
+            return sorted(iris, key=lambda i: (_notation_key(
+                self.index.literal(i, (SKOS + "notation",), lang)), i))
+
+        in_scheme = set(self.index.subjects(SKOS + "inScheme", strategy))
+        areas_in_scheme = [a for a in self.index.of_type(PG + "ActionArea") if a in in_scheme]
+        goals = []
+        placed: set[str] = set()
+        for goal in by_notation(g for g in self.index.of_type(PG + "StrategicGoal")
+                                if g in in_scheme):
+            areas = [a for a in areas_in_scheme if goal in self.index.iris(a, PG + "underGoal")]
+            placed.update(areas)
+            goals.append({**node(goal), "areas": [self._area(a, node, by_notation)
+                                                  for a in by_notation(areas)]})
+        rest = [a for a in areas_in_scheme if a not in placed]
+        if rest:
+            goals.append({"iri": "", "href": None, "label": _strings()[lang]["other_areas"],
+                          "areas": [self._area(a, node, by_notation) for a in by_notation(rest)]})
+        overarching = by_notation(g for g in self.index.of_type(PG + "OverarchingGoal")
+                                  if g in in_scheme)
+        return {**node(strategy), "goals": goals, "county": self._county_of(strategy, lang),
+                "overarching": [node(g) for g in overarching]}
+
+    def _county_of(self, resource: str, lang: str) -> str | None:
+        """The county of a strategy or plan: where its publisher (or the organisation the
+        publisher is a unit of) is; for a strategy without one, where its plans' are."""
+        publishers = self.index.iris(resource, DCT + "publisher")
+        if not publishers:
+            plans = self.index.subjects(PG + "implements", resource)
+            publishers = [p for plan in plans for p in self.index.iris(plan, DCT + "publisher")]
+        seen: set[str] = set()
+        while publishers:
+            agent = publishers.pop(0)
+            if agent in seen:
+                continue
+            seen.add(agent)
+            for place in self.index.iris(agent, DCT + "spatial"):
+                return self.index.label(place, lang)
+            publishers += self.index.iris(agent, ORG + "unitOf")
+        return None
+
+    def _area(self, area: str, node: Callable[[str], dict[str, Any]],
+              by_notation: Callable[[Iterable[str]], list[str]]) -> dict[str, Any]:
+        """An area with its activities grouped by plan: two plans' "7.1" are never listed
+        side by side as if they were one plan's (the 2016–2017 and 2018–2020 plans share the
+        strategy's area 7)."""
+        activities = by_notation(a for a in self.index.subjects(PG + "actionArea", area)
+                                 if a in self._activities)
+        by_plan: dict[str, list[str]] = {}
+        for activity in activities:
+            plan = next(iter(self.index.iris(activity, PG + "inPlan")), "")
+            by_plan.setdefault(plan, []).append(activity)
+        plans = []
+        for plan in sorted(by_plan, key=lambda p: (self.index.literal(
+                p, (PG + "startYear",), "sv") or "", p)):
+            plans.append({**(node(plan) if plan else {"iri": "", "href": None, "label": ""}),
+                          "activities": [node(a) for a in by_plan[plan]]})
+        return {**node(area), "activities": [node(a) for a in activities], "plans": plans}
+
+    @cached_property
+    def _activities(self) -> frozenset[str]:
+        # Once per site: built per area (as it was) it made the start page quadratic.
+        return frozenset(self.index.of_type(PG + "Activity"))
+
+    def write_organisations(self) -> None:
+        agents = set()
+        for cls in ("http://www.w3.org/ns/org#Organization",
+                    "http://www.w3.org/ns/org#OrganizationalUnit",
+                    "http://data.europa.eu/m8g/PublicOrganisation", PG + "AgentGroup"):
+            agents.update(self.index.of_type(cls))
+        for lang in LANGUAGES:
+            file = page_name("organisations", lang, self.default_lang)
+            counted = sorted(
+                ((len(self.index.subjects(PG + "coordinator", agent)),
+                  len(self.index.subjects(PG + "participant", agent)),
+                  self.index.label(agent, lang), agent) for agent in agents),
+                key=lambda row: (-row[0], -row[1], row[2]))
+            rows = [{"href": self.href(file, agent, lang), "label": label,
+                     "coordinates": coordinates, "participates": participates}
+                    for coordinates, participates, label, agent in counted]
+            self._render("organisations.html", file, lang, page_path="organisations",
+                         title=_strings()[lang]["organisations"], organisations=rows)
+
+    def write_assets(self) -> None:
+        for asset in sorted((TEMPLATES / "assets").iterdir()):
+            self._write(f"assets/{asset.name}", asset.read_bytes())
+
+    def write_data(self, base_url: str | None, about: lod.DatasetInfo | None = None) -> None:
+        """The downloads, the JSON-LD context and the dataset description at stable paths."""
+        data = self.folder / lod.DATA_FOLDER
+        data.mkdir(parents=True, exist_ok=True)
+        self.written += lod.write_exports(self.store, data).values()
+        self.written.append(lod.write_context(self.folder))
+        self.written += lod.write_dataset_description(self.store, self.folder, base_url,
+                                                      about=about)
+
+
+def _curie(iri: str) -> str:
+    for prefix, namespace in PREFIXES.items():
+        if iri.startswith(namespace):
+            return f"{prefix}:{iri[len(namespace):]}"
+    return iri
+
+
+def _turtle(subject: str, statements: dict[str, list[Term]]) -> bytes:
+    node = ox.NamedNode(subject)
+    triples = [ox.Triple(node, ox.NamedNode(p), o) for p in sorted(statements)
+               for o in statements[p]]
+    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES) or b""
+
+
+SectionWriter = Callable[[SiteWriter], SiteSection | None]
+
+
+def write_site(
+    store: EmbeddedStore, out_dir: Path, *, lang: str = "sv",
+    base_url: str | None = None, extra_sections: Sequence[SectionWriter] = (),
+    about: lod.DatasetInfo | None = None, queries_dir: Path | None = None,
+    pages: str = "auto",
+) -> list[Path]:
+    """Write the static site for ``store`` into ``out_dir`` (replacing it atomically).
+
+    ``lang`` is the language of the plain ``.html`` pages; the other language gets
+    ``.en.html`` / ``.sv.html``. ``about`` describes the dataset (the project's
+    ``planegraf.toml``; the bundled demonstration's by default) and ``queries_dir`` holds the
+    project's own named questions, answered beside planegraf's. ``pages`` (one of
+    :data:`PAGE_MODES`) says whether the page of every resource is written or only the
+    report pages and downloads (see :func:`resource_pages_written`). Returns the files
+    written.
+
+    >>> import tempfile
+    >>> from planegraf.pipeline import open_store
+    >>> out = Path(tempfile.mkdtemp()) / "site"
+    >>> files = write_site(open_store(), out)
+    >>> (out / "id/activity/rjl-hp-2018-2020/6-3.ttl").is_file()
+    True
+    """
+    from planegraf.rdf import atomic
+
+    if lang not in LANGUAGES:
+        raise ValueError(f"lang must be one of {LANGUAGES}")
+    with_pages = resource_pages_written(store, pages)
+    with atomic.staged_directory(out_dir) as stage:
+        writer = SiteWriter(store, stage, lang, resource_pages=with_pages)
+        writer.queries_dirs = (queries_dir,) if queries_dir else ()
+        for make_section in (*optional_sections(), *extra_sections):
+            section = make_section(writer)
+            if section is not None:
+                writer.sections.append(section)
+        # The resource pages are most of the work: forked workers write them while this
+        # process writes the rest of the site, then joins in.
+        workers = _ResourcePages(writer)
+        try:
+            for section in writer.sections:
+                section.write(writer)
+            writer.write_assets()
+            writer.write_data(base_url, about)
+            workers.write_remaining()
+            writer.write_organisations()
+            writer.write_ontology_docs()
+            writer.write_index()
+        finally:
+            workers.finish()
+        written = [out_dir / p.relative_to(stage) for p in writer.written]
+    return written
+
+
+#: Below this many resources the site is written in one process: forking costs more.
+PARALLEL_RESOURCES = 200
+_MAX_WORKERS = 4
+_CHUNK = 8
+
+
+def _cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class _ResourcePages:
+    """The resource pages written by forked workers (one per spare CPU, up to three) and by
+    this process once it has written everything else: each takes the next few resources
+    from a shared counter until none are left, so a busy process simply takes fewer.
+
+    Forked workers share the index (nothing is pickled); where fork is missing, or the
+    site is small, this process writes every page itself.
+    """
+
+    def __init__(self, writer: SiteWriter) -> None:
+        self.writer = writer
+        self.resources = writer.resources()
+        self.workers: list[Any] = []
+        processes = min(_cpu_count(), _MAX_WORKERS)
+        self.next_start: Any = None
+        if (processes < 2 or len(self.resources) < PARALLEL_RESOURCES
+                or "fork" not in multiprocessing.get_all_start_methods()):
+            return
+        context = multiprocessing.get_context("fork")
+        self.next_start = context.Value("i", 0)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # Objects the workers inherit stay out of their garbage collector: collecting would
+        # touch, and so copy, every page of the parent's heap.
+        gc.freeze()
+        try:
+            for _ in range(processes - 1):
+                process = context.Process(target=self._write_chunks, daemon=True)
+                process.start()
+                self.workers.append(process)
+        finally:
+            gc.unfreeze()
+
+    def _write_chunks(self) -> None:
+        while True:
+            with self.next_start.get_lock():
+                start = self.next_start.value
+                self.next_start.value = min(start + _CHUNK, len(self.resources))
+            if start >= len(self.resources):
+                return
+            self.writer.write_resources(self.resources[start:start + _CHUNK])
+
+    def write_remaining(self) -> None:
+        """Write the pages no worker has taken (all of them without workers)."""
+        if self.next_start is None:
+            self.writer.write_resources()
+            return
+        before = len(self.writer.written)
+        self._write_chunks()
+        # Every page is listed once, in resource order, whoever wrote it.
+        del self.writer.written[before:]
+        self.writer.written += self.writer.resource_files(self.resources)
+
+    def finish(self) -> None:
+        """Wait for the workers; an error if one of them failed."""
+        failed = []
+        for process in self.workers:
+            process.join()
+            if process.exitcode != 0:
+                failed.append(process.exitcode)
+        if failed:
+            raise RuntimeError(f"a worker writing resource pages failed (exit code "
+                               f"{failed[0]}); its error is printed above")
+
+
+def optional_sections() -> list[SectionWriter]:
+    """The sections whose modules are part of this installation (none is a stub)."""
+    return [_query_section, _gaps_section, _network_section, _compare_section]
+
+
+def _available(module: str, *names: str) -> Any:
+    """The module if it is installed and offers ``names``, else None."""
+    import importlib
+    import importlib.util
+
+    if importlib.util.find_spec(f"planegraf.{module}") is None:
+        return None
+    loaded = importlib.import_module(f"planegraf.{module}")
+    return loaded if all(hasattr(loaded, n) for n in names) else None
+
+
+ANSWER_ROWS = 50
+
+
+def _query_section(writer: SiteWriter) -> SiteSection | None:
+    queries = _available("sparql.queries", "catalogue", "bind_parameters", "with_values_block")
+    if queries is None or not queries.catalogue():
+        return None
+
+    def write(writer: SiteWriter) -> None:
+        for lang in LANGUAGES:
+            # Each language's answers with its own labels (the lang parameter).
+            entries = [(query, _answer(writer.store, queries, query, lang))
+                       for query in queries.catalogue(writer.queries_dirs)]
+            file = page_name("queries", lang, writer.default_lang)
+            items = [{"name": q.name, "title": q.title(lang), "description": q.description(lang),
+                      "text": q.text, "answer": _answer_rows(writer, file, answer, lang)}
+                     for q, answer in entries]
+            writer._render("queries.html", file, lang, page_path="queries",
+                           title=_strings()[lang]["query_catalogue"], queries=items,
+                           editor=page_name("query", lang, writer.default_lang))
+            editor_file = page_name("query", lang, writer.default_lang)
+            catalogue = [{"name": q.name, "title": q.title(lang), "text": q.text,
+                          "parameters": [p.name for p in q.parameters if p.name != "lang"]}
+                         for q, _ in entries]
+            writer._render("query.html", editor_file, lang, page_path="query",
+                           title=_strings()[lang]["query_editor"],
+                           catalogue_json=_script_json(catalogue),
+                           default_lang=writer.default_lang)
+
+    return SiteSection("queries.html",
+                       {lang: _strings()[lang]["query_catalogue"] for lang in LANGUAGES}, write)
+
+
+def _answer(store: EmbeddedStore, queries: Any, query: Any, lang: str
+            ) -> tuple[list[str], list[Any]] | None:
+    """The rows of a catalogue SELECT on the built data (defaults for its parameters)."""
+    try:
+        bindings = queries.bind_parameters(query, {}, lang=lang)
+        text = queries.with_values_block(query.text, bindings) if bindings else query.text
+        result = store.oxigraph.query(text, use_default_graph_as_union=True)
+    except Exception:  # a query that needs a parameter without default has no standing answer
+        return None
+    if not isinstance(result, ox.QuerySolutions):
+        return None
+    variables = [v.value for v in result.variables]
+    rows = [row for _, row in zip(range(ANSWER_ROWS), result, strict=False)]
+    return variables, rows
+
+
+def _answer_rows(writer: SiteWriter, file: str, answer: tuple[list[str], list[Any]] | None,
+                 lang: str) -> dict[str, Any] | None:
+    if answer is None:
+        return None
+    variables, rows = answer
+    cells = []
+    for row in rows:
+        cells.append([writer._value(file, row[v], lang) if row[v] is not None
+                      else {"iri": None, "href": None, "label": ""} for v in variables])
+    return {"variables": variables, "rows": cells}
+
+
+def _script_json(value: Any) -> str:
+    """JSON safe inside a <script type="application/json"> element."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _gaps_section(writer: SiteWriter) -> SiteSection | None:
+    gaps = _available("analysis.gaps", "coordination_gaps", "load_objectives", "RULES_BY_ID",
+                      "where")
+    network = _available("analysis.network", "load_network_data")
+    if gaps is None or network is None:
+        return None
+
+    def write(writer: SiteWriter) -> None:
+        data = writer.network_data(network)
+        objectives = gaps.load_objectives(writer.store)
+        for lang in LANGUAGES:
+            file = page_name("gaps", lang, writer.default_lang)
+            found = gaps.coordination_gaps(data, objectives, lang=lang)
+            rows = [{"rule": gaps.RULES_BY_ID[g.rule].name[lang],
+                     "explanation": gaps.RULES_BY_ID[g.rule].explanation[lang],
+                     "subject": _linked(writer, file, g.subject, lang, g.subject_label),
+                     # Two counties' "area 7" must never look alike: every finding names
+                     # its plan and county.
+                     "where": gaps.where(g, data, lang),
+                     "detail": g.detail,
+                     "activities": [_linked(writer, file, a, lang) for a in g.activities]}
+                    for g in found]
+            writer._render("gaps.html", file, lang, page_path="gaps",
+                           title=_strings()[lang]["gap_report"], gaps=rows)
+
+    return SiteSection("gaps.html", {lang: _strings()[lang]["gap_report"] for lang in LANGUAGES},
+                       write)
+
+
+def _linked(writer: SiteWriter, file: str, iri: str, lang: str,
+            label: str | None = None) -> dict[str, Any]:
+    """A link to the page of ``iri`` when it is one of the site's IRIs, else plain text."""
+    href = writer.href(file, iri, lang) if iri.startswith("http") and " " not in iri else None
+    return {"iri": None, "href": href,
+            "label": label or (writer.index.label(iri, lang) if href else iri)}
+
+
+def _network_section(writer: SiteWriter) -> SiteSection | None:
+    viz = _available("render.viz", "network_html", "sector_labels")
+    network = _available("analysis.network", "load_network_data", "network_metrics")
+    if viz is None or network is None:
+        return None
+
+    def write(writer: SiteWriter) -> None:
+        data = writer.network_data(network)
+        # The metrics are numbers on a language-free graph; only the page is per language.
+        metrics = network.network_metrics(data)
+        pictures = _available("render.pictures", "picture_bytes")
+        for lang in LANGUAGES:
+            sectors = viz.sector_labels(writer.store, lang)
+            page = page_name("network", lang, writer.default_lang)
+            downloads = []
+            if pictures is not None:  # the same network as a picture for reports
+                for fmt in ("png", "svg"):
+                    name = page.removesuffix(".html") + f".{fmt}"
+                    writer._write(name, pictures.picture_bytes(fmt, data, metrics, lang=lang,
+                                                               sectors=sectors))
+                    downloads.append((name, fmt.upper()))
+            html = viz.network_html(data, metrics, lang=lang, sectors=sectors,
+                                    downloads=downloads)
+            writer._write(page, html)
+
+    return SiteSection("network.html", {lang: _strings()[lang]["network"] for lang in LANGUAGES},
+                       write)
+
+
+def _compare_section(writer: SiteWriter) -> SiteSection | None:
+    compare = _available("analysis.compare", "compare_plans", "consecutive_plans", "page_context")
+    pictures = _available("render.pictures", "picture_bytes", "plan_periods", "network_layout")
+    network = _available("analysis.network", "load_network_data", "network_metrics", "Scope")
+    viz = _available("render.viz", "sector_labels")
+    if compare is None or pictures is None or network is None or viz is None:
+        return None
+    data = writer.network_data(network)
+    pairs = compare.consecutive_plans(data, pictures.plan_periods(writer.store))
+    if not pairs:
+        return None
+
+    def write(writer: SiteWriter) -> None:
+        import networkx as nx
+
+        for lang in LANGUAGES:
+            file = page_name("compare", lang, writer.default_lang)
+            sectors = viz.sector_labels(writer.store, lang)
+            comparisons = []
+            for number, (before, after) in enumerate(pairs, start=1):
+                result = compare.compare_plans(data, "plan", before, after)
+                context = compare.page_context(result, data, lang)
+                sides = [network.network_metrics(data, network.Scope(plan), lang=lang)
+                         for plan in (before, after)]
+                # Both networks in one layout: an organisation stands in the same place.
+                layout = pictures.network_layout(nx.compose(sides[0].graph, sides[1].graph))
+                for side, metrics in zip(("before", "after"), sides, strict=True):
+                    name = file.removesuffix(".html") + f"-{number}-{side}.svg"
+                    writer._write(name, pictures.picture_bytes(
+                        "svg", data, metrics, lang=lang, sectors=sectors, positions=layout,
+                        title=context[side]))
+                    context[f"{side}_picture"] = name
+                comparisons.append(context)
+            words = compare.page_words(lang)
+            writer._render("compare.html", file, lang, page_path="compare",
+                           title=_strings()[lang]["compare"], intro=words["intro"],
+                           words=words, comparisons=comparisons)
+
+    return SiteSection("compare.html", {lang: _strings()[lang]["compare"] for lang in LANGUAGES},
+                       write)

@@ -1,0 +1,2 @@
+"""RDF in and out: the embedded Oxigraph store, loading and deriving, bounded input and
+atomic writes."""

@@ -1,0 +1,284 @@
+"""What planegraf refuses in input before a parser sees it, and how it explains it: XML
+entities that would read other files or expand without bound ("billion laughs"), XML nested
+too deep, JSON-LD contexts that would have to be fetched, and spreadsheets larger than the
+limits (:class:`InputLimits`, docs/limits.md).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, fields
+from pathlib import Path
+from xml.parsers import expat
+
+from planegraf.errors import InputError, PlanegrafError
+
+MAX_ENTITY_EXPANSION = 1 << 20
+"""Characters that the entities of one RDF/XML file may expand to, all references together."""
+
+
+@dataclass(frozen=True)
+class InputLimits:
+    """How much one input file may hold; each limit is raised with its environment variable.
+
+    >>> InputLimits.from_environment({"PLANEGRAF_MAX_ROWS": "20"}).max_rows
+    20
+    """
+
+    max_mib: int = 100
+    """Uncompressed size of a spreadsheet, in MiB (an .xlsx: all its parts together)."""
+    max_rows: int = 100_000
+    """Rows of a spreadsheet."""
+    max_columns: int = 100
+    """Columns of a spreadsheet (the activity sheet has 7)."""
+    max_cell: int = 32_767
+    """Characters in one cell (Excel's own limit)."""
+    max_xml_depth: int = 200
+    """How deep the elements of an XML file (RDF/XML) may nest."""
+
+    ENVIRONMENT = {
+        "max_mib": "PLANEGRAF_MAX_INPUT_MIB", "max_rows": "PLANEGRAF_MAX_ROWS",
+        "max_columns": "PLANEGRAF_MAX_COLUMNS", "max_cell": "PLANEGRAF_MAX_CELL",
+        "max_xml_depth": "PLANEGRAF_MAX_XML_DEPTH",
+    }
+
+    @classmethod
+    def from_environment(cls, environ: dict[str, str] | None = None) -> InputLimits:
+        """The defaults, with any limit the environment sets (a positive whole number)."""
+        environ = dict(os.environ) if environ is None else environ
+        values: dict[str, int] = {}
+        for field in fields(cls):
+            name = cls.ENVIRONMENT[field.name]
+            text = environ.get(name, "").strip()
+            if not text:
+                continue
+            if not text.isdigit() or len(text) > 18 or int(text) < 1:
+                raise PlanegrafError(f"{name}={text!r}: expected a whole number of at least 1")
+            values[field.name] = int(text)
+        return cls(**values)
+
+    def refuse(self, path: Path | str, what: str, limit: str, *, line: int | None = None,
+               column: int | None = None) -> InputError:
+        """The error for input over ``limit`` (a field name), saying how to raise it."""
+        value = getattr(self, limit)
+        unit = {"max_mib": " MiB", "max_rows": " rows", "max_columns": " columns",
+                "max_cell": " characters in a cell", "max_xml_depth": " levels"}[limit]
+        return InputError(path, f"{what}: over the limit of {value}{unit}", line=line,
+                          column=column,
+                          hint=f"if the file is right, raise the limit: "
+                               f"{self.ENVIRONMENT[limit]}={value * 10} (docs/limits.md)")
+
+
+_PLAN_KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+MAX_PLAN_KEY = 100
+
+
+def plan_key_problem(key: str) -> tuple[str, str] | None:
+    """What is wrong with ``key`` as a plan key (the last part of id/plan/KEY and of its
+    graph's IRI, and a file name), in Swedish and English; None when it is a key.
+
+    >>> plan_key_problem("rjl-hp-2018-2020") is None
+    True
+    >>> plan_key_problem("../x y")[1]
+    'a plan key is lowercase letters a-z, digits and single hyphens, such as rjl-hp-2018-2020'
+    """
+    if _PLAN_KEY.fullmatch(key) and len(key) <= MAX_PLAN_KEY:
+        return None
+    return ("en plannyckel består av små bokstäver a-z, siffror och enstaka bindestreck, "
+            "till exempel rjl-hp-2018-2020",
+            "a plan key is lowercase letters a-z, digits and single hyphens, such as "
+            "rjl-hp-2018-2020")
+
+
+def check_xlsx_archive(path: Path, limits: InputLimits) -> None:
+    """Refuse an .xlsx whose parts unpack to more than ``limits.max_mib``, before any XML is
+    read: by the sizes the archive declares, then by the bytes actually unpacked (a part may
+    declare less than it holds; reading stops at the limit).
+    """
+    cap = limits.max_mib * 1024 * 1024
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            declared = sum(member.file_size for member in members)
+            if declared > cap:
+                raise limits.refuse(path, f"the workbook unpacks to {declared // (1 << 20)} MiB",
+                                    "max_mib")
+            unpacked = 0
+            for member in members:
+                with archive.open(member) as part:
+                    while chunk := part.read(1 << 20):
+                        unpacked += len(chunk)
+                        if unpacked > cap:
+                            raise limits.refuse(path, "the workbook unpacks to more than it "
+                                                        "declares", "max_mib")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError,
+            ValueError) as err:
+        raise InputError(path, f"not a readable XLSX workbook ({err})",
+                         hint="save it from the spreadsheet program as .xlsx") from None
+
+
+def check_xml_depth(data: bytes, path: Path | str, limits: InputLimits | None = None) -> None:
+    """Refuse XML whose elements nest deeper than ``limits.max_xml_depth``.
+
+    rdflib's RDF/XML parser takes time that grows faster than the square of the depth
+    (50 000 levels: 27 s), so the depth is measured first with expat, which is linear.
+    Syntax errors are left to the RDF parser, which words them for the user.
+
+    >>> check_xml_depth(b"<a>" * 5 + b"</a>" * 5, "x.rdf", InputLimits(max_xml_depth=4))
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    planegraf.errors.InputError: x.rdf:1: the XML elements nest too deep: over the limit of 4 ...
+    """
+    limits = limits or InputLimits.from_environment()
+    parser = expat.ParserCreate()
+    depth = 0
+
+    class TooDeep(Exception):
+        pass
+
+    def start(name: str, attributes: object) -> None:
+        nonlocal depth
+        depth += 1
+        if depth > limits.max_xml_depth:
+            raise TooDeep
+
+    def end(name: str) -> None:
+        nonlocal depth
+        depth -= 1
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    try:
+        parser.Parse(data, True)
+    except TooDeep:
+        raise limits.refuse(path, "the XML elements nest too deep", "max_xml_depth",
+                            line=parser.CurrentLineNumber) from None
+    except expat.ExpatError:
+        return
+
+_ENTITY = re.compile(
+    r"<!ENTITY\s+(?P<parameter>%\s+)?(?P<name>[^\s%\"'>]+)\s+"
+    r"(?:(?P<external>SYSTEM|PUBLIC)\b|\"(?P<double>[^\"]*)\"|'(?P<single>[^']*)')")
+_REFERENCE = re.compile(r"&([A-Za-z_:][\w.:-]*);")
+# "@context": "http://…" or "@context": ["file:///…", {…}]; other shapes reach the parser,
+# which refuses them too (explain_syntax_error words that).
+_CONTEXT_REFERENCE = re.compile(rb'"@context"\s*:\s*(?:\[[^\]{"]*)?"([^"]*)"')
+_COMBINED = re.compile(r".[\u0300-\u036f]+", re.DOTALL)
+_EXTERNAL_DTD = re.compile(r"<!DOCTYPE\s+[^\s\[>]+\s+(?:SYSTEM|PUBLIC)\b")
+
+
+def check_rdf_xml(data: bytes, path: Path | str) -> None:
+    """Refuse entity declarations that reach outside the file or expand too far.
+
+    Plain entities that abbreviate a namespace (``<!ENTITY xsd "http://…#">``) are fine.
+
+    >>> check_rdf_xml(b'<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>',
+    ...               "a.rdf")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    planegraf.errors.InputError: a.rdf:1: the entity 'x' refers to an outside file or URL, ...
+    """
+    if b"<!DOCTYPE" not in data:
+        return
+    text = data.decode("utf-8")
+    if match := _EXTERNAL_DTD.search(text):
+        raise InputError(path, "the document type refers to an outside DTD, which planegraf "
+                         "never reads", line=_line(text, match.start()),
+                         hint="remove the SYSTEM or PUBLIC part of <!DOCTYPE …>")
+    values: dict[str, str] = {}
+    lines: dict[str, int] = {}
+    for match in _ENTITY.finditer(text):
+        name, line = match["name"], _line(text, match.start())
+        if match["parameter"] or match["external"]:
+            kind = "parameter entity" if match["parameter"] else "entity"
+            raise InputError(path, f"the {kind} {name!r} refers to an outside file or URL, "
+                             "which planegraf never reads" if match["external"] else
+                             f"the {kind} {name!r} is not supported", line=line,
+                             hint="write the value into the file itself")
+        values[name] = match["double"] if match["double"] is not None else match["single"]
+        lines[name] = line
+    if not values:
+        return
+    sizes: dict[str, int] = {}
+
+    def size(name: str, seen: tuple[str, ...]) -> int:
+        if name in seen:
+            raise InputError(path, f"the entity {name!r} refers to itself", line=lines[name],
+                             hint="an entity's value may not use the entity")
+        if name not in sizes:
+            value = values[name]
+            total = len(_REFERENCE.sub("", value))
+            for ref in _REFERENCE.findall(value):
+                if ref in values:
+                    total += size(ref, (*seen, name))
+                    if total > MAX_ENTITY_EXPANSION:
+                        break
+            sizes[name] = total
+        return sizes[name]
+
+    subset_end = text.find("]>", text.find("<!DOCTYPE"))
+    expanded = 0
+    for ref in _REFERENCE.finditer(text, max(subset_end, 0)):
+        if ref[1] in values:
+            expanded += size(ref[1], ())
+            if expanded > MAX_ENTITY_EXPANSION:
+                raise InputError(
+                    path, f"the XML entities would expand to more than {MAX_ENTITY_EXPANSION} "
+                    "characters (an 'XML bomb')", line=_line(text, ref.start()),
+                    hint="use entities only to abbreviate names, not to repeat text")
+
+
+def explain_syntax_error(message: str, format_name: str) -> tuple[str, str]:
+    """A parser's message and a hint for the user, rephrased where the parser's own words
+    would mislead (Oxigraph reports a remote JSON-LD context as a missing callback).
+
+    >>> explain_syntax_error("No LoadDocumentCallback has been set to load remote contexts",
+    ...                      "JSON-LD")[0]
+    'the @context is a URL or file name, and planegraf never fetches a context'
+    """
+    if "LoadDocumentCallback" in message:
+        return ("the @context is a URL or file name, and planegraf never fetches a context",
+                "put the context object itself into the file (planegraf export writes "
+                "JSON-LD that way)")
+    return message, f"fix the {format_name} syntax there"
+
+
+def _line(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def screen(data: bytes, format_name: str, path: Path | str) -> bytes:
+    """The bytes of an RDF file as planegraf loads them: combining accents composed (NFC),
+    RDF/XML checked by :func:`check_rdf_xml`.
+
+    "ö" typed as "o" + combining diaeresis is the same name as "ö": left apart they would be
+    two literals that look alike, so one organisation could carry two labels that match
+    different queries, or two organisations one name. Only a letter followed by combining
+    diacritical marks (U+0300–U+036F) is composed, wherever it stands (IRIs too); the rest
+    of the text is left exactly as written (NFC of a whole file would also rewrite
+    characters such as CJK compatibility ideographs, which RDF keeps apart). Files without
+    such a mark (no UTF-8 lead byte 0xCC/0xCD) are not even decoded.
+
+    >>> screen("Jo\\u0308nko\\u0308ping".encode(), "Turtle", "x.ttl").decode()
+    'Jönköping'
+    """
+    if b"\xcc" in data or b"\xcd" in data:
+        text = data.decode("utf-8")
+        composed = _COMBINED.sub(lambda match: unicodedata.normalize("NFC", match[0]), text)
+        if composed != text:
+            data = composed.encode("utf-8")
+    if format_name == "RDF/XML":
+        check_rdf_xml(data, path)
+        check_xml_depth(data, path)
+    elif format_name == "JSON-LD" and (match := _CONTEXT_REFERENCE.search(data)):
+        raise InputError(
+            path, f"the @context {match[1].decode('utf-8', 'replace')!r} is a URL or file "
+            "name, and planegraf never fetches a context", line=data.count(b"\n", 0,
+                                                                            match.start()) + 1,
+            hint="put the context object itself into the file (planegraf export writes "
+                 "JSON-LD that way)")
+    return data

@@ -1,0 +1,1 @@
+"""What people read: terminal tables, CSV, Markdown, the network page and pictures."""

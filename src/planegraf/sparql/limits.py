@@ -1,0 +1,206 @@
+"""Limits on what one query may cost — wall-clock time, rows and memory — enforced by running
+it in a forked worker that is stopped when it goes over, so a runaway query cannot take the
+machine down with it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import faulthandler
+import os
+import pickle
+import resource
+import select
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
+
+from planegraf.errors import PlanegrafError
+
+T = TypeVar("T")
+
+DEFAULT_TIMEOUT_S = 60.0
+DEFAULT_MAX_ROWS = 100_000
+DEFAULT_MEMORY_MIB = 2048
+DECODED_PER_ENCODED = 16
+"""How much larger an answer may grow when the parent decodes it: many small terms take
+about ten times their pickled size as Python objects, so the parent accepts at most
+``memory_mib / 16`` MiB of encoded answer and stays within ``memory_mib`` itself."""
+_FORKING = threading.Lock()
+
+
+class QueryLimitError(PlanegrafError):
+    """A query went over one of its limits and was stopped; the message says which and how
+    to narrow the query or raise the limit."""
+
+
+@dataclass(frozen=True)
+class QueryLimits:
+    """What one query may cost. ``None`` switches a limit off.
+
+    ``memory_mib`` is memory the query may take *on top of* what the process already holds
+    (the loaded store); it is enforced with ``RLIMIT_DATA`` on Linux.
+
+    >>> QueryLimits().max_rows
+    100000
+    """
+
+    timeout_s: float | None = DEFAULT_TIMEOUT_S
+    max_rows: int | None = DEFAULT_MAX_ROWS
+    memory_mib: int | None = DEFAULT_MEMORY_MIB
+
+    def check_rows(self, count: int, what: str = "rows") -> None:
+        """Raise :class:`QueryLimitError` once ``count`` goes over ``max_rows``.
+
+        >>> QueryLimits(max_rows=2).check_rows(3)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        planegraf.sparql.limits.QueryLimitError: the query gives more than 2 rows and was ...
+        """
+        if self.max_rows is not None and count > self.max_rows:
+            raise QueryLimitError(
+                f"the query gives more than {self.max_rows} {what} and was stopped: add a "
+                "LIMIT or narrow it, or raise --max-rows")
+
+
+def run_limited(work: Callable[[], T], limits: QueryLimits) -> T:
+    """``work()`` in a forked child under ``limits``; its result comes back pickled.
+
+    The child shares the parent's memory copy-on-write, so the loaded store is not copied.
+    It is killed when the time is up; when it runs out of its memory it dies (Oxigraph
+    aborts on a failed allocation) and the caller gets a :class:`QueryLimitError` either way.
+    A :class:`PlanegrafError` raised by ``work`` reaches the caller with its message.
+
+    >>> run_limited(lambda: sum(range(10)), QueryLimits(timeout_s=10))
+    45
+    """
+    # From pipe to closing its write end, no other thread may fork: a worker forked in
+    # between would hold this pipe open, and its end of file would wait for that worker
+    # (planegraf serve runs queries from several threads).
+    with _FORKING:
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the worker: never returns into the caller's code
+            try:
+                os.close(read_fd)
+                _silence_stderr()
+                if limits.memory_mib is not None:
+                    _cap_memory(limits.memory_mib)
+                _write_all(write_fd, _outcome(work))
+            finally:
+                os._exit(0)
+        os.close(write_fd)
+    max_payload = (None if limits.memory_mib is None
+                   else limits.memory_mib * 1024 * 1024 // DECODED_PER_ENCODED)
+    try:
+        payload = _collect(read_fd, pid, limits.timeout_s, max_payload, limits.memory_mib)
+    finally:
+        os.close(read_fd)
+        status = _reap(pid)
+    return cast(T, _unpack(payload, status, limits))
+
+
+def _outcome(work: Callable[[], object]) -> bytes:
+    try:
+        return pickle.dumps(("ok", work()))
+    except MemoryError:
+        return pickle.dumps(("memory", ""))
+    except QueryLimitError as err:
+        return pickle.dumps(("limit", str(err)))
+    except PlanegrafError as err:
+        return pickle.dumps(("error", str(err)))
+    except BaseException as err:  # noqa: BLE001 (reported to the parent, which re-raises)
+        return pickle.dumps(("crash", f"{type(err).__name__}: {err}"))
+
+
+def _collect(read_fd: int, pid: int, timeout_s: float | None, max_payload: int | None = None,
+             memory_mib: int | None = None) -> bytearray:
+    """The worker's answer as it arrives, in one growing buffer (no copies), stopped past
+    the deadline or past ``max_payload`` bytes: the parent is held to --max-memory too."""
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
+    payload = bytearray()
+    while True:
+        remaining = None if deadline is None else deadline - time.monotonic()
+        if remaining is not None and remaining <= 0:
+            _kill(pid)
+            raise QueryLimitError(
+                f"the query ran longer than {timeout_s:g} s and was stopped: narrow it (a "
+                "FILTER, fewer unbound patterns, a LIMIT) or raise --timeout")
+        ready, _, _ = select.select([read_fd], [], [], remaining)
+        if ready:
+            chunk = os.read(read_fd, 1 << 20)
+            if not chunk:
+                return payload
+            payload += chunk
+            if max_payload is not None and len(payload) > max_payload:
+                _kill(pid)
+                raise QueryLimitError(
+                    f"the answer is too large to hold within --max-memory {memory_mib} MiB "
+                    f"(more than {max_payload // (1 << 20)} MiB as it comes from the query "
+                    f"engine, up to {DECODED_PER_ENCODED} times that when read): add a LIMIT "
+                    "or narrow the query, or raise --max-memory")
+
+
+def _unpack(payload: bytes | bytearray, status: int, limits: QueryLimits) -> Any:
+    if not payload:
+        if limits.memory_mib is not None:
+            raise QueryLimitError(
+                f"the query needed more than {limits.memory_mib} MiB of memory and was "
+                "stopped: narrow it (ORDER BY, GROUP BY and DISTINCT over many rows hold "
+                "them all) or raise --max-memory")
+        raise PlanegrafError(f"the query engine stopped unexpectedly (status {status})")
+    kind, value = pickle.loads(payload)
+    if kind == "ok":
+        return value
+    if kind == "memory":
+        raise QueryLimitError(
+            f"the query needed more than {limits.memory_mib} MiB of memory and was stopped: "
+            "narrow it or raise --max-memory")
+    if kind == "limit":
+        raise QueryLimitError(value)
+    if kind == "error":
+        raise PlanegrafError(value)
+    raise RuntimeError(f"the query failed in its worker: {value}")
+
+
+def _kill(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+
+
+def _reap(pid: int) -> int:
+    try:
+        return os.waitpid(pid, 0)[1]
+    except ChildProcessError:
+        return 0
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _silence_stderr() -> None:
+    # Oxigraph prints a Rust backtrace when an allocation fails, and faulthandler (pytest
+    # enables it) a Python one on the abort that follows; the parent says it better.
+    faulthandler.disable()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+
+
+def _cap_memory(extra_mib: int) -> None:
+    """Let this process grow its data segment by at most ``extra_mib`` MiB from now."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            fields = dict(line.split(":", 1) for line in status if ":" in line)
+        current = int(fields["VmData"].split()[0]) * 1024
+    except (OSError, KeyError, ValueError):
+        return  # not Linux: time and rows are still limited
+    ceiling = current + extra_mib * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_DATA, (ceiling, ceiling))

@@ -1,0 +1,196 @@
+"""Parameters by what people type: an organisation, area, plan, goal or county written as a
+label, a number or a key ("Qulturum", "6", "rjl-hp-2018-2020", "Kalmar län") becomes the
+IRI it names, or a clear error.
+
+Names come from the data through the engine (``queries/lookup/*.rq``), so the same lookup
+works on the embedded store and on an endpoint. They are compared as the importer compares
+names (:func:`planegraf.ingest.resolver.normalise`: Unicode form, case, dashes, punctuation
+and whitespace), on labels, alternative labels, numbers, identifiers and the key of the IRI.
+Nothing found is an error naming the closest candidates; several found is an error listing
+them (an area number is shared by the areas of several plans unless a plan narrows it).
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pyoxigraph as ox
+from rapidfuzz import fuzz, process
+
+from planegraf.errors import PlanegrafError
+from planegraf.ids import DATA
+from planegraf.ingest.resolver import compact, normalise
+from planegraf.sparql.engines import Engine
+from planegraf.sparql.queries import QueryFile, read_query
+
+Kind = Literal["organisation", "area", "plan", "goal", "county"]
+KINDS: tuple[Kind, ...] = ("organisation", "area", "plan", "goal", "county")
+_QUERIES: dict[Kind, str] = {
+    "organisation": "lookup/organisations.rq", "area": "lookup/areas.rq",
+    "plan": "lookup/plans.rq", "goal": "lookup/goals.rq", "county": "lookup/counties.rq",
+}
+_WORDS: dict[Kind, str] = {
+    "organisation": "organisation", "area": "action area", "plan": "action plan",
+    "goal": "goal", "county": "county",
+}
+_SHOWN = 8
+
+
+class NameLookupError(PlanegrafError):
+    """A typed name matched nothing or several things; the message lists the candidates."""
+
+
+@dataclass
+class Candidate:
+    """One thing a parameter can name, with every name it goes by."""
+
+    iri: str
+    label: str
+    names: set[str] = field(default_factory=set)
+    plans: set[str] = field(default_factory=set)
+    contexts: set[str] = field(default_factory=set)
+
+    def key(self) -> str:
+        """What to type to name it without doubt: the IRI's path under the data namespace."""
+        return self.iri.removeprefix(DATA)
+
+    def describe(self) -> str:
+        context = ", ".join(sorted(c for c in self.contexts if c))
+        return f"{self.label} [{self.key()}]" + (f" ({context})" if context else "")
+
+
+_CACHE: weakref.WeakKeyDictionary[Engine, dict[Kind, list[Candidate]]] = (
+    weakref.WeakKeyDictionary())
+
+
+def candidates(engine: Engine, kind: Kind, lang: str = "sv") -> list[Candidate]:
+    """Everything of ``kind`` in the data, asked once per engine."""
+    known = _CACHE.setdefault(engine, {})
+    if kind not in known:
+        query: QueryFile = read_query(_QUERIES[kind])
+        answer = engine.run(query, {"lang": ox.Literal(lang)})
+        assert answer.solutions is not None
+        found: dict[str, Candidate] = {}
+        for row in answer.solutions.rows:
+            item = row.get("item")
+            if not isinstance(item, ox.NamedNode):
+                continue
+            label = row.get("label")
+            candidate = found.setdefault(item.value, Candidate(
+                item.value, label.value if label is not None else item.value))
+            for column, target in (("name", candidate.names), ("plan", candidate.plans),
+                                   ("context", candidate.contexts)):
+                term = row.get(column)
+                if term is not None:
+                    target.add(term.value)
+        for candidate in found.values():
+            path = candidate.key()
+            candidate.names.update({candidate.iri, path, path.split("/", 1)[-1],
+                                    path.rsplit("/", 1)[-1]})
+        known[kind] = sorted(found.values(), key=lambda c: c.iri)
+    return known[kind]
+
+
+def _keys(name: str) -> set[str]:
+    key = normalise(name)
+    return {key, compact(key)}
+
+
+def resolve_parameter(engine: Engine, kind: Kind, text: str, *,
+                      plan: str | None = None, origin: str | None = None) -> str:
+    """The IRI that ``text`` names among the things of ``kind``.
+
+    ``plan`` (an IRI) narrows areas and goals to that plan's. An area may also be written
+    with its plan, ``rjl-hp-2018-2020/6``. ``origin`` names the option in messages
+    (``--area``, ``--param area``). Raises :class:`PlanegrafError` (exit 2) listing the
+    closest candidates when nothing matches, and every match when several do.
+    """
+    origin = origin or f"--{kind}"
+    wanted = text.strip()
+    if not wanted:
+        raise NameLookupError(f"{origin}: empty; write a label, number or key")
+    pool = candidates(engine, kind)
+    if plan is None and kind in ("area", "goal") and "/" in wanted:
+        plan_text, _, rest = wanted.rpartition("/")
+        plan_iri = _quiet(engine, "plan", plan_text)
+        if plan_iri is not None:
+            return resolve_parameter(engine, kind, rest, plan=plan_iri, origin=origin)
+    if plan is not None and kind in ("area", "goal"):
+        pool = [c for c in pool if plan in c.plans]
+    keys = _keys(wanted)
+    found = [c for c in pool if any(keys & _keys(name) for name in c.names)]
+    if len(found) == 1:
+        return found[0].iri
+    word = _WORDS[kind]
+    scope = f" in {plan.removeprefix(DATA)}" if plan else ""
+    if found:
+        listed = "; ".join(c.describe() for c in found[:_SHOWN])
+        more = f" … and {len(found) - _SHOWN} more" if len(found) > _SHOWN else ""
+        hint = ("name the plan (--plan, or PLAN/NUMBER such as rjl-hp-2018-2020/6) or write "
+                "the key in brackets" if kind in ("area", "goal") and plan is None
+                else "write the key in brackets")
+        raise NameLookupError(f"{origin} {text!r} is ambiguous: {len(found)} {word}s{scope} "
+                              f"go by it: {listed}{more}; {hint}")
+    raise NameLookupError(f"{origin}: no {word} {text!r}{scope} in the data; closest: "
+                       f"{_closest(wanted, pool)}")
+
+
+def _quiet(engine: Engine, kind: Kind, text: str) -> str | None:
+    try:
+        return resolve_parameter(engine, kind, text)
+    except PlanegrafError:
+        return None
+
+
+def _closest(text: str, pool: Sequence[Candidate]) -> str:
+    choices: dict[str, Candidate] = {}
+    for candidate in pool:
+        for name in candidate.names:
+            choices.setdefault(normalise(name), candidate)
+    if not choices:
+        return "(nothing of this kind in the data)"
+    best = process.extract(normalise(text), list(choices), scorer=fuzz.WRatio, limit=20)
+    shown: list[Candidate] = []
+    for name, _score, _index in best:
+        candidate = choices[name]
+        if candidate not in shown:
+            shown.append(candidate)
+        if len(shown) == 5:
+            break
+    return "; ".join(c.describe() for c in shown)
+
+
+def parameter_kind(name: str, xsd_type: str) -> Kind | None:
+    """The kind a query parameter names, from its name: ``organisation``, ``area``,
+    ``plan``, ``goal``, ``county`` or a name ending in one (``left_county``).
+
+    >>> parameter_kind("left_county", "xsd:anyURI"), parameter_kind("text", "xsd:string")
+    ('county', None)
+    """
+    if xsd_type != "xsd:anyURI":
+        return None
+    last = name.rsplit("_", 1)[-1]
+    return next((k for k in KINDS if k == last), None)
+
+
+def resolve_given(engine: Engine, query: QueryFile, given: Mapping[str, str]
+                  ) -> dict[str, str]:
+    """``given`` with every organisation, area, plan, goal or county parameter of ``query``
+    turned into the IRI it names; a plan parameter narrows an area or goal parameter."""
+    resolved = dict(given)
+    kinds = {p.name: parameter_kind(p.name, p.type) for p in query.parameters}
+    plan: str | None = None
+    for name, value in given.items():
+        if kinds.get(name) == "plan":
+            plan = resolved[name] = resolve_parameter(engine, "plan", value,
+                                                      origin=f"--param {name}")
+    for name, value in given.items():
+        kind = kinds.get(name)
+        if kind is not None and kind != "plan":
+            resolved[name] = resolve_parameter(
+                engine, kind, value, plan=plan if kind in ("area", "goal") else None,
+                origin=f"--param {name}")
+    return resolved

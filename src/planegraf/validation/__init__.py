@@ -1,0 +1,1 @@
+"""SHACL validation: core shapes compiled to SPARQL, SHACL-SPARQL constraints, and the report."""

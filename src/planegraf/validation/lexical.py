@@ -1,0 +1,201 @@
+"""Literals as the file wrote them, for a validator that runs on a store which rewrites them.
+
+Oxigraph stores a typed literal by its value: ``"5"^^xsd:int`` comes back as
+``"5"^^xsd:integer``, ``"4.0"^^xsd:decimal`` as ``"4"``, ``"1"^^xsd:boolean`` as ``"true"``,
+``"300"^^xsd:byte`` as ``"300"^^xsd:integer``; an ill-typed ``"2002-13-01"^^xsd:date`` is
+kept as if it were fine. SHACL judges the term as written (``sh:datatype xsd:int``,
+``sh:hasValue 4.0``, the ``sh:value`` of a result), so the validator must see the file.
+
+While it validates, each such literal is swapped in the store for a *stand-in* the store keeps
+verbatim: the same lexical form, with a private datatype that carries the original datatype
+(``urn:x-planegraf:as-written:`` + IRI for a valid literal, ``urn:x-planegraf:ill-typed:`` + IRI
+for an ill-typed one). Distinct written terms stay distinct, sameTerm compares as written,
+the compiled queries recover the value and the datatype with :data:`VALUE` and
+:data:`DATATYPE`, and results are turned back with :func:`as_written`. The swap is undone
+afterwards, so the rest of the build sees the store as it was.
+
+Finding the literals takes one parse of the files in Python (about 5 µs a triple: 20 ms for
+the bundled data); only literals of an XSD datatype other than xsd:string are examined.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Literal, URIRef
+
+AS_WRITTEN = "urn:x-planegraf:as-written:"
+ILL_TYPED = "urn:x-planegraf:ill-typed:"
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_XSD_STRING = _XSD + "string"
+_PROBE_SUBJECT = ox.NamedNode("urn:x-planegraf:probe")
+
+
+def _datatype_of(v: str) -> str:
+    return f"(isLiteral({v}) && STRSTARTS(STR(DATATYPE({v})), \"{AS_WRITTEN}\"))"
+
+
+def value_expression(v: str) -> str:
+    """A SPARQL expression for the value of ``v``: a stand-in's value, else ``v`` itself."""
+    return (f"IF({_datatype_of(v)}, STRDT(STR({v}), IRI(STRAFTER(STR(DATATYPE({v})), "
+            f"\"{AS_WRITTEN}\"))), {v})")
+
+
+def datatype_expression(v: str) -> str:
+    """A SPARQL expression for the datatype ``v`` was written with (an ill-typed literal gets
+    a private IRI, so it never has the datatype a shape asks for)."""
+    return (f"IF({_datatype_of(v)}, IRI(STRAFTER(STR(DATATYPE({v})), \"{AS_WRITTEN}\")), "
+            f"DATATYPE({v}))")
+
+
+def _examined(term: object) -> bool:
+    return (isinstance(term, ox.Literal) and term.datatype.value.startswith(_XSD)
+            and term.datatype.value != _XSD_STRING)
+
+
+def ill_typed(literal: ox.Literal) -> bool:
+    """Whether the lexical form is not one of the datatype's (rdflib knows the XSD types).
+
+    >>> ill_typed(ox.Literal("tjugo", datatype=ox.NamedNode(_XSD + "integer")))
+    True
+    """
+    rdflib_logger = logging.getLogger("rdflib.term")
+    level = rdflib_logger.level
+    rdflib_logger.setLevel(logging.CRITICAL)  # rdflib logs a traceback for each ill-typed one
+    try:
+        return Literal(literal.value, datatype=URIRef(literal.datatype.value)).ill_typed is True
+    finally:
+        rdflib_logger.setLevel(level)
+
+
+def stored_form(literals: Iterable[ox.Literal]) -> dict[ox.Literal, ox.Literal]:
+    """What the store makes of each literal (one scratch store for all of them)."""
+    unique = list(dict.fromkeys(literals))
+    scratch = ox.Store()
+    scratch.extend(ox.Quad(ox.NamedNode(f"urn:x-planegraf:probe:{i}"), _PROBE_SUBJECT, lit)
+                   for i, lit in enumerate(unique))
+    stored: dict[ox.Literal, ox.Literal] = {}
+    for quad in scratch:
+        index = int(quad.subject.value.rsplit(":", 1)[1])
+        assert isinstance(quad.object, ox.Literal)
+        stored[unique[index]] = quad.object
+    return stored
+
+
+def stand_in(literal: ox.Literal, stored: ox.Literal | None = None) -> ox.Literal | None:
+    """The stand-in for a literal the store would not keep as written, or None."""
+    if not _examined(literal):
+        return None
+    if ill_typed(literal):
+        return ox.Literal(literal.value, datatype=ox.NamedNode(ILL_TYPED + literal.datatype.value))
+    if stored is None:
+        stored = stored_form([literal])[literal]
+    if stored == literal:
+        return None
+    return ox.Literal(literal.value, datatype=ox.NamedNode(AS_WRITTEN + literal.datatype.value))
+
+
+def as_written(term: object) -> object:
+    """A stand-in turned back into the literal as written; any other term unchanged."""
+    if isinstance(term, ox.Literal):
+        datatype = term.datatype.value
+        for prefix in (AS_WRITTEN, ILL_TYPED):
+            if datatype.startswith(prefix):
+                return ox.Literal(term.value, datatype=ox.NamedNode(datatype[len(prefix):]))
+    return term
+
+
+@dataclass(frozen=True)
+class Source:
+    """A file as it was loaded into the store (the same arguments as ``load_file``)."""
+
+    path: Path
+    graph: ox.NamedNode | None = None
+    replaces_graphs: bool = False
+    base_iri: str | None = None
+
+
+@dataclass
+class Rewritten:
+    """The quads of the sources whose literal the store holds otherwise than written.
+
+    ``swaps`` maps each quad as stored to the quads as written that it stands for (several
+    written terms can collapse into one stored term: ``"1"`` and ``"true"`` as xsd:boolean).
+    """
+
+    swaps: dict[ox.Quad, list[ox.Quad]]
+
+    def __bool__(self) -> bool:
+        return bool(self.swaps)
+
+
+def scan(sources: Sequence[Source]) -> Rewritten:
+    """Parse the sources again, keeping the lexical forms, and find what the store rewrote.
+
+    A later source that replaces a named graph drops what earlier ones wrote to it, as the
+    store did.
+    """
+    from planegraf.rdf.store import rdf_format_for, read_utf8
+
+    written: dict[ox.Quad, None] = {}
+    for source in sources:
+        fmt = rdf_format_for(source.path)
+        found = [q for q in ox.parse(
+            input=read_utf8(source.path), format=fmt,
+            base_iri=source.base_iri or source.path.resolve().as_uri())
+            if _examined(q.object)]
+        target = source.graph or ox.DefaultGraph()
+        if not fmt.supports_datasets:
+            found = [ox.Quad(q.subject, q.predicate, q.object, target) for q in found]
+        elif source.replaces_graphs:
+            replaced = {q.graph_name for q in found} - {ox.DefaultGraph()}
+            written = {q: None for q in written if q.graph_name not in replaced}
+        written.update(dict.fromkeys(found))
+    literals = [q.object for q in written if isinstance(q.object, ox.Literal)]
+    stored = stored_form(literals)
+    swaps: dict[ox.Quad, list[ox.Quad]] = {}
+    by_stored: dict[ox.Quad, list[ox.Quad]] = {}
+    for quad in written:
+        assert isinstance(quad.object, ox.Literal)
+        key = ox.Quad(quad.subject, quad.predicate, stored[quad.object], quad.graph_name)
+        by_stored.setdefault(key, []).append(quad)
+    substitutes = {lit: stand_in(lit, canonical) for lit, canonical in stored.items()}
+    for key, quads in by_stored.items():
+        replacements = []
+        changed = False
+        for quad in quads:
+            assert isinstance(quad.object, ox.Literal)
+            substitute = substitutes[quad.object]
+            changed |= substitute is not None
+            replacements.append(quad if substitute is None else
+                                ox.Quad(quad.subject, quad.predicate, substitute, quad.graph_name))
+        if changed:
+            swaps[key] = replacements
+    return Rewritten(swaps)
+
+
+@contextmanager
+def swapped(store: ox.Store, rewritten: Rewritten) -> Iterator[None]:
+    """The store with every rewritten literal replaced by its stand-in, restored on exit."""
+    removed: list[ox.Quad] = []
+    added: list[ox.Quad] = []
+    for stored, replacements in rewritten.swaps.items():
+        if stored not in store:  # replaced or deleted after loading: nothing to swap
+            continue
+        store.remove(stored)
+        removed.append(stored)
+        for quad in replacements:
+            if quad not in store:
+                store.add(quad)
+                added.append(quad)
+    try:
+        yield
+    finally:
+        for quad in added:
+            store.remove(quad)
+        store.extend(removed)

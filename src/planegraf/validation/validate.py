@@ -1,0 +1,438 @@
+"""SHACL validation of the dataset and the bilingual report people read.
+
+The shapes live in ``ontology/shapes/``; every shape carries its severity and one message in
+Swedish and one in English, so the report can be written in either language. ``build`` runs
+them compiled to SPARQL on Oxigraph; pyshacl stays as the reference the tests compare with.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import cache
+from itertools import chain
+from pathlib import Path
+from typing import Literal as Lang
+
+import pyoxigraph as ox
+from rdflib import RDF, RDFS, SH, SKOS, BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from planegraf.errors import InputError
+from planegraf.rdf.store import EmbeddedStore, rdf_format_for, read_utf8, to_rdflib_term
+from planegraf.resources import shapes_dir
+from planegraf.validation.lexical import Rewritten, Source, as_written, scan, swapped
+from planegraf.validation.shacl_compiler import (
+    CompiledConstraint,
+    UnsupportedShapeError,
+    compile_shapes,
+    not_shacl,
+    targeted_shapes,
+)
+from planegraf.validation.sparql_constraints import (
+    SHAPES_GRAPH_IRI,
+    SparqlConstraint,
+    SparqlViolation,
+    run_sparql_constraint,
+    shapes_graph_quads,
+    sparql_constraints,
+)
+
+Language = Lang["sv", "en"]
+
+_SEVERITY_ORDER = {SH.Violation: 0, SH.Warning: 1, SH.Info: 2}
+_SEVERITY_NAMES = {
+    "sv": {SH.Violation: "Fel", SH.Warning: "Varning", SH.Info: "Information"},
+    "en": {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"},
+}
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One validation result, with its messages in both languages."""
+
+    severity_rank: int
+    focus: str
+    path: str
+    value: str
+    shape: str
+    severity: str = field(compare=False)
+    messages: tuple[tuple[str, str], ...] = field(compare=False, default=())
+    focus_label: str = field(compare=False, default="")
+
+    def message(self, lang: Language) -> str:
+        by_lang = dict(self.messages)
+        return by_lang.get(lang) or by_lang.get("") or next(iter(by_lang.values()), "")
+
+
+@dataclass
+class ValidationReport:
+    """What the shapes found.
+
+    ``conforms`` is SHACL's sh:conforms: false when there is any result, whatever its
+    severity. Whether the data may be published is ``has_violations``: only results of
+    severity sh:Violation stop a build; warnings and infos are reported and let it pass.
+    """
+
+    findings: list[Finding]
+    results_graph: Graph
+    # Terms of the sh: namespace that SHACL does not define, ignored: (shape, term).
+    ignored: list[tuple[str, str]] = field(default_factory=list)
+    # Literals the store rewrote that SHACL-SPARQL constraints saw by value (Swedish, English).
+    rewritten_note: tuple[str, str] | None = None
+
+    @property
+    def violations(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == str(SH.Violation)]
+
+    @property
+    def conforms(self) -> bool:
+        return not self.findings
+
+    @property
+    def has_violations(self) -> bool:
+        return bool(self.violations)
+
+    def text(self, lang: Language = "sv") -> str:
+        """The report as plain text for a terminal or a file."""
+        names = _SEVERITY_NAMES[lang]
+        counts = Counter(f.severity for f in self.findings)
+        if lang == "sv":
+            head = "Valideringsrapport (SHACL)"
+            verdict = ("Datan följer reglerna." if self.conforms else
+                       "Datan bryter mot reglerna." if self.has_violations else
+                       "Datan har inga fel, men varningar eller information (sh:conforms är "
+                       "false; bara fel stoppar ett bygge).")
+            summary = ", ".join(
+                f"{names[URIRef(s)].lower()}: {counts.get(str(s), 0)}" for s in _SEVERITY_ORDER
+            )
+        else:
+            head = "Validation report (SHACL)"
+            verdict = ("The data conforms." if self.conforms else
+                       "The data does not conform." if self.has_violations else
+                       "The data has no violations, only warnings or infos (sh:conforms is "
+                       "false; only violations stop a build).")
+            summary = ", ".join(
+                f"{names[URIRef(s)].lower()}s: {counts.get(str(s), 0)}" for s in _SEVERITY_ORDER
+            )
+        lines = [head, "=" * len(head), verdict, summary, ""]
+        for shape, term in self.ignored:
+            lines.append(
+                f"Obs: {shape} använder {term}, som inte finns i SHACL; det ignoreras "
+                "(stavfel i reglerna?)" if lang == "sv" else
+                f"Note: {shape} uses {term}, which SHACL does not define; it is ignored "
+                "(a typo in the shapes?)")
+        if self.rewritten_note is not None:
+            lines.append(self.rewritten_note[0 if lang == "sv" else 1])
+        if self.ignored or self.rewritten_note is not None:
+            lines.append("")
+        node_word, path_word, value_word = (
+            ("Resurs", "Egenskap", "Värde") if lang == "sv" else ("Resource", "Property", "Value")
+        )
+        for finding in sorted(self.findings):
+            lines.append(f"[{names[URIRef(finding.severity)]}] {finding.message(lang)}")
+            focus = finding.focus
+            if finding.focus_label:
+                focus += f" ({finding.focus_label})"
+            lines.append(f"    {node_word}: {focus}")
+            if finding.path:
+                lines.append(f"    {path_word}: {finding.path}")
+            if finding.value:
+                lines.append(f"    {value_word}: {finding.value}")
+            lines.append("")
+        return "\n".join(lines).rstrip() + "\n"
+
+
+@cache
+def shapes_graph() -> Graph:
+    """All shapes of ``ontology/shapes/`` in one graph."""
+    return load_shapes(sorted(shapes_dir().glob("*.ttl")))
+
+
+def load_shapes(paths: Sequence[Path], base_iris: Sequence[str | None] = ()) -> Graph:
+    """Shapes files in one rdflib graph, with literals as written.
+
+    rdflib normally rewrites a literal to its canonical form as it parses (``"1"^^xsd:boolean``
+    becomes ``"true"``), which would change what a shape says; here it does not. An
+    unreadable file is an :class:`~planegraf.errors.InputError` naming file and line.
+    """
+    import rdflib
+
+    graph = Graph()
+    normalize = rdflib.NORMALIZE_LITERALS
+    rdflib.NORMALIZE_LITERALS = False
+    try:
+        for index, path in enumerate(paths):
+            base = base_iris[index] if index < len(base_iris) else None
+            fmt = rdf_format_for(path).name
+            try:
+                graph.parse(data=read_utf8(path).decode("utf-8"), format=_RDFLIB_FORMATS[fmt],
+                            publicID=base or path.resolve().as_uri())
+            except InputError:
+                raise
+            except Exception as err:  # rdflib's parsers raise many kinds
+                line = getattr(err, "lines", None) or getattr(err, "lineno", None)
+                raise InputError(path, f"cannot read the shapes: {err}".splitlines()[0],
+                                 line=line if isinstance(line, int) else None,
+                                 hint="fix the syntax of the shapes file") from None
+    finally:
+        rdflib.NORMALIZE_LITERALS = normalize
+    return graph
+
+
+_RDFLIB_FORMATS = {"Turtle": "turtle", "TriG": "trig", "N-Triples": "nt", "N-Quads": "nquads",
+                   "JSON-LD": "json-ld", "RDF/XML": "xml"}
+
+
+def compile_all(shapes: Graph) -> tuple[tuple[CompiledConstraint, ...],
+                                        tuple[SparqlConstraint, ...]]:
+    """The shapes as queries: core constraints compiled, and their SHACL-SPARQL constraints.
+
+    Raises :class:`~planegraf.validation.shacl_compiler.UnsupportedShapeError` for anything the
+    engine cannot check (it never skips a constraint).
+    """
+    core = tuple(compile_shapes(shapes))
+    return core, tuple(sparql_constraints(shapes, targeted_shapes(shapes)))
+
+
+@cache
+def compiled_shapes() -> tuple[tuple[CompiledConstraint, ...], tuple[SparqlConstraint, ...]]:
+    """The bundled shapes compiled (once per process)."""
+    return compile_all(shapes_graph())
+
+
+def validate_store(store: EmbeddedStore, shapes: Graph | None = None,
+                   sources: Sequence[Source] = ()) -> ValidationReport:
+    """Validate the store with every constraint run as a query on Oxigraph.
+
+    ``shapes`` defaults to the bundled shapes (compiled once per process). ``sources`` are
+    the files the store was loaded from: their literals are checked as written, not as the
+    store rewrote them (:mod:`planegraf.validation.lexical`); without them the store's terms
+    count as written.
+
+    The same findings as :func:`validate_graph` (pyshacl, the reference: tests compare the
+    two on every shape fixture, the bundled data, synthetic national data and the W3C SHACL
+    test suite), without copying the store to rdflib, so it keeps up with a million triples.
+
+    >>> from planegraf.pipeline import open_store
+    >>> validate_store(open_store()).conforms
+    True
+    """
+    if shapes is None:
+        core, sparql = compiled_shapes()
+    else:
+        core, sparql = compile_all(shapes)
+    shapes = shapes if shapes is not None else shapes_graph()
+    report = _ReportBuilder(store, shapes)
+    rewritten = scan(sources) if sources else Rewritten({})
+
+    def rows(constraint: CompiledConstraint) -> list[dict[str, object]]:
+        problem = None
+        found: list[dict[str, object]] = []
+        try:
+            solutions = store.oxigraph.query(constraint.query, use_default_graph_as_union=True)
+            assert isinstance(solutions, ox.QuerySolutions)
+            found = [{"this": row["this"], "value": row["value"], "rpath": row["rpath"]}
+                     for row in solutions]
+            del solutions  # Oxigraph's iterators must be dropped in the thread that made them
+        except (SyntaxError, OSError, RuntimeError) as err:
+            # e.g. a sh:pattern Oxigraph's regular expressions cannot compile
+            problem = f"{constraint.shape}: {constraint.component} cannot be checked: {err}"
+        if problem is not None:
+            raise UnsupportedShapeError(problem)
+        return found
+
+    def violations(constraint: SparqlConstraint) -> list[SparqlViolation]:
+        return run_sparql_constraint(store.oxigraph, constraint, shapes)
+
+    # Oxigraph evaluates outside the GIL, so the queries share the cores; map keeps the
+    # results in the order of the constraints. SPARQL constraints see the store's own terms
+    # (their queries compare values); the core constraints see the literals as written.
+    workers = min(4, os.cpu_count() or 1)
+    joined = [c for c in sparql if not c.needs_shapes_graph]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        sparql_rows = list(chain.from_iterable(pool.map(violations, joined)))
+    with_shapes = [c for c in sparql if c.needs_shapes_graph]
+    if with_shapes:
+        quads = shapes_graph_quads(shapes)
+        store.oxigraph.extend(quads)
+        try:
+            for constraint in with_shapes:
+                sparql_rows += violations(constraint)
+        finally:
+            store.oxigraph.remove_graph(ox.NamedNode(SHAPES_GRAPH_IRI))
+    with swapped(store.oxigraph, rewritten), ThreadPoolExecutor(max_workers=workers) as pool:
+        core_rows = list(pool.map(rows, core))
+    for compiled, found in zip(core, core_rows, strict=True):
+        for row in found:
+            path = row["rpath"]
+            report.add(row["this"], row["value"],
+                       URIRef(path.value) if isinstance(path, ox.NamedNode) else compiled.path,
+                       compiled.shape,
+                       compiled.component, compiled.severity, compiled.messages)
+    for violation in sparql_rows:
+        rule = violation.constraint
+        path = (URIRef(violation.path.value) if violation.path is not None else rule.path)
+        report.add(violation.focus, violation.value, path, rule.shape,
+                   SH.SPARQLConstraintComponent, rule.severity, violation.messages)
+    finished = report.finish()
+    finished.ignored = [(_describe_shape(shapes, s), str(p)) for s, p in not_shacl(shapes)]
+    if rewritten and sparql:
+        count = sum(len(quads) for quads in rewritten.swaps.values())
+        finished.rewritten_note = (
+            f"Obs: {count} värden är skrivna på annat sätt än Oxigraph lagrar dem (t.ex. 4.0, "
+            "xsd:int); kärnreglerna prövar dem som de är skrivna, SPARQL-reglerna (sh:sparql) "
+            "såg dem som lagrade, efter värde.",
+            f"Note: {count} values are written otherwise than Oxigraph stores them (e.g. 4.0, "
+            "xsd:int); the core constraints judge them as written, the SPARQL constraints "
+            "(sh:sparql) saw them as stored, by value.")
+    return finished
+
+
+class _ReportBuilder:
+    """Findings and the SHACL results graph, built from query rows in pyshacl's shape."""
+
+    def __init__(self, store: EmbeddedStore, shapes: Graph) -> None:
+        self.store = store
+        self.shapes = shapes
+        self.findings: list[Finding] = []
+        self.results = Graph()
+        self.report_node = BNode()
+        self.results.add((self.report_node, RDF.type, SH.ValidationReport))
+
+    def add(self, focus_term: object, value_term: object, path: Node | None, shape: Node,
+            component: URIRef, severity: URIRef, messages: tuple[Literal, ...]) -> None:
+        focus_term, value_term = as_written(focus_term), as_written(value_term)
+        focus = to_rdflib_term(focus_term)
+        value = to_rdflib_term(value_term) if value_term is not None else None
+        results, result = self.results, BNode()
+        results.add((self.report_node, SH.result, result))
+        results.add((result, RDF.type, SH.ValidationResult))
+        results.add((result, SH.focusNode, focus))
+        results.add((result, SH.sourceShape, shape))
+        results.add((result, SH.resultSeverity, severity))
+        results.add((result, SH.sourceConstraintComponent, component))
+        if path is not None:
+            results.add((result, SH.resultPath, path))
+            if isinstance(path, BNode):  # a complex path: its description comes along
+                for triple in self.shapes.cbd(path):
+                    results.add(triple)
+        if value is not None:
+            results.add((result, SH.value, value))
+        for message in messages:
+            results.add((result, SH.resultMessage, message))
+        self.findings.append(Finding(
+            severity_rank=_SEVERITY_ORDER.get(severity, 3), focus=_show(focus),
+            path=_show(path), value=_show(value), shape=_show(shape), severity=str(severity),
+            messages=tuple(sorted({(m.language or ""): str(m) for m in messages}.items())),
+            focus_label=self._label(focus_term),
+        ))
+
+    def _label(self, node: object) -> str:
+        # As _label on an rdflib graph: a Swedish prefLabel, else any, else the same for
+        # rdfs:label; read straight from the store's indexes.
+        if not isinstance(node, (ox.NamedNode, ox.BlankNode)):
+            return ""
+        for prop in (SKOS.prefLabel, RDFS.label):
+            labels = sorted(
+                (q.object for q in self.store.oxigraph.quads_for_pattern(
+                    node, ox.NamedNode(str(prop)), None, None)
+                 if isinstance(q.object, ox.Literal)),
+                key=lambda term: (term.language != "sv", term.value))
+            if labels:
+                return _shorten(labels[0].value)
+        return ""
+
+    def finish(self) -> ValidationReport:
+        # SHACL 3.6.1: a report conforms when it has no result at all, whatever the severity.
+        conforms = not self.findings
+        self.results.add((self.report_node, SH.conforms, Literal(conforms)))
+        return ValidationReport(self.findings, self.results)
+
+
+def validate_graph(data: Graph, shapes: Graph | None = None) -> ValidationReport:
+    """Validate an rdflib graph that already holds ontology, registry and derived shortcuts.
+
+    Everything runs in pyshacl: the reference the compiled validator is tested against.
+    :func:`validate_store` is the path ``build`` takes.
+    """
+    import pyshacl  # only the reference path needs it; importing it costs a third of a second
+
+    shapes = shapes if shapes is not None else shapes_graph()
+    _, results, _ = pyshacl.validate(
+        data, shacl_graph=shapes, inference="none", abort_on_first=False,
+        allow_infos=True, allow_warnings=True,
+    )
+    assert isinstance(results, Graph)
+    return ValidationReport(_findings(results, data, shapes), results)
+
+
+def _findings(results: Graph, data: Graph, shapes: Graph) -> list[Finding]:
+    findings = []
+    # Only the report's own results: nested sh:detail results repeat them in pyshacl's words.
+    top_level = {r for report in results.subjects(RDF.type, SH.ValidationReport)
+                 for r in results.objects(report, SH.result)}
+    for result in top_level:
+        severity = results.value(result, SH.resultSeverity) or SH.Violation
+        focus = results.value(result, SH.focusNode)
+        shape = results.value(result, SH.sourceShape)
+        messages = {
+            (m.language or ""): str(m)
+            for m in _messages(results, result, shapes, shape)
+        }
+        findings.append(
+            Finding(
+                severity_rank=_SEVERITY_ORDER.get(URIRef(str(severity)), 3),
+                focus=_show(focus),
+                path=_show(results.value(result, SH.resultPath)),
+                value=_show(results.value(result, SH.value)),
+                shape=_show(shape),
+                severity=str(severity),
+                messages=tuple(sorted(messages.items())),
+                focus_label=_label(data, focus),
+            )
+        )
+    return findings
+
+
+def _messages(results: Graph, result: Node, shapes: Graph, shape: Node | None) -> list[Literal]:
+    found = [m for m in results.objects(result, SH.resultMessage) if isinstance(m, Literal)]
+    if shape is not None:
+        found += [m for m in shapes.objects(shape, SH.message) if isinstance(m, Literal)]
+    return found
+
+
+def _describe_shape(shapes: Graph, shape: Node) -> str:
+    """A shape by its IRI, or a blank-node property shape by its path."""
+    if isinstance(shape, URIRef):
+        return str(shape)
+    path = shapes.value(shape, SH.path)
+    return f"[sh:path {_show(path)}]" if path is not None else "(BNode)"
+
+
+def _show(node: Node | None) -> str:
+    if node is None:
+        return ""
+    if isinstance(node, Literal):
+        return repr(str(node))
+    return str(node) if isinstance(node, URIRef) else "(" + type(node).__name__ + ")"
+
+
+def _label(data: Graph, node: Node | None) -> str:
+    if node is None:
+        return ""
+    for prop in (SKOS.prefLabel, RDFS.label):
+        labels = list(data.objects(node, prop))
+        for label in labels:
+            if isinstance(label, Literal) and label.language == "sv":
+                return _shorten(str(label))
+        if labels:
+            return _shorten(str(labels[0]))
+    return ""
+
+
+def _shorten(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
