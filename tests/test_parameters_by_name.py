@@ -113,3 +113,15 @@ def test_a_county_by_name_in_the_side_by_side_question() -> None:
 def test_nothing_of_a_kind_in_the_data_is_refused(engine: EmbeddedEngine) -> None:
     with pytest.raises(PlanegrafError, match="no action plan 'Handlingsplan 1999'"):
         resolve_parameter(engine, "plan", "Handlingsplan 1999")
+
+
+def test_the_english_choices_are_english_after_the_swedish_were_asked(
+        engine: EmbeddedEngine) -> None:
+    from planegraf.sparql.lookup import candidates
+
+    swedish = {c.iri: c.label for c in candidates(engine, "county", "sv")}
+    english = {c.iri: c.label for c in candidates(engine, "county", "en")}
+    assert swedish.keys() == english.keys()
+    # Jönköpings län is "Jönköping County" in English: the second language is not the first's.
+    assert any("County" in label for label in english.values()), english
+    assert not any("County" in label for label in swedish.values()), swedish

@@ -62,14 +62,15 @@ class Candidate:
         return f"{self.label} [{self.key()}]" + (f" ({context})" if context else "")
 
 
-_CACHE: weakref.WeakKeyDictionary[Engine, dict[Kind, list[Candidate]]] = (
+# Labels are chosen by language, so the same engine keeps one list per kind and language.
+_CACHE: weakref.WeakKeyDictionary[Engine, dict[tuple[Kind, str], list[Candidate]]] = (
     weakref.WeakKeyDictionary())
 
 
 def candidates(engine: Engine, kind: Kind, lang: str = "sv") -> list[Candidate]:
-    """Everything of ``kind`` in the data, asked once per engine."""
+    """Everything of ``kind`` in the data with its ``lang`` label, asked once per engine."""
     known = _CACHE.setdefault(engine, {})
-    if kind not in known:
+    if (kind, lang) not in known:
         query: QueryFile = read_query(_QUERIES[kind])
         answer = engine.run(query, {"lang": ox.Literal(lang)})
         assert answer.solutions is not None
@@ -90,8 +91,8 @@ def candidates(engine: Engine, kind: Kind, lang: str = "sv") -> list[Candidate]:
             path = candidate.key()
             candidate.names.update({candidate.iri, path, path.split("/", 1)[-1],
                                     path.rsplit("/", 1)[-1]})
-        known[kind] = sorted(found.values(), key=lambda c: c.iri)
-    return known[kind]
+        known[kind, lang] = sorted(found.values(), key=lambda c: c.iri)
+    return known[kind, lang]
 
 
 def _keys(name: str) -> set[str]:
