@@ -51,6 +51,10 @@ def http_server(answer: Handler) -> Iterator[tuple[str, list[dict[str, str]]]]:
             query = urllib.parse.urlsplit(self.path).query
             self._answer(urllib.parse.parse_qs(query).get("query", [""])[0])
 
+        def do_PUT(self) -> None:  # noqa: N802
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self._answer("PUT")
+
         def _answer(self, query: str) -> None:
             seen.append({"path": self.path, "authorization": self.headers.get(
                 "Authorization") or "", "query": query})
@@ -240,3 +244,28 @@ def test_an_endpoint_that_cannot_list_its_graphs_is_refused_instead_of_answering
         url = f"http://127.0.0.1:{port}/query"
         with pytest.raises(EndpointError, match="cannot tell which named graphs.*HTTP 400"):
             RemoteEngine(Connection(url)).run(ROWS)
+
+
+def test_publish_redirected_to_another_host_sends_nothing_there(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    from planegraf.sparql.endpoint import publish
+
+    monkeypatch.setenv("PLANEGRAF_ENDPOINT_USER", "analyst")
+    monkeypatch.setenv("PLANEGRAF_ENDPOINT_PASSWORD", "s3cret")
+    dataset = tmp_path / "data.trig"
+    dataset.write_text(f"<{GRAPH}> {{ <urn:a> <urn:b> <urn:c> . }}\n", encoding="utf-8")
+    with http_server(_endless_rows("row")) as (other_url, other_seen):
+        elsewhere = other_url.replace("127.0.0.1", "localhost").replace("/query", "/store")
+
+        def redirect(handler: http.server.BaseHTTPRequestHandler, query: str) -> None:
+            handler.send_response(307)
+            handler.send_header("Location", elsewhere)
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+
+        with http_server(redirect) as (url, seen), pytest.raises(
+                EndpointError, match=r"redirected to http://localhost.*HTTP 307.*--graph-store"):
+            publish(dataset, Connection(url), graph_store=url.replace("/query", "/store"))
+    assert other_seen == []  # neither the data nor the credentials reached the other host
+    assert [s["query"] for s in seen] == ["PUT"]

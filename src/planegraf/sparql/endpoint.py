@@ -610,6 +610,13 @@ def _put(connection: Connection, url: str, body: bytes) -> None:
     try:
         connection.with_retries(attempt)
     except urllib.error.HTTPError as err:
+        if 300 <= err.code < 400:
+            # urllib follows no redirect of a PUT; say where it pointed instead of "HTTP 307",
+            # and never send the data and credentials on by ourselves.
+            raise EndpointError(
+                f"PUT {url} was redirected to {err.headers.get('Location') or 'another address'}"
+                f" (HTTP {err.code}); planegraf does not send the data or the credentials on: "
+                "give the final address with --graph-store") from None
         detail = err.read()[:300].decode("utf-8", "replace").strip()
         hint = (f" (set {USER_VARIABLE} and {PASSWORD_VARIABLE})"
                 if err.code in (401, 403) else "")
