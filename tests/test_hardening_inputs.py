@@ -441,7 +441,7 @@ def test_an_export_killed_while_writing_leaves_the_last_good_file(tmp_path: Path
     target.write_bytes(last_good)
     # A child writes a large export through planegraf.rdf.atomic, again and again, and is
     # killed as soon as a write is under way.
-    script = ("import sys\nfrom pathlib import Path\nfrom planegraf import atomic\n"
+    script = ("import sys\nfrom pathlib import Path\nfrom planegraf.rdf import atomic\n"
               "data = b'<urn:a> <urn:b> <urn:c> .\\n' * 2_000_000\n"
               "print('writing', flush=True)\n"
               "while True:\n    atomic.write_bytes(Path(sys.argv[1]), data)\n")

@@ -47,7 +47,7 @@ def test_page_renders_the_network_offline_and_filters(plan_page: tuple[Path, int
         page.goto(path.as_uri())  # type: ignore[attr-defined]
         page.wait_for_function("window.planegraf !== undefined")  # type: ignore[attr-defined]
         positions = page.evaluate(  # type: ignore[attr-defined]
-            "Object.keys(window.planegraf.analysis.network.getPositions()).length")
+            "Object.keys(window.planegraf.network.getPositions()).length")
         assert positions == node_count
         assert page.evaluate("window.planegraf.visibleNodeCount()") == node_count  # type: ignore[attr-defined]
         assert page.locator("#network canvas").count() == 1  # type: ignore[attr-defined]
@@ -92,7 +92,7 @@ def test_hostile_names_show_as_text_and_never_run(tmp_path: Path) -> None:
         assert "<iframe src=javascript:alert(4)>" in edge_title
         # Hover a node so vis-network puts its tooltip into the document.
         position = page.evaluate(  # type: ignore[attr-defined]
-            "(() => { const n = window.planegraf.analysis.network;"
+            "(() => { const n = window.planegraf.network;"
             " const p = n.getPositions(['https://w3id.org/planegraf/id/org/h-img'])"
             "['https://w3id.org/planegraf/id/org/h-img'];"
             " return n.canvasToDOM(p); })()")
