@@ -147,3 +147,40 @@ def test_the_cli_answers_the_same_on_a_plain_store(dataset: Path) -> None:
                            capture_output=True, text=True)
     assert remote.returncode == local.returncode == 0, remote.stderr + local.stderr
     assert remote.stdout == local.stdout and len(remote.stdout.splitlines()) > 2
+
+
+def test_the_site_from_an_endpoint_shows_what_the_local_site_shows(
+        dataset: Path, tmp_path: Path) -> None:
+    # The store's data is the published build: the site made from it is the local site.
+    local = tmp_path / "local"
+    remote = tmp_path / "remote"
+    done = subprocess.run([sys.executable, "-m", "planegraf", "site", "-o", str(local), "-q"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    with oxigraph_server(union_default_graph=False) as base_url:
+        publish(dataset, Connection(f"{base_url}/query"))
+        done = subprocess.run(
+            [sys.executable, "-m", "planegraf", "site", "--endpoint", f"{base_url}/query",
+             "-o", str(remote)], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "copied https://w3id.org/planegraf/id/graph/" in done.stderr
+    pages = sorted(p.relative_to(local) for p in local.rglob("*.html"))
+    assert pages and pages == sorted(p.relative_to(remote) for p in remote.rglob("*.html"))
+    for page in ("index.html", "index.en.html", "organisations.html",
+                 "id/activity/kalmar-pa-2023/1-1.html"):
+        assert (local / page).read_text() == (remote / page).read_text(), page
+
+
+def test_the_site_refuses_an_endpoint_whose_data_violates_the_shapes(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.trig"
+    broken.write_text(
+        "@prefix pg: <https://w3id.org/planegraf/def#> .\n"
+        "<https://w3id.org/planegraf/id/graph/broken> {\n"
+        "  <https://w3id.org/planegraf/id/activity/x> a pg:Activity .\n}\n", encoding="utf-8")
+    with oxigraph_server(broken) as base_url:
+        done = subprocess.run(
+            [sys.executable, "-m", "planegraf", "site", "--endpoint", f"{base_url}/query",
+             "-o", str(tmp_path / "site"), "-q"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 2
+    assert "violates the shapes" in done.stderr
+    assert not (tmp_path / "site").exists()

@@ -60,7 +60,10 @@ class Run:
 
     def validated_dataset(self) -> EmbeddedStore:
         """The dataset for what gets published (exports, the description, the site): the
-        fresh last build as it is, else the sources validated now; violations are refused."""
+        fresh last build as it is, else the sources validated now, or the endpoint's data
+        with ``--endpoint``; violations are refused."""
+        if self.endpoint:
+            return self._endpoint_dataset()
         project = self.project
         if project.staleness().fresh and not project.extra_files and project.include_sources:
             return self.dataset()
@@ -73,6 +76,23 @@ class Run:
             raise PlanegrafError("the data violates the shapes: fix it (planegraf validate) "
                                  "first")
         project.use(store)
+        return store
+
+    def _endpoint_dataset(self) -> EmbeddedStore:
+        """The endpoint's dataset copied into this process and validated like the sources:
+        what is published from it must pass the same shapes."""
+        from planegraf.sparql.endpoint import Connection, RemoteEngine, copy_dataset
+        from planegraf.validation.validate import validate_store
+
+        assert self.endpoint is not None
+        self.progress(f"copying the dataset from {self.endpoint}")
+        engine = RemoteEngine(Connection(self.endpoint, timeout=self.timeout))
+        store = copy_dataset(engine, self.progress)
+        report = validate_store(store)
+        if report.has_violations:
+            click.echo(report.text(self.lang), nl=False, err=True)
+            raise PlanegrafError(f"the data at {self.endpoint} violates the shapes: publish a "
+                                 "valid build to it first (planegraf build, planegraf publish)")
         return store
 
     def reader(self) -> Reader:
@@ -105,13 +125,6 @@ class Run:
         write_text(output, text)
         click.echo(f"{'Skrev' if self.lang == 'sv' else 'Wrote'} {output}{detail}", err=True)
 
-    def local_only(self, what: str) -> None:
-        """Refuse ``--endpoint`` for a command that needs the whole dataset in this process."""
-        if self.endpoint:
-            raise PlanegrafError(
-                f"{what} needs the whole dataset in this process and cannot read it from "
-                f"--endpoint {self.endpoint}: run it without --endpoint (on the project's "
-                "data), or export the store's data and pass it with --data")
 
 
 def data_options(*, remote: bool = False, alone: bool = False) -> Callable[[F], F]:

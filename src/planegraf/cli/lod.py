@@ -128,14 +128,17 @@ def register(group: click.Group) -> None:
         (--pages auto): its hundreds of thousands of resource pages are left to planegraf
         serve. --pages all writes them anyway, --pages reports never.
 
+        With --endpoint the site is made from that store's data (copied into this process
+        and validated first).
+
         \b
         Example:
           planegraf site -o out/site && xdg-open out/site/index.html
+          planegraf site --endpoint http://127.0.0.1:7878/query -o site
         """
         from planegraf.publish.site import write_site
         from planegraf.rdf.atomic import output_folder
 
-        run.local_only("planegraf site (the pages, exports and downloads of every resource)")
         out_dir = out_dir or run.project.out_dir / "site"
         output_folder(out_dir)  # refuse a folder of someone else's files before the work
         store = run.validated_dataset()

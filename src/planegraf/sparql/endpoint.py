@@ -560,6 +560,25 @@ def _html_title(body: bytes) -> str:
     return "no title"
 
 
+# --- copy -----------------------------------------------------------------------------------
+
+def copy_dataset(engine: RemoteEngine, progress: Callable[[str], None] = lambda _: None
+                 ) -> EmbeddedStore:
+    """The endpoint's named graphs in an embedded store, one CONSTRUCT per graph: for what
+    needs the whole dataset in this process (the site). The engine's limits and deadline
+    bound each graph's answer, as for any question."""
+    store = EmbeddedStore()
+    query = read_query("lookup/graph-triples.rq")
+    for name in engine.dataset_graphs():
+        graph = ox.NamedNode(name)
+        answer = engine.run(query, {"g": graph})
+        triples = answer.triples or ()
+        progress(f"copied {name} ({len(triples)} triples)")
+        store.oxigraph.extend(ox.Quad(t.subject, t.predicate, t.object, graph)
+                              for t in triples)
+    return store
+
+
 # --- publish ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -385,13 +385,30 @@ def with_values_block(text: str, bindings: Mapping[str, ox.NamedNode | ox.Litera
 
 
 def _outer_group_start(text: str) -> int:
-    """Index of the ``{`` that opens the outermost group of a SELECT or ASK query.
+    """Index of the ``{`` that opens the outermost ``WHERE`` group of a query: the first group
+    of a SELECT or ASK, the one after a CONSTRUCT's template.
 
     Comments, strings and IRIs are skipped, so a brace or keyword inside them is ignored.
+
+    >>> query = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+    >>> query[_outer_group_start(query):][:9]
+    '{ GRAPH ?'
     """
     i, length = 0, len(text)
+    template = False  # inside a CONSTRUCT template, whose braces are not the WHERE group
+    depth = 0
     while i < length:
         char = text[i]
+        if char.isalpha():
+            word = re.match(r"[A-Za-z_]\w*", text[i:])
+            assert word is not None
+            keyword = word.group().upper()
+            # ?construct and ex:construct are a variable and a name, not the keyword.
+            if keyword == "CONSTRUCT" and not template and text[i - 1:i] not in ("?", "$", ":"):
+                rest = text[i + len(keyword):].lstrip()
+                template = rest.startswith("{")  # CONSTRUCT WHERE { } has no template
+            i += len(keyword)
+            continue
         if char == "#":
             newline = text.find("\n", i)
             i = length if newline < 0 else newline + 1
@@ -409,6 +426,11 @@ def _outer_group_start(text: str) -> int:
                 i = end + 1
                 continue
         if char == "{":
-            return i
+            if not template:
+                return i
+            depth += 1
+        elif char == "}" and template:
+            depth -= 1
+            template = depth > 0
         i += 1
     raise PlanegrafError("the query has no WHERE group to bind parameters in")
