@@ -88,3 +88,15 @@ def test_metrics_unknown_area_name_suggests_the_closest() -> None:
     result = planegraf("metrics", "-q", "--plan", "rjl-hp-2018-2020", "--area", "Äldres hälsa")
     assert result.returncode == 2
     assert "Äldres hälsa och livsvillkor" in result.stderr
+
+
+def test_swedish_metrics_are_swedish_throughout() -> None:
+    result = planegraf("metrics", "-q", "--plan", "rjl-hp-2018-2020", "--area", "9")
+    assert result.returncode == 0, result.stderr
+    header = next(line for line in result.stdout.splitlines()
+                  if line.startswith("| Organisation |"))
+    assert "mellanliggande centralitet" in header and "grindvakt/representant" in header
+    assert not {"betweenness", "degree", "sector", "liaison"} & {
+        cell.strip() for cell in header.split("|")}
+    assert "| täthet | 0,217 |" in result.stdout  # a decimal comma
+    assert "| regional enhet |" in result.stdout  # the sector by its name, not its key

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -19,13 +17,8 @@ from planegraf.analysis.gaps import (
     load_objectives,
 )
 from planegraf.analysis.network import (
-    BROKERAGE_ROLES,
-    Language,
     NetworkData,
-    NetworkMetrics,
-    NetworkSummary,
     Scope,
-    explain,
     load_network_data,
     network_metrics,
     resolve_scope,
@@ -38,8 +31,8 @@ from planegraf.rdf.outputs import (
     REPORT_OUTPUTS,
     output_format,
 )
+from planegraf.render.metrics import metrics_csv, metrics_json, metrics_markdown
 from planegraf.render.pictures import PICTURE_FORMATS, plan_periods, write_picture_export
-from planegraf.render.safe_csv import SpreadsheetSafeWriter
 from planegraf.render.viz import EXPORT_FORMATS, SIZE_METRICS, sector_labels, write_export
 from planegraf.sparql.readers import Reader
 
@@ -166,10 +159,13 @@ def metrics_command(plan: str | None, area: str | None, goal: str | None,
     """
     chosen = output_format(output, REPORT_OUTPUTS, fmt) if output else (fmt or "md")
     lang = run.lang
-    _, data, scope = _load(run, plan, area, goal, expand_groups)
+    reader, data, scope = _load(run, plan, area, goal, expand_groups)
     metrics = network_metrics(data, scope, lang)
-    render = {"md": metrics_markdown, "csv": metrics_csv, "json": metrics_json}[chosen]
-    run.emit(render(metrics, data, lang), output)
+    if chosen == "md":
+        text = metrics_markdown(metrics, data, lang, sector_labels(reader, lang))
+    else:
+        text = {"csv": metrics_csv, "json": metrics_json}[chosen](metrics, data, lang)
+    run.emit(text, output)
 
 
 @click.command("gaps")
@@ -208,191 +204,6 @@ def gaps_command(plan: str | None, area: str | None, goal: str | None, expand_gr
 # --------------------------------------------------------------------------------------------
 # Rendering the metrics
 # --------------------------------------------------------------------------------------------
-
-_METRIC_WORDS = {
-    "sv": {"title": "Nätverksmått", "whole": "Hela nätverket", "metric": "Mått",
-           "value": "Värde", "meaning": "Betydelse", "by_area":
-               "Per handlingsområde (i sin plan och sitt län)",
-           "by_county": "Per län", "county": "län",
-           "inferred": "{n} roller som planegraf har härlett (utgivaren som samordningsansvarig "
-                       "där källan inte nämner någon) ingår inte i nätverket: bara band som "
-                       "källan anger räknas.",
-           "by_plan": "Per handlingsplan", "orgs": "Organisationer", "name": "Organisation",
-           "explain": "Förklaringar", "cut": "Håller ihop nätverket (artikulationspunkter)",
-           "bridges": "Broar mellan handlingsområden", "none": "inga",
-           "sampled": "Mellanliggande centralitet är skattad från {k} slumpade startnoder: "
-                      "högst ±{eps:.3f} fel för varje organisation med {conf:.0%} säkerhet.",
-           "exact": "Mellanliggande centralitet är exakt beräknad.",
-           "communities": "Gemenskaper (Louvain) jämförda med handlingsområden",
-           "community": "Gemenskap", "size": "Storlek", "main_area": "Vanligaste huvudområde",
-           "share": "Andel", "scope": "Avgränsning", "all": "allt"},
-    "en": {"title": "Network metrics", "whole": "Whole network", "metric": "Metric",
-           "value": "Value", "meaning": "Meaning", "by_area":
-               "By action area (in its plan and county)",
-           "by_county": "By county", "county": "county",
-           "inferred": "{n} roles planegraf inferred (the publisher as coordinator where the "
-                       "source names no one) are left out of the network: only ties the "
-                       "source states count.",
-           "by_plan": "By action plan", "orgs": "Organisations", "name": "Organisation",
-           "explain": "Explanations", "cut": "Holding the network together (articulation "
-           "points)", "bridges": "Bridges between action areas", "none": "none",
-           "sampled": "Betweenness is estimated from {k} random pivots: within ±{eps:.3f} for "
-                      "every organisation with {conf:.0%} confidence.",
-           "exact": "Betweenness is computed exactly.",
-           "communities": "Communities (Louvain) compared with the action areas",
-           "community": "Community", "size": "Size", "main_area": "Most common main area",
-           "share": "Share", "scope": "Scope", "all": "everything"},
-}
-SUMMARY_KEYS = ("nodes", "edges", "components", "density", "degree_centralization")
-ORG_KEYS = ("degree", "degree_centrality", "betweenness", "closeness", "relative_connectivity",
-            "non_redundant_ties", "constraint", "weighted_constraint", "areas")
-
-
-def _number(value: object) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, float):
-        return f"{value:.3f}"
-    return str(value)
-
-
-def _cell(text: str) -> str:
-    # Names come from the data: no HTML, no table breaks.
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def _summary_row(label: str, summary: NetworkSummary) -> str:
-    return "| " + " | ".join([_cell(label)] + [_number(getattr(summary, k))
-                                               for k in SUMMARY_KEYS]) + " |"
-
-
-def _scope_text(metrics: NetworkMetrics, data: NetworkData, lang: Language) -> str:
-    scope = metrics.scope
-    parts = []
-    if scope.plan:
-        parts.append(data.plans[scope.plan].title(lang) if scope.plan in data.plans
-                     else scope.plan)
-    if scope.area:
-        parts.append(data.area_label(scope.area, lang))
-    if scope.goal:
-        parts.append(scope.goal.rsplit("/", 1)[-1])
-    if scope.expand_groups:
-        parts.append("groups expanded" if lang == "en" else "grupper utvidgade")
-    return ", ".join(parts) or _METRIC_WORDS[lang]["all"]
-
-
-def metrics_markdown(metrics: NetworkMetrics, data: NetworkData, lang: Language = "sv") -> str:
-    """The metrics as Markdown tables, each metric explained in one line."""
-    w = _METRIC_WORDS[lang]
-    s = metrics.summary
-    c = metrics.communities
-    lines = [f"# {w['title']}", "", f"{w['scope']}: {_scope_text(metrics, data, lang)}", "",
-             f"## {w['whole']}", "", f"| {w['metric']} | {w['value']} | {w['meaning']} |",
-             "|---|---|---|"]
-    whole: list[tuple[str, object]] = [(k, getattr(s, k)) for k in SUMMARY_KEYS]
-    whole += [("modularity_communities", c.modularity_communities),
-              ("modularity_areas", c.modularity_areas), ("community_area_purity", c.purity)]
-    lines += [f"| {k} | {_number(v)} | {_cell(explain(k, lang))} |" for k, v in whole]
-    b = metrics.betweenness
-    lines += ["", w["exact"] if b.exact else w["sampled"].format(
-        k=b.pivots, eps=b.error_bound, conf=b.confidence), ""]
-    if metrics.inferred_roles:
-        lines += [w["inferred"].format(n=metrics.inferred_roles), ""]
-    header = "| | " + " | ".join(SUMMARY_KEYS) + " |"
-    rule = "|---" * (len(SUMMARY_KEYS) + 1) + "|"
-    if metrics.by_county:
-        lines += [f"## {w['by_county']}", "", header, rule]
-        lines += [_summary_row(data.county_label(k, lang), v)
-                  for k, v in metrics.by_county.items()]
-        lines.append("")
-    if metrics.by_area:
-        lines += [f"## {w['by_area']}", "", header, rule]
-        lines += [_summary_row(data.scoped_area_label(p, a, lang), v)
-                  for (p, a), v in metrics.by_area.items()]
-        lines.append("")
-    if metrics.by_plan:
-        lines += [f"## {w['by_plan']}", "", header, rule]
-        lines += [_summary_row(data.plans[p].title(lang) if p in data.plans else p, v)
-                  for p, v in metrics.by_plan.items()]
-        lines.append("")
-    lines += [f"## {w['orgs']}", "",
-              f"| {w['name']} | sector | {w['county']} | " + " | ".join(ORG_KEYS) + " | "
-              + " | ".join(BROKERAGE_ROLES) + " |",
-              "|---" * (len(ORG_KEYS) + len(BROKERAGE_ROLES) + 3) + "|"]
-    for org in metrics.organisations:
-        values = [_number(getattr(org, k)) if k != "areas" else str(len(org.areas))
-                  for k in ORG_KEYS]
-        values += [str(org.brokerage.get(role, 0)) for role in BROKERAGE_ROLES]
-        county = data.county_label(org.county, lang) if org.county else ""
-        lines.append(f"| {_cell(org.label)} | {org.sector} | {_cell(county)} | "
-                     + " | ".join(values) + " |")
-    cut = ", ".join(_cell(o.label) for o in metrics.articulation_points) or w["none"]
-    bridges = "; ".join(f"{_cell(o.label)} ({len(o.areas)})" for o in metrics.area_bridges)
-    lines += ["", f"## {w['cut']}", "", cut, "", f"## {w['bridges']}", "",
-              bridges or w["none"], "", f"## {w['communities']}", "",
-              f"| {w['community']} | {w['size']} | {w['main_area']} | {w['share']} |",
-              "|---|---|---|---|"]
-    for number, community in enumerate(c.communities):
-        lines.append(f"| {number} | {len(community.members)} | "
-                     f"{_cell(data.area_label(community.main_area, lang))} | "
-                     f"{community.share_in_main_area:.2f} |")
-    lines += ["", f"## {w['explain']}", ""]
-    lines += [f"- **{k}**: {explain(k, lang)}" for k in (
-        "degree", "degree_centrality", "betweenness", "closeness", "relative_connectivity",
-        "non_redundant_ties", "constraint", "weighted_constraint", "brokerage",
-        "articulation_point", "areas")]
-    return "\n".join(lines) + "\n"
-
-
-def metrics_csv(metrics: NetworkMetrics, data: NetworkData, lang: Language = "sv") -> str:
-    """One row per organisation with every metric."""
-    out = io.StringIO()
-    writer = SpreadsheetSafeWriter(out, lineterminator="\n")
-    writer.writerow(["iri", "label", "sector", "county", "activities", "coordinates", *ORG_KEYS,
-                     *(f"brokerage_{r}" for r in BROKERAGE_ROLES), "articulation_point",
-                     "community"])
-    for org in metrics.organisations:
-        writer.writerow([org.iri, org.label, org.sector, org.county or "", org.activities,
-                         org.coordinates,
-                         *("" if getattr(org, k) is None else
-                           (len(org.areas) if k == "areas" else getattr(org, k))
-                           for k in ORG_KEYS),
-                         *(org.brokerage.get(r, 0) for r in BROKERAGE_ROLES),
-                         org.articulation_point, "" if org.community is None else org.community])
-    return out.getvalue()
-
-
-def metrics_json(metrics: NetworkMetrics, data: NetworkData, lang: Language = "sv") -> str:
-    """Everything, with the explanations, as JSON."""
-    b = metrics.betweenness
-    c = metrics.communities
-    document = {
-        "scope": {"plan": metrics.scope.plan, "area": metrics.scope.area,
-                  "goal": metrics.scope.goal, "expand_groups": metrics.scope.expand_groups},
-        "network": {**metrics.summary.as_dict(),
-                    "modularity_communities": c.modularity_communities,
-                    "modularity_areas": c.modularity_areas, "community_area_purity": c.purity},
-        "betweenness": {"exact": b.exact, "pivots": b.pivots, "error_bound": b.error_bound,
-                        "confidence": b.confidence},
-        "inferred_roles_left_out": metrics.inferred_roles,
-        "by_area": [{"plan": p, "area": a, "county": data.plan_county(p),
-                     "label": data.scoped_area_label(p, a, lang), **v.as_dict()}
-                    for (p, a), v in metrics.by_area.items()],
-        "by_county": {k: v.as_dict() for k, v in metrics.by_county.items()},
-        "by_plan": {p: v.as_dict() for p, v in metrics.by_plan.items()},
-        "organisations": [
-            {**{k: v for k, v in vars(o).items() if k != "areas"}, "areas": list(o.areas)}
-            for o in metrics.organisations],
-        "communities": [{"members": list(x.members), "main_area": x.main_area,
-                         "share_in_main_area": x.share_in_main_area} for x in c.communities],
-        "explanations": {k: explain(k, lang) for k in (
-            *SUMMARY_KEYS, "modularity_communities", "modularity_areas",
-            "community_area_purity", *ORG_KEYS[:-1], "areas", "brokerage",
-            "articulation_point")},
-    }
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
-
 
 def register(group: click.Group) -> None:
     """Add ``network``, ``metrics`` and ``gaps`` to the ``planegraf`` command group."""
