@@ -39,11 +39,14 @@ def init_command(folder: Path, county: str | None, publisher: str | None, lang: 
 
     written = init_project(folder, county=county, publisher=publisher,
                            lang=lang)  # type: ignore[arg-type]
+    # Two files are called README.md (the project's and queries/'s): name them by their path.
+    names = ", ".join(str(p.relative_to(folder)) if p.is_relative_to(folder) else p.name
+                      for p in written)
     if lang == "sv":
-        click.echo(f"Skapade projektet {folder}: " + ", ".join(p.name for p in written))
+        click.echo(f"Skapade projektet {folder}: {names}")
         click.echo(f"Nästa steg: cd {folder} && planegraf import PLAN.txt (se README.md)")
     else:
-        click.echo(f"Created the project {folder}: " + ", ".join(p.name for p in written))
+        click.echo(f"Created the project {folder}: {names}")
         click.echo(f"Next: cd {folder} && planegraf import PLAN.txt (see README.md)")
 
 
