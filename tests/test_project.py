@@ -300,10 +300,10 @@ def test_the_projects_own_questions_join_the_catalogue(region: Path) -> None:
         question.unlink()
 
 
-def test_the_site_refuses_an_endpoint_with_a_clear_message(region: Path, tmp_path: Path
-                                                           ) -> None:
+def test_the_site_from_an_unreachable_endpoint_is_a_clear_error_and_writes_nothing(
+        region: Path, tmp_path: Path) -> None:
     refused = invoke("site", "-o", str(tmp_path / "site"), "--endpoint",
                      "http://127.0.0.1:9/query", "-q", cwd=region)
     assert refused.exit_code == 2
-    assert "cannot read it from --endpoint" in refused.stderr
+    assert "http://127.0.0.1:9/query" in refused.stderr
     assert not (tmp_path / "site").exists()
