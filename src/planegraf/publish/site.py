@@ -145,7 +145,9 @@ class ResourceIndex(StatementIndex):
             outgoing[key[0]][key[1]].append(quad.object)
             if isinstance(quad.object, ox.NamedNode):
                 incoming[quad.object.value][key[1]].add(key[0])
-        index.outgoing = {s: dict(p) for s, p in outgoing.items()}
+        # Each predicate's objects in one order whatever the store's (see _canonical).
+        index.outgoing = {s: {p: _canonical(o) for p, o in ps.items()}
+                          for s, ps in outgoing.items()}
         index.incoming = {o: dict(p) for o, p in incoming.items()}
         return index
 
@@ -216,6 +218,73 @@ class PredicateIndex(StatementIndex):
         return self._subjects[iri]
 
 
+def _canonical(objects: list[Term]) -> list[Term]:
+    """A predicate's objects in their N-Triples order: a page lists values of equal label
+    (one name in two languages) alike whether its index read the whole store or only one
+    resource's statements, which come in another order."""
+    return sorted(objects, key=str)
+
+
+class StoreIndex(ResourceIndex):
+    """The statements of one resource (what its page lists, as :class:`ResourceIndex` holds
+    them) and, for every other IRI its page names, lookups in the store when asked: what
+    ``planegraf serve`` renders a page from without reading the whole dataset into Python.
+
+    One instance per page: its caches live as long as the page takes to render.
+    """
+
+    def __init__(self, store: ox.Store, iri: str) -> None:
+        super().__init__()
+        self._store = store
+        self._values: dict[tuple[str, str], list[Term]] = {}
+        outgoing: dict[str, list[Term]] = defaultdict(list)
+        seen: set[tuple[str, Term]] = set()
+        for quad in store.quads_for_pattern(ox.NamedNode(iri), None, None, None):
+            if isinstance(quad.object, ox.Triple):
+                continue
+            key = (quad.predicate.value, quad.object)
+            if key not in seen:  # the same triple in several named graphs
+                seen.add(key)
+                outgoing[key[0]].append(quad.object)
+        incoming: dict[str, set[str]] = defaultdict(set)
+        for quad in store.quads_for_pattern(None, None, ox.NamedNode(iri), None):
+            if isinstance(quad.subject, ox.NamedNode):
+                incoming[quad.predicate.value].add(quad.subject.value)
+        if outgoing:
+            self.outgoing = {iri: {p: _canonical(o) for p, o in outgoing.items()}}
+        if incoming:
+            self.incoming = {iri: dict(incoming)}
+
+    def values(self, subject: str, predicate: str) -> list[Term]:
+        if subject in self.outgoing:
+            return super().values(subject, predicate)
+        key = (subject, predicate)
+        if key not in self._values:
+            found: list[Term] = []
+            for quad in self._store.quads_for_pattern(ox.NamedNode(subject),
+                                                      ox.NamedNode(predicate), None, None):
+                if not isinstance(quad.object, ox.Triple) and quad.object not in found:
+                    found.append(quad.object)
+            self._values[key] = found
+        return self._values[key]
+
+    def subjects(self, predicate: str, obj: str) -> list[str]:
+        if obj in self.incoming:
+            return super().subjects(predicate, obj)
+        return sorted({q.subject.value for q in self._store.quads_for_pattern(
+            None, ox.NamedNode(predicate), ox.NamedNode(obj), None)
+            if isinstance(q.subject, ox.NamedNode)})
+
+    def has_statements(self, iri: str) -> bool:
+        if iri in self.outgoing:
+            return True
+        try:
+            node = ox.NamedNode(iri)
+        except ValueError:
+            return False
+        return next(iter(self._store.quads_for_pattern(node, None, None, None)), None) is not None
+
+
 @cache
 def _strings() -> dict[str, dict[str, str]]:
     data: dict[str, dict[str, str]] = json.loads((TEMPLATES / "strings.json").read_text("utf-8"))
@@ -281,15 +350,19 @@ class SiteWriter:
     """Writes the site into a folder; one instance per build, one pass over the index."""
 
     def __init__(self, store: EmbeddedStore, folder: Path, default_lang: str = "sv", *,
-                 resource_pages: bool = True) -> None:
+                 resource_pages: bool = True, index: StatementIndex | None = None,
+                 writes: bool = True) -> None:
         self.store = store
         self.folder = folder
+        #: False for a writer that only renders pages to strings, of a site already in
+        #: ``folder`` (:class:`PageRenderer`, for ``planegraf serve``).
+        self.writes = writes
         self.default_lang = default_lang
         #: Whether this site holds a page per resource; without them it is only read from
         #: the store for the predicates the report pages need.
         self.resource_pages = resource_pages
-        self.index: StatementIndex = (ResourceIndex.from_store(store) if resource_pages
-                                      else PredicateIndex(store))
+        self.index: StatementIndex = index or (ResourceIndex.from_store(store) if resource_pages
+                                               else PredicateIndex(store))
         self.env = _environment()
         self.sections: list[SiteSection] = []
         self.written: list[Path] = []
@@ -347,6 +420,8 @@ class SiteWriter:
         return next(other for other in LANGUAGES if other != lang)
 
     def _write(self, relative: str, data: bytes | str) -> None:
+        if not self.writes:  # a renderer: the pages are returned, not written
+            return
         path = self.folder / relative
         if path.parent not in self._folders:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -358,7 +433,8 @@ class SiteWriter:
         self.written.append(path)
 
     def _render(self, template: str, file: str, lang: str, *, page_path: str,
-                title: str, alternates: Sequence[dict[str, str]] = (), **context: Any) -> None:
+                title: str, alternates: Sequence[dict[str, str]] = (), **context: Any) -> str:
+        """Render ``template`` as the site file ``file``, write it and return it."""
         other = self._other_lang(lang)
         other_file = page_name(page_path, other, self.default_lang)
         strings = _strings()[lang]
@@ -374,6 +450,7 @@ class SiteWriter:
             alternates=alternates, **context,
         )
         self._write(file, html)
+        return html
 
     # -- pages ------------------------------------------------------------------------
 
@@ -406,22 +483,32 @@ class SiteWriter:
         assert isinstance(self.index, ResourceIndex)
         for iri, path in chosen:
             statements = self.index.outgoing[iri]
-            self._write(f"{path}.ttl", _turtle(iri, statements))
-            self._write(f"{path}.jsonld", lod.resource_jsonld(iri, statements))
+            for suffix in STATIC_DATA_SUFFIXES:
+                self._write(f"{path}{suffix}", resource_data(iri, statements, suffix))
             for file_stem in self._stems[path]:
                 for lang in LANGUAGES:
-                    self._resource_page(iri, path, file_stem, lang)
+                    self.resource_page(iri, file_stem, lang)
         return len(chosen)
+
+    def resource_page(self, iri: str, file_stem: str, lang: str) -> str:
+        """The page of ``iri`` in ``lang`` as the site file ``file_stem`` (its path, or the
+        ``…/index`` of an IRI that is also a folder) in that language: written when this
+        writer has a folder, and returned. The static site and ``planegraf serve`` both make
+        every resource page here."""
+        path = resource_path(iri)
+        if path is None:
+            raise ValueError(f"{iri} has no page in the site")
+        return self._resource_page(iri, path, file_stem, lang)
 
     def resource_files(self, share: Sequence[tuple[str, str]]) -> list[Path]:
         """The files :meth:`write_resources` writes for ``share``, in the order it writes
         them (for a share written by another process)."""
         return [self.folder / file for _, path in share
-                for file in (f"{path}.ttl", f"{path}.jsonld",
+                for file in (*(f"{path}{suffix}" for suffix in STATIC_DATA_SUFFIXES),
                              *(page_name(stem, lang, self.default_lang)
                                for stem in self._stems[path] for lang in LANGUAGES))]
 
-    def _resource_page(self, iri: str, path: str, file_stem: str, lang: str) -> None:
+    def _resource_page(self, iri: str, path: str, file_stem: str, lang: str) -> str:
         file = page_name(file_stem, lang, self.default_lang)
         assert isinstance(self.index, ResourceIndex)
         statements = self.index.outgoing[iri]
@@ -451,7 +538,7 @@ class SiteWriter:
             {"type": "text/turtle", "href": f"{up}{base}.ttl", "name": "Turtle"},
             {"type": "application/ld+json", "href": f"{up}{base}.jsonld", "name": "JSON-LD"},
         ]
-        self._render("resource.html", file, lang, page_path=file_stem,
+        return self._render("resource.html", file, lang, page_path=file_stem,
                      title=self.index.label(iri, lang), iri=iri, types=types,
                      statements=rows, incoming=incoming, alternates=alternates)
 
@@ -582,6 +669,14 @@ class SiteWriter:
             self._render("organisations.html", file, lang, page_path="organisations",
                          title=_strings()[lang]["organisations"], organisations=rows)
 
+    def write_settings(self) -> None:
+        """:data:`SETTINGS_FILE`: what ``planegraf serve`` needs to render a page of this
+        site as the site itself would (its default language and the sections its navigation
+        names), so served and written pages are the same."""
+        settings = {"default_lang": self.default_lang,
+                    "sections": [{"href": s.href, "labels": s.labels} for s in self.sections]}
+        self._write(SETTINGS_FILE, json.dumps(settings, ensure_ascii=False, indent=1) + "\n")
+
     def write_assets(self) -> None:
         for asset in sorted((TEMPLATES / "assets").iterdir()):
             self._write(f"assets/{asset.name}", asset.read_bytes())
@@ -603,6 +698,28 @@ def _curie(iri: str) -> str:
     return iri
 
 
+#: The data files beside each resource page of the static site; ``planegraf serve`` also
+#: answers :data:`DATA_SUFFIXES` from the store.
+STATIC_DATA_SUFFIXES = (".ttl", ".jsonld")
+DATA_SUFFIXES = {".ttl": "text/turtle", ".jsonld": "application/ld+json",
+                 ".nt": "application/n-triples", ".rdf": "application/rdf+xml"}
+_TRIPLE_FORMATS = {".nt": ox.RdfFormat.N_TRIPLES, ".rdf": ox.RdfFormat.RDF_XML}
+
+
+def resource_data(subject: str, statements: dict[str, list[Term]], suffix: str) -> bytes:
+    """One resource's statements in the format of a data file's ``suffix``
+    (:data:`DATA_SUFFIXES`): Turtle and JSON-LD as the static site writes them, N-Triples
+    and RDF/XML as ``planegraf serve`` answers them."""
+    if suffix == ".ttl":
+        return _turtle(subject, statements)
+    if suffix == ".jsonld":
+        return lod.resource_jsonld(subject, statements)
+    node = ox.NamedNode(subject)
+    triples = [ox.Triple(node, ox.NamedNode(p), o) for p in sorted(statements)
+               for o in statements[p]]
+    return ox.serialize(triples, format=_TRIPLE_FORMATS[suffix]) or b""
+
+
 def _turtle(subject: str, statements: dict[str, list[Term]]) -> bytes:
     node = ox.NamedNode(subject)
     triples = [ox.Triple(node, ox.NamedNode(p), o) for p in sorted(statements)
@@ -611,6 +728,78 @@ def _turtle(subject: str, statements: dict[str, list[Term]]) -> bytes:
 
 
 SectionWriter = Callable[[SiteWriter], SiteSection | None]
+
+#: The site's own settings, written last (see :meth:`SiteWriter.write_settings`).
+SETTINGS_FILE = ".planegraf-site.json"
+
+
+class PageRenderer:
+    """The pages of a written site rendered on request from the store it was written from:
+    each resource's page by :meth:`SiteWriter.resource_page` (the templates and code of the
+    static site), its data files, and a page for what does not exist. What
+    ``planegraf serve`` answers ``/id/…`` with; it never reads a resource page from disk.
+
+    Every call reads what it needs from ``store`` (an index of one resource and lookups of
+    the IRIs its page names), so a national dataset costs no more per page than a small one
+    and nothing is held between requests; calls may run in several threads at once.
+    """
+
+    def __init__(self, store: ox.Store, site_dir: Path) -> None:
+        from planegraf.errors import PlanegrafError
+
+        try:
+            settings = json.loads((site_dir / SETTINGS_FILE).read_text("utf-8"))
+            self.default_lang: str = settings["default_lang"]
+            self.sections = [SiteSection(str(s["href"]), dict(s["labels"]), _written_already)
+                             for s in settings["sections"]]
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            raise PlanegrafError(
+                f"{site_dir / SETTINGS_FILE} is missing or unreadable ({err}): the site was "
+                f"written by another version of planegraf; write it again with "
+                f"planegraf site -o {site_dir}") from None
+        if self.default_lang not in LANGUAGES:
+            raise PlanegrafError(f"{site_dir / SETTINGS_FILE}: unknown language "
+                                 f"{self.default_lang!r}; write the site again")
+        self.store, self.site_dir = store, site_dir
+        self._embedded = EmbeddedStore()
+        self._embedded.oxigraph = store
+
+    def _writer(self, index: StatementIndex) -> SiteWriter:
+        writer = SiteWriter(self._embedded, self.site_dir, self.default_lang, index=index,
+                            writes=False)
+        writer.sections = self.sections
+        return writer
+
+    def page(self, iri: str, file_stem: str, lang: str) -> str | None:
+        """The page of ``iri`` as the site file ``file_stem`` in ``lang``; None when the
+        dataset says nothing about ``iri``."""
+        index = StoreIndex(self.store, iri)
+        if iri not in index.outgoing:
+            return None
+        return self._writer(index).resource_page(iri, file_stem, lang)
+
+    def data(self, iri: str, suffix: str) -> bytes | None:
+        """The statements of ``iri`` as a data file (:data:`DATA_SUFFIXES`); None when there
+        are none."""
+        index = StoreIndex(self.store, iri)
+        if iri not in index.outgoing:
+            return None
+        return resource_data(iri, index.outgoing[iri], suffix)
+
+    def exists(self, iri: str) -> bool:
+        """Whether the dataset says anything about ``iri`` (and so it has a page)."""
+        return StoreIndex(self.store, "urn:x-planegraf:none").has_statements(iri)
+
+    def not_found(self, file: str, lang: str, shown: str) -> str:
+        """A page in the site's style saying that nothing is at ``shown``, as if it were the
+        site file ``file`` (so its links resolve from there)."""
+        return self._writer(ResourceIndex())._render(
+            "not_found.html", file, lang, page_path="index", title=_strings()[lang]["not_found"],
+            path=shown)
+
+
+def _written_already(writer: SiteWriter) -> None:
+    raise AssertionError("a served site's sections are written by planegraf site")
 
 
 def write_site(
@@ -660,6 +849,7 @@ def write_site(
             writer.write_organisations()
             writer.write_ontology_docs()
             writer.write_index()
+            writer.write_settings()
         finally:
             workers.finish()
         written = [out_dir / p.relative_to(stage) for p in writer.written]
