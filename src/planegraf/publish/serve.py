@@ -1,4 +1,5 @@
-"""``planegraf serve``: the static site and a read-only SPARQL endpoint on 127.0.0.1.
+"""``planegraf serve``: the site, its resource pages rendered on request and a read-only
+SPARQL endpoint on 127.0.0.1.
 
 The application (:mod:`planegraf.publish.serve_app`: Starlette) runs on uvicorn; SPARQL is answered
 in this process from an in-memory Oxigraph store, each query in a forked worker under its
@@ -27,6 +28,7 @@ import uvicorn
 
 from planegraf.errors import PlanegrafError
 from planegraf.publish.serve_app import DRAIN_LIMIT_BYTES, allowed_hosts, build_app, negotiate
+from planegraf.publish.serve_pages import ServedPages
 from planegraf.publish.serve_questions import question_routes
 from planegraf.publish.serve_sparql import (
     ENGINE_MEMORY_MIB,
@@ -36,6 +38,7 @@ from planegraf.publish.serve_sparql import (
     QUEUE_LIMIT,
     SparqlEndpoint,
 )
+from planegraf.publish.site import PageRenderer
 
 __all__ = ["DRAIN_LIMIT_BYTES", "ENGINE_MEMORY_MIB", "MAX_QUERY_BYTES", "MAX_RESULT_BYTES",
            "QUERY_TIMEOUT_S", "QUEUE_LIMIT", "RunningSite", "free_port", "negotiate",
@@ -90,8 +93,10 @@ def _prepared(site_dir: Path, dataset: Path, port: int, timeout_s: float,
         # has started waits in the backlog instead of being refused.
         listener.listen(BACKLOG)
         bound = int(listener.getsockname()[1])
+        pages = ServedPages(PageRenderer(endpoint.store, site_dir), site_dir)
         app = build_app(site_dir, endpoint, allowed_hosts(bound, public_hosts),
-                        question_routes(endpoint))
+                        [*question_routes(endpoint), *pages.routes()],
+                        pages.exception_handlers())
         config = uvicorn.Config(
             app, loop="asyncio", http="h11", ws="none", lifespan="off", log_config=None,
             log_level="warning", access_log=False, server_header=False,

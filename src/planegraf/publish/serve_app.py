@@ -1,26 +1,27 @@
 """The web application of ``planegraf serve`` (Starlette, on uvicorn): the static site, the
-content negotiation of ``docs/publishing.md`` for ``/id/…`` and the read-only ``/sparql``.
+content negotiation of ``docs/publishing.md`` (:mod:`planegraf.publish.serve_pages`) and the
+read-only ``/sparql``.
 
 A guard in front of everything answers only for the address the server is bound to (and
 the ``--public-host`` names): a page elsewhere on the web that points an ``<img>`` or a form
 at ``127.0.0.1`` — or a DNS name rebound to it — gets 421, and ``/sparql`` and every POST
 refuse cross-origin requests (``Origin``, ``Sec-Fetch-Site``) with 403, and so do the
 named questions under ``/questions/``. The routes are a
-plain list (:func:`build_app` takes more, ahead of the static files), so pages rendered on
-request can be added without touching the rest.
+plain list (:func:`build_app` takes more, ahead of the static files): the pages rendered on
+request (:mod:`planegraf.publish.serve_pages`) come in that way.
 """
 
 from __future__ import annotations
 
 import mimetypes
 import urllib.parse
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -30,7 +31,8 @@ from planegraf.publish.serve_sparql import MAX_QUERY_BYTES, SparqlEndpoint
 
 DRAIN_LIMIT_BYTES = 8 * 1024 * 1024
 ALTERNATES = (("text/turtle", ".ttl"), ("application/ld+json", ".jsonld"),
-              ("application/json", ".jsonld"), ("text/html", ".html"))
+              ("application/json", ".jsonld"), ("application/n-triples", ".nt"),
+              ("application/rdf+xml", ".rdf"), ("text/html", ".html"))
 # The site's files by extension, whatever this machine's /etc/mime.types says.
 for _media, _suffix in (("text/turtle", ".ttl"), ("application/ld+json", ".jsonld"),
                         ("application/n-quads", ".nq"), ("application/n-triples", ".nt"),
@@ -48,6 +50,8 @@ def negotiate(path: str, accept: str | None) -> str:
     '/id/activity/p/6-3.html'
     >>> negotiate("/id/activity/p/6-3", "application/ld+json;q=0.9, text/turtle;q=0.5")
     '/id/activity/p/6-3.jsonld'
+    >>> negotiate("/id/activity/p/6-3", "application/n-triples")
+    '/id/activity/p/6-3.nt'
     """
     best, best_q = ".html", -1.0
     for part in (accept or "text/html").split(","):
@@ -122,14 +126,6 @@ class Guard:
                     f"cross-origin requests to {path} are refused (Origin: {origin}, "
                     f"Sec-Fetch-Site: {site})\n", 403)
         return None
-
-
-async def negotiated(request: Request) -> Response:
-    """``/id/…`` without an extension: 303 to the file the ``Accept`` header prefers."""
-    path = request.url.path.rstrip("/")
-    target = negotiate(path, request.headers.get("accept"))
-    return RedirectResponse(urllib.parse.quote(target), status_code=303,
-                            headers={"Vary": "Accept"})
 
 
 def sparql_route(endpoint: SparqlEndpoint) -> Route:
@@ -229,26 +225,18 @@ async def _drain(request: Request, already: int = 0) -> None:
             return
 
 
+ExceptionHandler = Callable[[Request, Exception], Awaitable[Response]]
+
+
 def build_app(site_dir: Path, endpoint: SparqlEndpoint, hosts: frozenset[str],
-              routes: Sequence[BaseRoute] = ()) -> ASGIApp:
-    """The whole application: ``routes`` first, then ``/sparql``, ``/id/…`` negotiation
-    and the static site."""
+              routes: Sequence[BaseRoute] = (),
+              exception_handlers: Mapping[int, ExceptionHandler] | None = None) -> ASGIApp:
+    """The whole application: ``routes`` first (the named questions, the pages rendered on
+    request: :mod:`planegraf.publish.serve_pages`), then ``/sparql`` and the static site;
+    ``exception_handlers`` by status (the site's 404 page)."""
     app = Starlette(routes=[
         *routes,
         sparql_route(endpoint),
-        Route("/id/{rest:path}", _id_route(site_dir), methods=["GET", "HEAD"]),
         Mount("/", app=StaticFiles(directory=site_dir, html=True, follow_symlink=False)),
-    ])
+    ], exception_handlers=dict(exception_handlers or {}))
     return Guard(app, hosts)
-
-
-def _id_route(site_dir: Path) -> Callable[[Request], Awaitable[Response]]:
-    static = StaticFiles(directory=site_dir, html=True)
-
-    async def resource(request: Request) -> Response:
-        last = request.url.path.rsplit("/", 1)[-1]
-        if "." not in last:
-            return await negotiated(request)
-        return await static.get_response(request.url.path.lstrip("/"), request.scope)
-
-    return resource

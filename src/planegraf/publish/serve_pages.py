@@ -1,0 +1,239 @@
+"""The pages ``planegraf serve`` renders on request: every resource page and its data, the
+vocabulary's data, and a page in the site's style for what does not exist.
+
+URL scheme (``docs/publishing.md``, README "Publishing"):
+
+- ``/id/{kind}/{key…}`` (a data IRI): ``303 See Other`` to the file the ``Accept`` header
+  prefers — ``.html`` (or ``.en.html`` / ``.sv.html``: the language ``Accept-Language``
+  prefers, the site's own otherwise), ``.ttl``, ``.jsonld``, ``.nt`` or ``.rdf`` — with
+  ``Vary: Accept, Accept-Language``;
+- ``/id/…{.html,.en.html,.ttl,.jsonld,.nt,.rdf}`` (and ``/id/{kind}/index.html`` for an IRI
+  that is also a folder): rendered from the dataset by
+  :class:`planegraf.publish.site.PageRenderer`, the same templates and code as the static
+  site's pages, whether or not the static site holds them;
+- ``/def`` and ``/def/{Term}``: negotiated the same way, HTML to the ontology page
+  (``def/index.html#Term``), data to ``/def/index.ttl`` (the whole vocabulary) or
+  ``/def/{Term}.ttl`` (one term's statements) and the other formats;
+- anything that does not exist: ``404`` with a page of the site's base template, in the
+  language of the URL (else ``Accept-Language``).
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pyoxigraph as ox
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+from starlette.staticfiles import StaticFiles
+
+from planegraf.ids import DATA
+from planegraf.namespaces import PREFIXES
+from planegraf.publish.serve_app import negotiate
+from planegraf.publish.site import (
+    DATA_SUFFIXES,
+    LANGUAGES,
+    ONTOLOGY_NS,
+    PageRenderer,
+    StoreIndex,
+    page_name,
+    resource_data,
+    resource_path,
+)
+from planegraf.resources import ontology_dir
+
+VARY = "Accept, Accept-Language"
+_VOCABULARY_FORMATS = {".ttl": ox.RdfFormat.TURTLE, ".jsonld": ox.RdfFormat.JSON_LD,
+                       ".nt": ox.RdfFormat.N_TRIPLES, ".rdf": ox.RdfFormat.RDF_XML}
+
+
+def preferred_language(accept_language: str | None, default: str) -> str:
+    """The site language ``Accept-Language`` prefers; ``default`` when it names neither.
+
+    >>> preferred_language("en-GB,en;q=0.9,sv;q=0.8", "sv")
+    'en'
+    >>> preferred_language("de, sv;q=0.5, en;q=0.4", "en")
+    'sv'
+    >>> preferred_language("fr", "sv")
+    'sv'
+    """
+    best, best_q = default, 0.0
+    for part in (accept_language or "").split(","):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key.strip() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        primary = tag.strip().lower().split("-", 1)[0]
+        if primary in LANGUAGES and q > best_q:
+            best, best_q = primary, q
+    return best
+
+
+class Vocabulary:
+    """The ontology (``ontology/*.ttl``, what ``def/index.html`` documents) as data."""
+
+    def __init__(self) -> None:
+        self.store = ox.Store()
+        for path in sorted(ontology_dir().glob("*.ttl")):
+            self.store.load(path=str(path), format=ox.RdfFormat.TURTLE)
+
+    def has(self, term: str) -> bool:
+        return StoreIndex(self.store, ONTOLOGY_NS + "#" + term).has_statements(
+            ONTOLOGY_NS + "#" + term)
+
+    def data(self, name: str, suffix: str) -> bytes | None:
+        """The whole vocabulary (``name`` ``index``) or one term's statements."""
+        if name == "index":
+            triples = sorted({q.triple for q in self.store}, key=str)
+            return ox.serialize(triples, format=_VOCABULARY_FORMATS[suffix],
+                                prefixes=PREFIXES) or b""
+        iri = ONTOLOGY_NS + "#" + name
+        index = StoreIndex(self.store, iri)
+        if iri not in index.outgoing:
+            return None
+        return resource_data(iri, index.outgoing[iri], suffix)
+
+
+def _data_response(body: bytes, suffix: str) -> Response:
+    media = DATA_SUFFIXES[suffix]
+    charset = "" if suffix == ".rdf" else "; charset=utf-8"
+    return Response(body, 200, media_type=media + charset)
+
+
+def _see_other(target: str) -> Response:
+    return RedirectResponse(urllib.parse.quote(target, safe="/#"), status_code=303,
+                            headers={"Vary": VARY})
+
+
+class ServedPages:
+    """The routes and the 404 page of the pages rendered on request."""
+
+    def __init__(self, renderer: PageRenderer, site_dir: Path) -> None:
+        self.renderer = renderer
+        self.default_lang = renderer.default_lang
+        self.vocabulary = Vocabulary()
+        self.static = StaticFiles(directory=site_dir, html=True, follow_symlink=False)
+
+    def routes(self) -> list[BaseRoute]:
+        return [Route("/id/{rest:path}", self.resource, methods=["GET", "HEAD"]),
+                Route("/def", self.vocabulary_iri, methods=["GET", "HEAD"]),
+                Route("/def/{rest:path}", self.vocabulary_file, methods=["GET", "HEAD"])]
+
+    # -- languages and files ----------------------------------------------------------------
+
+    def _file_language(self, name: str) -> tuple[str, str] | None:
+        """``(stem, lang)`` of a page file name as the site names them, else None."""
+        for lang in LANGUAGES:
+            if lang != self.default_lang and name.endswith(f".{lang}.html"):
+                return name.removesuffix(f".{lang}.html"), lang
+        if name.endswith(".html"):
+            return name.removesuffix(".html"), self.default_lang
+        return None
+
+    def _html_target(self, stem: str, request: Request) -> str:
+        lang = preferred_language(request.headers.get("accept-language"), self.default_lang)
+        return "/" + page_name(stem, lang, self.default_lang)
+
+    # -- /id/… ------------------------------------------------------------------------------
+
+    def resource(self, request: Request) -> Response:
+        relative = request.scope["path"].lstrip("/").rstrip("/")
+        for suffix in DATA_SUFFIXES:
+            if relative.endswith(suffix):
+                iri = _iri(relative.removesuffix(suffix))
+                body = self.renderer.data(iri, suffix) if iri else None
+                if body is None:
+                    break
+                return _data_response(body, suffix)
+        else:
+            named = self._file_language(relative)
+            if named is not None:
+                stem, lang = named
+                for iri in (_iri(stem), _iri(stem.removesuffix("/index"))
+                            if stem.endswith("/index") else None):
+                    html = self.renderer.page(iri, stem, lang) if iri else None
+                    if html is not None:
+                        return HTMLResponse(html)
+            else:
+                iri = _iri(relative)
+                if iri and self.renderer.exists(iri):
+                    suffix = negotiate("", request.headers.get("accept"))
+                    if suffix == ".html":
+                        return _see_other(self._html_target(relative, request))
+                    return _see_other(f"/{relative}{suffix}")
+        return self.not_found(request)
+
+    # -- /def -------------------------------------------------------------------------------
+
+    def vocabulary_iri(self, request: Request) -> Response:
+        suffix = negotiate("", request.headers.get("accept"))
+        if suffix == ".html":
+            return _see_other(self._html_target("def/index", request))
+        return _see_other(f"/def/index{suffix}")
+
+    async def vocabulary_file(self, request: Request) -> Response:
+        name = request.path_params["rest"].rstrip("/")
+        if not name or name == "index":
+            return self.vocabulary_iri(request)
+        for suffix in DATA_SUFFIXES:
+            if name.endswith(suffix) and "/" not in name:
+                body = self.vocabulary.data(name.removesuffix(suffix), suffix)
+                if body is None:
+                    return self.not_found(request)
+                return _data_response(body, suffix)
+        if "." not in name and "/" not in name:
+            if not self.vocabulary.has(name):
+                return self.not_found(request)
+            suffix = negotiate("", request.headers.get("accept"))
+            if suffix == ".html":
+                return _see_other(self._html_target("def/index", request) + "#" + name)
+            return _see_other(f"/def/{name}{suffix}")
+        return await self.static.get_response(f"def/{name}", request.scope)
+
+    # -- 404 --------------------------------------------------------------------------------
+
+    def not_found(self, request: Request) -> Response:
+        """A page in the site's style saying nothing is here, in the URL's language (else
+        the one ``Accept-Language`` prefers), with status 404."""
+        path = request.scope["path"]
+        file = path.lstrip("/")
+        if not file or file.endswith("/"):
+            file += "index.html"
+        named = self._file_language(file)
+        if named is not None:
+            lang = named[1]
+            headers = {}
+        else:
+            lang = preferred_language(request.headers.get("accept-language"),
+                                      self.default_lang)
+            headers = {"Vary": VARY}
+        html = self.renderer.not_found(file, lang, path)
+        return HTMLResponse(html, 404, headers=headers)
+
+    def exception_handlers(self) -> dict[int, Callable[[Request, Exception],
+                                                       Awaitable[Response]]]:
+        """The 404 of every route and of the static files, as :meth:`not_found`."""
+
+        async def handler(request: Request, exc: Exception) -> Response:
+            if isinstance(exc, HTTPException) and exc.status_code != 404:
+                return Response(exc.detail, exc.status_code, headers=exc.headers)
+            return self.not_found(request)
+
+        return {404: handler}
+
+
+def _iri(relative: str) -> str | None:
+    """The data IRI of a site path without extension (``id/…``), if it is one."""
+    if not relative.startswith("id/"):
+        return None
+    iri = DATA + relative[len("id/"):]
+    return iri if resource_path(iri) == relative else None
