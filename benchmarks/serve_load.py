@@ -11,6 +11,20 @@ folder, starts ``planegraf serve --port 0`` on it and talks to that. It stops by
 Targets (issue 10, item 3): 0 server errors (5xx or no answer) for the light query; heavy
 queries fail alone with 503/504; after the signal no process of the server's tree and no
 file in the server's temporary folder remain.
+
+What people open, at national scale (issue 15, item 3):
+
+    .venv/bin/python benchmarks/serve_load.py --pages --quads 1000000 --clients 8 --seconds 60
+
+writes the synthetic national data (``planegraf.synthetic``, seed 1) of about ``--quads``
+quads, checks it (load, derive, validate) and writes its site with the report pages only
+(``--pages reports``), then starts ``planegraf serve`` on it and lets ``--clients`` clients
+ask for ``--seconds``: resource pages of random IRIs of several types (activities,
+organisations, plans, areas, goals; ``.html``, rendered on request) and their Turtle, the
+start page, a catalogue question (``/questions/NAME``) and a SPARQL query. Then the same
+pages as static files (written by the function that writes the static site's pages) from a
+plain file server (Python's ``http.server``), for reference. p50 and p95 latency per kind,
+statuses and errors. Target: p95 under 100 ms for pages, 0 errors.
 """
 
 from __future__ import annotations
@@ -197,6 +211,181 @@ def stop_and_inspect(process: subprocess.Popen[str], signum: int,
             "temp_files_left": len(list(temp.iterdir()))}
 
 
+# -- what people open: pages rendered on request against static files -----------------------
+
+PAGE_CLASSES = {  # the kinds of resource whose pages are asked for, a sample of each
+    "activity": "https://w3id.org/planegraf/def#Activity",
+    "organisation": "http://www.w3.org/ns/org#Organization",
+    "plan": "https://w3id.org/planegraf/def#ActionPlan",
+    "area": "https://w3id.org/planegraf/def#ActionArea",
+    "goal": "https://w3id.org/planegraf/def#StrategicGoal",
+}
+SAMPLE_PER_CLASS = 200
+# What each client asks, in turn (pages most often, as people open them).
+MIX = ("page", "page", "page", "page", "data", "start", "page", "page", "question", "sparql")
+
+
+def get(host: str, port: int, target: str, timeout: float) -> tuple[int, bytes]:
+    """GET ``target``; (status, body), the body the error's name when nothing came back."""
+    connection = http.client.HTTPConnection(host, port, timeout=timeout)
+    try:
+        connection.request("GET", target, headers={"Accept": "*/*"})
+        answer = connection.getresponse()
+        return answer.status, answer.read()
+    except (OSError, http.client.HTTPException) as err:
+        return NO_ANSWER, type(err).__name__.encode()
+    finally:
+        connection.close()
+
+
+def prepare_pages(work: Path, quads: int) -> tuple[Path, Path, dict[str, list[str]], int]:
+    """The synthetic data's site (report pages only), the static reference folder with
+    the sampled resource pages written beside them, the sample's paths by kind and the
+    number of quads."""
+    import random
+
+    import pyoxigraph as ox
+
+    from planegraf.pipeline import check
+    from planegraf.publish.site import PageRenderer, page_name, resource_path, write_site
+    from planegraf.synthetic import write_trig
+
+    data = work / "national.trig"
+    write_trig(data, quads, 1)
+    store, report = check([data], bundled=False)
+    if report.has_violations:
+        raise SystemExit("the synthetic data violates the shapes")
+    site = work / "site"
+    write_site(store, site, pages="reports")
+    rng = random.Random(1)
+    sample: dict[str, list[str]] = {}
+    for kind, cls in PAGE_CLASSES.items():
+        iris = sorted(q.subject.value for q in store.oxigraph.quads_for_pattern(
+            None, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+            ox.NamedNode(cls), None))
+        iris = sorted(set(iris))
+        sample[kind] = rng.sample(iris, min(SAMPLE_PER_CLASS, len(iris)))
+    # The reference: the same pages as static files, made by SiteWriter.resource_page (what
+    # --pages all writes; tests/test_serve_pages.py checks served pages are the same bytes).
+    static = work / "static"
+    subprocess.run(["cp", "-r", str(site), str(static)], check=True)
+    renderer = PageRenderer(store.oxigraph, site)
+    paths: dict[str, list[str]] = {}
+    for kind, iris in sample.items():
+        paths[kind] = []
+        for iri in iris:
+            path = resource_path(iri)
+            assert path is not None
+            html = renderer.page(iri, path, "sv")
+            assert html is not None
+            target = static / page_name(path, "sv", "sv")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(html, encoding="utf-8")
+            paths[kind].append(path)
+    return site, static, paths, len(store)
+
+
+def page_load(url: str, clients: int, seconds: float, paths: dict[str, list[str]],
+              question: str, kinds: tuple[str, ...] = MIX, request_timeout: float = 60.0,
+              ) -> dict[str, Tally]:
+    """``clients`` threads asking, in turn, the kinds of ``kinds`` for ``seconds``."""
+    import random
+
+    parts = urllib.parse.urlsplit(url)
+    if parts.hostname != "127.0.0.1":
+        raise SystemExit(f"refusing to load anything but 127.0.0.1, not {url}")
+    host, port = parts.hostname, parts.port or 80
+    tallies = {kind: Tally() for kind in (*PAGE_CLASSES, "data", "start", "question",
+                                          "sparql")}
+    every = [(kind, path) for kind, found in paths.items() for path in found]
+    sparql = "/sparql?" + urllib.parse.urlencode({"query": LIGHT})
+    stop_at = time.monotonic() + seconds
+
+    def client(number: int) -> None:
+        rng = random.Random(number)
+        turn = number
+        while time.monotonic() < stop_at:
+            kind = kinds[turn % len(kinds)]
+            turn += 1
+            if kind in ("page", "data"):
+                page_kind, path = rng.choice(every)
+                target = f"/{path}.html" if kind == "page" else f"/{path}.ttl"
+                tally = tallies[page_kind if kind == "page" else "data"]
+            elif kind == "start":
+                target, tally = "/", tallies["start"]
+            elif kind == "question":
+                target, tally = f"/questions/{question}?lang=sv", tallies["question"]
+            else:
+                target, tally = sparql, tallies["sparql"]
+            started = time.monotonic()
+            status, body = get(host, port, target, request_timeout)
+            tally.add(status, time.monotonic() - started, body)
+            if status != 200 and status != NO_ANSWER and status < 500:
+                with tally.lock:
+                    tally.failures[f"{status} {target[:80]}"] += 1
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return {kind: tally for kind, tally in tallies.items() if tally.seconds}
+
+
+@contextmanager
+def file_server(folder: Path) -> Iterator[str]:
+    """Python's plain ``http.server`` (threading) on ``folder``, 127.0.0.1, any free port."""
+    process = subprocess.Popen(
+        [sys.executable, "-u", "-m", "http.server", "--bind", "127.0.0.1",
+         "--directory", str(folder), "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()  # "Serving HTTP on 127.0.0.1 port N (…) ..."
+        port = int(line.split(" port ")[1].split()[0])
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def pages_main(args: argparse.Namespace) -> None:
+    if not 0 < args.clients <= 200 or not 0 < args.seconds <= 600:
+        raise SystemExit("at most 200 clients and 600 seconds")
+    with tempfile.TemporaryDirectory(prefix="planegraf-pages-") as work:
+        started = time.monotonic()
+        site, static, paths, quads = prepare_pages(Path(work), args.quads)
+        prepared = time.monotonic() - started
+        temp = Path(work) / "tmp"
+        temp.mkdir()
+        results: dict[str, dict[str, object]] = {}
+        with running_server(site, args.serve_option, temp) as (process, url):
+            started = time.monotonic()
+            served = page_load(url, args.clients, args.seconds, paths, args.question)
+            results["planegraf serve"] = {
+                "seconds": round(time.monotonic() - started, 1),
+                **{kind: tally.summary() for kind, tally in served.items()}}
+            ended = stop_and_inspect(process, signal.SIGTERM, temp)
+        with file_server(static) as url:
+            started = time.monotonic()
+            plain = page_load(url, args.clients, args.seconds, paths, args.question,
+                              kinds=tuple(k for k in MIX if k in ("page", "start")))
+            results["static files (http.server)"] = {
+                "seconds": round(time.monotonic() - started, 1),
+                **{kind: tally.summary() for kind, tally in plain.items()}}
+    page_tallies = [served[kind] for kind in PAGE_CLASSES if kind in served]
+    errors = sum(n for t in served.values() for s, n in t.statuses.items() if s != 200)
+    worst_p95 = max(float(t.summary()["p95_s"] or 0) for t in page_tallies)
+    report = {"quads": quads, "clients": args.clients, "prepared_s": round(prepared, 1),
+              "question": args.question, "sparql": LIGHT, "results": results, "stop": ended,
+              "load_average": os.getloadavg(), "cpus": os.cpu_count()}
+    print(json.dumps(report, indent=2))
+    met = errors == 0 and worst_p95 < 0.1
+    print(f"pages p95 (worst kind) {worst_p95 * 1000:.0f} ms, {errors} errors: targets "
+          f"{'met' if met else 'NOT met'}", file=sys.stderr)
+    sys.exit(0 if met else 1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=50)
@@ -206,7 +395,16 @@ def main() -> None:
     parser.add_argument("--signal", choices=["SIGTERM", "SIGINT"], default="SIGTERM")
     parser.add_argument("--serve-option", action="append", default=[],
                         help="passed on to planegraf serve (repeatable), e.g. --timeout=10")
+    parser.add_argument("--pages", action="store_true",
+                        help="what people open on synthetic national data (see above)")
+    parser.add_argument("--quads", type=int, default=100_000,
+                        help="with --pages: about how many quads of synthetic data")
+    parser.add_argument("--question", default="plans-overview",
+                        help="with --pages: the catalogue question asked")
     args = parser.parse_args()
+    if args.pages:
+        pages_main(args)
+        return
     if not 0 < args.clients <= 200 or not 0 < args.seconds <= 600:
         raise SystemExit("at most 200 clients and 600 seconds")
     with tempfile.TemporaryDirectory(prefix="planegraf-load-") as work:
