@@ -64,7 +64,20 @@ def child_build(data: Path, out: Path) -> dict[str, float]:
     return {"seconds": time.perf_counter() - started, "quads": len(store)}
 
 
-CHILDREN = {"floor": child_floor, "build": child_build}
+def child_site_all(data: Path, out: Path) -> dict[str, float]:
+    # Issue 15, item 2: the static site with every resource page (--pages all) of checked
+    # data; only writing the site is timed (and its peak memory is the process's).
+    from planegraf.pipeline import check
+    from planegraf.publish.site import write_site
+    store, report = check([data], bundled=False)
+    if report.has_violations:
+        raise SystemExit("the synthetic data violates the shapes")
+    started = time.perf_counter()
+    files = write_site(store, out / "site", pages="all")
+    return {"seconds": time.perf_counter() - started, "quads": len(store), "files": len(files)}
+
+
+CHILDREN = {"floor": child_floor, "build": child_build, "site-all": child_site_all}
 
 
 # -- the parent ------------------------------------------------------------------------------
@@ -113,6 +126,25 @@ class Size:
 def median_run(runs: list[Run]) -> Run:
     return Run(statistics.median(r.wall for r in runs), statistics.median(r.seconds for r in runs),
                statistics.median(r.peak_mb for r in runs))
+
+
+def measure_site_all(triples: int, runs: int, folder: Path) -> dict[str, object]:
+    """``--pages all``: the static site with every resource page, fresh processes."""
+    from planegraf.synthetic import write_trig
+    data = folder / f"national-{triples}.trig"
+    quads = write_trig(data, triples, 1)
+    out = folder / f"site-all-{triples}"
+    found = [run_child("site-all", data, out) for _ in range(runs)]
+    middle = median_run(found)
+    files = sum(1 for p in out.rglob("*") if p.is_file())
+    result = {"quads": quads, "runs": runs, "site_s": round(middle.seconds, 2),
+              "wall_s": round(middle.wall, 2), "peak_mb": round(middle.peak_mb),
+              "files": files, "disk_mb": round(disk_bytes(out) / 1e6, 1),
+              "us_per_quad": round(middle.seconds / quads * 1e6, 1),
+              "all_s": [round(r.seconds, 2) for r in found]}
+    print(json.dumps(result), file=sys.stderr, flush=True)
+    data.unlink()
+    return result
 
 
 def measure(triples: int, runs: int, folder: Path) -> Size:
@@ -193,12 +225,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs-at-1m", type=int, default=None,
                         help="runs for sizes of a million triples or more (default: --runs)")
     parser.add_argument("--readme", action="store_true", help="write the table into README.md")
+    parser.add_argument("--pages-all", action="store_true",
+                        help="time writing the static site with every resource page (--pages "
+                             "all) instead of the build (issue 15, item 2)")
     parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         print(json.dumps(CHILDREN[args.child](args.data, args.out)), flush=True)
+        return 0
+    if args.pages_all:
+        with tempfile.TemporaryDirectory(prefix="site-all-") as folder:
+            results = [measure_site_all(int(n), args.runs, Path(folder))
+                       for n in args.sizes.split(",")]
+        print(json.dumps({"pages_all": results, "load_average": os.getloadavg()}, indent=1))
         return 0
     sizes = []
     with tempfile.TemporaryDirectory(prefix="site-scale-") as folder:

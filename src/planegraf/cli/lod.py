@@ -173,6 +173,10 @@ def register(group: click.Group) -> None:
               public_hosts: tuple[str, ...], run: Run) -> None:
         """Serve the site and a read-only SPARQL endpoint on 127.0.0.1 until Ctrl-C.
 
+        Every resource page (/id/…, with .ttl, .jsonld, .nt and .rdf) is rendered from the
+        data when asked for, so a site written with --pages reports is complete; a data
+        IRI and /def are negotiated by Accept and Accept-Language (docs/publishing.md).
+
         SPARQL is answered from the site's data/planegraf.nq, each query in a worker of its
         own; the site's query page (query.html) sends its questions to /sparql. Nothing
         listens beyond 127.0.0.1, requests for other host names and cross-origin queries
