@@ -223,6 +223,7 @@ PAGE_CLASSES = {  # the kinds of resource whose pages are asked for, a sample of
 SAMPLE_PER_CLASS = 200
 # What each client asks, in turn (pages most often, as people open them).
 MIX = ("page", "page", "page", "page", "data", "start", "page", "page", "question", "sparql")
+PAGES_ONLY = tuple(kind for kind in MIX if kind in ("page", "data", "start"))
 
 
 def get(host: str, port: int, target: str, timeout: float) -> tuple[int, bytes]:
@@ -365,6 +366,15 @@ def pages_main(args: argparse.Namespace) -> None:
             results["planegraf serve"] = {
                 "seconds": round(time.monotonic() - started, 1),
                 **{kind: tally.summary() for kind, tally in served.items()}}
+            if args.pages_only_too:
+                # The same server without the queries' forked workers competing for the
+                # CPU: what a page costs by itself.
+                started = time.monotonic()
+                alone = page_load(url, args.clients, args.seconds, paths, args.question,
+                                  kinds=PAGES_ONLY)
+                results["planegraf serve, pages only"] = {
+                    "seconds": round(time.monotonic() - started, 1),
+                    **{kind: tally.summary() for kind, tally in alone.items()}}
             ended = stop_and_inspect(process, signal.SIGTERM, temp)
         with file_server(static) as url:
             started = time.monotonic()
@@ -399,6 +409,8 @@ def main() -> None:
                         help="what people open on synthetic national data (see above)")
     parser.add_argument("--quads", type=int, default=100_000,
                         help="with --pages: about how many quads of synthetic data")
+    parser.add_argument("--pages-only-too", action="store_true",
+                        help="with --pages: then the same server with pages only, no queries")
     parser.add_argument("--question", default="plans-overview",
                         help="with --pages: the catalogue question asked")
     args = parser.parse_args()

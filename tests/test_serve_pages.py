@@ -245,3 +245,18 @@ def test_every_link_of_a_served_page_resolves_without_static_resource_pages(runn
     for href in sorted(local):
         status, _, _ = _get(urllib.parse.urljoin(url, href), "*/*")
         assert status == 200, href
+
+
+def test_a_site_written_before_served_pages_is_refused_with_what_to_do(sites, tmp_path):
+    """A site folder without the settings the served pages need (written by an older
+    planegraf) is refused with the command that fixes it, not served with wrong links."""
+    from planegraf.errors import PlanegrafError
+    from planegraf.publish.site import SETTINGS_FILE
+
+    _, bare = sites
+    old = tmp_path / "old-site"
+    shutil.copytree(bare, old)
+    (old / SETTINGS_FILE).unlink()
+    with pytest.raises(PlanegrafError, match=r"planegraf site -o .*old-site"), \
+            serve(old, old / "data" / "planegraf.nq"):
+        pass
