@@ -11,6 +11,7 @@ content negotiation and how to run it behind a public name.
 from __future__ import annotations
 
 import contextlib
+import gc
 import shutil
 import socket
 import subprocess
@@ -79,6 +80,10 @@ def _prepared(site_dir: Path, dataset: Path, port: int, timeout_s: float,
         raise PlanegrafError(f"{site_dir} holds no site: run planegraf site -o {site_dir}")
     if not dataset.is_file():
         raise PlanegrafError(f"{dataset} not found: run planegraf build (or export) first")
+    # Garbage left in this thread (a site just written here) is collected here: pyoxigraph's
+    # query results may only be dropped by the thread that made them, and a collection
+    # started by a page rendered in a worker thread would otherwise find them there.
+    gc.collect()
     endpoint = SparqlEndpoint(dataset, timeout_s=timeout_s, memory_mib=memory_mib,
                               workers=workers, queue=queue)
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
