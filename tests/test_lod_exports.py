@@ -14,6 +14,7 @@ from rdflib.compare import graph_diff, to_isomorphic
 from planegraf.cli import main
 from planegraf.pipeline import open_store
 from planegraf.publish import lod
+from planegraf.rdf.store import EmbeddedStore
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +89,59 @@ def test_resource_jsonld_gives_the_same_triples_as_turtle(store):
     reread.load(input=lod.resource_jsonld(subject, statements), format=ox.RdfFormat.JSON_LD)
     expected = {(p, str(o)) for p, objects in statements.items() for o in objects}
     assert {(q.predicate.value, str(q.object)) for q in reread} == expected
+
+
+def _several_graphs(shared_triple: bool) -> EmbeddedStore:
+    """Three graphs and the default graph; with ``shared_triple`` one statement is in two."""
+    store = EmbeddedStore()
+    shared = (r'id:graph\/three { id:org\/x skos:prefLabel "X"@sv . }'
+              if shared_triple else "")
+    store.load_data((r"""
+        @prefix pg: <https://w3id.org/planegraf/def#> .
+        @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+        @prefix id: <https://w3id.org/planegraf/id/> .
+        id:activity\/a a pg:Activity ; skos:prefLabel "Å"@sv .
+        id:graph\/one { id:org\/x skos:prefLabel "X"@sv ; skos:altLabel "x \"q\" \\ <b>" . }
+        id:graph\/two { id:org\/y skos:prefLabel "Y"@sv ; pg:startYear 2018 ; pg:stated true .
+                        id:note\/1 skos:notation "1" . }
+        id:graph\/three { id:org\/z skos:prefLabel "Z"@en . }
+        """ + shared).encode(), ox.RdfFormat.TRIG)
+    return store
+
+
+@pytest.mark.parametrize("shared_triple", [False, True], ids=["apart", "shared"])
+@pytest.mark.parametrize("key", ["ttl", "nt", "rdfxml", "jsonld", "trig", "nq"])
+def test_an_export_of_several_graphs_holds_each_statement_once(key, shared_triple, tmp_path):
+    """The union downloads are written graph by graph; a statement two plans make must
+    still be one triple there, and no graph may be lost or cut where graphs are joined."""
+    store = _several_graphs(shared_triple)
+    target = lod.SERIALISATIONS[key]
+    path = lod.export(store, key, tmp_path / target.file_name)
+    reread = ox.Store()
+    reread.load(path=str(path), format=target.rdf_format)
+    original = _quads(store.oxigraph)
+    if target.keeps_named_graphs:
+        assert _quads(reread) == original
+    else:
+        assert _union_graph(_quads(reread)) == _union_graph(original)
+        if key == "nt":
+            lines = [line for line in path.read_text("utf-8").splitlines() if line.strip()]
+            assert len(lines) == len(set(lines)) == len(_union_graph(original))
+
+
+def test_jsonld_export_puts_one_node_on_a_line_in_id_order(store, tmp_path):
+    """One node per line, sorted, so a changed activity is a changed line in a diff."""
+    path = lod.export(store, "jsonld", tmp_path / "planegraf.jsonld")
+    lines = path.read_text("utf-8").splitlines()
+    nodes = [json.loads(line.strip().rstrip(",")) for line in lines
+             if line.startswith("      {")]
+    assert len(nodes) > 1000
+    assert [node["@id"] for node in nodes[:50]] == sorted(node["@id"] for node in nodes[:50])
+    graph_ids = [re.match(r'    \{"@id": "([^"]+)", "@graph": \[$', line)
+                 for line in lines if '"@graph": [' in line and line.startswith("    {")]
+    assert len(graph_ids) > 3 and all(graph_ids)
+    names = [m.group(1) for m in graph_ids if m]
+    assert names == sorted(names)
 
 
 def test_cli_export_writes_the_file(tmp_path):

@@ -4,12 +4,14 @@ context, and the DCAT-AP 3 / DCAT-AP-SE + VoID description with its conformance 
 
 from __future__ import annotations
 
+import io
 import json
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import pyoxigraph as ox
 import pyshacl
@@ -110,7 +112,8 @@ def jsonld_context() -> dict[str, Any]:
 
 
 def serialise(store: EmbeddedStore, key: str) -> bytes:
-    """The whole dataset in one serialisation.
+    """The whole dataset in one serialisation, in memory (see :func:`write_serialisation`,
+    which streams it to a file instead).
 
     Triple-only syntaxes (Turtle, N-Triples, RDF/XML) hold the union of the named graphs;
     TriG, N-Quads and JSON-LD keep every graph's name.
@@ -119,17 +122,84 @@ def serialise(store: EmbeddedStore, key: str) -> bytes:
     >>> serialise(open_store(), "nq").count(b"\\n") > 1000
     True
     """
+    buffer = io.BytesIO()
+    write_serialisation(store, key, buffer)
+    return buffer.getvalue()
+
+
+def write_serialisation(store: EmbeddedStore, key: str, output: BinaryIO) -> None:
+    """Stream the whole dataset in one serialisation into ``output``.
+
+    Oxigraph writes every syntax but JSON-LD itself, graph by graph, so no copy of the
+    dataset is made: the union of the graphs (for the triple-only syntaxes) is the graphs
+    one after another, which is exact when no triple is stated in two graphs (the VoID
+    count of distinct triples, needed for the description anyway, says so). Otherwise the
+    union is built in a store of its own, as exact and slower.
+    """
     target = serialisation(key)
     if target.key == "jsonld":
-        return dataset_jsonld(store)
+        write_dataset_jsonld(store, output)
+        return
     prefixes = PREFIXES if target.key in ("ttl", "trig", "rdfxml") else None
     if target.keeps_named_graphs:
-        return store.oxigraph.dump(format=target.rdf_format, prefixes=prefixes) or b""
+        store.oxigraph.dump(output, format=target.rdf_format, prefixes=prefixes)
+        return
+    if dataset_statistics(store).triples == len(store):
+        _write_graphs_one_after_another(store, target, output, prefixes)
+        return
     union = ox.Store()
     union.extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph())
                  for q in store.oxigraph)
-    return union.dump(format=target.rdf_format, from_graph=ox.DefaultGraph(),
-                      prefixes=prefixes) or b""
+    union.dump(output, format=target.rdf_format, from_graph=ox.DefaultGraph(),
+               prefixes=prefixes)
+
+
+def _graphs(store: EmbeddedStore) -> list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph]:
+    """The default graph, then the named graphs by name."""
+    named = sorted(store.oxigraph.named_graphs(), key=lambda g: (type(g).__name__, g.value))
+    return [ox.DefaultGraph(), *named]
+
+
+_XML_END = b"</rdf:RDF>"
+
+
+def _write_graphs_one_after_another(
+    store: EmbeddedStore, target: Serialisation, output: BinaryIO,
+    prefixes: dict[str, str] | None,
+) -> None:
+    """The triples of every graph, each graph dumped by Oxigraph, joined into one document:
+    Turtle's prefixes declared once at the top, RDF/XML's one ``rdf:RDF`` element around
+    all graphs (Oxigraph opens it with every prefix given, so each graph's opening is the
+    same)."""
+    if target.key == "ttl" and prefixes:
+        output.write("".join(f"@prefix {p}: <{ns}> .\n" for p, ns in prefixes.items())
+                     .encode("utf-8"))
+    opening: bytes | None = None
+    for graph in _graphs(store):
+        chunk = store.oxigraph.dump(format=target.rdf_format, from_graph=graph,
+                                    prefixes=prefixes) or b""
+        if target.key == "ttl":
+            while chunk.startswith(b"@prefix "):
+                chunk = chunk[chunk.index(b"\n") + 1:]
+        elif target.key == "rdfxml":
+            start = chunk.index(b">", chunk.index(b"<rdf:RDF")) + 1
+            head, body = chunk[:start], chunk[start:].rstrip()
+            if not body.endswith(_XML_END):
+                raise AssertionError("Oxigraph's RDF/XML did not end with </rdf:RDF>")
+            body = body[:-len(_XML_END)]
+            if opening is None:
+                opening = head
+                output.write(head)
+            elif head != opening:
+                raise AssertionError("Oxigraph opened two graphs' RDF/XML differently")
+            chunk = body
+        output.write(chunk)
+    if target.key == "rdfxml":
+        if opening is None:  # an empty dataset
+            output.write(ox.Store().dump(format=target.rdf_format, from_graph=ox.DefaultGraph(),
+                                         prefixes=prefixes) or b"")
+        else:
+            output.write(b"\n" + _XML_END + b"\n")
 
 
 def compact_jsonld(data: Graph | Dataset, context: Mapping[str, Any] | None = None) -> bytes:
@@ -152,8 +222,9 @@ def _sorted_nodes(nodes: list[Any]) -> list[Any]:
 
 
 def export(store: EmbeddedStore, key: str, path: Path) -> Path:
-    """Write the dataset in one serialisation to ``path`` (atomically)."""
-    atomic.write_bytes(path, serialise(store, key))
+    """Write the dataset in one serialisation to ``path`` (atomically, streamed)."""
+    with atomic.writing(path) as output:
+        write_serialisation(store, key, output)
     return path
 
 
@@ -202,8 +273,24 @@ class Statistics:
     last_year: int | None
 
 
+# The counts of a store, computed once: the exports and the description both need them, and
+# counting distinct triples is a pass over the whole dataset. A store is not changed once
+# built; the number of quads guards against one that was.
+_STATISTICS: weakref.WeakKeyDictionary[EmbeddedStore, tuple[int, Statistics]] = (
+    weakref.WeakKeyDictionary())
+
+
 def dataset_statistics(store: EmbeddedStore) -> Statistics:
     """Count what the dataset holds (``ontology/dcat/statistics.rq``)."""
+    cached = _STATISTICS.get(store)
+    if cached is not None and cached[0] == len(store):
+        return cached[1]
+    statistics = _count(store)
+    _STATISTICS[store] = (len(store), statistics)
+    return statistics
+
+
+def _count(store: EmbeddedStore) -> Statistics:
     query = parse_query_file(ontology_dir() / "dcat" / "statistics.rq")
     row = next(store.select(query.text))
 
@@ -563,12 +650,17 @@ def check_claimed_profiles(store: EmbeddedStore, external: Path | None = None
 
 
 # ---------------------------------------------------------------------------------------
-# Compact JSON-LD for one resource (the site's per-resource alternates)
+# Compact JSON-LD: the whole dataset (streamed, graph by graph) and one resource (the site's
+# per-resource alternates), compacted by the same rules
 # ---------------------------------------------------------------------------------------
 
 _RDF_TYPE = str(RDF.type)
 _XSD_STRING = str(XSD.string)
 _LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+#: A value in expanded JSON-LD, as Oxigraph writes it: ``{"@id": …}`` for an IRI or a blank
+#: node (``_:…``), ``{"@value": …}`` for a plain string, with ``"@language"`` or ``"@type"``.
+Expanded = Mapping[str, str]
 
 
 @dataclass(frozen=True)
@@ -605,39 +697,196 @@ def _context_terms() -> tuple[dict[str, str], dict[str, list[_Term]]]:
     return prefixes, terms
 
 
-def _compact_iri(iri: str, prefixes: Mapping[str, str], used: dict[str, Any]) -> str:
+@dataclass(frozen=True)
+class _Compaction:
+    """How one kind of value of one property is written: under which key, in which form
+    (``"string"``: the bare value; ``"language"``: into a language map; ``"node"``,
+    ``"tagged"``, ``"typed"``: a value object), and which context entries that needs."""
+
+    key: str
+    form: str
+    uses: tuple[str, ...]
+
+
+def _term_uses(term: _Term) -> tuple[str, ...]:
+    """A term and the prefixes its definition uses."""
+    prefixes, _ = _context_terms()
+    text = json.dumps(jsonld_context()[term.name])
+    return (term.name, *(p for p in prefixes if f'"{p}:' in text))
+
+
+def _curie(iri: str) -> tuple[str, tuple[str, ...]]:
+    """``iri`` as prefix:name with the context's prefixes (never ``id:``), and the prefix."""
+    prefixes, _ = _context_terms()
     for prefix, namespace in prefixes.items():
         if iri.startswith(namespace) and len(iri) > len(namespace) and prefix != "id":
-            used[prefix] = namespace
-            return f"{prefix}:{iri[len(namespace):]}"
-    return iri
+            return f"{prefix}:{iri[len(namespace):]}", (prefix,)
+    return iri, ()
 
 
-Statements = Mapping[str, Sequence[ox.NamedNode | ox.Literal | ox.BlankNode]]
+@cache
+def _compaction(predicate: str, kind: str, datatype: str) -> _Compaction:
+    """The compaction of a ``kind`` of value (``iri``, ``blank``, ``language`` or
+    ``literal`` of ``datatype``) of ``predicate``: the first of the context's terms for the
+    property that fits it (an ``@id`` term for IRIs, a language container for tagged
+    strings, a term of the literal's datatype, or a plain term for a plain string), else
+    the property as prefix:name and a value object."""
+    _, terms = _context_terms()
+    for term in terms.get(predicate, []):
+        if kind == "iri" and term.coerce == "@id" and term.container is None:
+            return _Compaction(term.name, "string", _term_uses(term))
+        if kind == "language" and term.container == "@language" and term.coerce is None:
+            return _Compaction(term.name, "language", _term_uses(term))
+        if kind == "literal" and term.container is None and term.coerce in (
+                datatype, None if datatype == _XSD_STRING else datatype):
+            return _Compaction(term.name, "string", _term_uses(term))
+    key, uses = _curie(predicate)
+    if kind in ("iri", "blank"):
+        return _Compaction(key, "node", uses)
+    if kind == "language":
+        return _Compaction(key, "tagged", uses)
+    return _Compaction(key, "string" if datatype == _XSD_STRING else "typed", uses)
+
+
+@cache
+def _type_name(cls: str) -> tuple[str, tuple[str, ...]]:
+    """A class as the context's plain term for it, else as prefix:name."""
+    _, terms = _context_terms()
+    alias = next((t for t in terms.get(cls, []) if t.coerce is None and t.container is None),
+                 None)
+    return (alias.name, _term_uses(alias)) if alias else _curie(cls)
+
+
+def _kind(value: Expanded) -> tuple[str, str]:
+    if "@id" in value:
+        return ("blank" if value["@id"].startswith("_:") else "iri"), ""
+    if "@language" in value:
+        return "language", ""
+    return "literal", value.get("@type", _XSD_STRING)
+
+
+def _value_order(value: Expanded) -> tuple[str, ...]:
+    return (value.get("@id", ""), value.get("@value", ""), value.get("@language", ""),
+            value.get("@type", ""))
+
+
+def _compact_expanded(subject: str, statements: Mapping[str, Sequence[Expanded]],
+                      used: set[str] | None = None) -> dict[str, Any]:
+    """One node object compacted with the published context, its properties in IRI order
+    and each property's values in a stable order; the context entries it needs are added
+    to ``used``."""
+    node: dict[str, Any] = {"@id": subject}
+    for predicate in sorted(statements):
+        values = statements[predicate]
+        if len(values) > 1:
+            values = sorted(values, key=_value_order)
+        if predicate == _RDF_TYPE and all("@id" in v for v in values):
+            names = []
+            for value in values:
+                name, uses = _type_name(value["@id"])
+                names.append(name)
+                if used is not None:
+                    used.update(uses)
+            node["@type"] = names[0] if len(names) == 1 else names
+            continue
+        for value in values:
+            compaction = _compaction(predicate, *_kind(value))
+            if used is not None:
+                used.update(compaction.uses)
+            form, key = compaction.form, compaction.key
+            if form == "string":
+                _append(node, key, value.get("@id", value.get("@value")))
+            elif form == "language":
+                _add_to_language_map(node, key, value["@language"], value["@value"])
+            elif form == "node":
+                _append(node, key, {"@id": value["@id"]})
+            elif form == "tagged":
+                _append(node, key, {"@value": value["@value"], "@language": value["@language"]})
+            else:
+                _append(node, key, {"@value": value["@value"], "@type": value["@type"]})
+    return node
+
+
+def _append(node: dict[str, Any], key: str, item: Any) -> None:
+    if key in node:
+        existing = node[key]
+        node[key] = (existing if isinstance(existing, list) else [existing]) + [item]
+    else:
+        node[key] = item
+
+
+def _add_to_language_map(node: dict[str, Any], key: str, language: str, text: str) -> None:
+    language_map = node.setdefault(key, {})
+    if language in language_map:
+        existing = language_map[language]
+        language_map[language] = (existing if isinstance(existing, list) else [existing]) + [text]
+    else:
+        language_map[language] = text
+
+
+def _expanded(term: ox.NamedNode | ox.Literal | ox.BlankNode) -> dict[str, str]:
+    if isinstance(term, ox.NamedNode):
+        return {"@id": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"@id": f"_:{term.value}"}
+    if term.language:
+        return {"@value": term.value, "@language": term.language}
+    if term.datatype.value == _XSD_STRING:
+        return {"@value": term.value}
+    return {"@value": term.value, "@type": term.datatype.value}
+
+
+def _graph_nodes(store: EmbeddedStore, graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph
+                 ) -> list[dict[str, Any]]:
+    """The compacted nodes of one graph, sorted by ``@id``: Oxigraph writes the graph as
+    expanded JSON-LD (fast, no term passes through Python one by one), grouped here by
+    subject (a subject may come in several pieces) and compacted."""
+    raw = store.oxigraph.dump(format=ox.RdfFormat.JSON_LD, from_graph=graph) or b"[]"
+    subjects: dict[str, dict[str, list[Expanded]]] = {}
+    for piece in json.loads(raw):
+        statements = subjects.setdefault(piece["@id"], {})
+        for predicate, values in piece.items():
+            if predicate != "@id":
+                statements.setdefault(predicate, []).extend(values)
+    return [_compact_expanded(subject, subjects[subject]) for subject in sorted(subjects)]
+
+
+def write_dataset_jsonld(store: EmbeddedStore, output: BinaryIO) -> None:
+    """The whole dataset as compact JSON-LD into ``output``, a graph at a time: the
+    published context embedded, one ``@graph`` per named graph, nodes sorted by ``@id``, one
+    node per line (so the file diffs by node, and is written without holding the dataset
+    as one document)."""
+    context = json.dumps(jsonld_context(), ensure_ascii=False, indent=2).replace("\n", "\n  ")
+    output.write(f'{{\n  "@context": {context},\n  "@graph": ['.encode())
+    separator = "\n"
+    for graph in _graphs(store):
+        nodes = _graph_nodes(store, graph)
+        if not nodes:
+            continue
+        if isinstance(graph, ox.DefaultGraph):
+            indent, closing = "    ", ""
+        else:
+            name = graph.value if isinstance(graph, ox.NamedNode) else f"_:{graph.value}"
+            output.write(f'{separator}    {{"@id": {json.dumps(name, ensure_ascii=False)}, '
+                         f'"@graph": ['.encode())
+            separator, indent, closing = "\n", "      ", "\n    ]}"
+        for node in nodes:
+            output.write(f"{separator}{indent}{json.dumps(node, ensure_ascii=False)}"
+                         .encode())
+            separator = ",\n"
+        output.write(closing.encode())
+        separator = ",\n"
+    output.write(b"\n  ]\n}\n")
 
 
 def dataset_jsonld(store: EmbeddedStore) -> bytes:
-    """The whole dataset as compact JSON-LD: the published context embedded, one ``@graph``
-    per named graph, nodes sorted by ``@id``.
-    """
-    by_graph: dict[str, dict[str, dict[str, list[Any]]]] = {}
-    for quad in store.oxigraph:
-        graph = quad.graph_name.value if isinstance(quad.graph_name, ox.NamedNode) else ""
-        subject = (quad.subject.value if isinstance(quad.subject, ox.NamedNode)
-                   else f"_:{quad.subject.value}")
-        statements = by_graph.setdefault(graph, {}).setdefault(subject, {})
-        statements.setdefault(quad.predicate.value, []).append(quad.object)
-    context: dict[str, Any] = {}
-    graphs: list[dict[str, Any]] = []
-    for graph in sorted(by_graph):
-        nodes = [_compact_node(subject, statements, context)
-                 for subject, statements in sorted(by_graph[graph].items())]
-        if graph:
-            graphs.append({"@id": graph, "@graph": nodes})
-        else:
-            graphs.extend(nodes)
-    document = {"@context": jsonld_context(), "@graph": graphs}
-    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    """The whole dataset as compact JSON-LD (see :func:`write_dataset_jsonld`)."""
+    buffer = io.BytesIO()
+    write_dataset_jsonld(store, buffer)
+    return buffer.getvalue()
+
+
+Statements = Mapping[str, Sequence[ox.NamedNode | ox.Literal | ox.BlankNode]]
 
 
 def resource_jsonld(subject: str, statements: Statements) -> bytes:
@@ -653,97 +902,13 @@ def resource_jsonld(subject: str, statements: Statements) -> bytes:
     >>> doc["@type"], doc["startYear"]
     ('ActionPlan', '2018')
     """
-    context: dict[str, Any] = {}
-    node = _compact_node(subject, statements, context)
+    used: set[str] = set()
+    node = _compact_expanded(subject, {p: [_expanded(o) for o in objects]
+                                       for p, objects in statements.items()}, used)
+    full = jsonld_context()
+    context = {name: full[name] for name in full if name in used}
     document = {"@context": context, **node}
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-
-
-def _compact_node(subject: str, statements: Statements, context: dict[str, Any]
-                  ) -> dict[str, Any]:
-    """One node object, compacted with the published context; the terms and prefixes it
-    uses are added to ``context``.
-    """
-    prefixes, terms = _context_terms()
-    node: dict[str, Any] = {"@id": subject}
-    for predicate in sorted(statements):
-        objects = sorted(statements[predicate], key=lambda t: (type(t).__name__, str(t)))
-        if predicate == _RDF_TYPE:
-            names = []
-            for cls in objects:
-                alias = next((t for t in terms.get(cls.value, []) if t.coerce is None
-                              and t.container is None), None)
-                if alias:
-                    _use_term(alias, prefixes, context)
-                    names.append(alias.name)
-                else:
-                    names.append(_compact_iri(cls.value, prefixes, context))
-            node["@type"] = names[0] if len(names) == 1 else names
-            continue
-        for value in objects:
-            key, item = _compact_value(predicate, value, terms.get(predicate, []), prefixes,
-                                       context)
-            _append(node, key, item)
-    return node
-
-
-def _use_term(term: _Term, prefixes: Mapping[str, str], context: dict[str, Any]) -> None:
-    """Add a term's definition to ``context``, with the prefixes the definition uses."""
-    definition = jsonld_context()[term.name]
-    context[term.name] = definition
-    text = json.dumps(definition)
-    for prefix, namespace in prefixes.items():
-        if f'"{prefix}:' in text:
-            context[prefix] = namespace
-
-
-def _compact_value(predicate: str, value: Any, candidates: Sequence[_Term],
-                   prefixes: Mapping[str, str], context: dict[str, Any]) -> tuple[str, Any]:
-    for term in candidates:
-        fits = False
-        item: Any = None
-        if isinstance(value, ox.NamedNode) and term.coerce == "@id" and term.container is None:
-            fits, item = True, value.value
-        elif isinstance(value, ox.Literal):
-            if value.language and term.container == "@language" and term.coerce is None:
-                fits, item = True, {value.language: value.value}
-            elif not value.language and term.container is None and term.coerce in (
-                    value.datatype.value,
-                    None if value.datatype.value == _XSD_STRING else value.datatype.value):
-                # a typed term of the literal's datatype, or a plain term for a plain string
-                fits, item = True, value.value
-        if fits:
-            _use_term(term, prefixes, context)
-            return term.name, item
-    key = _compact_iri(predicate, prefixes, context)
-    if isinstance(value, ox.NamedNode):
-        return key, {"@id": value.value}
-    if isinstance(value, ox.BlankNode):
-        return key, {"@id": f"_:{value.value}"}
-    if value.language:
-        return key, {"@value": value.value, "@language": value.language}
-    if value.datatype.value == _XSD_STRING:
-        return key, value.value
-    return key, {"@value": value.value, "@type": value.datatype.value}
-
-
-def _append(node: dict[str, Any], key: str, item: Any) -> None:
-    if isinstance(item, dict) and len(item) == 1 and not next(iter(item)).startswith("@"):
-        # a language map: merge {"sv": "a"} into the existing map, lists for repeats
-        language, text = next(iter(item.items()))
-        language_map = node.setdefault(key, {})
-        if language in language_map:
-            existing = language_map[language]
-            language_map[language] = (existing if isinstance(existing, list)
-                                      else [existing]) + [text]
-        else:
-            language_map[language] = text
-        return
-    if key in node:
-        existing = node[key]
-        node[key] = (existing if isinstance(existing, list) else [existing]) + [item]
-    else:
-        node[key] = item
 
 
 # What planegraf does differently from the profiles on purpose, said wherever --check reports:
