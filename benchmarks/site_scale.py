@@ -3,15 +3,21 @@
     .venv/bin/python benchmarks/site_scale.py [--sizes 10000,100000,1000000] [--runs 3] [--readme]
 
 For each size the synthetic data (``planegraf.synthetic``, seed 1) is written once as TriG.
-Each run then starts two fresh processes: the floor, Oxigraph's bulk load of that file, and
-the build: load, derive, validate, summarise and write ``out/`` with the site as
-``planegraf build`` does (``--pages auto``: above ``planegraf.publish.site.AUTO_PAGES_QUADS`` only
-the report pages and downloads). For each the script records the wall time of the whole
-process, the time of the work itself (without starting Python and importing), and the peak
-memory (the child's maximum resident set, from ``os.wait4``); then the size of ``out/`` on
-disk (allocated blocks, as ``du`` counts them) against the TriG file. Medians of the runs.
+Each run then starts two fresh processes, one after the other (the order alternating from
+run to run, so a change in the machine's load falls on both): the floor, Oxigraph's bulk
+load of that file (``pyoxigraph.Store().bulk_load``), and the build, ``planegraf.build``
+of a project made of that file alone, with the default site (``--pages auto``: above
+``planegraf.publish.site.AUTO_PAGES_QUADS`` quads only the report pages and downloads).
 
-Targets (issue 15) at a million triples: build at most 3x the floor in time, 1.5x its peak
+Recorded for each: the time of the work (without starting Python and importing) and the
+wall time of the whole process; the peak memory of the process tree: the larger of the
+main process's maximum resident set (``wait4``, exact) and the largest sum over the tree
+of proportional set sizes (``/proc/PID/smaps_rollup``, sampled every 20 ms: forked workers
+share the parent's pages, which a sum of resident sets would count twice); and the size of
+``out/`` on disk (allocated blocks, each file once, as ``du`` counts) against the TriG file,
+with its largest parts. Medians of the runs.
+
+Targets (issue 15) at a million quads: the build at most 3x the floor in time, 1.5x its peak
 memory, and at most 10x the TriG file on disk. With ``--readme`` the table goes between the
 site-scale markers of README.md.
 """
@@ -25,9 +31,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 README = HERE.parent / "README.md"
@@ -45,23 +53,71 @@ def child_floor(data: Path, _out: Path) -> dict[str, float]:
     return {"seconds": time.perf_counter() - started, "quads": len(store)}
 
 
-def child_build(data: Path, out: Path) -> dict[str, float]:
-    # What planegraf build does (build.build), over the synthetic file instead of the
-    # bundled data.
-    from planegraf.pipeline import _write_outputs, _write_site, check, summarise
-    from planegraf.project import Project
-    from planegraf.rdf import atomic
-    from planegraf.validation.validate import compiled_shapes
-    compiled_shapes()  # compiled once per process: part of starting, not of the data
+def child_build(data: Path, out: Path) -> dict[str, object]:
+    # What `planegraf build` runs (the CLI is a thin layer over planegraf.pipeline.build),
+    # on a project whose only source is the synthetic file: the bundled plans and registry
+    # would clash with the synthetic organisations.
+    from planegraf.pipeline import build
+    from planegraf.project import Project, demonstration_config
+    project = Project(None, demonstration_config(), [data], out, include_sources=False)
+    marks: list[tuple[float, str]] = []
+    phases = _time_site_parts()
     started = time.perf_counter()
-    store, report = check([data], bundled=False)
-    summary = summarise(store)
-    if report.has_violations:
+    result = build(out, project=project,
+                   progress=lambda step: marks.append((time.perf_counter(), step)))
+    ended = time.perf_counter()
+    if not result.conforms:
         raise SystemExit("the synthetic data violates the shapes")
-    with atomic.staged_directory(out) as stage:
-        _write_outputs(stage, store, report, summary, "sv")
-        _write_site(stage / "site", store, "sv", None, Project.demonstration())
-    return {"seconds": time.perf_counter() - started, "quads": len(store)}
+    # The build's own steps, from its progress messages: load (every file), derive,
+    # validate, write out/ (dataset, reports), write out/site.
+    names = {"derive": "derive", "validate": "validate"}
+    steps: dict[str, float] = {}
+    for (at, step), (until, _) in zip(marks, [*marks[1:], (ended, "")], strict=True):
+        name = names.get(step) or ("site" if step.endswith("/site") else
+                                   "outputs" if step.startswith("write ") else "load")
+        steps[name] = steps.get(name, 0.0) + until - at
+    steps["load"] = steps.get("load", 0.0) + (marks[0][0] - started if marks else 0.0)
+    return {"seconds": ended - started, "quads": len(result.store),
+            "steps": {**steps, **{f"site: {k}": v for k, v in phases.items()}}}
+
+
+def _time_site_parts() -> dict[str, float]:
+    """Time each part of the site (its sections, the downloads, the start page …) by
+    wrapping the site module's functions: where the site's time goes, for the report."""
+    import planegraf.publish.site as site
+    phases: dict[str, float] = {}
+
+    def timed(name: str, function: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            begun = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                phases[name] = phases.get(name, 0.0) + time.perf_counter() - begun
+        return wrapper
+
+    for method, name in (("write_data", "exports and DCAT"), ("write_index", "start page"),
+                         ("write_organisations", "organisations"),
+                         ("write_ontology_docs", "ontology pages"),
+                         ("write_remaining", "resource pages")):
+        owner = site._ResourcePages if method == "write_remaining" else site.SiteWriter
+        setattr(owner, method, timed(name, getattr(owner, method)))
+    sections = site.optional_sections
+
+    def timed_sections() -> list[Any]:
+        made = []
+        for make in sections():
+            def make_timed(writer: Any, make: Any = make) -> Any:
+                section = make(writer)
+                if section is not None:
+                    name = make.__name__.strip("_").removesuffix("_section")
+                    section.write = timed(name, section.write)
+                return section
+            made.append(make_timed)
+        return made
+
+    site.optional_sections = timed_sections
+    return phases
 
 
 def child_site_all(data: Path, out: Path) -> dict[str, float]:
@@ -95,31 +151,93 @@ LAST_CHILD: dict[str, float] = {}  # what the last child reported
 class Run:
     wall: float
     seconds: float
-    peak_mb: float
+    peak_mb: float  # the process tree's peak, see the module's docstring
+    steps: dict[str, float] = field(default_factory=dict)
+
+
+def _descendants(pid: int) -> list[int]:
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as handle:
+                    queue += [int(child) for child in handle.read().split()]
+        except OSError:
+            continue
+    return found
+
+
+def _tree_pss_kb(pid: int) -> int:
+    total = 0
+    for process in _descendants(pid):
+        try:
+            with open(f"/proc/{process}/smaps_rollup") as handle:
+                for line in handle:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1])
+                        break
+        except OSError:
+            continue
+    return total
 
 
 def run_child(step: str, data: Path, out: Path) -> Run:
-    """One fresh process; its own peak memory from wait4 (not the maximum over children)."""
+    """One fresh process and the peak memory of its tree."""
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, __file__, "--child", step, "--data", str(data), "--out", str(out)],
         stdout=subprocess.PIPE, text=True)
+    peak_pss = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak_pss
+        while not done.wait(0.02):
+            peak_pss = max(peak_pss, _tree_pss_kb(process.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     assert process.stdout is not None
     output = process.stdout.read()
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
+    done.set()
+    sampler.join()
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit(f"{step} failed (exit code {process.returncode})")
     result = json.loads(output.strip().splitlines()[-1])
     LAST_CHILD.clear()
     LAST_CHILD.update(result)
-    return Run(wall, float(result["seconds"]), usage.ru_maxrss / 1024)
+    return Run(wall, float(result["seconds"]), max(usage.ru_maxrss, peak_pss) / 1024,
+               result.get("steps", {}))
 
 
 def disk_bytes(folder: Path) -> int:
-    """Bytes allocated to every file under ``folder`` (what ``du`` counts)."""
-    return sum(p.lstat().st_blocks * 512 for p in folder.rglob("*") if p.is_file())
+    """Bytes allocated to the files under ``folder``, each file once (what ``du`` counts)."""
+    seen: set[tuple[int, int]] = set()
+    total = 0
+    for path in folder.rglob("*"):
+        stat = path.lstat()
+        if path.is_file() and (stat.st_dev, stat.st_ino) not in seen:
+            seen.add((stat.st_dev, stat.st_ino))
+            total += stat.st_blocks * 512
+    return total
+
+
+def disk_parts(out: Path) -> dict[str, int]:
+    """The largest parts of ``out/``: each export, the build's own files, the site's pages."""
+    parts: dict[str, int] = {}
+    data = out / "site" / "data"
+    for path in sorted(data.glob("planegraf.*")) if data.is_dir() else []:
+        parts[f"site/data/{path.name}"] = path.lstat().st_blocks * 512
+    parts["out/ (dataset, reports)"] = sum(p.lstat().st_blocks * 512 for p in out.iterdir()
+                                           if p.is_file())
+    parts["site/ pages and pictures"] = (disk_bytes(out / "site") - sum(
+        v for k, v in parts.items() if k.startswith("site/data/")))
+    return parts
 
 
 @dataclass
@@ -132,11 +250,15 @@ class Size:
     files: int
     out_bytes: int
     pages: bool
+    parts: dict[str, int] = field(default_factory=dict)
+    runs: list[dict[str, object]] = field(default_factory=list)
 
 
 def median_run(runs: list[Run]) -> Run:
+    steps = {name: statistics.median(r.steps.get(name, 0.0) for r in runs)
+             for name in runs[0].steps}
     return Run(statistics.median(r.wall for r in runs), statistics.median(r.seconds for r in runs),
-               statistics.median(r.peak_mb for r in runs))
+               statistics.median(r.peak_mb for r in runs), steps)
 
 
 def measure_site_all(triples: int, runs: int, folder: Path) -> dict[str, object]:
@@ -168,13 +290,18 @@ def measure(triples: int, runs: int, folder: Path) -> Size:
     quads = write_trig(data, triples, 1)
     out = folder / f"out-{triples}"
     floors, builds = [], []
-    for _ in range(runs):
-        floors.append(run_child("floor", data, out))
-        builds.append(run_child("build", data, out))
-        print(f"{triples}: floor {floors[-1]}, build {builds[-1]}", file=sys.stderr, flush=True)
+    for number in range(runs):
+        # Alternate the order, so that neither always runs on a machine the other warmed.
+        for step in (("floor", "build") if number % 2 == 0 else ("build", "floor")):
+            measured = run_child(step, data, out)
+            (floors if step == "floor" else builds).append(measured)
+        print(f"{triples}: floor {floors[-1]}, build {builds[-1]}, load "
+              f"{os.getloadavg()[0]:.1f}", file=sys.stderr, flush=True)
     files = [p for p in out.rglob("*") if p.is_file()]
     size = Size(triples, quads, data.stat().st_size, median_run(floors), median_run(builds),
-                len(files), disk_bytes(out), (out / "site" / "id").is_dir())
+                len(files), disk_bytes(out), (out / "site" / "id").is_dir(), disk_parts(out),
+                [{"floor": asdict(f), "build": asdict(b)} for f, b in zip(floors, builds,
+                                                                            strict=True)])
     data.unlink()
     # Each size as it is done, so that a long run stopped later keeps what it measured.
     print(json.dumps({"size": asdict(size)}), file=sys.stderr, flush=True)
@@ -185,18 +312,20 @@ def _mb(n: float) -> str:
     return f"{n / 1e6:,.1f} MB".replace(",", " ")
 
 
-def table(sizes: list[Size], runs: int, runs_at_1m: int | None = None) -> str:
-    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+def table(sizes: list[Size], runs: int, runs_at_1m: int | None = None,
+          load_seen: tuple[float, float] | None = None) -> str:
     big = f" --runs-at-1m {runs_at_1m}" if runs_at_1m else ""
     counted = (f"{runs} fresh processes each ({runs_at_1m} at a million triples)"
                if runs_at_1m else f"{runs} fresh processes each")
+    load = (f"load average (1 min) between {load_seen[0]:.1f} and {load_seen[1]:.1f}"
+            if load_seen else "")
     lines = [
         f"`python benchmarks/site_scale.py --runs {runs}{big} --readme`: `planegraf build` with "
         "its default site (`--pages auto`) on the synthetic national data against Oxigraph's "
-        f"bulk load of the same TriG file; medians of {counted}; 2 shared "
-        f"cores, load average at the end {load}. Time is the work without starting Python "
-        "(wall time of the whole process in brackets); memory is the process's peak resident "
-        "set; disk is everything the build writes (`out/` with `site/`), as `du` counts it.",
+        f"bulk load of the same TriG file (the floor), interleaved; medians of {counted}; 2 "
+        f"cores shared with other jobs, {load}. Time is the work without starting Python "
+        "(wall time of the whole process in brackets); memory is the peak of the process "
+        "tree; disk is everything the build writes (`out/` with `site/`), as `du` counts it.",
         "",
         "| quads | resource pages | floor | build | × floor (time) | peak memory floor / build "
         "| × floor (memory) | files | disk / TriG file |",
@@ -223,6 +352,14 @@ def table(sizes: list[Size], runs: int, runs_at_1m: int | None = None) -> str:
         met = "**met**" if ratio <= target else "**missed**"
         lines.append(f"- {name} at {largest.quads:,} quads: {ratio:.1f}× (target ≤ {target:g}×) "
                      f"— {met}".replace(",", " "))
+    parts = ", ".join(f"{name} {_mb(size)}" for name, size in
+                      sorted(largest.parts.items(), key=lambda item: -item[1]))
+    quads = f"{largest.quads:,}".replace(",", " ")
+    lines.append(f"- on disk at {quads} quads: {parts}")
+    steps = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in
+                      sorted(largest.build.steps.items(), key=lambda item: -item[1]))
+    lines.append(f"- where the build's time goes at {quads} quads (medians; the site's parts "
+                 f"are within its total): {steps}")
     return "\n".join(lines) + "\n"
 
 
@@ -243,6 +380,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages-all", action="store_true",
                         help="time writing the static site with every resource page (--pages "
                              "all) instead of the build (issue 15, item 2)")
+    parser.add_argument("--json", type=Path, help="also write every measurement to this file")
     parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -257,12 +395,16 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({"pages_all": results, "load_average": os.getloadavg()}, indent=1))
         return 0
     sizes = []
+    loads = [os.getloadavg()[0]]
     with tempfile.TemporaryDirectory(prefix="site-scale-") as folder:
         for triples in (int(n) for n in args.sizes.split(",")):
             runs = args.runs if triples < 1_000_000 else (args.runs_at_1m or args.runs)
             sizes.append(measure(triples, runs, Path(folder)))
-    text = table(sizes, args.runs, args.runs_at_1m)
+            loads.append(os.getloadavg()[0])
+    text = table(sizes, args.runs, args.runs_at_1m, (min(loads), max(loads)))
     print(text)
+    if args.json:
+        args.json.write_text(json.dumps([asdict(s) for s in sizes], indent=2) + "\n")
     if args.readme:
         write_readme(text)
     return 0

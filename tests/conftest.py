@@ -11,6 +11,15 @@ from planegraf.resources import shared_dir
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _compilation_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The compiled shapes are kept in a folder of the test session's own, never in the
+    user's ~/.cache (processes the tests start inherit it)."""
+    import os
+
+    os.environ["PLANEGRAF_CACHE"] = str(tmp_path_factory.mktemp("planegraf-cache"))
+
+
 @pytest.fixture(scope="session")
 def shared() -> Path:
     """``../shared`` beside the checkout; tests that need it skip with a reason without it."""

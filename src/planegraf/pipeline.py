@@ -220,9 +220,8 @@ def _write_outputs(
     folder: Path, store: EmbeddedStore, report: ValidationReport, summary: Summary,
     lang: Language,
 ) -> None:
-    (folder / "planegraf.trig").write_bytes(
-        store.oxigraph.dump(format=ox.RdfFormat.TRIG, prefixes=PREFIXES) or b""
-    )
+    # Streamed by Oxigraph into the file: the dataset is never held as one bytes object.
+    store.oxigraph.dump(folder / "planegraf.trig", format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
     (folder / "validation-report.txt").write_text(report.text(lang), encoding="utf-8")
     (folder / "validation-report.ttl").write_text(
         report.results_graph.serialize(format="turtle"), encoding="utf-8"

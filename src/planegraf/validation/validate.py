@@ -7,7 +7,9 @@ them compiled to SPARQL on Oxigraph; pyshacl stays as the reference the tests co
 
 from __future__ import annotations
 
+import contextlib
 import os
+import pickle
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -146,10 +148,59 @@ class ValidationReport:
         return "\n".join(lines).rstrip() + "\n"
 
 
-@cache
 def shapes_graph() -> Graph:
-    """All shapes of ``ontology/shapes/`` in one graph."""
-    return load_shapes(sorted(shapes_dir().glob("*.ttl")))
+    """All shapes of ``ontology/shapes/`` in one graph (read once per process)."""
+    return _bundled_shapes()[0]
+
+
+@cache
+def _bundled_shapes() -> tuple[Graph, tuple[CompiledConstraint, ...],
+                               tuple[SparqlConstraint, ...]]:
+    """The bundled shapes and their compiled queries, from the compilation cache when the
+    shapes, planegraf and rdflib are as they were (compiling reads every SHACL-SPARQL
+    constraint with rdflib's SPARQL parser: about 0.4 s of each build of the bundled data,
+    the same work every time). The graph and its compilation are cached together, so blank
+    nodes in one are the blank nodes of the other."""
+    files = sorted(shapes_dir().glob("*.ttl"))
+    cache_file = _compilation_cache(files)
+    if cache_file is not None:
+        try:
+            cached = pickle.loads(cache_file.read_bytes())
+            if isinstance(cached, tuple) and len(cached) == 3:
+                return cached
+        except Exception:  # missing, unreadable or from another version: compile again
+            pass
+    graph = load_shapes(files)
+    core, sparql = compile_all(graph)
+    if cache_file is not None:
+        from planegraf.rdf import atomic
+
+        with contextlib.suppress(OSError):  # a read-only cache folder: compile every time
+            atomic.write_bytes(cache_file, pickle.dumps((graph, core, sparql)))
+    return graph, core, sparql
+
+
+def _compilation_cache(files: Sequence[Path]) -> Path | None:
+    """Where the compiled shapes are kept: ``$PLANEGRAF_CACHE`` (``off`` to keep nothing),
+    else ``$XDG_CACHE_HOME/planegraf`` or ``~/.cache/planegraf``; named by a hash of what
+    the compilation depends on."""
+    import hashlib
+    import sys
+
+    import rdflib
+
+    from planegraf import __version__
+
+    setting = os.environ.get("PLANEGRAF_CACHE", "")
+    if setting.lower() == "off":
+        return None
+    folder = (Path(setting) if setting else
+              Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "planegraf")
+    key = hashlib.sha256(f"{__version__} {rdflib.__version__} {sys.version}".encode())
+    for path in (*files, Path(__file__).with_name("shacl_compiler.py"),
+                 Path(__file__).with_name("sparql_constraints.py")):
+        key.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return folder / f"shapes-{key.hexdigest()[:32]}.pickle"
 
 
 def load_shapes(paths: Sequence[Path], base_iris: Sequence[str | None] = ()) -> Graph:
@@ -198,10 +249,10 @@ def compile_all(shapes: Graph) -> tuple[tuple[CompiledConstraint, ...],
     return core, tuple(sparql_constraints(shapes, targeted_shapes(shapes)))
 
 
-@cache
 def compiled_shapes() -> tuple[tuple[CompiledConstraint, ...], tuple[SparqlConstraint, ...]]:
-    """The bundled shapes compiled (once per process)."""
-    return compile_all(shapes_graph())
+    """The bundled shapes compiled (once per process, and kept between processes)."""
+    _, core, sparql = _bundled_shapes()
+    return core, sparql
 
 
 def validate_store(store: EmbeddedStore, shapes: Graph | None = None,
