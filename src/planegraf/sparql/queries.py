@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pyoxigraph as ox
-from pyparsing import ParseException
 
 from planegraf.errors import InputError, PlanegrafError, RefusedQueryError
 from planegraf.ids import DATA
@@ -297,6 +296,8 @@ def check_query(text: str, path: Path | str, *, allow_service: bool = False) -> 
     ...
     planegraf.errors.RefusedQueryError: q.rq: SERVICE <http://example.org/sparql> would send ...
     """
+    # imported here: parsing costs its import only to the commands that read a query file
+    from pyparsing import ParseException
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
     try:
@@ -337,6 +338,7 @@ def declares_dataset(text: str) -> bool:
     >>> declares_dataset("SELECT * WHERE { ?s ?p ?o }")
     False
     """
+    from pyparsing import ParseException
     from rdflib.plugins.sparql.parser import parseQuery
 
     try:

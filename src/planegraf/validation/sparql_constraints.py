@@ -25,17 +25,20 @@ import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
-from pyparsing import ParseResults
 from rdflib import OWL, SH, BNode, Graph, Literal, URIRef, Variable
-from rdflib.plugins.sparql.algebra import translateAlgebra, translateQuery
-from rdflib.plugins.sparql.parser import parseQuery
-from rdflib.plugins.sparql.parserutils import CompValue
-from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import Node
 
 from planegraf.validation.shacl_compiler import UnsupportedShapeError, sparql_path, target_patterns
+
+if TYPE_CHECKING:
+    from rdflib.plugins.sparql.parserutils import CompValue
+    from rdflib.plugins.sparql.sparql import Query
+
+# rdflib's SPARQL package (a tenth of a second to import) is imported where a constraint is
+# compiled: a build whose compiled shapes come from the cache never needs it.
 
 THIS, SHAPES_GRAPH, CURRENT_SHAPE = Variable("this"), Variable("shapesGraph"), Variable(
     "currentShape")
@@ -89,6 +92,8 @@ def sparql_constraints(shapes: Graph, targeted: Iterable[Node] | None = None) ->
 
 
 def _compile(shapes: Graph, shape: Node, constraint: Node) -> SparqlConstraint:
+    from rdflib.plugins.sparql.algebra import translateQuery
+    from rdflib.plugins.sparql.parser import parseQuery
     select = shapes.value(constraint, SH.select)
     if select is None:
         raise UnsupportedShapeError(
@@ -311,6 +316,7 @@ def _prefix_lines(shapes: Graph, constraint: Node) -> str:
 # -- what SHACL forbids (5.3.1.1), and what would leave the machine --
 
 def _refuse_forbidden(shape: Node, parsed: object) -> None:
+    from rdflib.plugins.sparql.parserutils import CompValue
     for node in _walk(parsed):
         if not isinstance(node, CompValue):
             continue
@@ -339,6 +345,8 @@ def _refuse_forbidden(shape: Node, parsed: object) -> None:
 
 
 def _walk(node: object) -> Iterable[object]:
+    from pyparsing import ParseResults
+    from rdflib.plugins.sparql.parserutils import CompValue
     yield node
     if isinstance(node, CompValue):
         for child in node.values():
@@ -371,6 +379,7 @@ def _joinable(algebra: CompValue) -> bool:
 def _bound(node: object) -> set[Variable]:
     """The variables every solution of ``node`` binds; raises where ``$this`` is used but
     not bound by the pattern using it."""
+    from rdflib.plugins.sparql.parserutils import CompValue
     if not isinstance(node, CompValue):
         raise _NotJoinable
     name = node.name
@@ -422,12 +431,14 @@ def _not_exists_as_minus(query: Query, select: str) -> str:
     solution of either binds all its variables) and share at least one variable: then "no
     solution of P agrees with this one" is what both say. Anything else is left as written.
     """
+    from rdflib.plugins.sparql.algebra import translateAlgebra
     if not _rewrite(query.algebra):  # (rewrites the parsed query in place)
         return select
     return translateAlgebra(query)
 
 
 def _rewrite(node: object) -> bool:
+    from rdflib.plugins.sparql.parserutils import CompValue
     changed = False
     if isinstance(node, CompValue):
         for key, child in list(node.items()):
@@ -443,6 +454,7 @@ def _rewrite(node: object) -> bool:
 
 
 def _minus_is_equal(node: CompValue) -> bool:
+    from rdflib.plugins.sparql.parserutils import CompValue
     expr, group = node.expr, node.p
     if not (isinstance(expr, CompValue) and expr.name == "Builtin_NOTEXISTS"):
         return False
@@ -456,6 +468,7 @@ def _minus_is_equal(node: CompValue) -> bool:
 def _as_bgp(pattern: object) -> CompValue | None:
     """The NOT EXISTS pattern as one BGP, if it is only triple patterns (rdflib's algebra
     gives a join of BGPs, or the parser's group form)."""
+    from rdflib.plugins.sparql.parserutils import CompValue
     if not isinstance(pattern, CompValue):
         return None
     if pattern.name == "BGP":
