@@ -9,10 +9,17 @@ in a freshly launched headless Chromium (Debian's ``/usr/bin/chromium``, as the 
 it). For each load the page's own clock (``performance.now()``, from the start of the
 navigation) records:
 
-- *first stable drawing*: the first frame drawn after the layout has settled (vis-network's
-  ``stabilizationIterationsDone``, physics then switched off), names sized and placed;
+- *first stable drawing*: the first frame drawn once the network stands still, names sized
+  and placed. The page is written with its first layout (``viz.page_layout``: a seeded
+  spring layout per connected part, the parts packed in rows), so no simulation runs before
+  it; a page laid out by vis-network's physics instead (``forceAtlas2Based``, 150
+  iterations, its "improved layout" off above 150 nodes) took 5–8 s here at load 10–15;
 - *filter*: from choosing one county in the filter to the first frame of the re-laid-out
-  network, and from clearing it to the whole network again.
+  network (the physics runs on the visible organisations only, then stops), and from
+  clearing it to the whole network again (each filter's layout is kept, so this one is
+  redrawn, not simulated).
+
+The time Python takes to write the page (``network_html``, with its layout) is printed too.
 
 Medians of the runs are printed as a Markdown table row for the README's benchmark section.
 """
@@ -46,7 +53,9 @@ def write_page(triples: int, seed: int, folder: Path) -> tuple[Path, int, int]:
     data = load_network_data(store)
     metrics = network_metrics(data)
     page = folder / "network.html"
+    started = time.perf_counter()
     write_export(page, "html", data, metrics, sectors=sector_labels(store, "sv"))
+    print(f"network_html and write: {time.perf_counter() - started:.2f} s", file=sys.stderr)
     return page, metrics.summary.nodes, metrics.summary.edges
 
 

@@ -875,6 +875,8 @@ def _network_section(writer: SiteWriter) -> SiteSection | None:
         # The metrics are numbers on a language-free graph; only the page is per language.
         metrics = network.network_metrics(data)
         pictures = _available("render.pictures", "picture_bytes")
+        # One layout for the page in both languages: drawn at once, the same both ways.
+        layout = viz.page_layout(metrics.graph)
         for lang in LANGUAGES:
             sectors = viz.sector_labels(writer.store, lang)
             page = page_name("network", lang, writer.default_lang)
@@ -886,7 +888,7 @@ def _network_section(writer: SiteWriter) -> SiteSection | None:
                                                                sectors=sectors))
                     downloads.append((name, fmt.upper()))
             html = viz.network_html(data, metrics, lang=lang, sectors=sectors,
-                                    downloads=downloads,
+                                    downloads=downloads, positions=layout,
                                     site=_network_site_links(writer, viz, page, lang))
             writer._write(page, html)
 

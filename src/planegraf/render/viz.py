@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -186,12 +187,59 @@ def scope_heading(data: NetworkData, metrics: NetworkMetrics, lang: Language) ->
     return f"{words['title']}: " + (" — ".join(parts) if parts else words["all"])
 
 
-def _decimal(value: float, lang: Language) -> str:
-    text = f"{value:.3f}"
+def page_layout(graph: nx.Graph, seed: int = 1) -> dict[str, tuple[float, float]]:
+    """Where the page first draws each organisation: a seeded spring layout of each
+    connected part, the parts packed in rows, largest first, into a screen-shaped area.
+
+    Coordinates are in [-1, 1] along the longer side. Done here, the page draws at once
+    instead of simulating a national network for seconds (benchmarks/network_page.py), and
+    the same data always looks the same.
+    """
+    parts = sorted((sorted(c) for c in nx.connected_components(graph)),
+                   key=lambda c: (-len(c), c[0]))
+    placed: list[tuple[dict[str, tuple[float, float]], float]] = []
+    for part in parts:
+        # A part gets room in proportion to its size; its layout fills a circle of that
+        # radius.
+        radius = math.sqrt(len(part))
+        if len(part) == 1:
+            placed.append(({part[0]: (0.0, 0.0)}, 0.6))
+            continue
+        ordered = nx.Graph()
+        ordered.add_nodes_from(part)
+        ordered.add_edges_from(sorted(tuple(sorted(e)) for e in graph.subgraph(part).edges))
+        raw = nx.spring_layout(ordered, seed=seed, k=1.6 / math.sqrt(len(part)),
+                               iterations=80)
+        extent = max((abs(float(v)) for xy in raw.values() for v in xy), default=1.0) or 1.0
+        placed.append(({n: (float(raw[n][0]) / extent * radius,
+                            float(raw[n][1]) / extent * radius) for n in part}, radius))
+    total = sum((2 * r + 1) ** 2 for _, r in placed)
+    row_width = max(math.sqrt(total) * 1.5, max((2 * r + 1 for _, r in placed), default=1))
+    positions: dict[str, tuple[float, float]] = {}
+    x = y = row_height = 0.0
+    for layout, radius in placed:
+        size = 2 * radius + 1
+        if x > 0 and x + size > row_width:
+            x, y, row_height = 0.0, y + row_height, 0.0
+        for node, (px, py) in layout.items():
+            positions[node] = (x + size / 2 + px, -(y + size / 2) + py)
+        x += size
+        row_height = max(row_height, size)
+    if not positions:
+        return {}
+    xs = [p[0] for p in positions.values()]
+    ys = [p[1] for p in positions.values()]
+    cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
+    half = max(max(xs) - min(xs), max(ys) - min(ys)) / 2 or 1.0
+    return {n: ((px - cx) / half, (py - cy) / half) for n, (px, py) in positions.items()}
+
+
+def _decimal(value: float, lang: Language, form: str = ".3f") -> str:
+    text = format(value, form)
     return text.replace(".", ",") if lang == "sv" else text
 
 
-def _vis_options(nodes: int) -> dict[str, Any]:
+def _vis_options(nodes: int, placed: bool) -> dict[str, Any]:
     big = nodes > BIG_NETWORK
     return {
         "autoResize": True,
@@ -208,7 +256,9 @@ def _vis_options(nodes: int) -> dict[str, Any]:
         # The quadratic "improved layout" takes seconds for a national network; seeded, so
         # the same data is drawn the same way.
         "layout": {"improvedLayout": not big, "randomSeed": 1},
-        "physics": {"solver": "forceAtlas2Based",
+        # Placed in advance (the layout of the static picture), the page draws at once;
+        # the physics lays out again what a filter leaves visible.
+        "physics": {"enabled": not placed, "solver": "forceAtlas2Based",
                     "forceAtlas2Based": {"gravitationalConstant": -60, "springLength": 90,
                                          "avoidOverlap": 0.4},
                     "stabilization": {"iterations": 400 if not big else 150,
@@ -220,8 +270,8 @@ def _vis_options(nodes: int) -> dict[str, Any]:
 
 
 def _payload(data: NetworkData, metrics: NetworkMetrics, size_by: str, lang: Language,
-             sectors: Mapping[str, str], page: Callable[[str], str | None] | None
-             ) -> dict[str, Any]:
+             sectors: Mapping[str, str], page: Callable[[str], str | None] | None,
+             positions: Mapping[str, tuple[float, float]] | None = None) -> dict[str, Any]:
     """What the page's script draws, each activity, plan, county and area written once and
     referred to by its number (a national network repeats them on thousands of ties)."""
     graph = metrics.graph
@@ -262,6 +312,9 @@ def _payload(data: NetworkData, metrics: NetworkMetrics, size_by: str, lang: Lan
             role = activity.participants[agent]
             node_roles[agent][role] = node_roles[agent].get(role, 0) + 1
 
+    placed = positions is not None and all(n in positions for n in graph.nodes)
+    # A layout in [-1, 1]² spread so that nodes of 8–40 units and 14-unit names have room.
+    spread = 60 * math.sqrt(max(graph.number_of_nodes(), 1))
     nodes = []
     for node in ranked:
         attrs = graph.nodes[node]
@@ -276,8 +329,13 @@ def _payload(data: NetworkData, metrics: NetworkMetrics, size_by: str, lang: Lan
             "tip": [label, sectors.get(sector, words["unknown"])
                     + (f", {data.county_label(county, lang)}" if county else ""),
                     f"{attrs['activities']} {words['activities']}, "
-                    f"{words['coordinates']} {attrs['coordinates']}"],
+                    f"{words['coordinates']} {attrs['coordinates']}",
+                    f"{size_by}: {_decimal(values[node], lang, '.3g')}"],
         })
+        if placed and positions is not None:
+            # The picture's y axis points up, the canvas's down.
+            nodes[-1].update(x=round(positions[node][0] * spread, 1),
+                             y=round(-positions[node][1] * spread, 1))
     edges = [{"a": rank[first], "b": rank[second],
               "acts": [activity_number[a] for a in attrs["activities"]
                        if a in activity_number]}
@@ -290,7 +348,8 @@ def _payload(data: NetworkData, metrics: NetworkMetrics, size_by: str, lang: Lan
         "sectors": {s: {"label": sectors.get(s) or words["unknown"],
                         "color": SECTOR_COLOURS.get(s, SECTOR_COLOURS["unknown"])}
                     for s in sorted({n["sector"] for n in nodes})},
-        "labelled": LABELLED_AT_OVERVIEW, "words": words, "options": _vis_options(len(nodes)),
+        "labelled": LABELLED_AT_OVERVIEW, "words": words, "placed": placed,
+        "options": _vis_options(len(nodes), placed),
     }
 
 
@@ -313,19 +372,25 @@ def network_html(data: NetworkData, metrics: NetworkMetrics, *, size_by: str = "
                  lang: Language = "sv", sectors: Mapping[str, str] | None = None,
                  title: str | None = None,
                  downloads: Sequence[tuple[str, str]] = (),
-                 site: SiteLinks | None = None) -> str:
+                 site: SiteLinks | None = None,
+                 positions: Mapping[str, tuple[float, float]] | None = None) -> str:
     """The whole offline page: vis-network and its CSS inline, no request to anywhere.
 
     Of the per-node metrics only ``size_by`` is computed (the page shows no other).
     ``downloads`` are (link, name) pairs of files offered beside the page (the site's
     static pictures of the same network); ``site`` makes it a page of the site: its
-    navigation, and links to the pages of activities and organisations.
+    navigation, and links to the pages of activities and organisations. ``positions``
+    (each node's place in [-1, 1]², :func:`page_layout` by default) are where the
+    network is first drawn.
     """
     if size_by not in SIZE_METRICS:
         raise PlanegrafError(f"--size-by {size_by!r} is not one of {', '.join(SIZE_METRICS)}")
     words = _WORDS[lang]
     sectors = sectors or {}
-    payload = _payload(data, metrics, size_by, lang, sectors, site.page if site else None)
+    if positions is None:
+        positions = page_layout(metrics.graph)
+    payload = _payload(data, metrics, size_by, lang, sectors, site.page if site else None,
+                       positions)
     heading = title or scope_heading(data, metrics, lang)
     summary = metrics.summary
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
@@ -424,11 +489,13 @@ def nodes_csv_path(path: Path) -> Path:
 
 def write_export(path: Path, fmt: str, data: NetworkData, metrics: NetworkMetrics, *,
                  size_by: str = "degree", lang: Language = "sv",
-                 sectors: Mapping[str, str] | None = None) -> list[Path]:
-    """Write the network of ``metrics.scope`` to ``path`` atomically; return the files."""
+                 sectors: Mapping[str, str] | None = None,
+                 positions: Mapping[str, tuple[float, float]] | None = None) -> list[Path]:
+    """Write the network of ``metrics.scope`` to ``path`` atomically; return the files.
+    ``positions`` place the nodes of the html page (see :func:`network_html`)."""
     if fmt == "html":
         atomic.write_text(path, network_html(data, metrics, size_by=size_by, lang=lang,
-                                             sectors=sectors))
+                                             sectors=sectors, positions=positions))
         return [path]
     graph = annotated_graph(data, metrics)
     if fmt == "csv":
