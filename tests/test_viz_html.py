@@ -278,7 +278,7 @@ def test_clicking_an_organisation_shows_its_ego_network_and_shared_activities_li
 def test_site_network_page_has_the_sites_navigation_and_legend(site: Path) -> None:
     html = (site / "network.html").read_text(encoding="utf-8")
     index = (site / "index.html").read_text(encoding="utf-8")
-    nav = re.search(r"<nav>(.*?)</nav>", index, re.S)
+    nav = re.search(r"<header[^>]*>.*?<nav[^>]*>(.*?)</nav>", index, re.S)
     assert nav is not None
     site_links = re.findall(r'href="([^"]+)"', nav.group(1))
     page_nav = re.search(r'<nav id="site-nav"[^>]*>(.*?)</nav>', html, re.S)

@@ -865,7 +865,7 @@ def _linked(writer: SiteWriter, file: str, iri: str, lang: str,
 
 
 def _network_section(writer: SiteWriter) -> SiteSection | None:
-    viz = _available("render.viz", "network_html", "sector_labels")
+    viz = _available("render.viz", "network_html", "sector_labels", "first_layout", "SiteLinks")
     network = _available("analysis.network", "load_network_data", "network_metrics")
     if viz is None or network is None:
         return None
@@ -876,7 +876,7 @@ def _network_section(writer: SiteWriter) -> SiteSection | None:
         metrics = network.network_metrics(data)
         pictures = _available("render.pictures", "picture_bytes")
         # One layout for the page in both languages: drawn at once, the same both ways.
-        layout = viz.page_layout(metrics.graph)
+        layout = viz.first_layout(metrics.graph)
         for lang in LANGUAGES:
             sectors = viz.sector_labels(writer.store, lang)
             page = page_name("network", lang, writer.default_lang)

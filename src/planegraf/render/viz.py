@@ -234,6 +234,13 @@ def page_layout(graph: nx.Graph, seed: int = 1) -> dict[str, tuple[float, float]
     return {n: ((px - cx) / half, (py - cy) / half) for n, (px, py) in positions.items()}
 
 
+def first_layout(graph: nx.Graph) -> dict[str, tuple[float, float]] | None:
+    """The page's first layout: :func:`page_layout` for a network of more than
+    :data:`BIG_NETWORK` organisations; ``None`` for a smaller one, which vis-network's physics
+    lays out in the browser in a moment (and more readably)."""
+    return page_layout(graph) if graph.number_of_nodes() > BIG_NETWORK else None
+
+
 def _decimal(value: float, lang: Language, form: str = ".3f") -> str:
     text = format(value, form)
     return text.replace(".", ",") if lang == "sv" else text
@@ -380,15 +387,15 @@ def network_html(data: NetworkData, metrics: NetworkMetrics, *, size_by: str = "
     ``downloads`` are (link, name) pairs of files offered beside the page (the site's
     static pictures of the same network); ``site`` makes it a page of the site: its
     navigation, and links to the pages of activities and organisations. ``positions``
-    (each node's place in [-1, 1]², :func:`page_layout` by default) are where the
-    network is first drawn.
+    (each node's place in [-1, 1]², :func:`first_layout` by default) are where the
+    network is first drawn; without them the page lays it out itself.
     """
     if size_by not in SIZE_METRICS:
         raise PlanegrafError(f"--size-by {size_by!r} is not one of {', '.join(SIZE_METRICS)}")
     words = _WORDS[lang]
     sectors = sectors or {}
     if positions is None:
-        positions = page_layout(metrics.graph)
+        positions = first_layout(metrics.graph)
     payload = _payload(data, metrics, size_by, lang, sectors, site.page if site else None,
                        positions)
     heading = title or scope_heading(data, metrics, lang)
