@@ -13,7 +13,8 @@ navigation) records:
   and placed. The page is written with its first layout (``viz.page_layout``: a seeded
   spring layout per connected part, the parts packed in rows), so no simulation runs before
   it; a page laid out by vis-network's physics instead (``forceAtlas2Based``, 150
-  iterations, its "improved layout" off above 150 nodes) took 5–8 s here at load 10–15;
+  iterations, its "improved layout" off above 150 nodes) took 5–12 s here in single loads
+  at load average 10–16;
 - *filter*: from choosing one county in the filter to the first frame of the re-laid-out
   network (the physics runs on the visible organisations only, then stops), and from
   clearing it to the whole network again (each filter's layout is kept, so this one is
@@ -134,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
           f"`python benchmarks/network_page.py --triples {args.triples} --runs {args.runs}` | "
           f"first stable drawing **{first:.2f} s**; one county chosen in the filter, laid out "
           f"and drawn again: **{filtered:.2f} s**; filter cleared: {cleared:.2f} s | "
-          "responsive: drawn in seconds, a filter well under the first drawing |")
+          "responsive (issue 14 sets no number) |")
     return 0
 
 
