@@ -1055,7 +1055,7 @@ def _linked(writer: SiteWriter, file: str, iri: str, lang: str,
 
 
 def _network_section(writer: SiteWriter) -> SiteSection | None:
-    viz = _available("render.viz", "network_html", "sector_labels")
+    viz = _available("render.viz", "network_html", "sector_labels", "first_layout", "SiteLinks")
     network = _available("analysis.network", "load_network_data", "network_metrics")
     if viz is None or network is None:
         return None
@@ -1065,6 +1065,8 @@ def _network_section(writer: SiteWriter) -> SiteSection | None:
         # The metrics are numbers on a language-free graph; only the page is per language.
         metrics = network.network_metrics(data)
         pictures = _available("render.pictures", "picture_bytes")
+        # One layout for the page in both languages: drawn at once, the same both ways.
+        layout = viz.first_layout(metrics.graph)
         for lang in LANGUAGES:
             sectors = viz.sector_labels(writer.store, lang)
             page = page_name("network", lang, writer.default_lang)
@@ -1076,11 +1078,29 @@ def _network_section(writer: SiteWriter) -> SiteSection | None:
                                                                sectors=sectors))
                     downloads.append((name, fmt.upper()))
             html = viz.network_html(data, metrics, lang=lang, sectors=sectors,
-                                    downloads=downloads)
+                                    downloads=downloads, positions=layout,
+                                    site=_network_site_links(writer, viz, page, lang))
             writer._write(page, html)
 
     return SiteSection("network.html", {lang: _strings()[lang]["network"] for lang in LANGUAGES},
                        write)
+
+
+def _network_site_links(writer: SiteWriter, viz: Any, page: str, lang: str) -> Any:
+    """The network page's way into the site: the same header links as base.html (start,
+    organisations, the sections, the other language) and the pages of its IRIs."""
+    strings = _strings()[lang]
+    nav = [(page_name("index", lang, writer.default_lang), strings["home"]),
+           (page_name("organisations", lang, writer.default_lang), strings["organisations"])]
+    nav += [(section.href if lang == writer.default_lang
+             else section.href.replace(".html", f".{lang}.html"), section.labels[lang])
+            for section in writer.sections]
+    other = writer._other_lang(lang)
+    return viz.SiteLinks(
+        nav=nav, current=page,
+        other_language=(page_name("network", other, writer.default_lang),
+                        strings["other_language"], other),
+        page=lambda iri: writer.href(page, iri, lang))
 
 
 def _compare_section(writer: SiteWriter) -> SiteSection | None:

@@ -1,30 +1,35 @@
-"""The collaboration network as a self-contained, offline pyvis page, and as GEXF, GraphML
-or CSV for Gephi and spreadsheets.
+"""The collaboration network as a self-contained, offline page for analysts, and as GEXF,
+GraphML or CSV for Gephi and spreadsheets.
 
-The page inlines vis-network from the pyvis package, escapes every name (tooltips are text
-nodes, the data travels as JSON that cannot close its script element) and filters by action
-area and sector with a few lines of its own JavaScript instead of pyvis's broken filter menu.
+The page (``data/network.html``) inlines vis-network from the pyvis package and draws
+undirected ties without arrowheads, names the most central organisations at the overview
+and everyone as the reader zooms in, finds an organisation and shows its ego network and
+shared activities, and filters by plan, county, area and sector (with an ego mode for a
+sector), laying out the visible network again and counting it. Every name is escaped: the
+data travels as JSON that cannot close its script element and the page's script writes it
+into the document as text.
 """
 
 from __future__ import annotations
 
 import io
 import json
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import jinja2
 import networkx as nx
 import pyvis
-from pyvis.edge import Edge
-from pyvis.network import Network
 
 from planegraf.analysis.network import (
     Language,
     NetworkData,
     NetworkMetrics,
     explain,
+    scoped_activities,
 )
 from planegraf.errors import PlanegrafError
 from planegraf.rdf import atomic
@@ -48,28 +53,69 @@ SECTOR_COLOURS = {
     "private": "#F0E442", "international": "#999999", "group": "#FFFFFF", "unknown": "#DDDDDD",
 }
 
+#: Above this many organisations the page lays out without vis-network's "improved layout"
+#: (quadratic) and stabilises in fewer iterations; benchmarks/network_page.py measures it.
+BIG_NETWORK = 150
+#: How many of the most central organisations are named at the overview scale; the rest get
+#: their names as the reader zooms in (all of them at 100 %).
+LABELLED_AT_OVERVIEW = 20
+
 _WORDS: dict[str, dict[str, str]] = {
     "sv": {
-        "title": "Samverkansnätverk", "area": "Handlingsområde", "sector": "Sektor",
+        "title": "Samverkansnätverk", "all": "alla planer", "area": "Handlingsområde",
+        "sector": "Sektor", "plan": "Plan", "county": "Län",
         "all_areas": "Alla handlingsområden", "all_sectors": "Alla sektorer",
-        "legend": "Sektorer", "shown": "{shown} av {total} aktörer visas",
+        "all_plans": "Alla planer", "all_counties": "Alla län",
+        "sector_only": "Bara sektorn", "sector_ego": "Sektorn och alla den samverkar med",
+        "sector_mode": "Visa",
+        "legend": "Sektorer", "counts": "{nodes} aktörer, {edges} band",
+        "count_one_node": "1 aktör", "count_one_edge": "1 band",
         "size": "Nodens storlek: {metric}.", "edge": "Ett band = minst en gemensam aktivitet; "
-        "tjockleken = antal gemensamma aktiviteter.", "activities": "aktiviteter",
+        "tjockleken = antal gemensamma aktiviteter. Banden har ingen riktning.",
+        "activities": "aktiviteter",
         "coordinates": "samordnar", "areas": "handlingsområden", "shared": "gemensamma aktiviteter",
-        "subtitle": "{nodes} aktörer, {edges} band. Täthet {density:.3f}, "
-                    "gradcentralisering {centralization:.3f}.",
+        "whole": "Hela nätverket: täthet {density}, gradcentralisering {centralization}.",
         "unknown": "okänd sektor", "picture": "Bild av hela nätverket",
+        "search": "Sök organisation", "search_button": "Visa", "clear": "Rensa",
+        "not_found": "Ingen organisation heter ”{name}”.",
+        "filters": "Filter och teckenförklaring", "close": "Stäng",
+        "show_panel": "Filter", "details": "Vald organisation",
+        "nothing_selected": "Klicka på en organisation eller sök efter den för att se dess "
+                            "egonätverk och de aktiviteter den delar med var och en.",
+        "neighbours": "Samverkar med", "no_neighbours": "Ingen annan aktör i urvalet.",
+        "roles": "Roller", "role_coordinator": "samordnare", "role_steering-group": "styrgrupp",
+        "role_funder": "finansiär", "role_partner": "partner",
+        "organisation_page": "Organisationens sida", "none_shown": "Inga aktörer matchar "
+        "filtret.", "network_label": "Nätverksbild: {title}",
+        "skip": "Hoppa till filtren", "nav": "Webbplatsen",
     },
     "en": {
-        "title": "Collaboration network", "area": "Action area", "sector": "Sector",
+        "title": "Collaboration network", "all": "all plans", "area": "Action area",
+        "sector": "Sector", "plan": "Plan", "county": "County",
         "all_areas": "All action areas", "all_sectors": "All sectors",
-        "legend": "Sectors", "shown": "showing {shown} of {total} actors",
+        "all_plans": "All plans", "all_counties": "All counties",
+        "sector_only": "Only this sector", "sector_ego": "This sector and everyone it works with",
+        "sector_mode": "Show",
+        "legend": "Sectors", "counts": "{nodes} actors, {edges} ties",
+        "count_one_node": "1 actor", "count_one_edge": "1 tie",
         "size": "Node size: {metric}.", "edge": "A tie = at least one shared activity; "
-        "its width = the number of shared activities.", "activities": "activities",
+        "its width = the number of shared activities. Ties have no direction.",
+        "activities": "activities",
         "coordinates": "coordinates", "areas": "action areas", "shared": "shared activities",
-        "subtitle": "{nodes} actors, {edges} ties. Density {density:.3f}, "
-                    "degree centralization {centralization:.3f}.",
+        "whole": "Whole network: density {density}, degree centralization {centralization}.",
         "unknown": "unknown sector", "picture": "Picture of the whole network",
+        "search": "Find an organisation", "search_button": "Show", "clear": "Clear",
+        "not_found": "No organisation is called “{name}”.",
+        "filters": "Filters and legend", "close": "Close",
+        "show_panel": "Filters", "details": "Selected organisation",
+        "nothing_selected": "Click an organisation or search for it to see its ego network "
+                            "and the activities it shares with each partner.",
+        "neighbours": "Works with", "no_neighbours": "No other actor in the selection.",
+        "roles": "Roles", "role_coordinator": "coordinator", "role_steering-group":
+        "steering group", "role_funder": "funder", "role_partner": "partner",
+        "organisation_page": "The organisation's page", "none_shown": "No actor matches the "
+        "filter.", "network_label": "Network picture: {title}",
+        "skip": "Skip to the filters", "nav": "The site",
     },
 }
 
@@ -102,59 +148,224 @@ def annotated_graph(data: NetworkData, metrics: NetworkMetrics) -> nx.Graph:
     return graph
 
 
-def _size_value(attrs: Mapping[str, Any], size_by: str) -> float:
-    value = attrs.get(size_by.replace("-", "_"))
-    return float(value) if value is not None else 0.0
-
-
 def _json_for_script(value: object) -> str:
     # JSON inside <script> must not be able to close the element or open a comment.
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def pyvis_network(data: NetworkData, graph: nx.Graph, *, size_by: str = "degree",
-                  lang: Language = "sv", sectors: Mapping[str, str] | None = None) -> Network:
-    """A pyvis ``Network`` of the annotated collaboration graph, built node by node.
+@dataclass(frozen=True)
+class SiteLinks:
+    """How a network page that is part of the site links into it."""
 
-    Nodes carry ``sector`` and ``areas`` (for the filter) and ``tooltip`` lines (turned into
-    text-node tooltips in the page); edges carry their ``areas``, ``tooltip`` lines naming the
-    pair and ``shared``, one line per shared activity (the rest of the tooltip).
-    """
-    if size_by not in SIZE_METRICS:
-        raise PlanegrafError(f"--size-by {size_by!r} is not one of {', '.join(SIZE_METRICS)}")
+    #: The site's navigation, (link, name) pairs as the site's header has them, the start
+    #: page first; ``current`` is this page's link among them.
+    nav: Sequence[tuple[str, str]]
+    current: str
+    #: (link, name, language) of the same page in the other language.
+    other_language: tuple[str, str, str] | None
+    #: The link from this page to the page of an IRI (an activity, an organisation), if any.
+    page: Callable[[str], str | None]
+
+
+def scope_heading(data: NetworkData, metrics: NetworkMetrics, lang: Language) -> str:
+    """The page's title: the network and its scope, the plan named with its county."""
     words = _WORDS[lang]
-    sectors = sectors or {}
-    # directed=True only switches off pyvis's duplicate-edge scan (quadratic); the graph has
-    # no duplicate edges and the page draws no arrows.
-    net = Network(directed=True, cdn_resources="in_line")
-    for node, attrs in graph.nodes(data=True):
+    scope = metrics.scope
+    parts: list[str] = []
+    if scope.plan:
+        plan = data.plans.get(scope.plan)
+        if plan is None:
+            parts.append(scope.plan.rsplit("/", 1)[-1])
+        else:
+            county = plan.county_label(lang)
+            parts.append(plan.title(lang) + (f", {county}" if county else ""))
+    if scope.area:
+        parts.append(data.county_area_label(scope.area, lang))
+    if scope.goal:
+        parts.append(scope.goal.rsplit("/", 1)[-1])
+    return f"{words['title']}: " + (" — ".join(parts) if parts else words["all"])
+
+
+def page_layout(graph: nx.Graph, seed: int = 1) -> dict[str, tuple[float, float]]:
+    """Where the page first draws each organisation: a seeded spring layout of each
+    connected part, the parts packed in rows, largest first, into a screen-shaped area.
+
+    Coordinates are in [-1, 1] along the longer side. Done here, the page draws at once
+    instead of simulating a national network for seconds (benchmarks/network_page.py), and
+    the same data always looks the same.
+    """
+    parts = sorted((sorted(c) for c in nx.connected_components(graph)),
+                   key=lambda c: (-len(c), c[0]))
+    placed: list[tuple[dict[str, tuple[float, float]], float]] = []
+    for part in parts:
+        # A part gets room in proportion to its size; its layout fills a circle of that
+        # radius.
+        radius = math.sqrt(len(part))
+        if len(part) == 1:
+            placed.append(({part[0]: (0.0, 0.0)}, 0.6))
+            continue
+        ordered = nx.Graph()
+        ordered.add_nodes_from(part)
+        ordered.add_edges_from(sorted(tuple(sorted(e)) for e in graph.subgraph(part).edges))
+        raw = nx.spring_layout(ordered, seed=seed, k=1.6 / math.sqrt(len(part)),
+                               iterations=80)
+        extent = max((abs(float(v)) for xy in raw.values() for v in xy), default=1.0) or 1.0
+        placed.append(({n: (float(raw[n][0]) / extent * radius,
+                            float(raw[n][1]) / extent * radius) for n in part}, radius))
+    total = sum((2 * r + 1) ** 2 for _, r in placed)
+    row_width = max(math.sqrt(total) * 1.5, max((2 * r + 1 for _, r in placed), default=1))
+    positions: dict[str, tuple[float, float]] = {}
+    x = y = row_height = 0.0
+    for layout, radius in placed:
+        size = 2 * radius + 1
+        if x > 0 and x + size > row_width:
+            x, y, row_height = 0.0, y + row_height, 0.0
+        for node, (px, py) in layout.items():
+            positions[node] = (x + size / 2 + px, -(y + size / 2) + py)
+        x += size
+        row_height = max(row_height, size)
+    if not positions:
+        return {}
+    xs = [p[0] for p in positions.values()]
+    ys = [p[1] for p in positions.values()]
+    cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
+    half = max(max(xs) - min(xs), max(ys) - min(ys)) / 2 or 1.0
+    return {n: ((px - cx) / half, (py - cy) / half) for n, (px, py) in positions.items()}
+
+
+def first_layout(graph: nx.Graph) -> dict[str, tuple[float, float]] | None:
+    """The page's first layout: :func:`page_layout` for a network of more than
+    :data:`BIG_NETWORK` organisations; ``None`` for a smaller one, which vis-network's physics
+    lays out in the browser in a moment (and more readably)."""
+    return page_layout(graph) if graph.number_of_nodes() > BIG_NETWORK else None
+
+
+def _decimal(value: float, lang: Language, form: str = ".3f") -> str:
+    text = format(value, form)
+    return text.replace(".", ",") if lang == "sv" else text
+
+
+def _vis_options(nodes: int, placed: bool) -> dict[str, Any]:
+    big = nodes > BIG_NETWORK
+    return {
+        "autoResize": True,
+        "nodes": {"shape": "dot", "scaling": {"min": 8, "max": 40},
+                  "borderWidth": 1,
+                  "font": {"size": 14, "face": "system-ui, sans-serif", "color": "#1a1a1a",
+                           "strokeWidth": 3, "strokeColor": "#ffffff"}},
+        # Ties are undirected: no arrowheads anywhere; the width tells the shared activities.
+        "edges": {"arrows": {"to": {"enabled": False}, "from": {"enabled": False},
+                             "middle": {"enabled": False}},
+                  "smooth": False, "color": {"color": "#9a9a9a", "highlight": "#333333",
+                                             "hover": "#333333", "inherit": False},
+                  "selectionWidth": 1},
+        # The quadratic "improved layout" takes seconds for a national network; seeded, so
+        # the same data is drawn the same way.
+        "layout": {"improvedLayout": not big, "randomSeed": 1},
+        # Placed in advance (the layout of the static picture), the page draws at once;
+        # the physics lays out again what a filter leaves visible.
+        "physics": {"enabled": not placed, "solver": "forceAtlas2Based",
+                    "forceAtlas2Based": {"gravitationalConstant": -60, "springLength": 90,
+                                         "avoidOverlap": 0.4},
+                    "stabilization": {"iterations": 400 if not big else 150,
+                                      "updateInterval": 50, "fit": True},
+                    "minVelocity": 1.0},
+        "interaction": {"hover": True, "tooltipDelay": 150, "hideEdgesOnDrag": big,
+                        "keyboard": {"enabled": False}, "multiselect": False},
+    }
+
+
+def _payload(data: NetworkData, metrics: NetworkMetrics, size_by: str, lang: Language,
+             sectors: Mapping[str, str], page: Callable[[str], str | None] | None,
+             positions: Mapping[str, tuple[float, float]] | None = None) -> dict[str, Any]:
+    """What the page's script draws, each activity, plan, county and area written once and
+    referred to by its number (a national network repeats them on thousands of ties)."""
+    graph = metrics.graph
+    words = _WORDS[lang]
+    key = size_by.replace("-", "_")
+    if key in ("activities", "coordinates"):
+        values = {n: float(a.get(key) or 0) for n, a in graph.nodes(data=True)}
+    else:
+        values = {n: float(v or 0) for n, v in metrics.node_values(key).items()}
+    # The most central first: their names are shown at the overview scale.
+    ranked = sorted(graph.nodes, key=lambda n: (-values[n], -graph.degree(n),
+                                                data.agent(n).label(lang)))
+    rank = {node: number for number, node in enumerate(ranked)}
+
+    plans: dict[str, int] = {}
+    counties: dict[str, int] = {}
+    areas: dict[str, int] = {}
+    activity_number: dict[str, int] = {}
+    activities: list[dict[str, Any]] = []
+    node_activities: dict[str, list[int]] = {n: [] for n in graph.nodes}
+    node_roles: dict[str, dict[str, int]] = {n: {} for n in graph.nodes}
+
+    def number(table: dict[str, int], value: str | None) -> int:
+        return -1 if not value else table.setdefault(value, len(table))
+
+    for activity in scoped_activities(data, metrics.scope):
+        stated = [a for a in activity.stated_participants() if a in graph]
+        if not stated:
+            continue
+        county = data.plan_county(activity.plan) or data.area_county(activity.area)
+        activity_number[activity.iri] = len(activities)
+        activities.append({"t": _activity_line(data, activity.iri),
+                           "p": number(plans, activity.plan), "c": number(counties, county),
+                           "a": number(areas, activity.area),
+                           "h": page(activity.iri) if page else None})
+        for agent in stated:
+            node_activities[agent].append(activity_number[activity.iri])
+            role = activity.participants[agent]
+            node_roles[agent][role] = node_roles[agent].get(role, 0) + 1
+
+    placed = positions is not None and all(n in positions for n in graph.nodes)
+    # A layout in [-1, 1]² spread so that nodes of 8–40 units and 14-unit names have room.
+    spread = 60 * math.sqrt(max(graph.number_of_nodes(), 1))
+    nodes = []
+    for node in ranked:
+        attrs = graph.nodes[node]
         sector = attrs["sector"]
-        county = attrs.get("county")
-        lines = [attrs["label_en" if lang == "en" else "label"],
-                 sectors.get(sector, words["unknown"])
-                 + (f", {data.county_label(county, lang)}" if county else ""),
-                 f"{attrs['activities']} {words['activities']}, "
-                 f"{words['coordinates']} {attrs['coordinates']}",
-                 f"{size_by}: {_size_value(attrs, size_by):.3g}",
-                 f"{words['areas']}: " + ", ".join(data.county_area_label(a, lang)
-                                                   for a in attrs["areas"])]
-        net.add_node(
-            node, label=attrs["label_en" if lang == "en" else "label"],
-            color={"background": SECTOR_COLOURS.get(sector, SECTOR_COLOURS["unknown"]),
-                   "border": "#333333"},
-            shape="dot", value=_size_value(attrs, size_by), sector=sector,
-            areas=list(attrs["areas"]), tooltip=lines,
-        )
-    for number, (first, second, attrs) in enumerate(graph.edges(data=True)):
-        name = "label_en" if lang == "en" else "label"
-        lines = [f"{graph.nodes[first][name]} – {graph.nodes[second][name]}",
-                 f"{attrs['weight']} {words['shared']}:"]
-        shared = [_activity_line(data, iri) for iri in attrs["activities"]]
-        edge = Edge(first, second, True, id=f"e{number}", value=attrs["weight"],
-                    areas=list(attrs["areas"]), tooltip=lines, shared=shared)
-        net.edges.append(edge.options)
-    return net
+        county = attrs.get("county") or None
+        label = attrs["label_en" if lang == "en" else "label"]
+        nodes.append({
+            "id": node, "label": label, "sector": sector,
+            "county": data.county_label(county, lang) if county else "",
+            "value": values[node], "acts": node_activities[node],
+            "roles": node_roles[node], "href": page(node) if page else None,
+            "tip": [label, sectors.get(sector, words["unknown"])
+                    + (f", {data.county_label(county, lang)}" if county else ""),
+                    f"{attrs['activities']} {words['activities']}, "
+                    f"{words['coordinates']} {attrs['coordinates']}",
+                    f"{size_by}: {_decimal(values[node], lang, '.3g')}"],
+        })
+        if placed and positions is not None:
+            # The picture's y axis points up, the canvas's down.
+            nodes[-1].update(x=round(positions[node][0] * spread, 1),
+                             y=round(-positions[node][1] * spread, 1))
+    edges = [{"a": rank[first], "b": rank[second],
+              "acts": [activity_number[a] for a in attrs["activities"]
+                       if a in activity_number]}
+             for first, second, attrs in graph.edges(data=True)]
+    return {
+        "nodes": nodes, "edges": edges, "activities": activities,
+        "plans": [{"key": p, "label": _plan_label(data, p, lang)} for p in plans],
+        "counties": [{"key": c, "label": data.county_label(c, lang)} for c in counties],
+        "areas": [{"key": a, "label": data.county_area_label(a, lang)} for a in areas],
+        "sectors": {s: {"label": sectors.get(s) or words["unknown"],
+                        "color": SECTOR_COLOURS.get(s, SECTOR_COLOURS["unknown"])}
+                    for s in sorted({n["sector"] for n in nodes})},
+        "labelled": LABELLED_AT_OVERVIEW, "words": words, "placed": placed,
+        "options": _vis_options(len(nodes), placed),
+    }
+
+
+def _plan_label(data: NetworkData, iri: str, lang: Language) -> str:
+    plan = data.plans.get(iri)
+    if plan is None:
+        return iri.rsplit("/", 1)[-1]
+    county = plan.county_label(lang)
+    return plan.title(lang) + (f" ({county})" if county else "")
 
 
 def _activity_line(data: NetworkData, iri: str) -> str:
@@ -164,85 +375,50 @@ def _activity_line(data: NetworkData, iri: str) -> str:
     return f"{activity.name} {activity.label or ''}".strip()
 
 
-def _vis_options(nodes: int) -> dict[str, Any]:
-    return {
-        "nodes": {"scaling": {"min": 8, "max": 40}, "font": {"size": 12}},
-        "edges": {"arrows": {"to": {"enabled": False}}, "smooth": False,
-                  "color": {"color": "#9a9a9a", "highlight": "#333333"},
-                  "scaling": {"min": 1, "max": 8}},
-        "layout": {"improvedLayout": nodes <= 150, "randomSeed": 1},
-        "physics": {"solver": "forceAtlas2Based",
-                    "stabilization": {"iterations": 300 if nodes <= 1000 else 60}},
-        "interaction": {"hover": True, "tooltipDelay": 150},
-    }
-
-
 def network_html(data: NetworkData, metrics: NetworkMetrics, *, size_by: str = "degree",
                  lang: Language = "sv", sectors: Mapping[str, str] | None = None,
                  title: str | None = None,
-                 downloads: Sequence[tuple[str, str]] = ()) -> str:
+                 downloads: Sequence[tuple[str, str]] = (),
+                 site: SiteLinks | None = None,
+                 positions: Mapping[str, tuple[float, float]] | None = None) -> str:
     """The whole offline page: vis-network and its CSS inline, no request to anywhere.
 
     Of the per-node metrics only ``size_by`` is computed (the page shows no other).
     ``downloads`` are (link, name) pairs of files offered beside the page (the site's
-    static pictures of the same network).
+    static pictures of the same network); ``site`` makes it a page of the site: its
+    navigation, and links to the pages of activities and organisations. ``positions``
+    (each node's place in [-1, 1]², :func:`first_layout` by default) are where the
+    network is first drawn; without them the page lays it out itself.
     """
     if size_by not in SIZE_METRICS:
         raise PlanegrafError(f"--size-by {size_by!r} is not one of {', '.join(SIZE_METRICS)}")
-    graph = metrics.graph.copy()
-    key = size_by.replace("-", "_")
-    if key not in ("activities", "coordinates"):  # those two are on the nodes already
-        nx.set_node_attributes(graph, metrics.node_values(key), key)
-    net = pyvis_network(data, graph, size_by=size_by, lang=lang, sectors=sectors)
-    nodes, edges, _, _, _, _ = net.get_network_data()
     words = _WORDS[lang]
     sectors = sectors or {}
-    used = sorted({attrs["sector"] for _, attrs in graph.nodes(data=True)})
-    areas = sorted({a for _, attrs in graph.nodes(data=True) for a in attrs["areas"]},
-                   key=lambda a: _area_order(data, a))
+    if positions is None:
+        positions = first_layout(metrics.graph)
+    payload = _payload(data, metrics, size_by, lang, sectors, site.page if site else None,
+                       positions)
+    heading = title or scope_heading(data, metrics, lang)
     summary = metrics.summary
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     template = environment.from_string(TEMPLATE.read_text(encoding="utf-8"))
     return template.render(
-        lang=lang, title=title or words["title"],
-        subtitle=words["subtitle"].format(nodes=summary.nodes, edges=summary.edges,
-                                          density=summary.density,
-                                          centralization=summary.degree_centralization),
-        words=words,
+        lang=lang, title=heading, words=words,
+        counts=words["counts"].format(nodes=summary.nodes, edges=summary.edges),
+        whole=words["whole"].format(density=_decimal(summary.density, lang),
+                                    centralization=_decimal(summary.degree_centralization,
+                                                            lang)),
+        plans=payload["plans"], counties=payload["counties"],
         # Two counties' areas 1–9 share numbers: each is labelled with its county.
-        areas=[{"iri": a, "label": data.county_area_label(a, lang)} for a in areas],
-        sectors=[{"key": s, "label": sectors.get(s, s),
-                  "color": SECTOR_COLOURS.get(s, SECTOR_COLOURS["unknown"])} for s in used],
+        areas=sorted(payload["areas"], key=lambda a: _area_order(data, a["key"])),
+        sectors=[{"key": k, **v} for k, v in payload["sectors"].items()],
         size_note=words["size"].format(metric=f"{size_by} — {_size_explanation(size_by, lang)}"),
-        edge_note=words["edge"],
+        edge_note=words["edge"], site=site,
         downloads=[{"href": href, "label": label} for href, label in downloads],
-        payload=_json_for_script({**_by_number(nodes, edges), "words": words,
-                                  "options": _vis_options(len(nodes))}),
+        payload=_json_for_script(payload),
         vis_js=(VIS_DIR / "vis-network.min.js").read_text(encoding="utf-8"),
         vis_css=(VIS_DIR / "vis-network.css").read_text(encoding="utf-8"),
     )
-
-
-def _by_number(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> dict[str, Any]:
-    """Nodes and edges for the page, each area, activity line and end node written once and
-    referred to by its number; the page's script puts them back in place.
-
-    At national scale the same activity lines and area IRIs recur on thousands of ties: this
-    takes the page from 17 MB to about 5.
-    """
-    areas: dict[str, int] = {}
-    lines: dict[str, int] = {}
-    node_number = {node["id"]: number for number, node in enumerate(nodes)}
-
-    def numbered(values: list[str], table: dict[str, int]) -> list[int]:
-        return [table.setdefault(value, len(table)) for value in values]
-
-    compact_nodes = [{**node, "areas": numbered(node["areas"], areas)} for node in nodes]
-    compact_edges = [{**edge, "from": node_number[edge["from"]], "to": node_number[edge["to"]],
-                      "areas": numbered(edge["areas"], areas),
-                      "shared": numbered(edge["shared"], lines)} for edge in edges]
-    return {"nodes": compact_nodes, "edges": compact_edges, "areas": list(areas),
-            "activities": list(lines)}
 
 
 def _size_explanation(size_by: str, lang: Language) -> str:
@@ -320,11 +496,13 @@ def nodes_csv_path(path: Path) -> Path:
 
 def write_export(path: Path, fmt: str, data: NetworkData, metrics: NetworkMetrics, *,
                  size_by: str = "degree", lang: Language = "sv",
-                 sectors: Mapping[str, str] | None = None) -> list[Path]:
-    """Write the network of ``metrics.scope`` to ``path`` atomically; return the files."""
+                 sectors: Mapping[str, str] | None = None,
+                 positions: Mapping[str, tuple[float, float]] | None = None) -> list[Path]:
+    """Write the network of ``metrics.scope`` to ``path`` atomically; return the files.
+    ``positions`` place the nodes of the html page (see :func:`network_html`)."""
     if fmt == "html":
         atomic.write_text(path, network_html(data, metrics, size_by=size_by, lang=lang,
-                                             sectors=sectors))
+                                             sectors=sectors, positions=positions))
         return [path]
     graph = annotated_graph(data, metrics)
     if fmt == "csv":
