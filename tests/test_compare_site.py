@@ -69,3 +69,16 @@ def test_compare_page_opens_without_errors_and_its_pictures_load(site: Path) -> 
         assert page.inner_text("h1") == "Plans compared"  # type: ignore[attr-defined]
     assert watcher.dialogs == [] and watcher.page_errors == []
     assert watcher.console_errors == [] and watcher.outside_requests == []
+
+
+def test_a_site_too_large_for_every_page_compares_in_tables_and_says_how_to_draw(
+        tmp_path: Path) -> None:
+    # --pages reports stands for a national site: the comparisons stay, the 2 x pairs x
+    # languages pictures (most of a national build's time) are left to planegraf compare.
+    out = tmp_path / "site"
+    write_site(open_store(), out, pages="reports")
+    page = (out / "compare.html").read_text(encoding="utf-8")
+    assert "Handlingsplan 2018–2020" in page and "<table>" in page
+    assert "planegraf compare --plan FÖRE --plan EFTER -o jämförelse.svg" in page
+    assert "compare-pictures" not in page
+    assert not list(out.glob("compare*.svg"))

@@ -288,6 +288,9 @@ _PAGE_WORDS = {
            "intro": "Varje län med flera handlingsplaner: en plan jämförd med den som följde. "
                     "Båda nätverken är ritade i samma layout, så en organisation står på samma "
                     "plats i båda bilderna. Band räknas bara där källan anger deltagarna.",
+           "no_pictures": "Datamängden är för stor för att rita varje jämförelse på "
+                          "webbplatsen. Rita ett par med planegraf compare --plan FÖRE "
+                          "--plan EFTER -o jämförelse.svg.",
            "measures": {"nodes": "Aktörer", "edges": "Band", "components": "Delar",
                         "density": "Täthet", "degree_centralization": "Gradcentralisering"}},
     "en": {"network": "Collaboration network", "network_measures": "Network measures",
@@ -300,6 +303,9 @@ _PAGE_WORDS = {
                     "followed. Both networks are drawn in the same layout, so an organisation "
                     "stands in the same place in both pictures. Ties count only where the "
                     "source names the participants.",
+           "no_pictures": "The dataset is too large to draw every comparison on the site. "
+                          "Draw one pair with planegraf compare --plan BEFORE --plan AFTER "
+                          "-o comparison.svg.",
            "measures": {"nodes": "Actors", "edges": "Ties", "components": "Components",
                         "density": "Density", "degree_centralization": "Degree centralization"}},
 }
