@@ -204,6 +204,6 @@ def register(group: click.Group) -> None:
         try:
             serve_forever(site_dir, dataset, port=port, timeout_s=timeout_s,
                           memory_mib=memory_mib or None, public_hosts=public_hosts,
-                          ready=ready)
+                          ready=ready, queries_dir=run.project.queries_dir)
         except KeyboardInterrupt:
             run.progress("stopping")

@@ -10,6 +10,7 @@ as it is: a spreadsheet reads it as that number, and a number runs nothing.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Iterable
 from typing import Any, Protocol
@@ -60,10 +61,25 @@ class SpreadsheetSafeWriter:
     """
 
     def __init__(self, out: _TextOut, *, lineterminator: str = "\n", delimiter: str = ",") -> None:
-        self._writer = csv.writer(out, lineterminator=lineterminator, delimiter=delimiter)
+        # Python 3.11's writer quotes a cell only for the characters of its own line end, so
+        # with "\n" a cell holding "\r" would be written bare and split the row in a reader.
+        # Rows are written with "\r\n" (every line break quoted) and given ``lineterminator``.
+        self._out, self._end = out, lineterminator
+        self._row = io.StringIO()
+        self._writer = csv.writer(self._row, lineterminator="\r\n", delimiter=delimiter)
 
     def writerow(self, row: Iterable[object]) -> None:
+        """Write one row, every cell through :func:`spreadsheet_safe`.
+
+        >>> out = io.StringIO()
+        >>> SpreadsheetSafeWriter(out).writerow(["a\\rb", "c"])
+        >>> out.getvalue()
+        '"a\\rb",c\\n'
+        """
+        self._row.seek(0)
+        self._row.truncate()
         self._writer.writerow([spreadsheet_safe(cell) for cell in row])
+        self._out.write(self._row.getvalue()[:-2] + self._end)
 
     def writerows(self, rows: Iterable[Iterable[object]]) -> None:
         for row in rows:
