@@ -94,7 +94,12 @@ def test_csv_and_json_keep_variable_names_and_values_whatever_the_language(
     assert data == [{"share": 2.5, "ok": True}, {"share": 0.125, "ok": False}]
 
 
-def test_a_csv_for_people_carries_the_headings_of_its_language() -> None:
+def test_a_csv_for_people_carries_the_headings_and_values_of_its_language(
+        tmp_path: Path) -> None:
+    decimals = list(csv.reader(io.StringIO(invoke(
+        "sparql", str(_sparql_file(tmp_path)), "--lang", "sv", "--format", "csv", "--headings",
+        "-q").stdout)))
+    assert decimals == [["Andel", "Godkänd"], ["2,5", "ja"], ["0,125", "nej"]]
     done = invoke("query", QUESTION, "--lang", "sv", "--format", "csv", "--headings", "-q")
     assert done.exit_code == 0, done.stderr
     rows = list(csv.reader(io.StringIO(done.stdout)))
@@ -102,7 +107,9 @@ def test_a_csv_for_people_carries_the_headings_of_its_language() -> None:
                        "Aktivitet", "Organisation (IRI)", "Organisation", "Angiven"]
     plain = list(csv.reader(io.StringIO(invoke("query", QUESTION, "--format", "csv",
                                                "-q").stdout)))
-    assert rows[1:] == plain[1:]  # the same rows and values; only the heading row differs
+    # the same rows; the values as the Swedish table shows them
+    words = {"true": "ja", "false": "nej"}
+    assert rows[1:] == [row[:-1] + [words[row[-1]]] for row in plain[1:]]
 
 
 def test_an_ask_answer_reads_ja_in_swedish_and_true_in_json(tmp_path: Path) -> None:

@@ -126,8 +126,8 @@ def _engine_options(function: click.decorators.FC) -> click.decorators.FC:
         click.option("--iris", "show_iris", is_flag=True,
                      help="Show IRIs beside labels in table and md output."),
         click.option("--headings", is_flag=True,
-                     help="CSV: a heading row in --lang (as the site's CSV downloads) instead "
-                          "of the variable names."),
+                     help="CSV for people, as the site's downloads: headings in --lang "
+                          "instead of variable names, values as the table shows them."),
         click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
                      help="A query parameter (repeatable)."),
     ]

@@ -7,8 +7,9 @@ echo a parameter are left out everywhere.
 Tables and Markdown are for people: headings from the query's header in the chosen
 language, booleans as ja/nej (yes/no), decimal commas in Swedish. JSON and CSV are data:
 variable names and values as written (decimal point, true/false), the same whatever the
-language; ``headings=True`` gives a CSV the heading row people read instead, as the site's
-downloads do (:func:`display` and :func:`headed_columns` are what the pages use too).
+language; ``headings=True`` gives a CSV for people instead, as the site's downloads are: the
+headings, and the values as the table shows them, with each label's IRI beside it
+(:func:`display` and :func:`headed_columns` are what the pages use too).
 """
 
 from __future__ import annotations
@@ -178,7 +179,9 @@ def render(solutions: Solutions, fmt: Format = "table", hidden: Iterable[str] = 
         buffer = io.StringIO()
         writer = SpreadsheetSafeWriter(buffer, lineterminator="\n")
         writer.writerow([header for _, header in picked])
-        writer.writerows([plain(row.get(name)) for name, _ in picked] for row in solutions.rows)
+        # With headings it is the table people read (ja/nej, decimal commas), IRIs beside.
+        value = (lambda t: display(t, lang)) if headings else plain
+        writer.writerows([value(row.get(name)) for name, _ in picked] for row in solutions.rows)
         return buffer.getvalue()
     if fmt == "md":
         lines = ["| " + " | ".join(_markdown_cell(h) for _, h in picked) + " |",

@@ -18,7 +18,8 @@ from typing import Any, Protocol
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """First characters that make Excel, LibreOffice or Google Sheets read a cell as a formula."""
 
-_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+# A Swedish table's decimal comma ("-1,5") is a number too.
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 class _TextOut(Protocol):
@@ -32,6 +33,8 @@ def spreadsheet_safe(value: object) -> object:
     '\\'=HYPERLINK("http://example.org","klicka")'
     >>> spreadsheet_safe("@SUM(A1:A2)"), spreadsheet_safe("-3"), spreadsheet_safe(-3)
     ("'@SUM(A1:A2)", '-3', -3)
+    >>> spreadsheet_safe("-1,5"), spreadsheet_safe("-1,5+A1")
+    ('-1,5', "'-1,5+A1")
     >>> spreadsheet_safe("-2+3+cmd|' /C calc'!A0")
     "'-2+3+cmd|' /C calc'!A0"
     >>> spreadsheet_safe(None), spreadsheet_safe("Region Jönköpings län")
