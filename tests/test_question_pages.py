@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -154,7 +156,8 @@ def test_the_english_question_page_is_english_and_opens_from_files(site: Path) -
         assert watcher.console_errors == [] and watcher.outside_requests == []
 
 
-def test_the_static_form_shows_the_choices_and_says_it_works_when_served(site: Path) -> None:
+def test_the_static_form_shows_the_choices_and_says_it_works_when_served(
+        site: Path, running: Any) -> None:
     with chromium_page() as (page, watcher):
         page.goto((site / "queries" / "organisation-activities.html").as_uri())
         assert page.locator("#param-organisation").is_disabled()  # its fieldset is
@@ -164,7 +167,15 @@ def test_the_static_form_shows_the_choices_and_says_it_works_when_served(site: P
         assert "Qulturum (Jönköpings län)" in options
         assert page.text_content("label[for=param-organisation]") == "Organisation"
         assert "planegraf serve" in page.text_content(".question-note")
-        assert watcher.console_errors == []
+        # the same file served by planegraf serve: the form is switched on and answers
+        page.goto(running.site_url + "queries/organisation-activities.html")
+        page.wait_for_function("!document.querySelector('#param-organisation').disabled")
+        assert page.locator(".question-note").is_hidden()
+        page.select_option("#param-organisation", "org/qulturum")
+        page.click(".question-form button[type=submit]")
+        page.wait_for_url("**/questions/organisation-activities?**organisation=org%2Fqulturum**")
+        assert _answer(page)[1]
+        assert watcher.console_errors == [] and watcher.outside_requests == []
 
 
 def _csv_rows(content: bytes) -> tuple[list[str], list[list[str]]]:
@@ -262,3 +273,26 @@ def test_a_name_that_matches_nothing_is_said_on_the_page(running: Any) -> None:
         assert err.code == 400
         page = err.read().decode()
     assert "Qulturum [org/qulturum]" in page and 'id="question-problem"' in page
+
+
+def test_planegraf_serve_in_a_project_serves_the_projects_own_questions(
+        site: Path, tmp_path: Path) -> None:
+    made = invoke("init", str(tmp_path / "region"), "--county", "05")
+    assert made.exit_code == 0, made.output
+    (tmp_path / "region" / "queries" / f"{OWN}.rq").write_text(OWN_QUERY, encoding="utf-8")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "planegraf.cli", "serve", "--site", str(site), "--port", "0",
+         "-q"], cwd=tmp_path / "region", stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert line.startswith("site:"), line + (process.stderr.read() if process.stderr else "")
+        url = line.split(None, 1)[1].strip() + f"questions/{OWN}"
+        request = urllib.request.Request(url, headers={"Accept": "text/html"})
+        with urllib.request.urlopen(request, timeout=120) as answer:
+            page = answer.read().decode()
+        assert "<h1>Aktiviteterna i en plan</h1>" in page and 'id="answer-table"' in page
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
