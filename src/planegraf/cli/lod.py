@@ -178,11 +178,12 @@ def register(group: click.Group) -> None:
         IRI and /def are negotiated by Accept and Accept-Language (docs/publishing.md).
 
         SPARQL is answered from the site's data/planegraf.nq, each query in a worker of its
-        own; the site's query page (query.html) sends its questions to /sparql. Nothing
-        listens beyond 127.0.0.1, requests for other host names and cross-origin queries
-        are refused: for a public server see docs/publishing.md. Queries are limited to
-        64 KiB, 16 MiB of results, --timeout and --max-memory (docs/limits.md); updates,
-        LOAD and SERVICE are refused.
+        own; the site's query page (query.html) sends its questions to /sparql, and each
+        question of the catalogue (the project's own too) answers its form at
+        /questions/NAME. Nothing listens beyond 127.0.0.1, requests for other host names
+        and cross-origin queries are refused: for a public server see docs/publishing.md.
+        Queries are limited to 64 KiB, 16 MiB of results, --timeout and --max-memory
+        (docs/limits.md); updates, LOAD and SERVICE are refused.
 
         \b
         Example:
@@ -208,6 +209,6 @@ def register(group: click.Group) -> None:
         try:
             serve_forever(site_dir, dataset, port=port, timeout_s=timeout_s,
                           memory_mib=memory_mib or None, public_hosts=public_hosts,
-                          ready=ready)
+                          ready=ready, queries_dir=run.project.queries_dir)
         except KeyboardInterrupt:
             run.progress("stopping")

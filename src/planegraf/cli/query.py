@@ -14,7 +14,7 @@ from planegraf.cli.common import Run, data_options
 from planegraf.errors import PlanegrafError
 from planegraf.rdf import atomic
 from planegraf.rdf.outputs import BOOLEAN_OUTPUTS, GRAPH_OUTPUTS, TABLE_OUTPUTS, output_format
-from planegraf.render.results import FORMATS, render
+from planegraf.render.results import BOOLEAN_WORDS, FORMATS, render
 from planegraf.sparql.endpoint import ENDPOINT_VARIABLE, Connection, publish
 from planegraf.sparql.engines import Answer, Engine
 from planegraf.sparql.limits import (
@@ -59,12 +59,17 @@ def _precheck(query: QueryFile, given: dict[str, str], lang: str) -> None:
                             for k, v in given.items()}, lang)
 
 
-def _output(answer: Answer, query: QueryFile, fmt: str, show_iris: bool) -> bytes:
+def _output(answer: Answer, query: QueryFile, fmt: str, show_iris: bool, lang: str,
+            headings: bool) -> bytes:
     if answer.solutions is not None:
         hidden = [p.name for p in query.parameters]
-        text = render(answer.solutions, fmt, hidden, show_iris=show_iris)  # type: ignore[arg-type]
+        text = render(answer.solutions, fmt, hidden, show_iris=show_iris,  # type: ignore[arg-type]
+                      query=query, lang=lang, headings=headings)
         return (text if text.endswith("\n") else text + "\n").encode("utf-8")
     if answer.boolean is not None:
+        if fmt in ("table", "md"):  # read by people: ja/nej, yes/no
+            yes, no = BOOLEAN_WORDS.get(lang, BOOLEAN_WORDS["en"])
+            return f"{yes if answer.boolean else no}\n".encode()
         return b"true\n" if answer.boolean else b"false\n"
     store = ox.Store()
     store.extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph())
@@ -72,9 +77,9 @@ def _output(answer: Answer, query: QueryFile, fmt: str, show_iris: bool) -> byte
     return store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()) or b""
 
 
-def _print(answer: Answer, query: QueryFile, fmt: str, show_iris: bool,
-           output: Path | None = None) -> None:
-    data = _output(answer, query, fmt, show_iris)
+def _print(answer: Answer, query: QueryFile, fmt: str, show_iris: bool, lang: str,
+           headings: bool, output: Path | None = None) -> None:
+    data = _output(answer, query, fmt, show_iris, lang, headings)
     if output is None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
@@ -120,6 +125,9 @@ def _engine_options(function: click.decorators.FC) -> click.decorators.FC:
                           "CONSTRUCT and DESCRIBE; another extension is refused."),
         click.option("--iris", "show_iris", is_flag=True,
                      help="Show IRIs beside labels in table and md output."),
+        click.option("--headings", is_flag=True,
+                     help="CSV for people, as the site's downloads: headings in --lang "
+                          "instead of variable names, values as the table shows them."),
         click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
                      help="A query parameter (repeatable)."),
     ]
@@ -160,8 +168,8 @@ def register(group: click.Group) -> None:
     @_engine_options
     @click.option("--show", is_flag=True, help="Print the query's SPARQL and do not run it.")
     def run_query(name: str, run: Run, timeout: float, max_rows: int, max_memory: int,
-                  fmt: str, output: Path | None, show_iris: bool, params: tuple[str, ...],
-                  show: bool) -> None:
+                  fmt: str, output: Path | None, show_iris: bool, headings: bool,
+                  params: tuple[str, ...], show: bool) -> None:
         """Run a named question of the catalogue (planegraf queries lists them) on the
         project's dataset, or on --endpoint.
 
@@ -190,13 +198,13 @@ def register(group: click.Group) -> None:
         engine = _engine(run, timeout, max_rows, max_memory)
         given = resolve_given(engine, query, _parse_params(params))
         bindings = bind_parameters(query, given, lang)
-        _print(engine.run(query, bindings), query, fmt, show_iris, output)
+        _print(engine.run(query, bindings), query, fmt, show_iris, lang, headings, output)
 
     @group.command("sparql")
     @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
     @_engine_options
     def run_sparql(file: Path, run: Run, timeout: float, max_rows: int, max_memory: int,
-                   fmt: str, output: Path | None, show_iris: bool,
+                   fmt: str, output: Path | None, show_iris: bool, headings: bool,
                    params: tuple[str, ...]) -> None:
         """Run any read query from FILE (or - for standard input).
 
@@ -226,7 +234,7 @@ def register(group: click.Group) -> None:
         _precheck(query, given, lang)
         engine = _engine(run, timeout, max_rows, max_memory)
         bindings = bind_parameters(query, resolve_given(engine, query, given), lang)
-        _print(engine.run(query, bindings), query, fmt, show_iris, output)
+        _print(engine.run(query, bindings), query, fmt, show_iris, lang, headings, output)
 
     @group.command("publish")
     @click.option("--endpoint", envvar=ENDPOINT_VARIABLE, metavar="URL", required=True,

@@ -75,7 +75,8 @@ class _Server(uvicorn.Server):
 @contextlib.contextmanager
 def _prepared(site_dir: Path, dataset: Path, port: int, timeout_s: float,
               memory_mib: int | None, public_hosts: Iterable[str], workers: int | None,
-              queue: int) -> Iterator[tuple[_Server, socket.socket, RunningSite]]:
+              queue: int, queries_dir: Path | None = None
+              ) -> Iterator[tuple[_Server, socket.socket, RunningSite]]:
     if not (site_dir / "index.html").is_file():
         raise PlanegrafError(f"{site_dir} holds no site: run planegraf site -o {site_dir}")
     if not dataset.is_file():
@@ -100,7 +101,8 @@ def _prepared(site_dir: Path, dataset: Path, port: int, timeout_s: float,
         bound = int(listener.getsockname()[1])
         pages = ServedPages(PageRenderer(endpoint.store, site_dir), site_dir)
         app = build_app(site_dir, endpoint, allowed_hosts(bound, public_hosts),
-                        [*question_routes(endpoint), *pages.routes()],
+                        [*question_routes(endpoint, site_dir, [queries_dir]),
+                         *pages.routes()],
                         pages.exception_handlers())
         config = uvicorn.Config(
             app, loop="asyncio", http="h11", ws="none", lifespan="off", log_config=None,
@@ -118,7 +120,8 @@ def _prepared(site_dir: Path, dataset: Path, port: int, timeout_s: float,
 @contextlib.contextmanager
 def serve(site_dir: Path, dataset: Path, *, port: int = 0, timeout_s: float = QUERY_TIMEOUT_S,
           memory_mib: int | None = ENGINE_MEMORY_MIB, public_hosts: Iterable[str] = (),
-          workers: int | None = None, queue: int = QUEUE_LIMIT) -> Iterator[RunningSite]:
+          workers: int | None = None, queue: int = QUEUE_LIMIT,
+          queries_dir: Path | None = None) -> Iterator[RunningSite]:
     """Serve ``site_dir`` and a read-only SPARQL endpoint over ``dataset`` on 127.0.0.1,
     in a background thread, for as long as the ``with`` block runs.
 
@@ -126,10 +129,11 @@ def serve(site_dir: Path, dataset: Path, *, port: int = 0, timeout_s: float = QU
     may take ``memory_mib`` MiB beyond the loaded data (then 503); ``workers`` queries run at
     once (default: two per core, at least four), ``queue`` more wait, and beyond that a query
     gets 503 with ``Retry-After``. Only ``Host`` 127.0.0.1/localhost with the port and the
-    ``public_hosts`` names are answered.
+    ``public_hosts`` names are answered. The named questions under ``/questions/`` are
+    planegraf's and those of ``queries_dir`` (a project's ``queries/``).
     """
     with _prepared(site_dir, dataset, port, timeout_s, memory_mib, public_hosts, workers,
-                   queue) as (server, listener, running):
+                   queue, queries_dir) as (server, listener, running):
         thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]},
                                   name="planegraf-serve", daemon=True)
         thread.start()
@@ -151,12 +155,13 @@ def serve_forever(site_dir: Path, dataset: Path, *, port: int = 0,
                   memory_mib: int | None = ENGINE_MEMORY_MIB,
                   public_hosts: Iterable[str] = (), workers: int | None = None,
                   queue: int = QUEUE_LIMIT,
-                  ready: Callable[[RunningSite], None] | None = None) -> None:
+                  ready: Callable[[RunningSite], None] | None = None,
+                  queries_dir: Path | None = None) -> None:
     """Like :func:`serve`, in this (main) thread until SIGINT or SIGTERM; ``ready`` is
     called once the server listens. The running queries' workers are killed on the signal,
     then the signal takes its usual course (SIGINT: ``KeyboardInterrupt``)."""
     with _prepared(site_dir, dataset, port, timeout_s, memory_mib, public_hosts, workers,
-                   queue) as (server, listener, running):
+                   queue, queries_dir) as (server, listener, running):
         if ready is not None:
             ready(running)
         server.run(sockets=[listener])

@@ -1,15 +1,17 @@
-"""The named questions of the catalogue on ``planegraf serve``: their parameters as form
-fields and their answers, bound by the engine.
+"""The named questions of the catalogue on ``planegraf serve``: planegraf's own and the
+project's (its ``queries/`` folder), each a page with its form and answer, bound by the
+engine.
 
-``GET /questions/NAME/form?lang=en`` gives the question's title and its parameters, with
-the choices for an organisation, area, plan, goal or county parameter read from the data
-by the lookup queries (``queries/lookup/*.rq``, as :mod:`planegraf.sparql.lookup` reads them), in
-the page's language; an area is labelled with its plan and the plan's county, since area
-numbers repeat across plans. ``GET /questions/NAME?organisation=…&lang=en`` resolves the
-parameters as the command line does (:func:`planegraf.sparql.lookup.resolve_given`: a label,
-number or key), binds them as pyoxigraph substitutions and runs the question through the
-same admission, worker and limits as ``/sparql``; ``format=csv`` gives a CSV download
-(:mod:`planegraf.render.safe_csv`: spreadsheet-safe) instead of SPARQL JSON results.
+``GET /questions/NAME?organisation=…&lang=en`` from a browser is the question's page: the
+same template as the static site's ``queries/NAME.html``
+(:mod:`planegraf.publish.question_pages`), with the form's values answered. The parameters
+are resolved as the command line resolves them (:func:`planegraf.sparql.lookup.resolve_given`:
+a label, number or key), bound as pyoxigraph substitutions and run through the same
+admission, worker and limits as ``/sparql``. ``format=csv`` gives the answer as the CSV
+people download (spreadsheet-safe, with the page's headings); ``format=json`` (or an
+``Accept`` without ``text/html``) SPARQL JSON results, which the SPARQL editor (query.html)
+reads. ``GET /questions/NAME/form?lang=en`` gives the editor the question's fields with
+their choices, read from the data by the lookup queries in the page's language.
 
 The choices are read once when the server starts, before any query worker is forked, so
 no request runs a query in the server process itself.
@@ -17,157 +19,147 @@ no request runs a query in the server process itself.
 
 from __future__ import annotations
 
-import io
-import json
-import re
+import difflib
 import urllib.parse
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
+import pyoxigraph as ox
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from planegraf.errors import PlanegrafError
-from planegraf.publish import serve_sparql
+from planegraf.publish import question_pages, serve_sparql
+from planegraf.publish.question_pages import (
+    ParameterChoices,
+    answer_csv,
+    answer_table,
+    hidden_columns,
+    page_context,
+    solutions_from_json,
+    words,
+)
 from planegraf.publish.serve_sparql import SparqlEndpoint
+from planegraf.publish.site import _environment, _strings, page_name, resource_path
 from planegraf.rdf.store import EmbeddedStore
-from planegraf.render.safe_csv import SpreadsheetSafeWriter
-from planegraf.sparql.engines import EmbeddedEngine
-from planegraf.sparql.lookup import Candidate, Kind, candidates, parameter_kind, resolve_given
-from planegraf.sparql.queries import QueryFile, bind_parameters, catalogue, catalogue_query
+from planegraf.sparql.engines import Solutions
+from planegraf.sparql.lookup import resolve_given
+from planegraf.sparql.queries import QueryFile, bind_parameters, catalogue
 
-LANGUAGES = ("sv", "en")
+LANGUAGES = question_pages.LANGUAGES
 _RESERVED = frozenset({"lang", "format"})
-
-
-def results_csv(body: bytes) -> bytes:
-    """SPARQL JSON results as CSV (UTF-8 with a byte-order mark, which spreadsheets need
-    to read å, ä, ö), every cell spreadsheet-safe."""
-    data = json.loads(body)
-    variables: list[str] = list(data.get("head", {}).get("vars", []))
-    out = io.StringIO()
-    writer = SpreadsheetSafeWriter(out, lineterminator="\r\n")
-    writer.writerow(variables)
-    for row in data.get("results", {}).get("bindings", []):
-        writer.writerow([str(row[v]["value"]) if v in row else "" for v in variables])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-@dataclass(frozen=True)
-class Choice:
-    """One value a form field offers: what it sends and what it shows."""
-
-    key: str
-    label: str
+#: The site's report pages the navigation names when the site holds them, in the order the
+#: static site lists its sections (publish/site.py, ``optional_sections``).
+_SECTION_PAGES = (("queries", "query_catalogue"), ("gaps", "gap_report"),
+                  ("network", "network"), ("compare", "compare"))
 
 
 class Questions:
-    """The catalogue's questions over the endpoint's store, with their choices."""
+    """The catalogue's questions over the endpoint's store, with their choices and pages."""
 
-    def __init__(self, endpoint: SparqlEndpoint) -> None:
+    def __init__(self, endpoint: SparqlEndpoint, queries: Sequence[QueryFile],
+                 site_dir: Path | None = None) -> None:
         self.endpoint = endpoint
-        self.engines: dict[str, EmbeddedEngine] = {}
-        for lang in LANGUAGES:
-            store = EmbeddedStore()
-            store.oxigraph = endpoint.store
-            self.engines[lang] = EmbeddedEngine(store)
-        self.choices: dict[tuple[str, Kind], list[Choice]] = {}
-        self.counties = {lang: self._plan_counties(lang) for lang in LANGUAGES}
-        kinds = {parameter_kind(p.name, p.type) for q in catalogue() for p in q.parameters}
-        for lang in LANGUAGES:
-            for kind in sorted(k for k in kinds if k is not None):
-                self.choices[(lang, kind)] = self._read_choices(lang, kind)
+        self.queries = {q.name: q for q in queries}
+        self.site_dir = site_dir
+        store = EmbeddedStore()
+        store.oxigraph = endpoint.store
+        self.choices = ParameterChoices(store, queries)
+        self.engine = self.choices.engines["sv"]
+        # The site's own language is the one of its plain .html pages.
+        self.default_lang = ("en" if site_dir is not None
+                             and (site_dir / "index.sv.html").is_file() else "sv")
 
-    def _read_choices(self, lang: str, kind: Kind) -> list[Choice]:
-        engine = self.engines[lang]
-        found = candidates(engine, kind, lang)
-        counties = self.counties[lang]
-        plans = {c.iri: _with_county(c.label, counties.get(c.iri, ""))
-                 for c in candidates(engine, "plan", lang)}
-        shown = [Choice(c.key(), self._label(c, kind, plans)) for c in found]
-        return sorted(shown, key=lambda c: (_natural(c.label), c.key))
-
-    def _plan_counties(self, lang: str) -> dict[str, str]:
-        """Each plan's county, as the catalogue's plans-overview finds it (through the
-        publisher, or the organisation the publisher is a unit of)."""
-        query = catalogue_query("plans-overview")
-        answer = self.engines[lang].run(query, bind_parameters(query, {}, lang=lang))
-        assert answer.solutions is not None
-        counties: dict[str, str] = {}
-        for row in answer.solutions.rows:
-            plan, county = row.get("plan"), row.get("countyLabel")
-            if plan is not None and county is not None and county.value:
-                counties[plan.value] = county.value
-        return counties
-
-    @staticmethod
-    def _label(candidate: Candidate, kind: Kind, plans: Mapping[str, str]) -> str:
-        if kind == "plan":
-            return plans.get(candidate.iri, candidate.label)
-        if kind in ("area", "goal"):
-            where = sorted(plans[p] for p in candidate.plans if p in plans)
-            return f"{candidate.label} — {'; '.join(where)}" if where else candidate.label
-        context = ", ".join(sorted(c for c in candidate.contexts if c))
-        return _with_county(candidate.label, context)
+    def query(self, name: str) -> QueryFile:
+        """The question named ``name``, or an error naming the closest."""
+        if name in self.queries:
+            return self.queries[name]
+        close = difflib.get_close_matches(name, list(self.queries), n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise PlanegrafError(f"no question named {name!r} in the catalogue{hint}")
 
     def form(self, query: QueryFile, lang: str) -> dict[str, Any]:
-        """The question's title, description and fields (``lang`` is the page's)."""
-        fields = []
-        for param in query.parameters:
-            if param.name == "lang":
-                continue
-            kind = parameter_kind(param.name, param.type)
-            field: dict[str, Any] = {"name": param.name, "type": param.type, "kind": kind,
-                                     "default": param.default or ""}
-            if kind is not None:
-                field["choices"] = [{"key": c.key, "label": c.label}
-                                    for c in self.choices.get((lang, kind), [])]
-            fields.append(field)
+        """The question's title, description, fields and headings (``lang`` is the page's)."""
         return {"name": query.name, "title": query.title(lang),
-                "description": query.description(lang), "fields": fields}
+                "description": query.description(lang),
+                "fields": self.choices.fields(query, lang),
+                "headings": {v: query.heading(v, lang) for v in query.columns},
+                "hidden": hidden_columns(query)}
 
     def request(self, query: QueryFile, given: Mapping[str, str], lang: str
                 ) -> serve_sparql.Request:
         """The endpoint request for ``query`` with ``given`` resolved and bound."""
-        resolved = resolve_given(self.engines["sv"], query, given)
+        resolved = resolve_given(self.engine, query, given)
         bindings = bind_parameters(query, resolved, lang=lang)
         return serve_sparql.Request(query.text, "application/sparql-results+json",
                                     bindings=tuple(bindings.items()))
 
+    def link(self, iri: str, lang: str) -> str | None:
+        """The page of ``iri`` relative to ``/questions/``, when the data describes it."""
+        path = resource_path(iri)
+        if path is None:
+            return None
+        described = self.endpoint.store.quads_for_pattern(ox.NamedNode(iri), None, None, None)
+        if next(iter(described), None) is None:
+            return None
+        return "../" + page_name(path, lang, self.default_lang)
 
-def _natural(label: str) -> tuple[tuple[int, str], ...]:
-    """A sort key that puts area 2 before area 10.
+    def page(self, query: QueryFile, lang: str, given: Mapping[str, str],
+             solutions: Solutions | None, problem: str | None) -> str:
+        """The question's page: the template of the static site's question pages."""
+        table = csv_href = None
+        if solutions is not None:
+            table = answer_table(solutions, query, lang, link=lambda iri: self.link(iri, lang))
+            csv_href = _address(query.name, {**given, "lang": lang, "format": "csv"})
+        context = page_context(
+            query, lang, fields=self.choices.fields(query, lang, given), table=table,
+            csv_href=csv_href, served=True,
+            catalogue_href=page_name("queries", lang, self.default_lang),
+            action=f"questions/{query.name}", problem=problem)
+        return _environment().get_template("question.html").render(
+            **self._frame(query, lang, given), title=query.title(lang), **context)
 
-    >>> sorted(["10 b", "2 a"], key=_natural)
-    ['2 a', '10 b']
-    """
-    return tuple((int(part), "") if part.isdigit() else (0, part.casefold())
-                 for part in re.split(r"(\d+)", label))
+    def _frame(self, query: QueryFile, lang: str, given: Mapping[str, str]) -> dict[str, Any]:
+        """What the site's pages around the question page give its base template."""
+        default = self.default_lang
+        strings = _strings()[lang]
+        nav = [{"href": page_name("organisations", lang, default),
+                "label": strings["organisations"]}]
+        for page, key in _SECTION_PAGES:
+            if self.site_dir is None or (self.site_dir / f"{page}.html").is_file():
+                nav.append({"href": page_name(page, lang, default), "label": strings[key]})
+        other = next(o for o in LANGUAGES if o != lang)
+        return {"lang": lang, "t": strings, "root": "../",
+                "home": page_name("index", lang, default), "nav": nav, "other_lang": other,
+                "other_page": _address(query.name, {**given, "lang": other}),
+                "alternates": ()}
 
 
-def _with_county(label: str, county: str) -> str:
-    return f"{label} ({county})" if county else label
+def _address(name: str, fields: Mapping[str, str]) -> str:
+    """``NAME?field=…`` relative to ``/questions/``."""
+    return f"{urllib.parse.quote(name)}?{urllib.parse.urlencode(fields)}"
 
 
-def question_routes(endpoint: SparqlEndpoint) -> list[Route]:
-    """``/questions/NAME/form`` and ``/questions/NAME``."""
-    questions = Questions(endpoint)
+def _wants_html(accept: str | None) -> bool:
+    return accept is not None and "text/html" in accept
 
-    def _query(request: Request) -> QueryFile | Response:
-        try:
-            return catalogue_query(request.path_params["name"])
-        except PlanegrafError as err:
-            return PlainTextResponse(f"{err}\n", 404)
+
+def question_routes(endpoint: SparqlEndpoint, site_dir: Path | None = None,
+                    queries_dirs: Sequence[Path | None] = ()) -> list[Route]:
+    """``/questions/NAME/form`` and ``/questions/NAME`` for planegraf's questions and those
+    of ``queries_dirs`` (a project's ``queries/``)."""
+    questions = Questions(endpoint, catalogue(queries_dirs), site_dir)
 
     def _question(request: Request) -> tuple[QueryFile, str] | Response:
         """The named question and the page's language, or the 404/400 that says why not."""
-        query = _query(request)
-        if isinstance(query, Response):
-            return query
-        lang = request.query_params.get("lang", "sv")
+        try:
+            query = questions.query(request.path_params["name"])
+        except PlanegrafError as err:
+            return PlainTextResponse(f"{err}\n", 404)
+        lang = request.query_params.get("lang", questions.default_lang)
         if lang not in LANGUAGES:
             return PlainTextResponse(f"lang is one of {', '.join(LANGUAGES)}\n", 400)
         return query, lang
@@ -184,25 +176,47 @@ def question_routes(endpoint: SparqlEndpoint) -> list[Route]:
         if isinstance(asked, Response):
             return asked
         query, lang = asked
-        fmt = request.query_params.get("format", "json")
-        if fmt not in ("json", "csv"):
-            return PlainTextResponse("format is json or csv\n", 400)
+        fmt = request.query_params.get("format") or (
+            "html" if _wants_html(request.headers.get("accept")) else "json")
+        if fmt not in ("html", "json", "csv"):
+            return PlainTextResponse("format is html, json or csv\n", 400)
         given = {name: value.strip() for name, value in request.query_params.items()
                  if name not in _RESERVED and value.strip()}
+
+        async def page(solutions: Solutions | None, problem: str | None,
+                       status: int = 200) -> Response:
+            html = await anyio.to_thread.run_sync(questions.page, query, lang, given,
+                                                  solutions, problem)
+            return HTMLResponse(html, status)
+
+        unset = [p.name for p in query.parameters
+                 if p.default is None and p.name != "lang" and p.name not in given]
+        if fmt == "html" and unset:  # a question without defaults: first the form
+            return await page(None, None)
         try:
             sent = await anyio.to_thread.run_sync(questions.request, query, given, lang)
         except PlanegrafError as err:
+            if fmt == "html":
+                return await page(None, str(err), 400)
             return PlainTextResponse(f"{err}\n", 400)
         reply = await endpoint.answer(sent)
         if reply.status != 200:
+            if fmt == "html":
+                said = reply.body.decode("utf-8", "replace").strip()
+                return await page(None, f"{words(lang)['refused']} ({reply.status}): {said}",
+                                  reply.status)
             return Response(reply.body, reply.status, headers=reply.headers,
                             media_type=reply.media_type)
+        if fmt == "json":
+            return Response(reply.body, media_type="application/sparql-results+json")
+        solutions = await anyio.to_thread.run_sync(solutions_from_json, reply.body)
         if fmt == "csv":
             filename = urllib.parse.quote(f"{query.name}.csv")
-            return Response(results_csv(reply.body), media_type="text/csv; charset=utf-8",
+            return Response(answer_csv(solutions, query, lang),
+                            media_type="text/csv; charset=utf-8",
                             headers={"Content-Disposition":
                                      f"attachment; filename*=UTF-8''{filename}"})
-        return Response(reply.body, media_type="application/sparql-results+json")
+        return await page(solutions, None)
 
     return [Route("/questions/{name}/form", form, methods=["GET", "HEAD"]),
             Route("/questions/{name}", answer, methods=["GET", "HEAD"])]

@@ -950,65 +950,61 @@ def _available(module: str, *names: str) -> Any:
     return loaded if all(hasattr(loaded, n) for n in names) else None
 
 
-ANSWER_ROWS = 50
-
-
 def _query_section(writer: SiteWriter) -> SiteSection | None:
-    queries = _available("sparql.queries", "catalogue", "bind_parameters", "with_values_block")
-    if queries is None or not queries.catalogue():
+    """The query catalogue: a contents page, a page per question with its default answer
+    and that answer's CSV, and the SPARQL editor."""
+    queries = _available("sparql.queries", "catalogue")
+    pages = _available("publish.question_pages", "answer_table", "ParameterChoices")
+    if queries is None or pages is None or not queries.catalogue():
         return None
 
     def write(writer: SiteWriter) -> None:
+        catalogue = queries.catalogue(writer.queries_dirs)
+        choices = pages.ParameterChoices(writer.store, catalogue)
         for lang in LANGUAGES:
-            # Each language's answers with its own labels (the lang parameter).
-            entries = [(query, _answer(writer.store, queries, query, lang))
-                       for query in queries.catalogue(writer.queries_dirs)]
             file = page_name("queries", lang, writer.default_lang)
-            items = [{"name": q.name, "title": q.title(lang), "description": q.description(lang),
-                      "text": q.text, "answer": _answer_rows(writer, file, answer, lang)}
-                     for q, answer in entries]
+            for query in catalogue:
+                _question_page(writer, pages, choices, query, lang, file)
+            groups = pages.contents(catalogue, lang, lambda q, lang=lang: page_name(
+                f"queries/{q.name}", lang, writer.default_lang))
+            editor = page_name("query", lang, writer.default_lang)
             writer._render("queries.html", file, lang, page_path="queries",
-                           title=_strings()[lang]["query_catalogue"], queries=items,
-                           editor=page_name("query", lang, writer.default_lang))
-            editor_file = page_name("query", lang, writer.default_lang)
-            catalogue = [{"name": q.name, "title": q.title(lang), "text": q.text,
-                          "parameters": [p.name for p in q.parameters if p.name != "lang"]}
-                         for q, _ in entries]
-            writer._render("query.html", editor_file, lang, page_path="query",
+                           title=_strings()[lang]["query_catalogue"], groups=groups,
+                           editor=editor, q=pages.words(lang))
+            # Each language's editor lists the questions with their titles in that language.
+            listed = [{"name": q.name, "title": q.title(lang), "text": q.text,
+                       "parameters": [p.name for p in q.parameters if p.name != "lang"]}
+                      for q in catalogue]
+            writer._render("query.html", editor, lang, page_path="query",
                            title=_strings()[lang]["query_editor"],
-                           catalogue_json=_script_json(catalogue),
+                           catalogue_json=_script_json(listed),
                            default_lang=writer.default_lang)
 
     return SiteSection("queries.html",
                        {lang: _strings()[lang]["query_catalogue"] for lang in LANGUAGES}, write)
 
 
-def _answer(store: EmbeddedStore, queries: Any, query: Any, lang: str
-            ) -> tuple[list[str], list[Any]] | None:
-    """The rows of a catalogue SELECT on the built data (defaults for its parameters)."""
-    try:
-        bindings = queries.bind_parameters(query, {}, lang=lang)
-        text = queries.with_values_block(query.text, bindings) if bindings else query.text
-        result = store.oxigraph.query(text, use_default_graph_as_union=True)
-    except Exception:  # a query that needs a parameter without default has no standing answer
-        return None
-    if not isinstance(result, ox.QuerySolutions):
-        return None
-    variables = [v.value for v in result.variables]
-    rows = [row for _, row in zip(range(ANSWER_ROWS), result, strict=False)]
-    return variables, rows
-
-
-def _answer_rows(writer: SiteWriter, file: str, answer: tuple[list[str], list[Any]] | None,
-                 lang: str) -> dict[str, Any] | None:
-    if answer is None:
-        return None
-    variables, rows = answer
-    cells = []
-    for row in rows:
-        cells.append([writer._value(file, row[v], lang) if row[v] is not None
-                      else {"iri": None, "href": None, "label": ""} for v in variables])
-    return {"variables": variables, "rows": cells}
+def _question_page(writer: SiteWriter, pages: Any, choices: Any, query: Any, lang: str,
+                   catalogue_file: str) -> None:
+    """``queries/NAME.html``: the question's form (working when served), its answer with
+    the default values (each language's answer with its own labels) and that answer's CSV."""
+    file = page_name(f"queries/{query.name}", lang, writer.default_lang)
+    answer = pages.default_answer(writer.store, query, lang)
+    table, csv_href, problem = None, None, None
+    if isinstance(answer, str):
+        problem = answer
+    else:
+        csv_file = file.removesuffix(".html") + ".csv"
+        writer._write(csv_file, pages.answer_csv(answer, query, lang))
+        csv_href = posixpath.basename(csv_file)
+        table = pages.answer_table(
+            answer, query, lang, link=lambda iri: writer.href(file, iri, lang),
+            label=lambda iri: writer.index.label(iri, lang))
+    writer._render("question.html", file, lang, page_path=f"queries/{query.name}",
+                   title=query.title(lang), **pages.page_context(
+                       query, lang, fields=choices.fields(query, lang), table=table,
+                       csv_href=csv_href, served=False, catalogue_href=catalogue_file,
+                       action=f"questions/{query.name}", problem=problem))
 
 
 def _script_json(value: Any) -> str:

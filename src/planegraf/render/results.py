@@ -1,8 +1,15 @@
 """Query results for people and programs: a terminal table, CSV, JSON or Markdown.
 
-A column ``xLabel`` labels the IRI column ``x``: tables show the label under the name ``x``
+A column ``xLabel`` labels the IRI column ``x``: tables show the label under ``x``'s heading
 and hide the IRI unless asked (``show_iris``); CSV and JSON keep both. Columns that only
 echo a parameter are left out everywhere.
+
+Tables and Markdown are for people: headings from the query's header in the chosen
+language, booleans as ja/nej (yes/no), decimal commas in Swedish. JSON and CSV are data:
+variable names and values as written (decimal point, true/false), the same whatever the
+language; ``headings=True`` gives a CSV for people instead, as the site's downloads are: the
+headings, and the values as the table shows them, with each label's IRI beside it
+(:func:`display` and :func:`headed_columns` are what the pages use too).
 """
 
 from __future__ import annotations
@@ -10,7 +17,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterable
-from typing import Literal
+from typing import Literal, Protocol
 
 import pyoxigraph as ox
 
@@ -22,7 +29,46 @@ FORMATS: tuple[Format, ...] = ("table", "csv", "json", "md")
 XSD = "http://www.w3.org/2001/XMLSchema#"
 _NUMERIC = {XSD + t for t in ("integer", "int", "long", "short", "decimal", "double", "float",
                               "nonNegativeInteger", "positiveInteger", "unsignedInt")}
+_DECIMAL = {XSD + t for t in ("decimal", "double", "float")}
 _CELL_WIDTH = 60
+BOOLEAN_WORDS = {"sv": ("ja", "nej"), "en": ("yes", "no")}
+
+
+class Headed(Protocol):
+    """What gives a variable its heading: a :class:`~planegraf.sparql.queries.QueryFile`."""
+
+    def heading(self, variable: str, lang: str = "sv") -> str: ...
+
+
+def display(term: Term | None, lang: str = "sv") -> str:
+    """A value as people read it in ``lang``: booleans as words, decimals with the
+    language's decimal sign; labels and IRIs as written.
+
+    >>> b = ox.Literal("true", datatype=ox.NamedNode(XSD + "boolean"))
+    >>> d = ox.Literal("2.50", datatype=ox.NamedNode(XSD + "decimal"))
+    >>> display(b, "sv"), display(b, "en"), display(d, "sv"), display(d, "en")
+    ('ja', 'yes', '2,50', '2.50')
+    >>> display(ox.Literal("-1.5E0", datatype=ox.NamedNode(XSD + "double")), "sv")
+    '-1,5'
+    """
+    if term is None:
+        return ""
+    if isinstance(term, ox.Literal):
+        datatype = term.datatype.value
+        if datatype == XSD + "boolean" and term.value in ("true", "false", "1", "0"):
+            yes, no = BOOLEAN_WORDS.get(lang, BOOLEAN_WORDS["en"])
+            return yes if term.value in ("true", "1") else no
+        if datatype in _DECIMAL:
+            text = term.value
+            if datatype != XSD + "decimal":
+                try:
+                    text = f"{float(term.value):.6g}"
+                except ValueError:
+                    return term.value
+            if lang == "sv":  # Swedish writes a decimal comma
+                text = text.replace(".", ",")
+            return text
+    return term.value
 
 
 def plain(term: Term | None) -> str:
@@ -73,9 +119,38 @@ def columns(solutions: Solutions, hidden: Iterable[str] = (), *, show_iris: bool
     return shown
 
 
+def headed_columns(solutions: Solutions, query: Headed | None, lang: str,
+                   hidden: Iterable[str] = (), *, show_iris: bool = False,
+                   for_people: bool = True) -> list[tuple[str, str]]:
+    """(variable, heading) pairs in ``lang`` to show, in projection order: a label column
+    under its IRI's heading; with the IRIs shown too (CSV), each IRI column is marked.
+
+    >>> from planegraf.sparql.queries import catalogue_query
+    >>> q = catalogue_query("coordinators-ranked")
+    >>> s = Solutions(("lang", "agent", "agentLabel", "stated"), ())
+    >>> headed_columns(s, q, "sv", ["lang"])
+    [('agentLabel', 'Organisation'), ('stated', 'Angivna')]
+    >>> headed_columns(s, q, "en", ["lang"], show_iris=True, for_people=False)
+    [('agent', 'Organisation (IRI)'), ('agentLabel', 'Organisation'), ('stated', 'Stated')]
+    """
+    picked = columns(solutions, hidden, show_iris=show_iris, for_people=for_people)
+    if query is None:
+        return picked
+    names = set(solutions.variables)
+    headed = []
+    for name, _ in picked:
+        heading = query.heading(name, lang)
+        if f"{name}Label" in names and (show_iris or not for_people):
+            heading = f"{heading} (IRI)"
+        headed.append((name, heading))
+    return headed
+
+
 def render(solutions: Solutions, fmt: Format = "table", hidden: Iterable[str] = (), *,
-           show_iris: bool = False) -> str:
-    """The solutions as text in ``fmt``.
+           show_iris: bool = False, query: Headed | None = None, lang: str = "sv",
+           headings: bool = False) -> str:
+    """The solutions as text in ``fmt``; ``query`` gives the headings in ``lang`` for the
+    table and Markdown (and, with ``headings``, for CSV).
 
     >>> s = Solutions(("org", "orgLabel", "n"), (
     ...     {"org": ox.NamedNode("https://w3id.org/planegraf/id/org/a"),
@@ -90,10 +165,12 @@ def render(solutions: Solutions, fmt: Format = "table", hidden: Iterable[str] = 
     https://w3id.org/planegraf/id/org/a,Sektion | Folkhälsa,12
     """
     hidden = list(hidden)
-    if fmt in ("csv", "json"):
+    if fmt == "json" or (fmt == "csv" and not headings):
         picked = columns(solutions, hidden, show_iris=True, for_people=False)
+    elif fmt == "csv":
+        picked = headed_columns(solutions, query, lang, hidden, for_people=False)
     else:
-        picked = columns(solutions, hidden, show_iris=show_iris)
+        picked = headed_columns(solutions, query, lang, hidden, show_iris=show_iris)
     if fmt == "json":
         rows = [{header: json_value(row.get(name)) for name, header in picked}
                 for row in solutions.rows]
@@ -102,25 +179,27 @@ def render(solutions: Solutions, fmt: Format = "table", hidden: Iterable[str] = 
         buffer = io.StringIO()
         writer = SpreadsheetSafeWriter(buffer, lineterminator="\n")
         writer.writerow([header for _, header in picked])
-        writer.writerows([plain(row.get(name)) for name, _ in picked] for row in solutions.rows)
+        # With headings it is the table people read (ja/nej, decimal commas), IRIs beside.
+        value = (lambda t: display(t, lang)) if headings else plain
+        writer.writerows([value(row.get(name)) for name, _ in picked] for row in solutions.rows)
         return buffer.getvalue()
     if fmt == "md":
-        lines = ["| " + " | ".join(h for _, h in picked) + " |",
+        lines = ["| " + " | ".join(_markdown_cell(h) for _, h in picked) + " |",
                  "|" + "---|" * len(picked)]
         for row in solutions.rows:
-            cells = [_markdown_cell(plain(row.get(name))) for name, _ in picked]
+            cells = [_markdown_cell(display(row.get(name), lang)) for name, _ in picked]
             lines.append("| " + " | ".join(cells) + " |")
         return "\n".join(lines)
-    return _table(solutions, picked)
+    return _table(solutions, picked, lang)
 
 
 def _markdown_cell(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
-def _table(solutions: Solutions, picked: list[tuple[str, str]]) -> str:
+def _table(solutions: Solutions, picked: list[tuple[str, str]], lang: str) -> str:
     def cell(term: Term | None) -> str:
-        text = " ".join(plain(term).split())
+        text = " ".join(display(term, lang).split())
         return text if len(text) <= _CELL_WIDTH else text[: _CELL_WIDTH - 1] + "…"
 
     grid = [[cell(row.get(name)) for name, _ in picked] for row in solutions.rows]

@@ -10,6 +10,7 @@ as it is: a spreadsheet reads it as that number, and a number runs nothing.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Iterable
 from typing import Any, Protocol
@@ -17,7 +18,8 @@ from typing import Any, Protocol
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """First characters that make Excel, LibreOffice or Google Sheets read a cell as a formula."""
 
-_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+# A Swedish table's decimal comma ("-1,5") is a number too.
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 class _TextOut(Protocol):
@@ -31,6 +33,8 @@ def spreadsheet_safe(value: object) -> object:
     '\\'=HYPERLINK("http://example.org","klicka")'
     >>> spreadsheet_safe("@SUM(A1:A2)"), spreadsheet_safe("-3"), spreadsheet_safe(-3)
     ("'@SUM(A1:A2)", '-3', -3)
+    >>> spreadsheet_safe("-1,5"), spreadsheet_safe("-1,5+A1")
+    ('-1,5', "'-1,5+A1")
     >>> spreadsheet_safe("-2+3+cmd|' /C calc'!A0")
     "'-2+3+cmd|' /C calc'!A0"
     >>> spreadsheet_safe(None), spreadsheet_safe("Region Jönköpings län")
@@ -60,10 +64,25 @@ class SpreadsheetSafeWriter:
     """
 
     def __init__(self, out: _TextOut, *, lineterminator: str = "\n", delimiter: str = ",") -> None:
-        self._writer = csv.writer(out, lineterminator=lineterminator, delimiter=delimiter)
+        # Python 3.11's writer quotes a cell only for the characters of its own line end, so
+        # with "\n" a cell holding "\r" would be written bare and split the row in a reader.
+        # Rows are written with "\r\n" (every line break quoted) and given ``lineterminator``.
+        self._out, self._end = out, lineterminator
+        self._row = io.StringIO()
+        self._writer = csv.writer(self._row, lineterminator="\r\n", delimiter=delimiter)
 
     def writerow(self, row: Iterable[object]) -> None:
+        """Write one row, every cell through :func:`spreadsheet_safe`.
+
+        >>> out = io.StringIO()
+        >>> SpreadsheetSafeWriter(out).writerow(["a\\rb", "c"])
+        >>> out.getvalue()
+        '"a\\rb",c\\n'
+        """
+        self._row.seek(0)
+        self._row.truncate()
         self._writer.writerow([spreadsheet_safe(cell) for cell in row])
+        self._out.write(self._row.getvalue()[:-2] + self._end)
 
     def writerows(self, rows: Iterable[Iterable[object]]) -> None:
         for row in rows:

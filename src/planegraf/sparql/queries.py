@@ -6,9 +6,15 @@ A header is a block of ``#+ key: value`` comment lines at the top of a ``.rq`` f
     #+ title: Aktiviteter per handlingsområde @sv
     #+ title: Activities per action area @en
     #+ param: lang xsd:string = "sv"
+    #+ column: area Handlingsområde @sv
+    #+ column: area Action area @en
+    #+ group: areas
     #+ tags: summary, areas
 
-Text values end with a language tag; parameters name a variable, its XSD type and default.
+Text values end with a language tag; parameters name a variable, its XSD type and default;
+a column names a variable's heading in one language (tables, Markdown, CSV and the pages
+show headings, never variable names); a group files the question in the catalogue's
+contents page (the site names the groups it knows; a project may add its own).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from planegraf.resources import queries_dir
 
 _HEADER_LINE = re.compile(r"^#\+\s*(?P<key>[a-z_]+)\s*:\s*(?P<value>.*?)\s*$")
 _LANG_SUFFIX = re.compile(r"^(?P<text>.*?)\s+@(?P<lang>[a-z]{2})$")
+_COLUMN = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s+(?P<text>\S.*)$")
 _PARAM = re.compile(
     r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s+(?P<type>[a-z]+:[A-Za-z]+)(?:\s*=\s*(?P<default>.+))?$"
 )
@@ -126,6 +133,10 @@ class QueryFile:
     descriptions: dict[str, str] = field(default_factory=dict)
     parameters: tuple[Parameter, ...] = ()
     tags: tuple[str, ...] = ()
+    #: Each variable's heading by language (``#+ column: agent Organisation @en``).
+    columns: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Where the catalogue's contents file the question (``#+ group: organisations``).
+    group: str | None = None
 
     def title(self, lang: str = "sv") -> str:
         return self.titles.get(lang) or self.titles.get("sv") or self.name
@@ -135,6 +146,33 @@ class QueryFile:
 
     def parameter(self, name: str) -> Parameter | None:
         return next((p for p in self.parameters if p.name == name), None)
+
+    def heading(self, variable: str, lang: str = "sv") -> str:
+        """The heading people see for ``variable`` in ``lang``: its own column label, else
+        (for ``xLabel``) the label of ``x``, else the variable's name.
+
+        >>> q = catalogue_query("coordinators-ranked")
+        >>> q.heading("agentLabel", "sv"), q.heading("stated", "en"), q.heading("lang", "sv")
+        ('Organisation', 'Stated', 'Språk')
+        """
+        own = self.columns.get(variable) or LANGUAGE_COLUMN.get(variable)
+        if own and (own.get(lang) or own.get("sv")):
+            return own.get(lang) or own["sv"]
+        base = variable.removesuffix("Label")
+        if base != variable and base in self.columns:
+            return self.heading(base, lang)
+        return variable
+
+    def has_heading(self, variable: str, lang: str) -> bool:
+        """Whether ``variable`` has a heading of its own or of the IRI it labels in ``lang``."""
+        own = self.columns.get(variable) or LANGUAGE_COLUMN.get(variable) or {}
+        base = variable.removesuffix("Label")
+        return lang in own or (base != variable and lang in self.columns.get(base, {}))
+
+
+#: The ``lang`` parameter every catalogue question projects (so Oxigraph binds it) has the
+#: same heading everywhere; it is never shown as a column.
+LANGUAGE_COLUMN = {"lang": {"sv": "Språk", "en": "Language"}}
 
 
 def parse_query_file(path: Path, name: str | None = None) -> QueryFile:
@@ -159,6 +197,8 @@ def parse_query_text(text: str, path: Path, name: str | None = None) -> QueryFil
     descriptions: dict[str, str] = {}
     parameters: list[Parameter] = []
     tags: list[str] = []
+    columns: dict[str, dict[str, str]] = {}
+    group: str | None = None
     for number, line in enumerate(text.splitlines(), start=1):
         match = _HEADER_LINE.match(line)
         if not match:
@@ -184,11 +224,22 @@ def parse_query_text(text: str, path: Path, name: str | None = None) -> QueryFil
                 raise InputError(path, f"unsupported parameter type {param['type']}",
                                  line=number, hint=f"use one of {', '.join(PARAMETER_TYPES)}")
             parameters.append(Parameter(param["name"], param["type"], default))
+        elif key == "column":
+            lang_match = _LANG_SUFFIX.match(value)
+            column = _COLUMN.match(lang_match["text"] if lang_match else value)
+            if not column:
+                raise InputError(path, f"unreadable column {value!r}", line=number,
+                                 hint="write it as 'variable Heading @sv'")
+            lang = lang_match["lang"] if lang_match else "sv"
+            columns.setdefault(column["name"], {})[lang] = column["text"]
+        elif key == "group":
+            group = value.strip() or None
         elif key == "tags":
             tags.extend(t.strip() for t in value.split(",") if t.strip())
     return QueryFile(
         name=name or path.stem, path=path, text=text, titles=titles,
         descriptions=descriptions, parameters=tuple(parameters), tags=tuple(tags),
+        columns=columns, group=group,
     )
 
 

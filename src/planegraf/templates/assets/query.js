@@ -20,6 +20,10 @@
   var DATA = "https://w3id.org/planegraf/id/";
   var served = location.protocol === "http:" || location.protocol === "https:";
   var current = null;  // the chosen catalogue question, while its text is unchanged
+  var headings = {};  // the chosen question's column headings in the page's language
+  var hidden = [];  // its columns that only echo a parameter
+  var YES_NO = lang === "sv" ? ["ja", "nej"] : ["yes", "no"];
+  var XSD = "http://www.w3.org/2001/XMLSchema#";
 
   catalogue.forEach(function (query) {
     var option = document.createElement("option");
@@ -45,7 +49,7 @@
     var label = document.createElement("label");
     var id = "param-" + field.name;
     label.htmlFor = id;
-    label.textContent = field.name;
+    label.textContent = field.label || field.name;
     var input;
     if (field.choices) {
       input = document.createElement("select");
@@ -74,6 +78,8 @@
     csv.hidden = true;
     description.textContent = "";
     current = null;
+    headings = {};
+    hidden = [];
     if (!query) { return; }
     text.value = query.text;
     choice.value = name;
@@ -89,6 +95,8 @@
       }).then(function (data) {
         if (current !== query) { return; }
         description.textContent = data.description;
+        headings = data.headings || {};
+        hidden = data.hidden || [];
         data.fields.forEach(addField);
         params.hidden = data.fields.length === 0;
       }).catch(function (error) {
@@ -99,6 +107,8 @@
   text.addEventListener("input", function () {
     if (current && text.value !== current.text) {
       current = null;
+      headings = {};
+      hidden = [];
       clearFields();
       say(status.dataset.edited, false);
     }
@@ -111,6 +121,18 @@
     return path + (lang === defaultLang ? ".html" : "." + lang + ".html");
   }
 
+  // A value as people read it: ja/nej (yes/no), a decimal comma in Swedish.
+  function readable(value) {
+    if (value.datatype === XSD + "boolean") {
+      return value.value === "true" || value.value === "1" ? YES_NO[0] : YES_NO[1];
+    }
+    if (lang === "sv" && [XSD + "decimal", XSD + "double", XSD + "float"]
+        .indexOf(value.datatype) >= 0) {
+      return value.value.replace(".", ",");
+    }
+    return value.value;
+  }
+
   function show(data) {
     result.textContent = "";
     var vars = data.head.vars || [];
@@ -118,13 +140,18 @@
     if (!rows.length) { say(status.dataset.noRows, false); return; }
     say(status.dataset.rows.replace("{n}", rows.length), false);
     // A column ?x with a column ?xLabel shows the label, linked to x's page.
+    // Columns that only echo a parameter are left out, as on the question pages.
     var shown = vars.filter(function (v) {
-      return !(/Label$/.test(v) && vars.indexOf(v.replace(/Label$/, "")) >= 0);
+      return !(/Label$/.test(v) && vars.indexOf(v.replace(/Label$/, "")) >= 0) &&
+        hidden.indexOf(v) < 0;
     });
     var table = document.createElement("table");
     var head = table.createTHead().insertRow();
     shown.forEach(function (v) {
-      var th = document.createElement("th"); th.textContent = v; head.appendChild(th);
+      var th = document.createElement("th");
+      th.scope = "col";
+      th.textContent = headings[v] || v;
+      head.appendChild(th);
     });
     var body = table.createTBody();
     rows.forEach(function (row) {
@@ -135,7 +162,7 @@
         if (!value) { return; }
         var label = row[v + "Label"] ? row[v + "Label"].value : null;
         var href = value.type === "uri" ? pageOf(value.value) : null;
-        var shownText = label || (href ? value.value.slice(DATA.length) : value.value);
+        var shownText = label || (href ? value.value.slice(DATA.length) : readable(value));
         if (href) {
           var a = document.createElement("a");
           a.href = href;
@@ -189,7 +216,7 @@
     say("…", false);
     var request;
     if (current) {
-      request = fetch(questionUrl(null), { headers: { "Accept": "application/sparql-results+json" } });
+      request = fetch(questionUrl("json"), { headers: { "Accept": "application/sparql-results+json" } });
     } else {
       request = fetch("sparql", {
         method: "POST",
