@@ -21,10 +21,12 @@ from typing import Any
 import jinja2
 import pyoxigraph as ox
 
+from planegraf import i18n
 from planegraf.ids import DATA
 from planegraf.namespaces import PREFIXES
 from planegraf.publish import lod
 from planegraf.rdf.store import EmbeddedStore
+from planegraf.render import templates
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -285,10 +287,8 @@ class StoreIndex(ResourceIndex):
         return next(iter(self._store.quads_for_pattern(node, None, None, None)), None) is not None
 
 
-@cache
 def _strings() -> dict[str, dict[str, str]]:
-    data: dict[str, dict[str, str]] = json.loads((TEMPLATES / "strings.json").read_text("utf-8"))
-    return data
+    return i18n.catalogue()
 
 
 @cache
@@ -298,15 +298,8 @@ def _predicate_labels() -> dict[str, dict[str, str]]:
     return data
 
 
-@cache
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-        autoescape=True, undefined=jinja2.StrictUndefined,
-        trim_blocks=True, lstrip_blocks=True,
-        # The templates do not change while a site is written: no stat() per page.
-        auto_reload=False,
-    )
+    return templates.environment()
 
 
 def _notation_key(text: str | None) -> tuple[Any, ...]:
@@ -369,6 +362,7 @@ class SiteWriter:
         self._folders: set[Path] = set()
         self.queries_dirs: tuple[Path, ...] = ()
         self._network_data: Any = None
+        self._gaps: list[Any] | None = None
 
     def write_ontology_docs(self) -> None:
         """``def/index.html`` (and the other language): the ontology's documentation."""
@@ -379,6 +373,14 @@ class SiteWriter:
             self._render("ontology.html", page_name("def/index", lang, self.default_lang), lang,
                          page_path="def/index", **ontodoc.ontology_page(lang),
                          fact_names={key: strings[key] for key, _ in ontodoc.FACTS})
+
+    def gaps(self, gaps: Any, network: Any) -> list[Any]:
+        """The gap findings of the whole dataset, found once (they have no language) for
+        the gap report and the key figures of the start, county and plan pages."""
+        if self._gaps is None:
+            self._gaps = gaps.coordination_gaps(self.network_data(network),
+                                                gaps.load_objectives(self.store))
+        return list(self._gaps)
 
     def network_data(self, network: Any) -> Any:
         """The network data of the store, read once for every section that needs it."""
@@ -1018,32 +1020,55 @@ def _script_json(value: Any) -> str:
 
 
 def _gaps_section(writer: SiteWriter) -> SiteSection | None:
-    gaps = _available("analysis.gaps", "coordination_gaps", "load_objectives", "RULES_BY_ID",
-                      "where")
+    gaps = _available("analysis.gaps", "coordination_gaps", "load_objectives", "RULES",
+                      "subject_label", "detail")
     network = _available("analysis.network", "load_network_data")
     if gaps is None or network is None:
         return None
 
     def write(writer: SiteWriter) -> None:
         data = writer.network_data(network)
-        objectives = gaps.load_objectives(writer.store)
+        # Once, without a language: both pages say the same findings in their own words.
+        found = writer.gaps(gaps, network)
+        plans = sorted({g.plan for g in found}, key=lambda p: (data.plan_county(p) or "",
+                                                                p or ""))
         for lang in LANGUAGES:
             file = page_name("gaps", lang, writer.default_lang)
-            found = gaps.coordination_gaps(data, objectives, lang=lang)
-            rows = [{"rule": gaps.RULES_BY_ID[g.rule].name[lang],
-                     "explanation": gaps.RULES_BY_ID[g.rule].explanation[lang],
-                     "subject": _linked(writer, file, g.subject, lang, g.subject_label),
-                     # Two counties' "area 7" must never look alike: every finding names
-                     # its plan and county.
-                     "where": gaps.where(g, data, lang),
-                     "detail": g.detail,
-                     "activities": [_linked(writer, file, a, lang) for a in g.activities]}
-                    for g in found]
+            t = _strings()[lang]
+            columns = [{"label": data.plans[p].title(lang) if p in data.plans else (p or "—"),
+                        "county": data.county_label(data.plan_county(p), lang)
+                        if data.plan_county(p) else ""} for p in plans]
+            rules = []
+            for rule in gaps.RULES:
+                listed = [g for g in found if g.rule == rule.id]
+                findings = [{"subject": _linked(writer, file, g.subject, lang,
+                                                gaps.subject_label(g, data, lang)),
+                             # Two counties' "area 7" must never look alike: every finding
+                             # names its plan and county.
+                             "plan": _linked(writer, file, g.plan or "", lang,
+                                             data.plans[g.plan].title(lang)
+                                             if g.plan in data.plans else None),
+                             "county": data.county_label(g.county, lang) if g.county else "",
+                             "detail": gaps.detail(g, data, lang),
+                             "activities": [_linked(writer, file, a, lang,
+                                                    _activity_label(data, a))
+                                            for a in g.activities]}
+                            for g in listed]
+                rules.append({"id": rule.id, "name": rule.name[lang],
+                              "explanation": rule.explanation[lang], "findings": findings,
+                              "counts": [sum(1 for g in listed if g.plan == p) for p in plans],
+                              "total": len(listed)})
             writer._render("gaps.html", file, lang, page_path="gaps",
-                           title=_strings()[lang]["gap_report"], gaps=rows)
+                           title=t["gap_report"], rules=rules, plans=columns,
+                           total=len(found))
 
     return SiteSection("gaps.html", {lang: _strings()[lang]["gap_report"] for lang in LANGUAGES},
                        write)
+
+
+def _activity_label(data: Any, iri: str) -> str:
+    activity = data.activities.get(iri)
+    return f"{activity.name} {activity.label or ''}".strip() if activity else iri
 
 
 def _linked(writer: SiteWriter, file: str, iri: str, lang: str,
