@@ -40,6 +40,16 @@ SKOS = "http://www.w3.org/2004/02/skos/core#"
 PG = ONTOLOGY_NS + "#"
 DCT = "http://purl.org/dc/terms/"
 ORG = "http://www.w3.org/ns/org#"
+CV = "http://data.europa.eu/m8g/"
+PROV = "http://www.w3.org/ns/prov#"
+ROLE = DATA + "role/"
+#: A participant's leading role in an activity, first first.
+_ROLE_ORDER = {ROLE + "coordinator": 0, ROLE + "steering-group": 1, ROLE + "partner": 2,
+               ROLE + "funder": 3}
+AGENT_TYPES = frozenset({ORG + "Organization", ORG + "OrganizationalUnit",
+                         "http://data.europa.eu/m8g/PublicOrganisation", PG + "AgentGroup"})
+#: The organisation page's summary and ego network show this many most frequent partners.
+EGO_PARTNERS = 8
 LABEL_PROPERTIES = (SKOS + "prefLabel", RDFS_LABEL, "http://purl.org/dc/terms/title",
                     "http://xmlns.com/foaf/0.1/name")
 # Statements shown first on a page, in this order; the rest follow by property label.
@@ -363,6 +373,7 @@ class SiteWriter:
         self.queries_dirs: tuple[Path, ...] = ()
         self._network_data: Any = None
         self._gaps: list[Any] | None = None
+        self._counties: dict[tuple[str, str], str | None] = {}
 
     def write_ontology_docs(self) -> None:
         """``def/index.html`` (and the other language): the ontology's documentation."""
@@ -531,7 +542,13 @@ class SiteWriter:
                 continue
             values = [self._value(file, ox.NamedNode(s), lang) for s in sorted(subjects)]
             values.sort(key=lambda v: (_notation_key(v.get("notation")), v["label"]))
-            incoming.append({"label": self._property_label(predicate, lang), "objects": values})
+            incoming.append({"label": self._property_label(predicate, lang), "objects": values,
+                             "curie": _curie(predicate)})
+        # Two properties with one name ("deltagare") are told apart, never shown twice alike.
+        names = [row["label"] for row in incoming]
+        for row in incoming:
+            if names.count(row["label"]) > 1:
+                row["label"] = f"{row['label']} ({row['curie']})"
         types = [{"href": self.href(file, t, lang) or t, "label": self._type_label(t, lang)}
                  for t in sorted(self.index.iris(iri, RDF_TYPE))]
         base = posixpath.basename(path)
@@ -541,13 +558,196 @@ class SiteWriter:
             {"type": "application/ld+json", "href": f"{up}{base}.jsonld", "name": "JSON-LD"},
         ]
         return self._render("resource.html", file, lang, page_path=file_stem,
-                     title=self.index.label(iri, lang), iri=iri, types=types,
-                     statements=rows, incoming=incoming, alternates=alternates)
+                            title=self._scoped_label(iri, lang), iri=iri, types=types,
+                            statements=rows, incoming=incoming, alternates=alternates,
+                            content=self._resource_content(iri, file, lang))
+
+    # -- what a resource page says (its content; how pages are produced is elsewhere) ---
+
+    def _types(self, iri: str) -> set[str]:
+        return set(self.index.iris(iri, RDF_TYPE))
+
+    def _scoped_label(self, iri: str, lang: str) -> str:
+        """A label that says whose it is: a strategy or plan always with its county, so that
+        Kalmar's "Regionplan 2023–2025" never appears without saying it is Kalmar's."""
+        label = self.index.label(iri, lang)
+        if self._types(iri) & {PG + "Strategy", PG + "ActionPlan"}:
+            county = self._county_of(iri, lang)
+            if county and county not in label:
+                return f"{label} ({county})"
+        return label
+
+    def _node(self, file: str, iri: str, lang: str) -> dict[str, Any]:
+        return {"iri": iri, "href": self.href(file, iri, lang),
+                "label": self._scoped_label(iri, lang)}
+
+    def _context(self, iri: str, file: str, lang: str) -> list[dict[str, Any]]:
+        """Where a resource sits, top down: county, strategy, goal, area, plan; each level
+        named (and linked), so a page never leaves its plan and county unsaid."""
+        types = self._types(iri)
+        plans: list[str] = []
+        area = goal = strategy = None
+        if PG + "Activity" in types:
+            plans = self.index.iris(iri, PG + "inPlan")
+            area = next(iter(self.index.iris(iri, PG + "actionArea")), None)
+        elif PG + "ActionPlan" in types:
+            strategy = next(iter(self.index.iris(iri, PG + "implements")), None)
+        elif PG + "ActionArea" in types:
+            area = iri
+        elif PG + "StrategicGoal" in types or PG + "OverarchingGoal" in types:
+            goal = iri
+        elif PG + "Strategy" in types:
+            strategy = iri
+        if area:
+            goal = next(iter(self.index.iris(area, PG + "underGoal")), None)
+            strategy = strategy or next(iter(self.index.iris(area, SKOS + "inScheme")), None)
+        if goal and not strategy:
+            strategy = next(iter(self.index.iris(goal, SKOS + "inScheme")), None)
+        if strategy and not plans and PG + "ActionPlan" not in types:
+            plans = self.index.subjects(PG + "implements", strategy)
+        t = _strings()[lang]
+        levels = []
+        county = self._county_of(strategy or (plans[0] if plans else iri), lang)
+        if county:
+            levels.append({"name": t["county"], "items": [{"iri": "", "href": None,
+                                                            "label": county}]})
+        for name, level in ((t["strategy"], strategy), (t["goal"], goal), (t["area"], area)):
+            if level and level != iri:
+                levels.append({"name": name, "items": [self._node(file, level, lang)]})
+        if plans:
+            levels.append({"name": t["plans"] if len(plans) > 1 else t["plan"],
+                           "items": [self._node(file, p, lang) for p in plans]})
+        return levels
+
+    def _participations(self, activity: str) -> list[tuple[str, str, bool]]:
+        """(organisation, role, stated) of every participation of an activity."""
+        found = []
+        for part in self.index.iris(activity, CV + "hasParticipation"):
+            role = next(iter(self.index.iris(part, CV + "role")), "")
+            stated = self.index.literal(part, (PG + "stated",), "sv") not in ("false", "0")
+            for agent in self.index.iris(part, CV + "hasParticipant"):
+                found.append((agent, role, stated))
+        if not found:  # data without participation records: the shortcut properties
+            for prop, role in ((PG + "coordinator", ROLE + "coordinator"),
+                               (PG + "partner", ROLE + "partner")):
+                found += [(a, role, True) for a in self.index.iris(activity, prop)]
+        return found
+
+    def _roles(self, activity: str) -> dict[str, tuple[str, bool]]:
+        """Each organisation of an activity once: its leading role, and whether the source
+        states it (an organisation both stated and inferred in a role counts as stated)."""
+        best: dict[str, tuple[str, bool]] = {}
+        for agent, role, stated in self._participations(activity):
+            rank = (_ROLE_ORDER.get(role, 9), not stated)
+            if agent not in best or rank < (_ROLE_ORDER.get(best[agent][0], 9),
+                                            not best[agent][1]):
+                best[agent] = (role, stated)
+        return best
+
+    def _role_text(self, role: str, stated: bool, lang: str) -> str:
+        # The role's name without its code ("samordningsansvarig", not "coordinator …").
+        name = (self.index.literal(role, LABEL_PROPERTIES, lang) if role else None) \
+            or _strings()[lang]["participant"]
+        return f"{name} ({_strings()[lang]['stated' if stated else 'inferred']})"
+
+    def _activity_content(self, iri: str, file: str, lang: str) -> dict[str, Any]:
+        t = _strings()[lang]
+        roles = self._roles(iri)
+        organisations = sorted(
+            ({**self._node(file, agent, lang), "role": self._role_text(role, stated, lang),
+              "order": _ROLE_ORDER.get(role, 9)} for agent, (role, stated) in roles.items()),
+            key=lambda o: (o["order"], o["label"]))
+        follow_ups = [self.index.label(f, lang) for f in self.index.iris(iri, PG + "followUp")]
+        sources = []
+        for excerpt in self.index.iris(iri, PROV + "wasDerivedFrom"):
+            documents = self.index.iris(excerpt, DCT + "isPartOf")
+            where = []
+            for prop, key in ((PG + "page", "source_page"), (PG + "paragraph", "source_paragraph"),
+                              (PG + "table", "source_table"), (PG + "row", "source_row")):
+                value = self.index.literal(excerpt, (prop,), lang)
+                if value:
+                    where.append(f"{t[key]} {value}")
+            first = self.index.literal(excerpt, (PG + "line",), lang)
+            last = self.index.literal(excerpt, (PG + "endLine",), lang)
+            if first:
+                where.append(f"{t['source_lines']} {first}" + (f"–{last}" if last and
+                                                                 last != first else ""))
+            sources.append({"documents": [self._node(file, d, lang) for d in documents],
+                            "where": ", ".join(where)})
+        return {"kind": "activity", "organisations": organisations,
+                "follow_ups": follow_ups, "sources": sources,
+                "count": i18n.counted(len(organisations), "organisations_count", lang)}
+
+    def _organisation_content(self, iri: str, file: str, lang: str) -> dict[str, Any]:
+        coordinates: list[str] = []
+        partner_in: list[str] = []
+        activities = []
+        partners: dict[str, int] = defaultdict(int)
+        areas: dict[str, set[str]] = defaultdict(set)
+        plans: dict[str, int] = defaultdict(int)
+        part_of = {a for part in self.index.subjects(CV + "hasParticipant", iri)
+                   for a in self.index.subjects(CV + "hasParticipation", part)}
+        for prop in (PG + "coordinator", PG + "partner", PG + "participant"):
+            part_of.update(self.index.subjects(prop, iri))
+        for activity in sorted(part_of, key=lambda a: (_notation_key(
+                self.index.literal(a, (SKOS + "notation",), lang)), a)):
+            roles = self._roles(activity)
+            if iri not in roles:
+                continue
+            role, stated = roles[iri]
+            (coordinates if role == ROLE + "coordinator" else partner_in).append(activity)
+            plan = next(iter(self.index.iris(activity, PG + "inPlan")), "")
+            plans[plan] += 1
+            for area in self.index.iris(activity, PG + "actionArea"):
+                areas[area].add(plan)
+            for other, (_, other_stated) in roles.items():
+                if other != iri and stated and other_stated:
+                    partners[other] += 1
+            activities.append({**self._node(file, activity, lang),
+                               "role": self._role_text(role, stated, lang),
+                               "plan": self._node(file, plan, lang) if plan else None})
+        top = sorted(partners.items(), key=lambda kv: (-kv[1], self.index.label(kv[0], lang)))
+        return {
+            "kind": "organisation", "activities": activities,
+            "coordinates": i18n.counted(len(coordinates), "activities_count", lang),
+            "partner_in": i18n.counted(len(partner_in), "activities_count", lang),
+            "areas": [{**self._node(file, a, lang),
+                       "plans": ", ".join(self._scoped_label(p, lang) for p in sorted(ps) if p)}
+                      for a, ps in sorted(areas.items(), key=lambda kv: (
+                          self._scoped_label(next(iter(sorted(kv[1]))), lang),
+                          _notation_key(self.index.literal(kv[0], (SKOS + "notation",), lang))))],
+            "plans": [{**self._node(file, p, lang),
+                       "count": i18n.counted(n, "activities_count", lang)}
+                      for p, n in sorted(plans.items()) if p],
+            "partners": [{**self._node(file, p, lang),
+                          "count": i18n.counted(n, "shared_activities", lang)}
+                         for p, n in top[:EGO_PARTNERS]],
+            "ego": _ego_network(self.index.label(iri, lang),
+                                [(self.index.label(p, lang), n) for p, n in top[:EGO_PARTNERS]]),
+            "organisation": self.index.label(iri, lang),
+        }
+
+    def _resource_content(self, iri: str, file: str, lang: str) -> dict[str, Any]:
+        """What a resource page says above its data: the story of an organisation, an
+        activity with its organisations and source, and for every page where it sits."""
+        types = self._types(iri)
+        content: dict[str, Any] = {"kind": "other"}
+        if PG + "Activity" in types:
+            content = self._activity_content(iri, file, lang)
+        elif types & AGENT_TYPES:
+            content = self._organisation_content(iri, file, lang)
+        content["context"] = self._context(iri, file, lang)
+        return content
 
     def _value(self, file: str, term: Term, lang: str) -> dict[str, Any]:
         if isinstance(term, ox.NamedNode):
+            label = self._scoped_label(term.value, lang)
+            if term.value.startswith(DATA + "participation/"):
+                # A participation record is named by what it records, not its last segment
+                # (nine records of one organisation would all read "qulturum").
+                label = term.value[len(DATA + "participation/"):]
             return {"iri": term.value, "href": self.href(file, term.value, lang),
-                    "label": self.index.label(term.value, lang),
+                    "label": label,
                     "notation": self.index.literal(term.value, (SKOS + "notation",), lang)}
         if isinstance(term, ox.Literal):
             return {"iri": None, "href": None, "label": term.value, "lang": term.language}
@@ -614,6 +814,12 @@ class SiteWriter:
     def _county_of(self, resource: str, lang: str) -> str | None:
         """The county of a strategy or plan: where its publisher (or the organisation the
         publisher is a unit of) is; for a strategy without one, where its plans' are."""
+        key = (resource, lang)
+        if key not in self._counties:
+            self._counties[key] = self._find_county(resource, lang)
+        return self._counties[key]
+
+    def _find_county(self, resource: str, lang: str) -> str | None:
         publishers = self.index.iris(resource, DCT + "publisher")
         if not publishers:
             plans = self.index.subjects(PG + "implements", resource)
@@ -691,6 +897,30 @@ class SiteWriter:
         self.written.append(lod.write_context(self.folder))
         self.written += lod.write_dataset_description(self.store, self.folder, base_url,
                                                       about=about)
+
+
+def _ego_network(centre: str, partners: Sequence[tuple[str, int]]) -> dict[str, Any]:
+    """A small ego network drawn on the server: the organisation in the middle, its most
+    frequent partners around it, each tie as wide as the activities they share. Plain SVG
+    coordinates for the template; no script, no request."""
+    import math
+
+    width, height, radius = 760, 360, 130
+    cx, cy = width / 2, height / 2
+    most = max((n for _, n in partners), default=1)
+    nodes = []
+    for i, (label, shared) in enumerate(partners):
+        angle = -math.pi / 2 + 2 * math.pi * i / max(len(partners), 1)
+        x, y = cx + radius * 1.25 * math.cos(angle), cy + radius * math.sin(angle)
+        nodes.append({"label": label if len(label) <= 26 else label[:25] + "…",
+                      "x": round(x, 1), "y": round(y, 1), "shared": shared,
+                      "stroke": round(1 + 5 * shared / most, 1),
+                      "anchor": "middle" if abs(x - cx) < 40 else
+                      ("start" if x > cx else "end"),
+                      "dx": 0 if abs(x - cx) < 40 else (12 if x > cx else -12),
+                      "dy": -14 if y < cy - 40 else (22 if y > cy + 40 else 4)})
+    return {"width": width, "height": height, "cx": cx, "cy": cy, "nodes": nodes,
+            "centre": centre if len(centre) <= 40 else centre[:39] + "…"}
 
 
 def _curie(iri: str) -> str:
