@@ -113,8 +113,9 @@ def test_from_the_strategy_to_an_activity_to_its_coordinator(store, site):
     with chromium_page() as (page, watcher):
         page.goto((site / "index.html").as_uri())
         _assert_clean(watcher)
+        # The first area: open it, it lists its activities by plan.
         area = page.locator("#strategy-tree a.area").first
-        area.locator("xpath=ancestor::summary").locator(".count").click()
+        area.locator("xpath=ancestor::details[1]/summary").click()
         activity_link = page.locator("#strategy-tree a.activity").first
         activity_link.wait_for(state="visible")
         with page.expect_navigation():

@@ -766,10 +766,19 @@ class SiteWriter:
         return self.index.literal(iri, (RDFS_LABEL, SKOS + "prefLabel"), lang) or _curie(iri)
 
     def write_index(self) -> None:
+        """The start page (whose plans these are, a section per county with its plans and
+        key figures, the strategy tree) and a page per county and per plan."""
+        from planegraf.analysis import gaps as gap_rules
+        from planegraf.analysis import network
+
+        data = self.network_data(network)
+        found = self.gaps(gap_rules, network)
+        counties: dict[str, list[str]] = defaultdict(list)
+        for plan in sorted(data.plans, key=lambda p: (self.index.literal(
+                p, (PG + "startYear",), "sv") or "", p)):
+            counties[data.plans[plan].county or ""].append(plan)
         for lang in LANGUAGES:
             file = page_name("index", lang, self.default_lang)
-            strategies = [self._strategy_tree(s, file, lang)
-                          for s in self.index.of_type(PG + "Strategy")]
             downloads = [{"href": f"{lod.DATA_FOLDER}/{s.file_name}", "type": s.media_type,
                           "label": f"{s.name} ({s.file_name})"}
                          for s in lod.SERIALISATIONS.values()]
@@ -778,15 +787,117 @@ class SiteWriter:
                         for s in self.sections]
             pages = {"organisations": page_name("organisations", lang, self.default_lang),
                      "ontology": page_name("def/index", lang, self.default_lang)}
+            blocks = [self._county_block(county, plans, data, found, file, lang)
+                      for county, plans in sorted(counties.items(), key=lambda kv: (
+                          data.county_label(kv[0], lang) if kv[0] else "~"))]
+            publishers = sorted({self.index.label(p, lang) for plan in data.plans
+                                 for p in self.index.iris(plan, DCT + "publisher")})
+            strategies = [self._strategy_tree(s, file, lang)
+                          for s in self.index.of_type(PG + "Strategy")]
             self._render("index.html", file, lang, page_path="index",
                          title=_strings()[lang]["site_title"], strategies=strategies,
                          downloads=downloads, sections=sections, pages=pages,
-                         resource_pages=self.resource_pages)
+                         resource_pages=self.resource_pages, counties=blocks,
+                         publishers=publishers,
+                         key_figures=self._figures(data, set(data.plans), found, lang))
+            for block in blocks:
+                if block["page"]:
+                    self._write_county(block, data, found, lang)
+                for plan in block["plans"]:
+                    self._write_plan(plan, data, found, lang)
 
-    def _strategy_tree(self, strategy: str, file: str, lang: str) -> dict[str, Any]:
+    def _county_block(self, county: str, plans: list[str], data: Any, found: list[Any],
+                      file: str, lang: str) -> dict[str, Any]:
+        slug = _slug(county) if county else ""
+        return {
+            "iri": county, "label": data.county_label(county, lang) if county
+            else _strings()[lang]["no_county"],
+            "page": f"counties/{slug}" if slug else None,
+            "href": self._relative(file, page_name(f"counties/{slug}", lang, self.default_lang))
+            if slug else None,
+            "figures": self._figures(data, set(plans), found, lang),
+            "plans": [self._plan_card(plan, data, found, file, lang) for plan in plans],
+        }
+
+    def _plan_card(self, plan: str, data: Any, found: list[Any], file: str, lang: str
+                   ) -> dict[str, Any]:
+        slug = _slug(plan)
+        strategy = data.plans[plan].strategy
+        start = self.index.literal(plan, (PG + "startYear",), "sv")
+        end = self.index.literal(plan, (PG + "endYear",), "sv")
+        return {
+            "iri": plan, "slug": slug, "page": f"plans/{slug}",
+            "label": self._scoped_label(plan, lang),
+            "title": data.plans[plan].title(lang),
+            "href": self._relative(file, page_name(f"plans/{slug}", lang, self.default_lang)),
+            "period": (f"{start}–{end}" if end and end != start else start) if start else None,
+            "strategy": strategy,
+            "figures": self._figures(data, {plan}, found, lang),
+        }
+
+    def _figures(self, data: Any, plans: set[str], found: list[Any], lang: str
+                 ) -> list[dict[str, Any]]:
+        """The key figures of some plans: what a steering group asks first."""
+        acts = [a for a in data.activities.values() if a.plan in plans]
+        stated = {c for a in acts for c in a.coordinators() if c not in a.inferred}
+        inferred = sum(1 for a in acts for c in a.coordinators() if c in a.inferred)
+        figures = [
+            ("fig_activities", len(acts)),
+            ("fig_organisations", len({p for a in acts for p in a.participants})),
+            ("fig_coordinators_stated", len(stated)),
+            ("fig_coordinators_inferred", inferred),
+            ("fig_areas", len({a.area for a in acts if a.area})),
+            ("fig_gaps", sum(1 for g in found if g.plan in plans)),
+        ]
+        t = _strings()[lang]
+        return [{"key": key, "n": n, "label": t[key]} for key, n in figures]
+
+    def _write_county(self, block: dict[str, Any], data: Any, found: list[Any],
+                      lang: str) -> None:
+        file = page_name(block["page"], lang, self.default_lang)
+        plans = [self._plan_card(p["iri"], data, found, file, lang) for p in block["plans"]]
+        strategies = sorted({p["strategy"] for p in plans if p["strategy"]})
+        publishers = sorted({self.index.label(p, lang) for plan in plans
+                             for p in self.index.iris(plan["iri"], DCT + "publisher")})
+        self._render("county.html", file, lang, page_path=block["page"], title=block["label"],
+                     key_figures=block["figures"], plans=plans, publishers=publishers,
+                     strategies=[self._strategy_tree(s, file, lang) for s in strategies])
+
+    def _write_plan(self, card: dict[str, Any], data: Any, found: list[Any],
+                    lang: str) -> None:
+        plan = card["iri"]
+        file = page_name(card["page"], lang, self.default_lang)
+        county = data.plans[plan].county
+        strategy = card["strategy"]
+        context = []
+        t = _strings()[lang]
+        if county:
+            slug = _slug(county)
+            context.append({"name": t["county"], "items": [{
+                "label": data.county_label(county, lang),
+                "href": self._relative(file, page_name(f"counties/{slug}", lang,
+                                                       self.default_lang))}]})
+        if strategy:
+            context.append({"name": t["strategy"],
+                            "items": [self._node(file, strategy, lang)]})
+        publishers = [self._node(file, p, lang) for p in self.index.iris(plan, DCT + "publisher")]
+        if publishers:
+            context.append({"name": t["publisher"], "items": publishers})
+        self._render("plan.html", file, lang, page_path=card["page"], title=card["label"],
+                     card=self._plan_card(plan, data, found, file, lang), context=context,
+                     data_page=self.href(file, plan, lang),
+                     gaps_page=self._relative(file, page_name("gaps", lang, self.default_lang))
+                     if any(s.href == "gaps.html" for s in self.sections) else None,
+                     plan_tree=self._strategy_tree(strategy, file, lang, plan) if strategy
+                     else None)
+
+    def _strategy_tree(self, strategy: str, file: str, lang: str,
+                       plan: str | None = None) -> dict[str, Any]:
+        """A strategy's goals, areas and activities, the activities grouped by plan and each
+        level saying how many it has in which plan; only ``plan``'s activities if given."""
         def node(iri: str) -> dict[str, Any]:
             return {"iri": iri, "href": self.href(file, iri, lang),
-                    "label": self.index.label(iri, lang)}
+                    "label": self._scoped_label(iri, lang)}
 
         def by_notation(iris: Iterable[str]) -> list[str]:
             return sorted(iris, key=lambda i: (_notation_key(
@@ -800,12 +911,19 @@ class SiteWriter:
                                 if g in in_scheme):
             areas = [a for a in areas_in_scheme if goal in self.index.iris(a, PG + "underGoal")]
             placed.update(areas)
-            goals.append({**node(goal), "areas": [self._area(a, node, by_notation)
+            goals.append({**node(goal), "areas": [self._area(a, node, by_notation, plan)
                                                   for a in by_notation(areas)]})
         rest = [a for a in areas_in_scheme if a not in placed]
         if rest:
             goals.append({"iri": "", "href": None, "label": _strings()[lang]["other_areas"],
-                          "areas": [self._area(a, node, by_notation) for a in by_notation(rest)]})
+                          "areas": [self._area(a, node, by_notation, plan)
+                                    for a in by_notation(rest)]})
+        # Every level says in which plan its activities are (two plans share an area).
+        plan_label = self._scoped_label(plan, lang) if plan else None
+        for goal_node in goals:
+            goal_node["in_plans"] = _in_plans(goal_node["areas"], lang, plan_label)
+            for area_node in goal_node["areas"]:
+                area_node["in_plans"] = _in_plans([area_node], lang, plan_label)
         overarching = by_notation(g for g in self.index.of_type(PG + "OverarchingGoal")
                                   if g in in_scheme)
         return {**node(strategy), "goals": goals, "county": self._county_of(strategy, lang),
@@ -836,12 +954,14 @@ class SiteWriter:
         return None
 
     def _area(self, area: str, node: Callable[[str], dict[str, Any]],
-              by_notation: Callable[[Iterable[str]], list[str]]) -> dict[str, Any]:
+              by_notation: Callable[[Iterable[str]], list[str]],
+              only_plan: str | None = None) -> dict[str, Any]:
         """An area with its activities grouped by plan: two plans' "7.1" are never listed
         side by side as if they were one plan's (the 2016–2017 and 2018–2020 plans share the
         strategy's area 7)."""
-        activities = by_notation(a for a in self.index.subjects(PG + "actionArea", area)
-                                 if a in self._activities)
+        activities = by_notation(
+            a for a in self.index.subjects(PG + "actionArea", area) if a in self._activities
+            and (only_plan is None or only_plan in self.index.iris(a, PG + "inPlan")))
         by_plan: dict[str, list[str]] = {}
         for activity in activities:
             plan = next(iter(self.index.iris(activity, PG + "inPlan")), "")
@@ -897,6 +1017,25 @@ class SiteWriter:
         self.written.append(lod.write_context(self.folder))
         self.written += lod.write_dataset_description(self.store, self.folder, base_url,
                                                       about=about)
+
+
+def _in_plans(areas: Sequence[dict[str, Any]], lang: str, plan_label: str | None) -> str:
+    """How many activities some areas have in each plan: "3 aktiviteter i Handlingsplan
+    2018–2020 (Jönköpings län)"; with one plan given, its count even when 0."""
+    counts: dict[str, int] = {}
+    for area in areas:
+        for plan in area["plans"]:
+            counts[plan["label"]] = counts.get(plan["label"], 0) + len(plan["activities"])
+    if plan_label is not None and not counts:
+        counts[plan_label] = 0
+    return "; ".join(i18n.text("in_plan", lang, count=i18n.counted(n, "activities_count", lang),
+                               plan=label) for label, n in counts.items())
+
+
+def _slug(iri: str) -> str:
+    """The last segment of an IRI as a safe file name: ``.../plan/rjl-hp-2018-2020``."""
+    tail = iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1].lower()
+    return re.sub(r"[^a-z0-9._-]+", "-", tail).strip("-.") or "x"
 
 
 def _ego_network(centre: str, partners: Sequence[tuple[str, int]]) -> dict[str, Any]:
