@@ -11,7 +11,7 @@ import os
 import posixpath
 import re
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property
@@ -374,6 +374,8 @@ class SiteWriter:
         self._network_data: Any = None
         self._gaps: list[Any] | None = None
         self._counties: dict[tuple[str, str], str | None] = {}
+        self._by_plan: dict[str | None, list[Any]] | None = None
+        self._gaps_by_plan: Counter[str | None] = Counter()
 
     def write_ontology_docs(self) -> None:
         """``def/index.html`` (and the other language): the ontology's documentation."""
@@ -838,7 +840,12 @@ class SiteWriter:
     def _figures(self, data: Any, plans: set[str], found: list[Any], lang: str
                  ) -> list[dict[str, Any]]:
         """The key figures of some plans: what a steering group asks first."""
-        acts = [a for a in data.activities.values() if a.plan in plans]
+        if self._by_plan is None:  # once per site: a national dataset has hundreds of plans
+            self._by_plan = defaultdict(list)
+            for activity in data.activities.values():
+                self._by_plan[activity.plan].append(activity)
+            self._gaps_by_plan = Counter(g.plan for g in found)
+        acts = [a for plan in sorted(plans) for a in self._by_plan.get(plan, ())]
         stated = {c for a in acts for c in a.coordinators() if c not in a.inferred}
         inferred = sum(1 for a in acts for c in a.coordinators() if c in a.inferred)
         figures = [
@@ -847,7 +854,7 @@ class SiteWriter:
             ("fig_coordinators_stated", len(stated)),
             ("fig_coordinators_inferred", inferred),
             ("fig_areas", len({a.area for a in acts if a.area})),
-            ("fig_gaps", sum(1 for g in found if g.plan in plans)),
+            ("fig_gaps", sum(self._gaps_by_plan[p] for p in plans)),
         ]
         t = _strings()[lang]
         return [{"key": key, "n": n, "label": t[key]} for key, n in figures]
