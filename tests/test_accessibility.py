@@ -166,15 +166,7 @@ def _open(browser: Any, url: str, width: int) -> tuple[Any, PageWatcher]:
     return page, watcher
 
 
-#: Pages other helpers own, failing here until their fix lands (strict: a fix shows up as
-#: XPASS and fails the run, so the mark is removed then, never left behind).
-KNOWN: dict[tuple[str, int], str] = {
-    ("network", 390): "network.html overflows at 390 px (442 px): the network page (render/viz.py, "
-                      "data/network.html) is the network helper's, issue 14.3",
-}
-CASES = [pytest.param(kind, file, must_see, width, id=f"{kind}-{width}",
-                      marks=[pytest.mark.xfail(strict=True, reason=KNOWN[kind, width])]
-                      if (kind, width) in KNOWN else [])
+CASES = [pytest.param(kind, file, must_see, width, id=f"{kind}-{width}")
          for kind, file, must_see in PAGES for width in WIDTHS]
 
 
