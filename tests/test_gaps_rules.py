@@ -12,6 +12,7 @@ from planegraf.analysis.gaps import (
     RULES,
     Gap,
     coordination_gaps,
+    detail,
     gaps_csv,
     gaps_json,
     gaps_markdown,
@@ -183,9 +184,9 @@ def test_bundled_areas_without_municipality_are_3_and_4(
 
 def test_bundled_unmeasurable_follow_ups_include_the_vague_ones(
         bundled: tuple[list[Gap], NetworkData], sources: Path) -> None:
-    gaps, _ = bundled
+    gaps, data = bundled
     text = (sources / "rjl-handlingsplan-2018-2020.txt").read_text(encoding="utf-8")
-    vague = {g.subject.rsplit("/", 1)[-1]: g.detail for g in gaps
+    vague = {g.subject.rsplit("/", 1)[-1]: detail(g, data) for g in gaps
              if g.rule == "unmeasurable-follow-up"}
     assert "\tEnligt projektplan\t" in _line_of(text, "Fortsatt samverkan med samhällsaktörer")
     assert vague["5-3"] == "Enligt projektplan"
@@ -231,12 +232,13 @@ def test_an_activity_whose_source_names_no_one_is_not_reported_as_missing_a_muni
 
 
 def test_a_long_pair_list_is_ranked_by_what_the_pairs_share_and_capped_with_the_total() -> None:
-    gaps, _ = _gaps(MANY_PAIRS, area="1")
+    gaps, data = _gaps(MANY_PAIRS, area="1")
     (gap,) = [g for g in gaps if g.rule == "same-area-never-together"]
     assert gap.count == 89 and len(gap.pairs) == 12
     # Organisations 13 and 14 never meet in area 1 but share a partner (01) in area 2.
     assert gap.pairs[0] == (f"{ID}org/p-o13", f"{ID}org/p-o14")
-    assert gap.detail.startswith("12 av 89 par visas")
+    assert detail(gap, data).startswith("12 av 89 par visas")
+    assert detail(gap, data, "en").startswith("12 of 89 pairs shown")
 
 
 @pytest.fixture(scope="module")
@@ -281,3 +283,17 @@ def test_every_finding_names_its_plan_and_county(
     assert {"plan_label", "county", "county_label"} <= set(header)
     document = json.loads(gaps_json(gaps, data, "en"))
     assert {g["county_label"] for g in document["gaps"]} == {"Jönköping County", "Kalmar County"}
+
+
+def test_findings_are_computed_once_and_told_in_either_language(
+        bundled: tuple[list[Gap], NetworkData]) -> None:
+    """Issue 11.7: the rules run once, without a language; the words come at the edge."""
+    import inspect
+
+    assert "lang" not in inspect.signature(coordination_gaps).parameters
+    gaps, data = bundled
+    swedish, english = gaps_markdown(gaps, data, "sv"), gaps_markdown(gaps, data, "en")
+    assert swedish.startswith("# Luckor i samordningen") and "fynd" in swedish
+    assert english.startswith("# Coordination gaps") and "findings" in english
+    assert "Enligt projektplan" in swedish and "Enligt projektplan" in english  # quoted
+    assert "the source names no one" not in swedish and "källan nämner ingen" not in english

@@ -144,9 +144,9 @@ def network_metrics(project: Project | Path | str | None = None, *, plan: str | 
 
 def coordination_gaps(project: Project | Path | str | None = None, *, plan: str | None = None,
                       area: str | None = None, goal: str | None = None,
-                      expand_groups: bool = False, endpoint: str | None = None,
-                      lang: Language = "sv") -> list[Gap]:
-    """Where coordination is missing in a scope of the data, each finding with its evidence."""
+                      expand_groups: bool = False, endpoint: str | None = None) -> list[Gap]:
+    """Where coordination is missing in a scope of the data, each finding with its evidence
+    (language-free: ``planegraf.analysis.gaps.detail`` says it in Swedish or English)."""
     from planegraf.analysis.gaps import coordination_gaps as gaps
     from planegraf.analysis.gaps import load_objectives
     from planegraf.analysis.network import load_network_data, resolve_scope
@@ -154,7 +154,7 @@ def coordination_gaps(project: Project | Path | str | None = None, *, plan: str 
     reader = _reader(project, endpoint)
     data = load_network_data(reader)
     return list(gaps(data, load_objectives(reader),
-                     resolve_scope(data, plan, area, goal, expand_groups), lang))
+                     resolve_scope(data, plan, area, goal, expand_groups)))
 
 
 def write_site(out_dir: Path, project: Project | Path | str | None = None, *,

@@ -17,6 +17,7 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
+from planegraf import i18n
 from planegraf.analysis.network import Activity, Language, NetworkData, Scope, scoped_activities
 from planegraf.render.safe_csv import SpreadsheetSafeWriter
 from planegraf.sparql.queries import read_query
@@ -31,124 +32,47 @@ PAIRS_LISTED = 12
 
 @dataclass(frozen=True)
 class GapRule:
+    """A rule by its id; its name and explanation are in the text catalogue
+    (``gap_rule_ID``, ``gap_explain_ID`` in ``templates/strings.json``)."""
+
     id: str
-    name: dict[str, str]
-    explanation: dict[str, str]
+
+    @property
+    def name(self) -> dict[str, str]:
+        return {lang: i18n.text(f"gap_rule_{self.id}", lang) for lang in i18n.LANGUAGES}
+
+    @property
+    def explanation(self) -> dict[str, str]:
+        return {lang: i18n.text(f"gap_explain_{self.id}", lang, pairs_listed=PAIRS_LISTED)
+                for lang in i18n.LANGUAGES}
 
 
-RULES: tuple[GapRule, ...] = (
-    GapRule(
-        "activity-source-names-no-one",
-        {"sv": "Planen säger inte vem som gör detta",
-         "en": "The plan does not say who does this"},
-        {"sv": "Källan nämner ingen deltagare i aktiviteten: planegraf har gjort utgivaren till "
-               "samordningsansvarig (pg:stated false). Vem som gör arbetet framgår inte av planen.",
-         "en": "The source names no participant in the activity: planegraf made the publisher "
-               "its coordinator (pg:stated false). The plan does not say who does the work."},
-    ),
-    GapRule(
-        "area-without-municipality",
-        {"sv": "Handlingsområde utan kommun", "en": "Action area without a municipality"},
-        {"sv": "Ingen deltagare som källan nämner i områdets aktiviteter är en kommun eller en "
-               "grupp av kommuner (en grupp räknas efter medlemmarnas sektor). Ett område där "
-               "källan inte nämner någon alls redovisas under \"Planen säger inte vem som gör "
-               "detta\".",
-         "en": "No participant the source names in the area's activities is a municipality or "
-               "a group of municipalities (a group counts by the sector of its members). An "
-               "area whose source names no one at all is reported under \"The plan does not "
-               "say who does this\"."},
-    ),
-    GapRule(
-        "area-without-civil-society",
-        {"sv": "Handlingsområde utan civilsamhälle", "en": "Action area without civil society"},
-        {"sv": "Ingen deltagare som källan nämner i områdets aktiviteter hör till "
-               "civilsamhället (föreningar, trossamfund, studieförbund eller en grupp av "
-               "sådana). Ett område där källan inte nämner någon alls redovisas under "
-               "\"Planen säger inte vem som gör detta\".",
-         "en": "No participant the source names in the area's activities belongs to civil "
-               "society (associations, faith communities, adult-education associations or a "
-               "group of them). An area whose source names no one at all is reported under "
-               "\"The plan does not say who does this\"."},
-    ),
-    GapRule(
-        "area-single-coordinator",
-        {"sv": "Handlingsområde med en enda samordnare", "en": "Action area with one coordinator"},
-        {"sv": "Källan gör samma organisation samordningsansvarig för alla aktiviteter i "
-               "området: området står och faller med den. Härledda samordnare räknas inte.",
-         "en": "The source makes the same organisation coordinator of every activity of the "
-               "area: the area stands or falls with it. Inferred coordinators do not count."},
-    ),
-    GapRule(
-        "activity-single-organisation",
-        {"sv": "Aktivitet med en enda organisation", "en": "Activity with one organisation"},
-        {"sv": "Källan nämner bara en deltagare i aktiviteten: ingen samverkan är planerad.",
-         "en": "The source names a single participant in the activity: no collaboration is "
-               "planned."},
-    ),
-    GapRule(
-        "same-area-never-together",
-        {"sv": "Samma område, aldrig samma aktivitet",
-         "en": "Same area, never the same activity"},
-        {"sv": "Par av organisationer som källan nämner i området men inte i någon gemensam "
-               "aktivitet i planen. Paren med flest gemensamma samarbetspartner i planen (och "
-               "därefter flest gemensamma aktiviteter i andra planer) visas först; de "
-               f"{PAIRS_LISTED} första visas och resten räknas.",
-         "en": "Pairs of organisations the source names in the area that share no activity "
-               "anywhere in the plan. The pairs with most partners in common in the plan (then "
-               "most shared activities in other plans) come first; the first "
-               f"{PAIRS_LISTED} are shown and the rest counted."},
-    ),
-    GapRule(
-        "area-without-activities",
-        {"sv": "Handlingsområde utan aktiviteter", "en": "Action area without activities"},
-        {"sv": "Ett handlingsområde som planen säger att den omfattar (pg:coversArea) har inga "
-               "aktiviteter i den. Områden som planen inte omfattar är inga luckor; en plan som "
-               "inte anger sin omfattning antas omfatta hela strategin.",
-         "en": "An action area the plan states it covers (pg:coversArea) has no activities in "
-               "it. Areas the plan does not cover are no gaps; a plan that states no coverage "
-               "is taken to cover its whole strategy."},
-    ),
-    GapRule(
-        "objective-without-activities",
-        {"sv": "Mål utan aktiviteter", "en": "Objective without activities"},
-        {"sv": "Planen sätter ett mål för området men har inga aktiviteter i det området "
-               "(aktiviteter knyts till område, inte till enskilda mål).",
-         "en": "The plan sets an objective for the area but has no activities in that area "
-               "(activities are linked to areas, not to single objectives)."},
-    ),
-    GapRule(
-        "sole-link-between-areas",
-        {"sv": "Ensam länk mellan två områden", "en": "Sole link between two areas"},
-        {"sv": "Bara en organisation deltar i båda områdena: utan den har områdena ingen "
-               "gemensam aktör.",
-         "en": "Only one organisation takes part in both areas: without it the areas share no "
-               "actor."},
-    ),
-    GapRule(
-        "unmeasurable-follow-up",
-        {"sv": "Uppföljning som inte går att mäta", "en": "Follow-up that cannot be measured"},
-        {"sv": "Uppföljningen anger inget antal, ingen andel, inget datum och ingen milstolpe "
-               "(något framtaget, etablerat, genomfört eller på plats), eller saknas helt. "
-               "\"Uppföljning av …\" och \"Enligt …\" beskriver att något följs upp, inte vad "
-               "som mäts. Orden finns i measurable-terms.json.",
-         "en": "The follow-up names no count, no share, no date and no milestone (something "
-               "produced, established, carried out or in place), or is missing. \"Uppföljning "
-               "av …\" (follow-up of …) and \"Enligt …\" (according to …) say that something "
-               "is followed up, not what is measured. The words are in measurable-terms.json."},
-    ),
-)
+RULES: tuple[GapRule, ...] = tuple(GapRule(rule) for rule in (
+    "activity-source-names-no-one",
+    "area-without-municipality",
+    "area-without-civil-society",
+    "area-single-coordinator",
+    "activity-single-organisation",
+    "same-area-never-together",
+    "area-without-activities",
+    "objective-without-activities",
+    "sole-link-between-areas",
+    "unmeasurable-follow-up",
+))
 RULES_BY_ID = {rule.id: rule for rule in RULES}
 
 
 @dataclass(frozen=True)
 class Gap:
-    """One finding of one rule, with the evidence it rests on (IRIs)."""
+    """One finding of one rule, with the evidence it rests on: IRIs and numbers, no words.
+
+    The finding has no language: :func:`subject_label` and :func:`detail` say it in Swedish
+    or English where it is shown (the CLI's reports, the site).
+    """
 
     rule: str
     plan: str | None
     subject: str
-    subject_label: str
-    detail: str
     activities: tuple[str, ...] = ()
     organisations: tuple[str, ...] = ()
     pairs: tuple[tuple[str, str], ...] = ()
@@ -156,6 +80,17 @@ class Gap:
     #: The county of the plan (its publisher's), so that findings of two counties' "area 7"
     #: are never confused.
     county: str | None = None
+    #: The numbers the finding states, by name (``activities``, ``participants``).
+    numbers: tuple[tuple[str, int], ...] = ()
+    #: For each listed pair: partners in common in the plan, shared activities elsewhere.
+    shared: tuple[tuple[int, int], ...] = ()
+    #: Text quoted from the source as it is (an objective's label, a follow-up).
+    quoted: str | None = None
+    #: The area an objective belongs to (``objective-without-activities``).
+    area: str | None = None
+
+    def number(self, name: str) -> int:
+        return dict(self.numbers)[name]
 
 
 @dataclass(frozen=True)
@@ -245,6 +180,7 @@ def _measurability(text: str, terms: MeasurableTerms) -> str | None:
     return None
 
 
+
 # --------------------------------------------------------------------------------------------
 # The rules
 # --------------------------------------------------------------------------------------------
@@ -258,10 +194,10 @@ def _takes_part(data: NetworkData, agent: str, sector: str) -> bool:
 
 
 def coordination_gaps(data: NetworkData, objectives: Sequence[Objective] = (),
-                      scope: Scope | None = None, lang: Language = "sv",
-                      rules: Iterable[str] | None = None) -> list[Gap]:
+                      scope: Scope | None = None, rules: Iterable[str] | None = None
+                      ) -> list[Gap]:
     """Every finding of the gap rules (all of :data:`RULES` unless ``rules`` names some),
-    in rule order, within ``scope``.
+    in rule order, within ``scope``; computed once, without a language.
 
     Rules about areas work per plan: an area of one plan is not helped by another plan.
     """
@@ -273,78 +209,53 @@ def coordination_gaps(data: NetworkData, objectives: Sequence[Objective] = (),
         if activity.area:
             by_area[activity.plan, activity.area].append(activity)
     found: list[Gap] = []
-    name = _namer(data, lang)
     if "activity-source-names-no-one" in wanted:
         for act in activities:
             if act.names_no_one:
-                inferred = tuple(sorted(act.participants))
-                found.append(Gap(
-                    "activity-source-names-no-one", act.plan, act.iri,
-                    f"{act.name} {act.label or ''}".strip(),
-                    _text(lang, "källan nämner ingen; härledd samordnare: ",
-                          "the source names no one; inferred coordinator: ")
-                    + ", ".join(name(a) for a in inferred),
-                    (act.iri,), inferred))
+                found.append(Gap("activity-source-names-no-one", act.plan, act.iri,
+                                 (act.iri,), tuple(sorted(act.participants))))
     for (plan, area), acts in sorted(by_area.items(), key=lambda kv: _area_key(data, kv[0])):
         # Only participants the source names count: the publisher made coordinator where
         # the source names no one says nothing about who takes part.
         participants = sorted({a for act in acts for a in act.stated_participants()})
         act_iris = tuple(a.iri for a in acts)
-        label = data.area_label(area, lang)
+        numbers = (("activities", len(acts)), ("participants", len(participants)))
         for rule_id, sector in (("area-without-municipality", "municipality"),
                                 ("area-without-civil-society", "civil-society")):
             if rule_id in wanted and participants and \
                     not any(_takes_part(data, p, sector) for p in participants):
-                found.append(Gap(rule_id, plan, area, label,
-                                 _text(lang, f"{len(acts)} aktiviteter, {len(participants)} "
-                                       "deltagare som källan nämner, ingen av dem",
-                                       f"{len(acts)} activities, {len(participants)} "
-                                       "participants the source names, none of them"),
-                                 act_iris, tuple(participants)))
+                found.append(Gap(rule_id, plan, area, act_iris, tuple(participants),
+                                 numbers=numbers))
         coordinators = {c for act in acts for c in act.coordinators()}
         all_stated = all(c not in act.inferred for act in acts for c in act.coordinators())
         if "area-single-coordinator" in wanted and len(coordinators) == 1 and all_stated:
             (only,) = coordinators
-            found.append(Gap("area-single-coordinator", plan, area, label,
-                             _text(lang, f"{name(only)} samordnar alla {len(acts)} aktiviteter",
-                                   f"{name(only)} coordinates all {len(acts)} activities"),
-                             act_iris, (only,)))
+            found.append(Gap("area-single-coordinator", plan, area, act_iris, (only,),
+                             numbers=numbers))
     if "activity-single-organisation" in wanted:
         for act in activities:
             if len(act.participants) == 1 and not act.names_no_one:
                 (only,) = act.participants
                 found.append(Gap("activity-single-organisation", act.plan, act.iri,
-                                 f"{act.name} {act.label or ''}".strip(),
-                                 _text(lang, f"endast {name(only)}", f"only {name(only)}"),
                                  (act.iri,), (only,)))
     if "same-area-never-together" in wanted:
         # "Never together" means nowhere in the plan, also outside an area or goal in scope.
         whole_plans = scoped_activities(data, Scope(plan=scope.plan,
                                                     expand_groups=scope.expand_groups))
-        found += _never_together(data, by_area, whole_plans, lang)
+        found += _never_together(data, by_area, whole_plans)
     if wanted & {"area-without-activities", "objective-without-activities"}:
-        found += _without_activities(data, objectives, scope, by_area, lang, wanted)
+        found += _without_activities(data, objectives, scope, by_area, wanted)
     if "sole-link-between-areas" in wanted:
-        found += _sole_links(data, by_area, lang)
+        found += _sole_links(data, by_area)
     if "unmeasurable-follow-up" in wanted:
         for act in activities:
             if measurability(act.follow_up_label) is None:
-                text = act.follow_up_label or _text(lang, "(ingen uppföljning angiven)",
-                                                    "(no follow-up given)")
-                found.append(Gap("unmeasurable-follow-up", act.plan, act.iri,
-                                 f"{act.name} {act.label or ''}".strip(), text, (act.iri,),
-                                 tuple(sorted(act.participants))))
+                found.append(Gap("unmeasurable-follow-up", act.plan, act.iri, (act.iri,),
+                                 tuple(sorted(act.participants)),
+                                 quoted=act.follow_up_label or None))
     order = {rule.id: i for i, rule in enumerate(RULES)}
     return [replace(g, county=data.plan_county(g.plan))
             for g in sorted(found, key=lambda g: order[g.rule])]
-
-
-def _text(lang: Language, sv: str, en: str) -> str:
-    return sv if lang == "sv" else en
-
-
-def _namer(data: NetworkData, lang: Language) -> Any:
-    return lambda iri: data.agent(iri).label(lang)
 
 
 def _area_key(data: NetworkData, key: tuple[str | None, str]) -> tuple[str, int, str]:
@@ -355,7 +266,7 @@ def _area_key(data: NetworkData, key: tuple[str | None, str]) -> tuple[str, int,
 
 
 def _never_together(data: NetworkData, by_area: dict[tuple[str | None, str], list[Activity]],
-                    activities: Sequence[Activity], lang: Language) -> list[Gap]:
+                    activities: Sequence[Activity]) -> list[Gap]:
     # Who works with whom, in the plan (any role) and in the other plans of the whole data
     # (shared activities): what a pair that never meets in the plan still has in common.
     partners: dict[str | None, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
@@ -386,33 +297,15 @@ def _never_together(data: NetworkData, by_area: dict[tuple[str | None, str], lis
         shares = shared.__getitem__
         ranked = sorted(apart, key=lambda pair: (tuple(-n for n in shares(pair)), pair))
         listed = ranked[:PAIRS_LISTED]
-        name = _namer(data, lang)
-        shown = "; ".join(
-            f"{name(a)} – {name(b)}" + (f" ({_shared_text(lang, *shares((a, b)))})"
-                                          if any(shares((a, b))) else "")
-            for a, b in listed)
-        head = (_text(lang, f"{total} par: ", f"{total} pairs: ") if len(listed) == total else
-                _text(lang, f"{len(listed)} av {total} par visas, flest gemensamma först: ",
-                      f"{len(listed)} of {total} pairs shown, most in common first: "))
         involved = tuple(sorted({o for pair in listed for o in pair}))
-        found.append(Gap("same-area-never-together", plan, area, data.area_label(area, lang),
-                         head + shown, tuple(a.iri for a in acts), involved, tuple(listed),
-                         total))
+        found.append(Gap("same-area-never-together", plan, area, tuple(a.iri for a in acts),
+                         involved, tuple(listed), total,
+                         shared=tuple(shares(pair) for pair in listed)))
     return found
 
 
-def _shared_text(lang: Language, common: int, other: int) -> str:
-    sv = [f"{common} gemensam{'ma' if common != 1 else ''} samarbetspartner"]
-    en = [f"{common} partner{'s' if common != 1 else ''} in common"]
-    if other:
-        sv.append(f"{other} gemensam{'ma' if other != 1 else ''} "
-                  f"aktivitet{'er' if other != 1 else ''} i andra planer")
-        en.append(f"{other} shared activit{'ies' if other != 1 else 'y'} in other plans")
-    return _text(lang, ", ".join(sv), ", ".join(en))
-
-
 def _without_activities(data: NetworkData, objectives: Sequence[Objective], scope: Scope,
-                        by_area: dict[tuple[str | None, str], list[Activity]], lang: Language,
+                        by_area: dict[tuple[str | None, str], list[Activity]],
                         wanted: set[str]) -> list[Gap]:
     found = []
     plans = [scope.plan] if scope.plan else sorted(data.plans)
@@ -426,8 +319,7 @@ def _without_activities(data: NetworkData, objectives: Sequence[Objective], scop
                           if (a.iri in covered if covered else a.strategy == strategy)]
             for area in sorted(candidates, key=lambda a: _area_key(data, (plan, a.iri))):
                 if _in_scope_area(area.iri, area.goal, scope) and (plan, area.iri) not in by_area:
-                    found.append(Gap("area-without-activities", plan, area.iri,
-                                     area.label(lang), data.plans[plan].title(lang)))
+                    found.append(Gap("area-without-activities", plan, area.iri))
         if "objective-without-activities" in wanted:
             for objective in objectives:
                 if objective.plan != plan or objective.area is None:
@@ -435,9 +327,10 @@ def _without_activities(data: NetworkData, objectives: Sequence[Objective], scop
                 goal = data.areas[objective.area].goal if objective.area in data.areas else None
                 if _in_scope_area(objective.area, goal, scope) and \
                         (plan, objective.area) not in by_area:
-                    found.append(Gap("objective-without-activities", plan, objective.iri,
-                                     f"{objective.notation or ''} {objective.label or ''}".strip(),
-                                     data.area_label(objective.area, lang)))
+                    found.append(Gap(
+                        "objective-without-activities", plan, objective.iri,
+                        quoted=f"{objective.notation or ''} {objective.label or ''}".strip(),
+                        area=objective.area))
     return found
 
 
@@ -446,8 +339,8 @@ def _in_scope_area(area: str, goal: str | None, scope: Scope) -> bool:
                                                             or goal == scope.goal)
 
 
-def _sole_links(data: NetworkData, by_area: dict[tuple[str | None, str], list[Activity]],
-                lang: Language) -> list[Gap]:
+def _sole_links(data: NetworkData, by_area: dict[tuple[str | None, str], list[Activity]]
+                ) -> list[Gap]:
     areas_of: dict[str | None, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for (plan, area), acts in by_area.items():
         for act in acts:
@@ -469,26 +362,79 @@ def _sole_links(data: NetworkData, by_area: dict[tuple[str | None, str], list[Ac
             only = linker[first, second]
             evidence = tuple(a.iri for area in (first, second) for a in by_area[plan, area]
                              if only in a.participants)
-            found.append(Gap(
-                "sole-link-between-areas", plan, f"{first} {second}",
-                f"{data.area_label(first, lang)} ↔ {data.area_label(second, lang)}",
-                _text(lang, f"endast {data.agent(only).label(lang)}",
-                      f"only {data.agent(only).label(lang)}"),
-                evidence, (only,)))
+            found.append(Gap("sole-link-between-areas", plan, f"{first} {second}",
+                             evidence, (only,)))
     return found
+
+
+# --------------------------------------------------------------------------------------------
+# The findings in words, at the edge
+# --------------------------------------------------------------------------------------------
+
+_ACTIVITY_RULES = {"activity-source-names-no-one", "activity-single-organisation",
+                   "unmeasurable-follow-up"}
+
+
+def subject_label(gap: Gap, data: NetworkData, lang: Language = "sv") -> str:
+    """What the finding is about, named for people in ``lang``."""
+    if gap.rule in _ACTIVITY_RULES:
+        activity = data.activities.get(gap.subject)
+        return f"{activity.name} {activity.label or ''}".strip() if activity else gap.subject
+    if gap.rule == "objective-without-activities":
+        return gap.quoted or gap.subject
+    if gap.rule == "sole-link-between-areas":
+        first, second = gap.subject.split(" ", 1)
+        return f"{data.area_label(first, lang)} ↔ {data.area_label(second, lang)}"
+    return data.area_label(gap.subject, lang)
+
+
+def detail(gap: Gap, data: NetworkData, lang: Language = "sv") -> str:
+    """What the finding says, in ``lang``: the numbers and names it rests on."""
+    def name(iri: str) -> str:
+        return data.agent(iri).label(lang)
+
+    rule = gap.rule
+    if rule == "activity-source-names-no-one":
+        return i18n.text("gap_detail_names_no_one", lang,
+                         names=", ".join(name(a) for a in gap.organisations))
+    if rule in ("area-without-municipality", "area-without-civil-society"):
+        return i18n.text("gap_detail_none_of_them", lang, activities=gap.number("activities"),
+                         participants=gap.number("participants"))
+    if rule == "area-single-coordinator":
+        return i18n.text("gap_detail_single_coordinator", lang, name=name(gap.organisations[0]),
+                         activities=gap.number("activities"))
+    if rule in ("activity-single-organisation", "sole-link-between-areas"):
+        return i18n.text("gap_detail_only", lang, name=name(gap.organisations[0]))
+    if rule == "same-area-never-together":
+        shown = "; ".join(
+            f"{name(a)} – {name(b)}" + (f" ({_shared_text(lang, *shares)})" if any(shares)
+                                          else "")
+            for (a, b), shares in zip(gap.pairs, gap.shared, strict=True))
+        head = (i18n.text("gap_detail_pairs", lang, total=gap.count)
+                if len(gap.pairs) == gap.count else
+                i18n.text("gap_detail_pairs_shown", lang, listed=len(gap.pairs),
+                          total=gap.count))
+        return head + shown
+    if rule == "area-without-activities":
+        plan = data.plans.get(gap.plan or "")
+        return plan.title(lang) if plan else (gap.plan or "")
+    if rule == "objective-without-activities":
+        return data.area_label(gap.area, lang)
+    if rule == "unmeasurable-follow-up":
+        return gap.quoted or i18n.text("gap_detail_no_follow_up", lang)
+    raise ValueError(f"no words for the rule {rule!r}")
+
+
+def _shared_text(lang: Language, common: int, other: int) -> str:
+    parts = [i18n.counted(common, "gap_partners_in_common", lang)]
+    if other:
+        parts.append(i18n.counted(other, "gap_shared_elsewhere", lang))
+    return ", ".join(parts)
 
 
 # --------------------------------------------------------------------------------------------
 # Reports
 # --------------------------------------------------------------------------------------------
-
-_HEAD = {
-    "sv": ("Samordningsluckor", "Regel", "Gäller", "Fynd", "Aktiviteter", "Organisationer",
-           "Inga luckor hittades.", "fynd"),
-    "en": ("Coordination gaps", "Rule", "Concerns", "Finding", "Activities", "Organisations",
-           "No gaps found.", "findings"),
-}
-
 
 def where(gap: Gap, data: NetworkData, lang: Language = "sv") -> str:
     """The plan and county a finding belongs to: "Handlingsplan 2018–2020, Jönköpings län"."""
@@ -501,10 +447,12 @@ def where(gap: Gap, data: NetworkData, lang: Language = "sv") -> str:
 
 def gaps_markdown(gaps: Sequence[Gap], data: NetworkData, lang: Language = "sv") -> str:
     """A Markdown report: one section per rule with its explanation and its findings."""
-    title, _, concerns, finding, acts, orgs, none, findings = _HEAD[lang]
-    lines = [f"# {title}", ""]
+    def t(key: str) -> str:
+        return i18n.text(key, lang)
+
+    lines = [f"# {t('gap_report')}", ""]
     if not gaps:
-        return "\n".join(lines + [none, ""])
+        return "\n".join(lines + [t("gap_none_found"), ""])
     by_rule: dict[str, list[Gap]] = defaultdict(list)
     for gap in gaps:
         by_rule[gap.rule].append(gap)
@@ -512,17 +460,18 @@ def gaps_markdown(gaps: Sequence[Gap], data: NetworkData, lang: Language = "sv")
         if rule.id not in by_rule:
             continue
         listed = by_rule[rule.id]
-        lines += [f"## {rule.name[lang]} (`{rule.id}`): {len(listed)} {findings}", "",
+        lines += [f"## {rule.name[lang]} (`{rule.id}`): "
+                  f"{i18n.counted(len(listed), 'findings', lang)}", "",
                   rule.explanation[lang], ""]
         for gap in listed:
-            lines.append(f"- **{_md(gap.subject_label)}** ({_md(where(gap, data, lang))}): "
-                         f"{_md(gap.detail)}")
+            lines.append(f"- **{_md(subject_label(gap, data, lang))}** "
+                         f"({_md(where(gap, data, lang))}): {_md(detail(gap, data, lang))}")
             if gap.activities:
                 names = ", ".join(_md(_activity_name(data, a)) for a in gap.activities)
-                lines.append(f"  - {acts}: {names}")
+                lines.append(f"  - {t('activities_heading')}: {names}")
             if gap.organisations and not gap.pairs:
                 names = ", ".join(_md(data.agent(o).label(lang)) for o in gap.organisations)
-                lines.append(f"  - {orgs}: {names}")
+                lines.append(f"  - {t('organisations_heading')}: {names}")
         lines.append("")
     return "\n".join(lines)
 
@@ -551,7 +500,8 @@ def gaps_csv(gaps: Sequence[Gap], data: NetworkData, lang: Language = "sv") -> s
             gap.rule, RULES_BY_ID[gap.rule].name[lang], gap.plan or "",
             plan.title(lang) if plan else "", gap.county or "",
             data.county_label(gap.county, lang) if gap.county else "", gap.subject,
-            gap.subject_label, gap.detail, gap.count, "; ".join(gap.activities),
+            subject_label(gap, data, lang), detail(gap, data, lang), gap.count,
+            "; ".join(gap.activities),
             "; ".join(gap.organisations),
             "; ".join(data.agent(o).label(lang) for o in gap.organisations),
         ])
@@ -569,7 +519,8 @@ def gaps_json(gaps: Sequence[Gap], data: NetworkData, lang: Language = "sv") -> 
              "county": g.county,
              "county_label": data.county_label(g.county, lang) if g.county else None,
              "subject": g.subject,
-             "subject_label": g.subject_label, "detail": g.detail, "count": g.count,
+             "subject_label": subject_label(g, data, lang), "detail": detail(g, data, lang),
+             "count": g.count,
              "activities": list(g.activities),
              "organisations": [{"iri": o, "label": data.agent(o).label(lang)}
                                for o in g.organisations],

@@ -194,7 +194,7 @@ def gaps_command(plan: str | None, area: str | None, goal: str | None, expand_gr
     chosen = output_format(output, REPORT_OUTPUTS, fmt) if output else (fmt or "md")
     lang = run.lang
     store, data, scope = _load(run, plan, area, goal, expand_groups)
-    gaps = coordination_gaps(data, load_objectives(store), scope, lang)
+    gaps = coordination_gaps(data, load_objectives(store), scope)
     render = {"md": gaps_markdown, "csv": gaps_csv, "json": gaps_json}[chosen]
     run.emit(render(gaps, data, lang), output, f" ({len(gaps)})")
     if fail and gaps:

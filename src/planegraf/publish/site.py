@@ -11,7 +11,7 @@ import os
 import posixpath
 import re
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property
@@ -21,10 +21,12 @@ from typing import Any
 import jinja2
 import pyoxigraph as ox
 
+from planegraf import i18n
 from planegraf.ids import DATA
 from planegraf.namespaces import PREFIXES
 from planegraf.publish import lod
 from planegraf.rdf.store import EmbeddedStore
+from planegraf.render import templates
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -38,6 +40,16 @@ SKOS = "http://www.w3.org/2004/02/skos/core#"
 PG = ONTOLOGY_NS + "#"
 DCT = "http://purl.org/dc/terms/"
 ORG = "http://www.w3.org/ns/org#"
+CV = "http://data.europa.eu/m8g/"
+PROV = "http://www.w3.org/ns/prov#"
+ROLE = DATA + "role/"
+#: A participant's leading role in an activity, first first.
+_ROLE_ORDER = {ROLE + "coordinator": 0, ROLE + "steering-group": 1, ROLE + "partner": 2,
+               ROLE + "funder": 3}
+AGENT_TYPES = frozenset({ORG + "Organization", ORG + "OrganizationalUnit",
+                         "http://data.europa.eu/m8g/PublicOrganisation", PG + "AgentGroup"})
+#: The organisation page's summary and ego network show this many most frequent partners.
+EGO_PARTNERS = 8
 LABEL_PROPERTIES = (SKOS + "prefLabel", RDFS_LABEL, "http://purl.org/dc/terms/title",
                     "http://xmlns.com/foaf/0.1/name")
 # Statements shown first on a page, in this order; the rest follow by property label.
@@ -285,10 +297,8 @@ class StoreIndex(ResourceIndex):
         return next(iter(self._store.quads_for_pattern(node, None, None, None)), None) is not None
 
 
-@cache
 def _strings() -> dict[str, dict[str, str]]:
-    data: dict[str, dict[str, str]] = json.loads((TEMPLATES / "strings.json").read_text("utf-8"))
-    return data
+    return i18n.catalogue()
 
 
 @cache
@@ -298,15 +308,8 @@ def _predicate_labels() -> dict[str, dict[str, str]]:
     return data
 
 
-@cache
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-        autoescape=True, undefined=jinja2.StrictUndefined,
-        trim_blocks=True, lstrip_blocks=True,
-        # The templates do not change while a site is written: no stat() per page.
-        auto_reload=False,
-    )
+    return templates.environment()
 
 
 def _notation_key(text: str | None) -> tuple[Any, ...]:
@@ -369,6 +372,10 @@ class SiteWriter:
         self._folders: set[Path] = set()
         self.queries_dirs: tuple[Path, ...] = ()
         self._network_data: Any = None
+        self._gaps: list[Any] | None = None
+        self._counties: dict[tuple[str, str], str | None] = {}
+        self._by_plan: dict[str | None, list[Any]] | None = None
+        self._gaps_by_plan: Counter[str | None] = Counter()
 
     def write_ontology_docs(self) -> None:
         """``def/index.html`` (and the other language): the ontology's documentation."""
@@ -379,6 +386,14 @@ class SiteWriter:
             self._render("ontology.html", page_name("def/index", lang, self.default_lang), lang,
                          page_path="def/index", **ontodoc.ontology_page(lang),
                          fact_names={key: strings[key] for key, _ in ontodoc.FACTS})
+
+    def gaps(self, gaps: Any, network: Any) -> list[Any]:
+        """The gap findings of the whole dataset, found once (they have no language) for
+        the gap report and the key figures of the start, county and plan pages."""
+        if self._gaps is None:
+            self._gaps = gaps.coordination_gaps(self.network_data(network),
+                                                gaps.load_objectives(self.store))
+        return list(self._gaps)
 
     def network_data(self, network: Any) -> Any:
         """The network data of the store, read once for every section that needs it."""
@@ -529,7 +544,13 @@ class SiteWriter:
                 continue
             values = [self._value(file, ox.NamedNode(s), lang) for s in sorted(subjects)]
             values.sort(key=lambda v: (_notation_key(v.get("notation")), v["label"]))
-            incoming.append({"label": self._property_label(predicate, lang), "objects": values})
+            incoming.append({"label": self._property_label(predicate, lang), "objects": values,
+                             "curie": _curie(predicate)})
+        # Two properties with one name ("deltagare") are told apart, never shown twice alike.
+        names = [row["label"] for row in incoming]
+        for row in incoming:
+            if names.count(row["label"]) > 1:
+                row["label"] = f"{row['label']} ({row['curie']})"
         types = [{"href": self.href(file, t, lang) or t, "label": self._type_label(t, lang)}
                  for t in sorted(self.index.iris(iri, RDF_TYPE))]
         base = posixpath.basename(path)
@@ -539,13 +560,196 @@ class SiteWriter:
             {"type": "application/ld+json", "href": f"{up}{base}.jsonld", "name": "JSON-LD"},
         ]
         return self._render("resource.html", file, lang, page_path=file_stem,
-                     title=self.index.label(iri, lang), iri=iri, types=types,
-                     statements=rows, incoming=incoming, alternates=alternates)
+                            title=self._scoped_label(iri, lang), iri=iri, types=types,
+                            statements=rows, incoming=incoming, alternates=alternates,
+                            content=self._resource_content(iri, file, lang))
+
+    # -- what a resource page says (its content; how pages are produced is elsewhere) ---
+
+    def _types(self, iri: str) -> set[str]:
+        return set(self.index.iris(iri, RDF_TYPE))
+
+    def _scoped_label(self, iri: str, lang: str) -> str:
+        """A label that says whose it is: a strategy or plan always with its county, so that
+        Kalmar's "Regionplan 2023–2025" never appears without saying it is Kalmar's."""
+        label = self.index.label(iri, lang)
+        if self._types(iri) & {PG + "Strategy", PG + "ActionPlan"}:
+            county = self._county_of(iri, lang)
+            if county and county not in label:
+                return f"{label} ({county})"
+        return label
+
+    def _node(self, file: str, iri: str, lang: str) -> dict[str, Any]:
+        return {"iri": iri, "href": self.href(file, iri, lang),
+                "label": self._scoped_label(iri, lang)}
+
+    def _context(self, iri: str, file: str, lang: str) -> list[dict[str, Any]]:
+        """Where a resource sits, top down: county, strategy, goal, area, plan; each level
+        named (and linked), so a page never leaves its plan and county unsaid."""
+        types = self._types(iri)
+        plans: list[str] = []
+        area = goal = strategy = None
+        if PG + "Activity" in types:
+            plans = self.index.iris(iri, PG + "inPlan")
+            area = next(iter(self.index.iris(iri, PG + "actionArea")), None)
+        elif PG + "ActionPlan" in types:
+            strategy = next(iter(self.index.iris(iri, PG + "implements")), None)
+        elif PG + "ActionArea" in types:
+            area = iri
+        elif PG + "StrategicGoal" in types or PG + "OverarchingGoal" in types:
+            goal = iri
+        elif PG + "Strategy" in types:
+            strategy = iri
+        if area:
+            goal = next(iter(self.index.iris(area, PG + "underGoal")), None)
+            strategy = strategy or next(iter(self.index.iris(area, SKOS + "inScheme")), None)
+        if goal and not strategy:
+            strategy = next(iter(self.index.iris(goal, SKOS + "inScheme")), None)
+        if strategy and not plans and PG + "ActionPlan" not in types:
+            plans = self.index.subjects(PG + "implements", strategy)
+        t = _strings()[lang]
+        levels = []
+        county = self._county_of(strategy or (plans[0] if plans else iri), lang)
+        if county:
+            levels.append({"name": t["county"], "items": [{"iri": "", "href": None,
+                                                            "label": county}]})
+        for name, level in ((t["strategy"], strategy), (t["goal"], goal), (t["area"], area)):
+            if level and level != iri:
+                levels.append({"name": name, "items": [self._node(file, level, lang)]})
+        if plans:
+            levels.append({"name": t["plans"] if len(plans) > 1 else t["plan"],
+                           "items": [self._node(file, p, lang) for p in plans]})
+        return levels
+
+    def _participations(self, activity: str) -> list[tuple[str, str, bool]]:
+        """(organisation, role, stated) of every participation of an activity."""
+        found = []
+        for part in self.index.iris(activity, CV + "hasParticipation"):
+            role = next(iter(self.index.iris(part, CV + "role")), "")
+            stated = self.index.literal(part, (PG + "stated",), "sv") not in ("false", "0")
+            for agent in self.index.iris(part, CV + "hasParticipant"):
+                found.append((agent, role, stated))
+        if not found:  # data without participation records: the shortcut properties
+            for prop, role in ((PG + "coordinator", ROLE + "coordinator"),
+                               (PG + "partner", ROLE + "partner")):
+                found += [(a, role, True) for a in self.index.iris(activity, prop)]
+        return found
+
+    def _roles(self, activity: str) -> dict[str, tuple[str, bool]]:
+        """Each organisation of an activity once: its leading role, and whether the source
+        states it (an organisation both stated and inferred in a role counts as stated)."""
+        best: dict[str, tuple[str, bool]] = {}
+        for agent, role, stated in self._participations(activity):
+            rank = (_ROLE_ORDER.get(role, 9), not stated)
+            if agent not in best or rank < (_ROLE_ORDER.get(best[agent][0], 9),
+                                            not best[agent][1]):
+                best[agent] = (role, stated)
+        return best
+
+    def _role_text(self, role: str, stated: bool, lang: str) -> str:
+        # The role's name without its code ("samordningsansvarig", not "coordinator …").
+        name = (self.index.literal(role, LABEL_PROPERTIES, lang) if role else None) \
+            or _strings()[lang]["participant"]
+        return f"{name} ({_strings()[lang]['stated' if stated else 'inferred']})"
+
+    def _activity_content(self, iri: str, file: str, lang: str) -> dict[str, Any]:
+        t = _strings()[lang]
+        roles = self._roles(iri)
+        organisations = sorted(
+            ({**self._node(file, agent, lang), "role": self._role_text(role, stated, lang),
+              "order": _ROLE_ORDER.get(role, 9)} for agent, (role, stated) in roles.items()),
+            key=lambda o: (o["order"], o["label"]))
+        follow_ups = [self.index.label(f, lang) for f in self.index.iris(iri, PG + "followUp")]
+        sources = []
+        for excerpt in self.index.iris(iri, PROV + "wasDerivedFrom"):
+            documents = self.index.iris(excerpt, DCT + "isPartOf")
+            where = []
+            for prop, key in ((PG + "page", "source_page"), (PG + "paragraph", "source_paragraph"),
+                              (PG + "table", "source_table"), (PG + "row", "source_row")):
+                value = self.index.literal(excerpt, (prop,), lang)
+                if value:
+                    where.append(f"{t[key]} {value}")
+            first = self.index.literal(excerpt, (PG + "line",), lang)
+            last = self.index.literal(excerpt, (PG + "endLine",), lang)
+            if first:
+                where.append(f"{t['source_lines']} {first}" + (f"–{last}" if last and
+                                                                 last != first else ""))
+            sources.append({"documents": [self._node(file, d, lang) for d in documents],
+                            "where": ", ".join(where)})
+        return {"kind": "activity", "organisations": organisations,
+                "follow_ups": follow_ups, "sources": sources,
+                "count": i18n.counted(len(organisations), "organisations_count", lang)}
+
+    def _organisation_content(self, iri: str, file: str, lang: str) -> dict[str, Any]:
+        coordinates: list[str] = []
+        partner_in: list[str] = []
+        activities = []
+        partners: dict[str, int] = defaultdict(int)
+        areas: dict[str, set[str]] = defaultdict(set)
+        plans: dict[str, int] = defaultdict(int)
+        part_of = {a for part in self.index.subjects(CV + "hasParticipant", iri)
+                   for a in self.index.subjects(CV + "hasParticipation", part)}
+        for prop in (PG + "coordinator", PG + "partner", PG + "participant"):
+            part_of.update(self.index.subjects(prop, iri))
+        for activity in sorted(part_of, key=lambda a: (_notation_key(
+                self.index.literal(a, (SKOS + "notation",), lang)), a)):
+            roles = self._roles(activity)
+            if iri not in roles:
+                continue
+            role, stated = roles[iri]
+            (coordinates if role == ROLE + "coordinator" else partner_in).append(activity)
+            plan = next(iter(self.index.iris(activity, PG + "inPlan")), "")
+            plans[plan] += 1
+            for area in self.index.iris(activity, PG + "actionArea"):
+                areas[area].add(plan)
+            for other, (_, other_stated) in roles.items():
+                if other != iri and stated and other_stated:
+                    partners[other] += 1
+            activities.append({**self._node(file, activity, lang),
+                               "role": self._role_text(role, stated, lang),
+                               "plan": self._node(file, plan, lang) if plan else None})
+        top = sorted(partners.items(), key=lambda kv: (-kv[1], self.index.label(kv[0], lang)))
+        return {
+            "kind": "organisation", "activities": activities,
+            "coordinates": i18n.counted(len(coordinates), "activities_count", lang),
+            "partner_in": i18n.counted(len(partner_in), "activities_count", lang),
+            "areas": [{**self._node(file, a, lang),
+                       "plans": ", ".join(self._scoped_label(p, lang) for p in sorted(ps) if p)}
+                      for a, ps in sorted(areas.items(), key=lambda kv: (
+                          self._scoped_label(next(iter(sorted(kv[1]))), lang),
+                          _notation_key(self.index.literal(kv[0], (SKOS + "notation",), lang))))],
+            "plans": [{**self._node(file, p, lang),
+                       "count": i18n.counted(n, "activities_count", lang)}
+                      for p, n in sorted(plans.items()) if p],
+            "partners": [{**self._node(file, p, lang),
+                          "count": i18n.counted(n, "shared_activities", lang)}
+                         for p, n in top[:EGO_PARTNERS]],
+            "ego": _ego_network(self.index.label(iri, lang),
+                                [(self.index.label(p, lang), n) for p, n in top[:EGO_PARTNERS]]),
+            "organisation": self.index.label(iri, lang),
+        }
+
+    def _resource_content(self, iri: str, file: str, lang: str) -> dict[str, Any]:
+        """What a resource page says above its data: the story of an organisation, an
+        activity with its organisations and source, and for every page where it sits."""
+        types = self._types(iri)
+        content: dict[str, Any] = {"kind": "other"}
+        if PG + "Activity" in types:
+            content = self._activity_content(iri, file, lang)
+        elif types & AGENT_TYPES:
+            content = self._organisation_content(iri, file, lang)
+        content["context"] = self._context(iri, file, lang)
+        return content
 
     def _value(self, file: str, term: Term, lang: str) -> dict[str, Any]:
         if isinstance(term, ox.NamedNode):
+            label = self._scoped_label(term.value, lang)
+            if term.value.startswith(DATA + "participation/"):
+                # A participation record is named by what it records, not its last segment
+                # (nine records of one organisation would all read "qulturum").
+                label = term.value[len(DATA + "participation/"):]
             return {"iri": term.value, "href": self.href(file, term.value, lang),
-                    "label": self.index.label(term.value, lang),
+                    "label": label,
                     "notation": self.index.literal(term.value, (SKOS + "notation",), lang)}
         if isinstance(term, ox.Literal):
             return {"iri": None, "href": None, "label": term.value, "lang": term.language}
@@ -564,10 +768,19 @@ class SiteWriter:
         return self.index.literal(iri, (RDFS_LABEL, SKOS + "prefLabel"), lang) or _curie(iri)
 
     def write_index(self) -> None:
+        """The start page (whose plans these are, a section per county with its plans and
+        key figures, the strategy tree) and a page per county and per plan."""
+        from planegraf.analysis import gaps as gap_rules
+        from planegraf.analysis import network
+
+        data = self.network_data(network)
+        found = self.gaps(gap_rules, network)
+        counties: dict[str, list[str]] = defaultdict(list)
+        for plan in sorted(data.plans, key=lambda p: (self.index.literal(
+                p, (PG + "startYear",), "sv") or "", p)):
+            counties[data.plans[plan].county or ""].append(plan)
         for lang in LANGUAGES:
             file = page_name("index", lang, self.default_lang)
-            strategies = [self._strategy_tree(s, file, lang)
-                          for s in self.index.of_type(PG + "Strategy")]
             downloads = [{"href": f"{lod.DATA_FOLDER}/{s.file_name}", "type": s.media_type,
                           "label": f"{s.name} ({s.file_name})"}
                          for s in lod.SERIALISATIONS.values()]
@@ -576,15 +789,122 @@ class SiteWriter:
                         for s in self.sections]
             pages = {"organisations": page_name("organisations", lang, self.default_lang),
                      "ontology": page_name("def/index", lang, self.default_lang)}
+            blocks = [self._county_block(county, plans, data, found, file, lang)
+                      for county, plans in sorted(counties.items(), key=lambda kv: (
+                          data.county_label(kv[0], lang) if kv[0] else "~"))]
+            publishers = sorted({self.index.label(p, lang) for plan in data.plans
+                                 for p in self.index.iris(plan, DCT + "publisher")})
+            strategies = [self._strategy_tree(s, file, lang)
+                          for s in self.index.of_type(PG + "Strategy")]
             self._render("index.html", file, lang, page_path="index",
                          title=_strings()[lang]["site_title"], strategies=strategies,
                          downloads=downloads, sections=sections, pages=pages,
-                         resource_pages=self.resource_pages)
+                         resource_pages=self.resource_pages, counties=blocks,
+                         publishers=publishers,
+                         key_figures=self._figures(data, set(data.plans), found, lang))
+            for block in blocks:
+                if block["page"]:
+                    self._write_county(block, data, found, lang)
+                for plan in block["plans"]:
+                    self._write_plan(plan, data, found, lang)
 
-    def _strategy_tree(self, strategy: str, file: str, lang: str) -> dict[str, Any]:
+    def _county_block(self, county: str, plans: list[str], data: Any, found: list[Any],
+                      file: str, lang: str) -> dict[str, Any]:
+        slug = _slug(county) if county else ""
+        return {
+            "iri": county, "label": data.county_label(county, lang) if county
+            else _strings()[lang]["no_county"],
+            "page": f"counties/{slug}" if slug else None,
+            "href": self._relative(file, page_name(f"counties/{slug}", lang, self.default_lang))
+            if slug else None,
+            "figures": self._figures(data, set(plans), found, lang),
+            "plans": [self._plan_card(plan, data, found, file, lang) for plan in plans],
+        }
+
+    def _plan_card(self, plan: str, data: Any, found: list[Any], file: str, lang: str
+                   ) -> dict[str, Any]:
+        slug = _slug(plan)
+        strategy = data.plans[plan].strategy
+        start = self.index.literal(plan, (PG + "startYear",), "sv")
+        end = self.index.literal(plan, (PG + "endYear",), "sv")
+        return {
+            "iri": plan, "slug": slug, "page": f"plans/{slug}",
+            "label": self._scoped_label(plan, lang),
+            "title": data.plans[plan].title(lang),
+            "href": self._relative(file, page_name(f"plans/{slug}", lang, self.default_lang)),
+            "period": (f"{start}–{end}" if end and end != start else start) if start else None,
+            "strategy": strategy,
+            "figures": self._figures(data, {plan}, found, lang),
+        }
+
+    def _figures(self, data: Any, plans: set[str], found: list[Any], lang: str
+                 ) -> list[dict[str, Any]]:
+        """The key figures of some plans: what a steering group asks first."""
+        if self._by_plan is None:  # once per site: a national dataset has hundreds of plans
+            self._by_plan = defaultdict(list)
+            for activity in data.activities.values():
+                self._by_plan[activity.plan].append(activity)
+            self._gaps_by_plan = Counter(g.plan for g in found)
+        acts = [a for plan in sorted(plans) for a in self._by_plan.get(plan, ())]
+        stated = {c for a in acts for c in a.coordinators() if c not in a.inferred}
+        inferred = sum(1 for a in acts for c in a.coordinators() if c in a.inferred)
+        figures = [
+            ("fig_activities", len(acts)),
+            ("fig_organisations", len({p for a in acts for p in a.participants})),
+            ("fig_coordinators_stated", len(stated)),
+            ("fig_coordinators_inferred", inferred),
+            ("fig_areas", len({a.area for a in acts if a.area})),
+            ("fig_gaps", sum(self._gaps_by_plan[p] for p in plans)),
+        ]
+        t = _strings()[lang]
+        return [{"key": key, "n": n, "label": t[key]} for key, n in figures]
+
+    def _write_county(self, block: dict[str, Any], data: Any, found: list[Any],
+                      lang: str) -> None:
+        file = page_name(block["page"], lang, self.default_lang)
+        plans = [self._plan_card(p["iri"], data, found, file, lang) for p in block["plans"]]
+        strategies = sorted({p["strategy"] for p in plans if p["strategy"]})
+        publishers = sorted({self.index.label(p, lang) for plan in plans
+                             for p in self.index.iris(plan["iri"], DCT + "publisher")})
+        self._render("county.html", file, lang, page_path=block["page"], title=block["label"],
+                     key_figures=block["figures"], plans=plans, publishers=publishers,
+                     strategies=[self._strategy_tree(s, file, lang) for s in strategies])
+
+    def _write_plan(self, card: dict[str, Any], data: Any, found: list[Any],
+                    lang: str) -> None:
+        plan = card["iri"]
+        file = page_name(card["page"], lang, self.default_lang)
+        county = data.plans[plan].county
+        strategy = card["strategy"]
+        context = []
+        t = _strings()[lang]
+        if county:
+            slug = _slug(county)
+            context.append({"name": t["county"], "items": [{
+                "label": data.county_label(county, lang),
+                "href": self._relative(file, page_name(f"counties/{slug}", lang,
+                                                       self.default_lang))}]})
+        if strategy:
+            context.append({"name": t["strategy"],
+                            "items": [self._node(file, strategy, lang)]})
+        publishers = [self._node(file, p, lang) for p in self.index.iris(plan, DCT + "publisher")]
+        if publishers:
+            context.append({"name": t["publisher"], "items": publishers})
+        self._render("plan.html", file, lang, page_path=card["page"], title=card["label"],
+                     card=self._plan_card(plan, data, found, file, lang), context=context,
+                     data_page=self.href(file, plan, lang),
+                     gaps_page=self._relative(file, page_name("gaps", lang, self.default_lang))
+                     if any(s.href == "gaps.html" for s in self.sections) else None,
+                     plan_tree=self._strategy_tree(strategy, file, lang, plan) if strategy
+                     else None)
+
+    def _strategy_tree(self, strategy: str, file: str, lang: str,
+                       plan: str | None = None) -> dict[str, Any]:
+        """A strategy's goals, areas and activities, the activities grouped by plan and each
+        level saying how many it has in which plan; only ``plan``'s activities if given."""
         def node(iri: str) -> dict[str, Any]:
             return {"iri": iri, "href": self.href(file, iri, lang),
-                    "label": self.index.label(iri, lang)}
+                    "label": self._scoped_label(iri, lang)}
 
         def by_notation(iris: Iterable[str]) -> list[str]:
             return sorted(iris, key=lambda i: (_notation_key(
@@ -598,12 +918,19 @@ class SiteWriter:
                                 if g in in_scheme):
             areas = [a for a in areas_in_scheme if goal in self.index.iris(a, PG + "underGoal")]
             placed.update(areas)
-            goals.append({**node(goal), "areas": [self._area(a, node, by_notation)
+            goals.append({**node(goal), "areas": [self._area(a, node, by_notation, plan)
                                                   for a in by_notation(areas)]})
         rest = [a for a in areas_in_scheme if a not in placed]
         if rest:
             goals.append({"iri": "", "href": None, "label": _strings()[lang]["other_areas"],
-                          "areas": [self._area(a, node, by_notation) for a in by_notation(rest)]})
+                          "areas": [self._area(a, node, by_notation, plan)
+                                    for a in by_notation(rest)]})
+        # Every level says in which plan its activities are (two plans share an area).
+        plan_label = self._scoped_label(plan, lang) if plan else None
+        for goal_node in goals:
+            goal_node["in_plans"] = _in_plans(goal_node["areas"], lang, plan_label)
+            for area_node in goal_node["areas"]:
+                area_node["in_plans"] = _in_plans([area_node], lang, plan_label)
         overarching = by_notation(g for g in self.index.of_type(PG + "OverarchingGoal")
                                   if g in in_scheme)
         return {**node(strategy), "goals": goals, "county": self._county_of(strategy, lang),
@@ -612,6 +939,12 @@ class SiteWriter:
     def _county_of(self, resource: str, lang: str) -> str | None:
         """The county of a strategy or plan: where its publisher (or the organisation the
         publisher is a unit of) is; for a strategy without one, where its plans' are."""
+        key = (resource, lang)
+        if key not in self._counties:
+            self._counties[key] = self._find_county(resource, lang)
+        return self._counties[key]
+
+    def _find_county(self, resource: str, lang: str) -> str | None:
         publishers = self.index.iris(resource, DCT + "publisher")
         if not publishers:
             plans = self.index.subjects(PG + "implements", resource)
@@ -628,12 +961,14 @@ class SiteWriter:
         return None
 
     def _area(self, area: str, node: Callable[[str], dict[str, Any]],
-              by_notation: Callable[[Iterable[str]], list[str]]) -> dict[str, Any]:
+              by_notation: Callable[[Iterable[str]], list[str]],
+              only_plan: str | None = None) -> dict[str, Any]:
         """An area with its activities grouped by plan: two plans' "7.1" are never listed
         side by side as if they were one plan's (the 2016–2017 and 2018–2020 plans share the
         strategy's area 7)."""
-        activities = by_notation(a for a in self.index.subjects(PG + "actionArea", area)
-                                 if a in self._activities)
+        activities = by_notation(
+            a for a in self.index.subjects(PG + "actionArea", area) if a in self._activities
+            and (only_plan is None or only_plan in self.index.iris(a, PG + "inPlan")))
         by_plan: dict[str, list[str]] = {}
         for activity in activities:
             plan = next(iter(self.index.iris(activity, PG + "inPlan")), "")
@@ -689,6 +1024,49 @@ class SiteWriter:
         self.written.append(lod.write_context(self.folder))
         self.written += lod.write_dataset_description(self.store, self.folder, base_url,
                                                       about=about)
+
+
+def _in_plans(areas: Sequence[dict[str, Any]], lang: str, plan_label: str | None) -> str:
+    """How many activities some areas have in each plan: "3 aktiviteter i Handlingsplan
+    2018–2020 (Jönköpings län)"; with one plan given, its count even when 0."""
+    counts: dict[str, int] = {}
+    for area in areas:
+        for plan in area["plans"]:
+            counts[plan["label"]] = counts.get(plan["label"], 0) + len(plan["activities"])
+    if plan_label is not None and not counts:
+        counts[plan_label] = 0
+    return "; ".join(i18n.text("in_plan", lang, count=i18n.counted(n, "activities_count", lang),
+                               plan=label) for label, n in counts.items())
+
+
+def _slug(iri: str) -> str:
+    """The last segment of an IRI as a safe file name: ``.../plan/rjl-hp-2018-2020``."""
+    tail = iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1].lower()
+    return re.sub(r"[^a-z0-9._-]+", "-", tail).strip("-.") or "x"
+
+
+def _ego_network(centre: str, partners: Sequence[tuple[str, int]]) -> dict[str, Any]:
+    """A small ego network drawn on the server: the organisation in the middle, its most
+    frequent partners around it, each tie as wide as the activities they share. Plain SVG
+    coordinates for the template; no script, no request."""
+    import math
+
+    width, height, radius = 760, 360, 130
+    cx, cy = width / 2, height / 2
+    most = max((n for _, n in partners), default=1)
+    nodes = []
+    for i, (label, shared) in enumerate(partners):
+        angle = -math.pi / 2 + 2 * math.pi * i / max(len(partners), 1)
+        x, y = cx + radius * 1.25 * math.cos(angle), cy + radius * math.sin(angle)
+        nodes.append({"label": label if len(label) <= 26 else label[:25] + "…",
+                      "x": round(x, 1), "y": round(y, 1), "shared": shared,
+                      "stroke": round(1 + 5 * shared / most, 1),
+                      "anchor": "middle" if abs(x - cx) < 40 else
+                      ("start" if x > cx else "end"),
+                      "dx": 0 if abs(x - cx) < 40 else (12 if x > cx else -12),
+                      "dy": -14 if y < cy - 40 else (22 if y > cy + 40 else 4)})
+    return {"width": width, "height": height, "cx": cx, "cy": cy, "nodes": nodes,
+            "centre": centre if len(centre) <= 40 else centre[:39] + "…"}
 
 
 def _curie(iri: str) -> str:
@@ -1014,32 +1392,55 @@ def _script_json(value: Any) -> str:
 
 
 def _gaps_section(writer: SiteWriter) -> SiteSection | None:
-    gaps = _available("analysis.gaps", "coordination_gaps", "load_objectives", "RULES_BY_ID",
-                      "where")
+    gaps = _available("analysis.gaps", "coordination_gaps", "load_objectives", "RULES",
+                      "subject_label", "detail")
     network = _available("analysis.network", "load_network_data")
     if gaps is None or network is None:
         return None
 
     def write(writer: SiteWriter) -> None:
         data = writer.network_data(network)
-        objectives = gaps.load_objectives(writer.store)
+        # Once, without a language: both pages say the same findings in their own words.
+        found = writer.gaps(gaps, network)
+        plans = sorted({g.plan for g in found}, key=lambda p: (data.plan_county(p) or "",
+                                                                p or ""))
         for lang in LANGUAGES:
             file = page_name("gaps", lang, writer.default_lang)
-            found = gaps.coordination_gaps(data, objectives, lang=lang)
-            rows = [{"rule": gaps.RULES_BY_ID[g.rule].name[lang],
-                     "explanation": gaps.RULES_BY_ID[g.rule].explanation[lang],
-                     "subject": _linked(writer, file, g.subject, lang, g.subject_label),
-                     # Two counties' "area 7" must never look alike: every finding names
-                     # its plan and county.
-                     "where": gaps.where(g, data, lang),
-                     "detail": g.detail,
-                     "activities": [_linked(writer, file, a, lang) for a in g.activities]}
-                    for g in found]
+            t = _strings()[lang]
+            columns = [{"label": data.plans[p].title(lang) if p in data.plans else (p or "—"),
+                        "county": data.county_label(data.plan_county(p), lang)
+                        if data.plan_county(p) else ""} for p in plans]
+            rules = []
+            for rule in gaps.RULES:
+                listed = [g for g in found if g.rule == rule.id]
+                findings = [{"subject": _linked(writer, file, g.subject, lang,
+                                                gaps.subject_label(g, data, lang)),
+                             # Two counties' "area 7" must never look alike: every finding
+                             # names its plan and county.
+                             "plan": _linked(writer, file, g.plan or "", lang,
+                                             data.plans[g.plan].title(lang)
+                                             if g.plan in data.plans else None),
+                             "county": data.county_label(g.county, lang) if g.county else "",
+                             "detail": gaps.detail(g, data, lang),
+                             "activities": [_linked(writer, file, a, lang,
+                                                    _activity_label(data, a))
+                                            for a in g.activities]}
+                            for g in listed]
+                rules.append({"id": rule.id, "name": rule.name[lang],
+                              "explanation": rule.explanation[lang], "findings": findings,
+                              "counts": [sum(1 for g in listed if g.plan == p) for p in plans],
+                              "total": len(listed)})
             writer._render("gaps.html", file, lang, page_path="gaps",
-                           title=_strings()[lang]["gap_report"], gaps=rows)
+                           title=t["gap_report"], rules=rules, plans=columns,
+                           total=len(found))
 
     return SiteSection("gaps.html", {lang: _strings()[lang]["gap_report"] for lang in LANGUAGES},
                        write)
+
+
+def _activity_label(data: Any, iri: str) -> str:
+    activity = data.activities.get(iri)
+    return f"{activity.name} {activity.label or ''}".strip() if activity else iri
 
 
 def _linked(writer: SiteWriter, file: str, iri: str, lang: str,

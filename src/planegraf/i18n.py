@@ -1,0 +1,55 @@
+"""The bilingual text catalogue: every word planegraf's pages and reports show, in Swedish
+and English, from ``templates/strings.json``.
+
+One catalogue, read once, so that a Swedish page is Swedish throughout and no module keeps
+its own copy of a phrase. Numbers are written the way each language writes them.
+
+>>> text("home", "sv"), text("home", "en")
+('Start', 'Home')
+>>> counted(1, "participants", "sv"), counted(2, "participants", "en")
+('1 deltagare', '2 participants')
+>>> number(0.4216, "sv"), number(0.4216, "en")
+('0,42', '0.42')
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+Language = Literal["sv", "en"]
+LANGUAGES: tuple[Language, ...] = ("sv", "en")
+STRINGS = Path(__file__).resolve().parent / "templates" / "strings.json"
+
+
+@cache
+def catalogue() -> dict[str, dict[str, str]]:
+    """Every text by language, then key: ``catalogue()["sv"]["home"]``."""
+    data: dict[str, dict[str, str]] = json.loads(STRINGS.read_text(encoding="utf-8"))
+    return data
+
+
+def strings(lang: str) -> dict[str, str]:
+    """All texts of one language (what the templates see as ``t``)."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"lang must be one of {LANGUAGES}, not {lang!r}")
+    return catalogue()[lang]
+
+
+def text(key: str, lang: str, **fields: object) -> str:
+    """The text ``key`` in ``lang``, with ``{name}`` fields filled in."""
+    found = strings(lang)[key]
+    return found.format(**fields) if fields else found
+
+
+def counted(n: int, key: str, lang: str) -> str:
+    """``n`` with the word ``key`` in its singular (``key_one``) or plural (``key_other``)."""
+    return text(f"{key}_{'one' if n == 1 else 'other'}", lang, n=n)
+
+
+def number(value: float, lang: str, digits: int = 2) -> str:
+    """A decimal number as the language writes it: "0,42" in Swedish, "0.42" in English."""
+    written = f"{value:.{digits}f}"
+    return written.replace(".", ",") if lang == "sv" else written
