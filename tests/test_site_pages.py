@@ -101,8 +101,10 @@ def test_an_inferred_coordinator_is_said_to_be_inferred(site: Path) -> None:
 
 
 def test_kalmars_regionplan_never_appears_without_saying_it_is_kalmars(site: Path) -> None:
+    # A question's answer (queries/NAME.html) names the county in a column of its own row.
     pages = [p for p in site.rglob("*.html") if not p.name.endswith(".en.html")
-             and not p.name.startswith(("network", "queries", "query", "compare"))]
+             and not p.name.startswith(("network", "queries", "query", "compare"))
+             and p.relative_to(site).parts[0] != "queries"]
     assert len(pages) > 500
     for path in pages:
         # The folded-away Data section quotes the statements as they are (a title literal);
