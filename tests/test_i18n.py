@@ -35,4 +35,4 @@ def test_one_jinja_environment_escapes_every_label() -> None:
     # No module but render/templates.py makes a Jinja environment of its own for the site.
     makers = [p.relative_to(SRC).as_posix() for p in SRC.rglob("*.py")
               if "jinja2.Environment(" in p.read_text("utf-8")]
-    assert set(makers) <= {"render/templates.py", "render/viz.py"}, makers
+    assert set(makers) <= {"render/templates.py"}, makers

@@ -11,16 +11,15 @@ labelled with its plan and the plan's county, since area numbers repeat across p
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 
+from planegraf import i18n
 from planegraf.ids import DATA
 from planegraf.rdf.store import EmbeddedStore
 from planegraf.render.results import display, headed_columns, render
@@ -36,16 +35,20 @@ SHOWN_ROWS = 100
 OWN_GROUP = "own"
 
 
-@cache
-def texts() -> dict[str, Any]:
-    """The pages' words in each language and the catalogue's groups, in contents order."""
-    data: dict[str, Any] = json.loads((TEMPLATES / "questions.json").read_text("utf-8"))
-    return data
+#: The catalogue's subjects (``#+ group:``) in contents order; their names are the text
+#: catalogue's ``q_group_KEY``.
+GROUPS = ('overview', 'areas', 'activities', 'organisations', 'collaboration', 'gaps', 'own')
 
 
 def words(lang: str) -> dict[str, str]:
-    found: dict[str, str] = texts()[lang]
-    return found
+    """The question pages' words in ``lang``: the text catalogue's ``q_`` keys, unprefixed."""
+    return {key.removeprefix("q_"): value for key, value in i18n.strings(lang).items()
+            if key.startswith("q_") and not key.startswith("q_group_")}
+
+
+def group_name(key: str, lang: str) -> str:
+    """A subject's name in ``lang``; a project's own group is named by its key."""
+    return i18n.strings(lang).get(f"q_group_{key}", key)
 
 
 # --- the contents page ---------------------------------------------------------------------
@@ -72,13 +75,13 @@ def contents(queries: Sequence[QueryFile], lang: str, href: Callable[[QueryFile]
     >>> [g["name"] for g in groups][:2]
     ['Overview', 'Action areas and goals']
     """
-    order = list(texts()["groups"])
+    order = list(GROUPS)
     groups: dict[str, list[QueryFile]] = {}
     for query in queries:
         groups.setdefault(query.group or OWN_GROUP, []).append(query)
     ranked = sorted(groups, key=lambda g: (order.index(g) if g in order else len(order), g))
     return [{"key": key,
-             "name": texts()["groups"].get(key, {}).get(lang, key),
+             "name": group_name(key, lang),
              "questions": [{"name": q.name, "title": q.title(lang),
                             "summary": first_sentence(q.description(lang)), "href": href(q)}
                            for q in sorted(groups[key], key=lambda q: q.title(lang).casefold())]}

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import jinja2
 import networkx as nx
 import pyvis
 
@@ -34,6 +33,7 @@ from planegraf.analysis.network import (
 from planegraf.errors import PlanegrafError
 from planegraf.rdf import atomic
 from planegraf.render.safe_csv import SpreadsheetSafeWriter
+from planegraf.render.templates import environment
 from planegraf.sparql.queries import read_query
 from planegraf.sparql.readers import Reader
 
@@ -400,8 +400,7 @@ def network_html(data: NetworkData, metrics: NetworkMetrics, *, size_by: str = "
                        positions)
     heading = title or scope_heading(data, metrics, lang)
     summary = metrics.summary
-    environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-    template = environment.from_string(TEMPLATE.read_text(encoding="utf-8"))
+    template = environment().from_string(TEMPLATE.read_text(encoding="utf-8"))
     return template.render(
         lang=lang, title=heading, words=words,
         counts=words["counts"].format(nodes=summary.nodes, edges=summary.edges),
