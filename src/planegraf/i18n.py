@@ -44,6 +44,17 @@ def text(key: str, lang: str, **fields: object) -> str:
     return found.format(**fields) if fields else found
 
 
+def section(prefix: str, lang: str) -> dict[str, str]:
+    """One module's words in ``lang``: the texts whose keys start with ``prefix_``, without it.
+
+    >>> section("picture", "en")["legend"]
+    'Sector'
+    """
+    start = prefix + "_"
+    return {key.removeprefix(start): value for key, value in strings(lang).items()
+            if key.startswith(start)}
+
+
 def counted(n: int, key: str, lang: str) -> str:
     """``n`` with the word ``key`` in its singular (``key_one``) or plural (``key_other``)."""
     return text(f"{key}_{'one' if n == 1 else 'other'}", lang, n=n)

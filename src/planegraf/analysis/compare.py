@@ -16,6 +16,7 @@ from typing import Literal
 
 import networkx as nx
 
+from planegraf import i18n
 from planegraf.analysis.network import (
     Activity,
     Language,
@@ -140,22 +141,8 @@ def compare_plans(data: NetworkData, kind: SideKind, before: str, after: str) ->
 # Rendering, in the language asked
 # --------------------------------------------------------------------------------------------
 
-_WORDS = {
-    "sv": {"title": "Jämförelse", "orgs": "Organisationer", "ties": "Band", "new": "nya",
-           "gone": "borta", "kept": "kvar", "org": "Organisation", "status": "Läge",
-           "coord": "samordnar (angivet/härlett)", "partner": "partner (angivet/härlett)",
-           "degree": "grad", "betweenness": "mellanliggande", "areas": "Handlingsområden",
-           "area": "Handlingsområde", "activities": "aktiviteter", "network": "Nätverksmått",
-           "measure": "Mått", "none": "inga", "before": "före", "after": "efter",
-           "tie": "Band"},
-    "en": {"title": "Comparison", "orgs": "Organisations", "ties": "Ties", "new": "new",
-           "gone": "gone", "kept": "kept", "org": "Organisation", "status": "Status",
-           "coord": "coordinates (stated/inferred)", "partner": "partner (stated/inferred)",
-           "degree": "degree", "betweenness": "betweenness", "areas": "Action areas",
-           "area": "Action area", "activities": "activities", "network": "Network measures",
-           "measure": "Measure", "none": "none", "before": "before", "after": "after",
-           "tie": "Tie"},
-}
+# The words live in the one text catalogue (templates/strings.json, "comparison_" keys).
+_WORDS = {lang: i18n.section("comparison", lang) for lang in i18n.LANGUAGES}
 _MEASURES = ("nodes", "edges", "components", "density", "degree_centralization")
 
 
@@ -279,36 +266,9 @@ def comparison_json(result: Comparison, data: NetworkData, lang: Language = "sv"
 # --------------------------------------------------------------------------------------------
 
 _PAGE_WORDS = {
-    "sv": {"network": "Samverkansnätverk", "network_measures": "Nätverksmått",
-           "measure": "Mått", "orgs": "Organisationer", "org": "Organisation",
-           "status": "Läge", "coord": "Samordnar, före → efter (angivet/härlett)",
-           "partner": "Partner, före → efter (angivet/härlett)",
-           "degree": "Grad, före → efter", "ties": "Band", "areas": "Handlingsområden",
-           "area": "Handlingsområde",
-           "intro": "Varje län med flera handlingsplaner: en plan jämförd med den som följde. "
-                    "Båda nätverken är ritade i samma layout, så en organisation står på samma "
-                    "plats i båda bilderna. Band räknas bara där källan anger deltagarna.",
-           "no_pictures": "Datamängden är för stor för att rita varje jämförelse på "
-                          "webbplatsen. Rita ett par med planegraf compare --plan FÖRE "
-                          "--plan EFTER -o jämförelse.svg.",
-           "measures": {"nodes": "Aktörer", "edges": "Band", "components": "Delar",
-                        "density": "Täthet", "degree_centralization": "Gradcentralisering"}},
-    "en": {"network": "Collaboration network", "network_measures": "Network measures",
-           "measure": "Measure", "orgs": "Organisations", "org": "Organisation",
-           "status": "Status", "coord": "Coordinates, before → after (stated/inferred)",
-           "partner": "Partner, before → after (stated/inferred)",
-           "degree": "Degree, before → after", "ties": "Ties", "areas": "Action areas",
-           "area": "Action area",
-           "intro": "Every county with several action plans: a plan compared with the one that "
-                    "followed. Both networks are drawn in the same layout, so an organisation "
-                    "stands in the same place in both pictures. Ties count only where the "
-                    "source names the participants.",
-           "no_pictures": "The dataset is too large to draw every comparison on the site. "
-                          "Draw one pair with planegraf compare --plan BEFORE --plan AFTER "
-                          "-o comparison.svg.",
-           "measures": {"nodes": "Actors", "edges": "Ties", "components": "Components",
-                        "density": "Density", "degree_centralization": "Degree centralization"}},
-}
+    lang: {**i18n.section("compare_page", lang),
+           "measures": i18n.section("compare_measure", lang)}
+    for lang in i18n.LANGUAGES}
 
 
 def consecutive_plans(data: NetworkData, periods: dict[str, tuple[int, int]]

@@ -11,6 +11,7 @@ import io
 import json
 from collections.abc import Mapping
 
+from planegraf import i18n
 from planegraf.analysis.network import (
     BROKERAGE_ROLES,
     Language,
@@ -21,40 +22,8 @@ from planegraf.analysis.network import (
 )
 from planegraf.render.safe_csv import SpreadsheetSafeWriter
 
-_METRIC_WORDS = {
-    "sv": {"title": "Nätverksmått", "whole": "Hela nätverket", "metric": "Mått",
-           "value": "Värde", "meaning": "Betydelse", "by_area":
-               "Per handlingsområde (i sin plan och sitt län)",
-           "by_county": "Per län", "county": "län",
-           "inferred": "{n} roller som planegraf har härlett (utgivaren som samordningsansvarig "
-                       "där källan inte nämner någon) ingår inte i nätverket: bara band som "
-                       "källan anger räknas.",
-           "by_plan": "Per handlingsplan", "orgs": "Organisationer", "name": "Organisation",
-           "explain": "Förklaringar", "cut": "Håller ihop nätverket (artikulationspunkter)",
-           "bridges": "Broar mellan handlingsområden", "none": "inga",
-           "sampled": "Mellanliggande centralitet är skattad från {k} slumpade startnoder: "
-                      "högst ±{eps:.3f} fel för varje organisation med {conf:.0%} säkerhet.",
-           "exact": "Mellanliggande centralitet är exakt beräknad.",
-           "communities": "Gemenskaper (Louvain) jämförda med handlingsområden",
-           "community": "Gemenskap", "size": "Storlek", "main_area": "Vanligaste huvudområde",
-           "share": "Andel", "scope": "Avgränsning", "all": "allt"},
-    "en": {"title": "Network metrics", "whole": "Whole network", "metric": "Metric",
-           "value": "Value", "meaning": "Meaning", "by_area":
-               "By action area (in its plan and county)",
-           "by_county": "By county", "county": "county",
-           "inferred": "{n} roles planegraf inferred (the publisher as coordinator where the "
-                       "source names no one) are left out of the network: only ties the "
-                       "source states count.",
-           "by_plan": "By action plan", "orgs": "Organisations", "name": "Organisation",
-           "explain": "Explanations", "cut": "Holding the network together (articulation "
-           "points)", "bridges": "Bridges between action areas", "none": "none",
-           "sampled": "Betweenness is estimated from {k} random pivots: within ±{eps:.3f} for "
-                      "every organisation with {conf:.0%} confidence.",
-           "exact": "Betweenness is computed exactly.",
-           "communities": "Communities (Louvain) compared with the action areas",
-           "community": "Community", "size": "Size", "main_area": "Most common main area",
-           "share": "Share", "scope": "Scope", "all": "everything"},
-}
+# The words live in the one text catalogue (templates/strings.json, "metrics_" keys).
+_METRIC_WORDS = {lang: i18n.section("metrics", lang) for lang in i18n.LANGUAGES}
 #: Column headings of the metrics, in each language (the keys stay in CSV and JSON).
 COLUMN_NAMES: dict[str, dict[str, str]] = {
     "sv": {"nodes": "aktörer", "edges": "band", "components": "komponenter",

@@ -20,6 +20,7 @@ from typing import Any
 
 import networkx as nx
 
+from planegraf import i18n
 from planegraf.analysis.network import Language, NetworkData, NetworkMetrics, scoped_activities
 from planegraf.errors import PlanegrafError
 from planegraf.rdf import atomic
@@ -37,18 +38,8 @@ LABELLED = 25
 GEXF_NS = "http://gexf.net/1.3"
 VIZ_NS = "http://gexf.net/1.3/viz"
 
-_WORDS = {
-    "sv": {"all": "Samverkansnätverk, alla planer", "network": "Samverkansnätverk",
-           "legend": "Sektor", "size": "Storlek: {metric}", "unknown": "okänd sektor",
-           "counts": "{nodes} aktörer, {edges} band",
-           "tie": "gemensamma aktiviteter", "org": "Organisation",
-           "empty": "Inga band: källan anger inga deltagare som delar en aktivitet."},
-    "en": {"all": "Collaboration network, all plans", "network": "Collaboration network",
-           "legend": "Sector", "size": "Size: {metric}", "unknown": "unknown sector",
-           "counts": "{nodes} actors, {edges} ties",
-           "tie": "shared activities", "org": "Organisation",
-           "empty": "No ties: the source names no participants sharing an activity."},
-}
+# The words live in the one text catalogue (templates/strings.json, "picture_" keys).
+_WORDS = {lang: i18n.section("picture", lang) for lang in i18n.LANGUAGES}
 
 
 # --------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from typing import Any, Literal
 import networkx as nx
 import pyvis
 
+from planegraf import i18n
 from planegraf.analysis.network import (
     Language,
     NetworkData,
@@ -60,64 +61,8 @@ BIG_NETWORK = 150
 #: their names as the reader zooms in (all of them at 100 %).
 LABELLED_AT_OVERVIEW = 20
 
-_WORDS: dict[str, dict[str, str]] = {
-    "sv": {
-        "title": "Samverkansnätverk", "all": "alla planer", "area": "Handlingsområde",
-        "sector": "Sektor", "plan": "Plan", "county": "Län",
-        "all_areas": "Alla handlingsområden", "all_sectors": "Alla sektorer",
-        "all_plans": "Alla planer", "all_counties": "Alla län",
-        "sector_only": "Bara sektorn", "sector_ego": "Sektorn och alla den samverkar med",
-        "sector_mode": "Visa",
-        "legend": "Sektorer", "counts": "{nodes} aktörer, {edges} band",
-        "count_one_node": "1 aktör", "count_one_edge": "1 band",
-        "size": "Nodens storlek: {metric}.", "edge": "Ett band = minst en gemensam aktivitet; "
-        "tjockleken = antal gemensamma aktiviteter. Banden har ingen riktning.",
-        "activities": "aktiviteter",
-        "coordinates": "samordnar", "areas": "handlingsområden", "shared": "gemensamma aktiviteter",
-        "whole": "Hela nätverket: täthet {density}, gradcentralisering {centralization}.",
-        "unknown": "okänd sektor", "picture": "Bild av hela nätverket",
-        "search": "Sök organisation", "search_button": "Visa", "clear": "Rensa",
-        "not_found": "Ingen organisation heter ”{name}”.",
-        "filters": "Filter och teckenförklaring", "close": "Stäng",
-        "show_panel": "Filter", "details": "Vald organisation",
-        "nothing_selected": "Klicka på en organisation eller sök efter den för att se dess "
-                            "egonätverk och de aktiviteter den delar med var och en.",
-        "neighbours": "Samverkar med", "no_neighbours": "Ingen annan aktör i urvalet.",
-        "roles": "Roller", "role_coordinator": "samordnare", "role_steering-group": "styrgrupp",
-        "role_funder": "finansiär", "role_partner": "partner",
-        "organisation_page": "Organisationens sida", "none_shown": "Inga aktörer matchar "
-        "filtret.", "network_label": "Nätverksbild: {title}",
-        "skip": "Hoppa till filtren", "nav": "Webbplatsen",
-    },
-    "en": {
-        "title": "Collaboration network", "all": "all plans", "area": "Action area",
-        "sector": "Sector", "plan": "Plan", "county": "County",
-        "all_areas": "All action areas", "all_sectors": "All sectors",
-        "all_plans": "All plans", "all_counties": "All counties",
-        "sector_only": "Only this sector", "sector_ego": "This sector and everyone it works with",
-        "sector_mode": "Show",
-        "legend": "Sectors", "counts": "{nodes} actors, {edges} ties",
-        "count_one_node": "1 actor", "count_one_edge": "1 tie",
-        "size": "Node size: {metric}.", "edge": "A tie = at least one shared activity; "
-        "its width = the number of shared activities. Ties have no direction.",
-        "activities": "activities",
-        "coordinates": "coordinates", "areas": "action areas", "shared": "shared activities",
-        "whole": "Whole network: density {density}, degree centralization {centralization}.",
-        "unknown": "unknown sector", "picture": "Picture of the whole network",
-        "search": "Find an organisation", "search_button": "Show", "clear": "Clear",
-        "not_found": "No organisation is called “{name}”.",
-        "filters": "Filters and legend", "close": "Close",
-        "show_panel": "Filters", "details": "Selected organisation",
-        "nothing_selected": "Click an organisation or search for it to see its ego network "
-                            "and the activities it shares with each partner.",
-        "neighbours": "Works with", "no_neighbours": "No other actor in the selection.",
-        "roles": "Roles", "role_coordinator": "coordinator", "role_steering-group":
-        "steering group", "role_funder": "funder", "role_partner": "partner",
-        "organisation_page": "The organisation's page", "none_shown": "No actor matches the "
-        "filter.", "network_label": "Network picture: {title}",
-        "skip": "Skip to the filters", "nav": "The site",
-    },
-}
+# The words live in the one text catalogue (templates/strings.json, "viz_" keys).
+_WORDS: dict[str, dict[str, str]] = {lang: i18n.section("viz", lang) for lang in i18n.LANGUAGES}
 
 
 def sector_labels(store: Reader, lang: Language) -> dict[str, str]:
