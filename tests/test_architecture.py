@@ -126,3 +126,12 @@ def test_no_module_imports_a_layer_above_its_own() -> None:
 def test_the_package_has_no_import_cycle() -> None:
     cycles = list(nx.simple_cycles(_graph()))
     assert cycles == [], cycles
+
+
+def test_markdown_is_escaped_in_one_place() -> None:
+    # Every Markdown report escapes through planegraf.render.escape.markdown: a second
+    # hand-made escaping drifts (one forgot HTML, one forgot links).
+    hand_made = [p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py")
+                 if 'replace("|", "\\\\|")' in p.read_text(encoding="utf-8")
+                 or "_MARKDOWN_SPECIAL" in p.read_text(encoding="utf-8")]
+    assert hand_made == ["render/escape.py"], hand_made

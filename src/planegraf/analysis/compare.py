@@ -26,6 +26,7 @@ from planegraf.analysis.network import (
     summarise_network,
 )
 from planegraf.errors import PlanegrafError
+from planegraf.render.escape import markdown
 from planegraf.render.safe_csv import SpreadsheetSafeWriter
 
 SideKind = Literal["plan", "county"]
@@ -157,8 +158,7 @@ def side_label(data: NetworkData, kind: SideKind, iri: str, lang: Language) -> s
 
 
 def _cell(text: str) -> str:
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace("|", "\\|").replace("\n", " ")
+    return markdown(text)
 
 
 def _num(value: float | int | None) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 
 from planegraf import i18n
 from planegraf.analysis.network import Activity, Language, NetworkData, Scope, scoped_activities
+from planegraf.render.escape import markdown
 from planegraf.render.safe_csv import SpreadsheetSafeWriter
 from planegraf.sparql.queries import read_query
 from planegraf.sparql.readers import Reader
@@ -477,9 +478,7 @@ def gaps_markdown(gaps: Sequence[Gap], data: NetworkData, lang: Language = "sv")
 
 
 def _md(text: str) -> str:
-    # Labels come from the data: keep them from turning into Markdown or HTML.
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return re.sub(r"([\\`*_\[\]#|])", r"\\\1", text)
+    return markdown(text)
 
 
 def _activity_name(data: NetworkData, iri: str) -> str:

@@ -4,10 +4,10 @@ not be resolved (with candidates), as Markdown in Swedish or English and as JSON
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from planegraf.ingest.model import ActivityRow
+from planegraf.render.escape import markdown
 
 if TYPE_CHECKING:
     from planegraf.ingest import ImportResult
@@ -72,22 +72,7 @@ _TEXT = {
 }
 
 
-# Enough to keep text literal where the report puts it (never at the start of a line):
-# emphasis, code, links and images (brackets), headings, tables, strikethrough.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
-
-
-def markdown_text(text: object) -> str:
-    """Text from a document or a user as Markdown that shows it literally: HTML is escaped,
-    Markdown's special characters are backslash-escaped and line breaks become spaces, so a
-    name in a sheet cannot become a link, an image, a heading or HTML in the report.
-
-    >>> print(markdown_text('<img src=x> **fet** [länk](http://a)'))
-    &lt;img src=x&gt; \\*\\*fet\\*\\* \\[länk\\](http://a)
-    """
-    plain = " ".join(str(text).split())
-    plain = plain.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", plain)
+markdown_text = markdown  # the one Markdown escaping (planegraf.render.escape)
 
 
 def _t(key: str, lang: str) -> str:

@@ -20,6 +20,7 @@ from planegraf.analysis.network import (
     NetworkSummary,
     explain,
 )
+from planegraf.render.escape import markdown
 from planegraf.render.safe_csv import SpreadsheetSafeWriter
 
 # The words live in the one text catalogue (templates/strings.json, "metrics_" keys).
@@ -70,9 +71,7 @@ def _column(key: str, lang: Language) -> str:
 
 
 def _cell(text: str) -> str:
-    # Names come from the data: no HTML, no table breaks.
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace("|", "\\|").replace("\n", " ")
+    return markdown(text)
 
 
 def _summary_row(label: str, summary: NetworkSummary, lang: Language) -> str:

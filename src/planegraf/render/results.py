@@ -21,6 +21,7 @@ from typing import Literal, Protocol
 
 import pyoxigraph as ox
 
+from planegraf.render.escape import markdown
 from planegraf.render.safe_csv import SpreadsheetSafeWriter
 from planegraf.sparql.engines import Solutions, Term
 
@@ -194,7 +195,7 @@ def render(solutions: Solutions, fmt: Format = "table", hidden: Iterable[str] = 
 
 
 def _markdown_cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    return markdown(text)
 
 
 def _table(solutions: Solutions, picked: list[tuple[str, str]], lang: str) -> str:
