@@ -19,6 +19,7 @@ from typing import Any, Literal
 import networkx as nx
 import pyoxigraph as ox
 
+from planegraf import i18n
 from planegraf.errors import PlanegrafError
 from planegraf.ids import DATA
 from planegraf.rdf.store import EmbeddedStore
@@ -46,109 +47,11 @@ BETWEENNESS_DELTA = 0.05
 
 BROKERAGE_ROLES = ("coordinator", "consultant", "gatekeeper_representative", "liaison")
 
-#: One plain-language line per metric, in Swedish and English, for every report.
+#: One plain-language line per metric, in Swedish and English, for every report (the text
+#: catalogue's "metric_explain_" keys).
 METRIC_EXPLANATIONS: dict[str, dict[str, str]] = {
-    "nodes": {
-        "sv": "Antal organisationer och grupper i nätverket.",
-        "en": "Number of organisations and groups in the network.",
-    },
-    "edges": {
-        "sv": "Antal par som arbetar i minst en gemensam aktivitet.",
-        "en": "Number of pairs that work on at least one activity together.",
-    },
-    "components": {
-        "sv": "Antal delar som inte hänger ihop med varandra alls.",
-        "en": "Number of parts of the network with no connection to each other.",
-    },
-    "density": {
-        "sv": "Andel av alla möjliga samarbetspar som faktiskt finns: 2·kanter / (n·(n−1)).",
-        "en": "Share of all possible pairs that actually work together: 2·edges / (n·(n−1)).",
-    },
-    "degree_centralization": {
-        "sv": "Hur mycket nätverket kretsar kring en enda aktör (0 = jämnt spritt, "
-              "1 = en stjärna): Σ(max grad − grad) / ((n−1)(n−2)).",
-        "en": "How much the network revolves around one actor (0 = evenly spread, 1 = a star): "
-              "Σ(max degree − degree) / ((n−1)(n−2)).",
-    },
-    "modularity_communities": {
-        "sv": "Hur tydligt nätverket delar sig i grupper som främst samarbetar inbördes (Louvain).",
-        "en": "How clearly the network splits into groups that mostly work among themselves "
-              "(Louvain).",
-    },
-    "modularity_areas": {
-        "sv": "Samma mått om grupperna i stället är organisationernas huvudsakliga "
-              "handlingsområde.",
-        "en": "The same measure when the groups are the organisations' main action areas instead.",
-    },
-    "community_area_purity": {
-        "sv": "Andel organisationer vars gemenskap domineras av deras eget huvudområde.",
-        "en": "Share of organisations whose community is dominated by their own main area.",
-    },
-    "degree": {
-        "sv": "Antal andra aktörer organisationen samarbetar direkt med.",
-        "en": "Number of other actors the organisation works with directly.",
-    },
-    "degree_centrality": {
-        "sv": "Grad delat med det största möjliga (n−1).",
-        "en": "Degree divided by the largest possible (n−1).",
-    },
-    "betweenness": {
-        "sv": "Hur ofta organisationen ligger på kortaste vägen mellan två andra (0–1).",
-        "en": "How often the organisation lies on the shortest path between two others (0–1).",
-    },
-    "closeness": {
-        "sv": "Hur nära organisationen i genomsnitt har till alla andra den kan nå (0–1).",
-        "en": "How close the organisation is, on average, to everyone it can reach (0–1).",
-    },
-    "relative_connectivity": {
-        "sv": "Organisationens grad jämförd med den mest sammankopplade: grad / max grad (0–1). "
-              "Här bygger måttet bara på antal band: PARTNER-verktygets relativa "
-              "sammankoppling väger också in tillit och värde, som planerna inte anger.",
-        "en": "The organisation's degree compared with the best connected: degree / max degree "
-              "(0–1). Here it rests on the number of ties alone: PARTNER's relative "
-              "connectivity also weighs trust and value, which plans do not hold.",
-    },
-    "non_redundant_ties": {
-        "sv": "Antal kontakter som inte redan känner varandra (Burts effektiva storlek): "
-              "grad − 2·(band mellan kontakterna) / grad.",
-        "en": "Number of contacts who do not already know each other (Burt's effective size): "
-              "degree − 2·(ties among the contacts) / degree.",
-    },
-    "constraint": {
-        "sv": "Burts begränsning, oviktad (varje band väger lika, hur många aktiviteter paret "
-              "än delar): högt när alla kontakter hänger ihop sinsemellan, lågt för en mäklare "
-              "med kontakter i skilda kretsar.",
-        "en": "Burt's constraint, unweighted (every tie counts the same, however many "
-              "activities the pair shares): high when all contacts are tied to each other, low "
-              "for a broker whose contacts are in separate circles.",
-    },
-    "weighted_constraint": {
-        "sv": "Burts begränsning viktad med antal gemensamma aktiviteter: ett band väger efter "
-              "hur många aktiviteter paret delar (Burts ursprungliga form).",
-        "en": "Burt's constraint weighted by shared activities: a tie weighs as many "
-              "activities as the pair shares (Burt's original form).",
-    },
-    "brokerage": {
-        "sv": "Gould–Fernandez: antal par av kontakter (utan eget band) som organisationen "
-              "förmedlar mellan, efter sektor: samordnare (alla samma sektor), konsult "
-              "(kontakterna i samma sektor, mäklaren i en annan), grindvakt/representant (en "
-              "kontakt i mäklarens sektor) och länk (tre olika sektorer).",
-        "en": "Gould–Fernandez: number of pairs of contacts (with no tie of their own) the "
-              "organisation brokers between, by sector: coordinator (all one sector), consultant "
-              "(the contacts share a sector, the broker is in another), gatekeeper/representative "
-              "(one contact in the broker's sector) and liaison (three different sectors).",
-    },
-    "articulation_point": {
-        "sv": "Nätverket delas i flera delar om organisationen försvinner.",
-        "en": "The network falls apart into more pieces if the organisation disappears.",
-    },
-    "areas": {
-        "sv": "Antal handlingsområden organisationen deltar i; två eller fler gör den till en bro "
-              "mellan områden.",
-        "en": "Number of action areas the organisation takes part in; two or more make it a "
-              "bridge between areas.",
-    },
-}
+    metric: {lang: i18n.section("metric_explain", lang)[metric] for lang in i18n.LANGUAGES}
+    for metric in i18n.section("metric_explain", "sv")}
 
 
 def explain(metric: str, lang: Language = "sv") -> str:

@@ -6,70 +6,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from planegraf import i18n
 from planegraf.ingest.model import ActivityRow
 from planegraf.render.escape import markdown
 
 if TYPE_CHECKING:
     from planegraf.ingest import ImportResult
 
-_TEXT = {
-    "title": ("Importrapport", "Import report"),
-    "file": ("Fil", "File"),
-    "encoding": ("Teckenkodning", "Encoding"),
-    "plan": ("Plan", "Plan"),
-    "strategy": ("Strategi", "Strategy"),
-    "county": ("Län", "County"),
-    "summary": ("Sammanfattning", "Summary"),
-    "rows": ("rader lästa", "rows read"),
-    "rejected": ("rader avvisade", "rows rejected"),
-    "mentions": ("omnämnanden", "mentions"),
-    "resolved": ("upplösta", "resolved"),
-    "guessed": ("bara gissade", "only guessed"),
-    "unresolved": ("ej upplösta", "unresolved"),
-    "participations": ("deltaganden skrivna", "participations written"),
-    "open": ("Att åtgärda: ej upplösta och gissade omnämnanden",
-             "To do: unresolved and guessed mentions"),
-    "open_hint": ("De blev inte deltagare. Lägg till stavningen som skos:altLabel på rätt "
-                  "organisation i graph/organisations.trig (eller en ny organisation) och "
-                  "importera igen.",
-                  "They did not become participants. Add the spelling as skos:altLabel of the "
-                  "right organisation in graph/organisations.trig (or a new organisation) and "
-                  "import again."),
-    "none_open": ("Alla omnämnanden löstes upp.", "Every mention was resolved."),
-    "candidates": ("kandidater", "candidates"),
-    "no_candidates": ("inga kandidater", "no candidates"),
-    "notes": ("Anmärkningar", "Notes"),
-    "rejected_rows": ("Avvisade rader", "Rejected rows"),
-    "all_rows": ("Alla rader", "All rows"),
-    "lines": ("rad", "line"),
-    "coordinator": ("samordningsansvarig", "coordinator"),
-    "partner": ("samverkanspart", "partner"),
-    "merged": ("upprepning, slogs ihop", "repeated, merged"),
-    "no_participants": ("inga deltagare upplösta: aktiviteten saknar samordningsansvarig",
-                        "no participant resolved: the activity lacks a coordinator"),
-    "no_follow_up": ("uppföljning saknas", "follow-up missing"),
-    "no_follow_up_stated": ("källan anger inget uppföljningsmått",
-                            "the source states no follow-up measure"),
-    "inferred": ("härledd: källan nämner ingen i rollen", "inferred: the source names no one "
-                 "in the role"),
-    "inferred_count": ("roller härledda (utgivaren som samordningsansvarig)",
-                       "roles inferred (the publisher as coordinator)"),
-    "deadline": ("tidsangivelse", "deadline"),
-    "checks": ("Kontroller", "Checks"),
-    "none_checks": ("Inga fynd.", "No findings."),
-    "guessed_only": ("Aktivitet {key} ({where}): den enda samordningsansvariga är bara gissad "
-                     "(«{text}»); aktiviteten kommer inte att klara valideringen förrän "
-                     "namnet lösts upp.",
-                     "Activity {key} ({where}): its only coordinator was only guessed "
-                     "(«{text}»); the activity will not validate until the name is resolved."),
-    "page": ("sida", "page"),
-    "pages": ("sidor", "pages"),
-    "paragraph": ("stycke", "paragraph"),
-    "table": ("tabell", "table"),
-    "row": ("rad", "row"),
-    "steering-group": ("styrgrupp", "steering group"),
-    "funder": ("finansiär", "funder"),
-}
+# The report's words live in the one text catalogue (templates/strings.json, "import_" keys).
+_TEXT = {key: (sv, i18n.section("import", "en")[key])
+         for key, sv in i18n.section("import", "sv").items()}
 
 
 markdown_text = markdown  # the one Markdown escaping (planegraf.render.escape)
