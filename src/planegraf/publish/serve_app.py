@@ -54,20 +54,33 @@ def negotiate(path: str, accept: str | None) -> str:
     '/id/activity/p/6-3.nt'
     """
     best, best_q = ".html", -1.0
-    for part in (accept or "text/html").split(","):
-        media, _, params = part.strip().partition(";")
-        q = 1.0
-        for param in params.split(";"):
-            key, _, value = param.strip().partition("=")
-            if key == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    continue
+    for media, q in weighted(accept or "text/html", unreadable_q=1.0):
         for media_type, suffix in ALTERNATES:
-            if media.strip() == media_type and q > best_q:
+            if media == media_type and q > best_q:
                 best, best_q = suffix, q
     return path + best
+
+
+def weighted(header: str, unreadable_q: float) -> list[tuple[str, float]]:
+    """The values of an ``Accept``-style header with their ``q`` weights (1 when not given,
+    ``unreadable_q`` when not a number).
+
+    >>> weighted("text/turtle;q=0.5, text/html", unreadable_q=0.0)
+    [('text/turtle', 0.5), ('text/html', 1.0)]
+    """
+    found = []
+    for part in header.split(","):
+        value, _, params = part.strip().partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            key, _, number = param.strip().partition("=")
+            if key.strip() == "q":
+                try:
+                    q = float(number)
+                except ValueError:
+                    q = unreadable_q
+        found.append((value.strip(), q))
+    return found
 
 
 def allowed_hosts(port: int, public_hosts: Iterable[str] = ()) -> frozenset[str]:

@@ -33,7 +33,7 @@ from starlette.staticfiles import StaticFiles
 
 from planegraf.ids import DATA
 from planegraf.namespaces import PREFIXES
-from planegraf.publish.serve_app import negotiate
+from planegraf.publish.serve_app import negotiate, weighted
 from planegraf.publish.site import (
     DATA_SUFFIXES,
     LANGUAGES,
@@ -62,17 +62,8 @@ def preferred_language(accept_language: str | None, default: str) -> str:
     'sv'
     """
     best, best_q = default, 0.0
-    for part in (accept_language or "").split(","):
-        tag, _, params = part.strip().partition(";")
-        q = 1.0
-        for param in params.split(";"):
-            key, _, value = param.strip().partition("=")
-            if key.strip() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        primary = tag.strip().lower().split("-", 1)[0]
+    for tag, q in weighted(accept_language or "", unreadable_q=0.0):
+        primary = tag.lower().split("-", 1)[0]
         if primary in LANGUAGES and q > best_q:
             best, best_q = primary, q
     return best

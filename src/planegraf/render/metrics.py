@@ -25,33 +25,10 @@ from planegraf.render.safe_csv import SpreadsheetSafeWriter
 
 # The words live in the one text catalogue (templates/strings.json, "metrics_" keys).
 _METRIC_WORDS = {lang: i18n.section("metrics", lang) for lang in i18n.LANGUAGES}
-#: Column headings of the metrics, in each language (the keys stay in CSV and JSON).
+#: Column headings of the metrics, in each language (the keys stay in CSV and JSON): the text
+#: catalogue's "metric_column_" keys.
 COLUMN_NAMES: dict[str, dict[str, str]] = {
-    "sv": {"nodes": "aktörer", "edges": "band", "components": "komponenter",
-           "density": "täthet", "degree_centralization": "gradcentralisering",
-           "degree": "grad", "degree_centrality": "gradcentralitet",
-           "betweenness": "mellanliggande centralitet", "closeness": "närhetscentralitet",
-           "relative_connectivity": "relativ förbundenhet",
-           "non_redundant_ties": "icke-redundanta band", "constraint": "begränsning",
-           "weighted_constraint": "viktad begränsning", "areas": "områden",
-           "modularity_communities": "modularitet (gemenskaper)",
-           "modularity_areas": "modularitet (handlingsområden)",
-           "community_area_purity": "gemenskapernas renhet", "sector": "sektor",
-           "coordinator": "samordnare", "consultant": "konsult",
-           "gatekeeper_representative": "grindvakt/representant", "liaison": "länk"},
-    "en": {"nodes": "organisations", "edges": "ties", "components": "components",
-           "density": "density", "degree_centralization": "degree centralization",
-           "degree": "degree", "degree_centrality": "degree centrality",
-           "betweenness": "betweenness", "closeness": "closeness",
-           "relative_connectivity": "relative connectivity",
-           "non_redundant_ties": "non-redundant ties", "constraint": "constraint",
-           "weighted_constraint": "weighted constraint", "areas": "areas",
-           "modularity_communities": "modularity (communities)",
-           "modularity_areas": "modularity (action areas)",
-           "community_area_purity": "community purity", "sector": "sector",
-           "coordinator": "coordinator", "consultant": "consultant",
-           "gatekeeper_representative": "gatekeeper/representative", "liaison": "liaison"},
-}
+    lang: i18n.section("metric_column", lang) for lang in i18n.LANGUAGES}
 SUMMARY_KEYS = ("nodes", "edges", "components", "density", "degree_centralization")
 ORG_KEYS = ("degree", "degree_centrality", "betweenness", "closeness", "relative_connectivity",
             "non_redundant_ties", "constraint", "weighted_constraint", "areas")

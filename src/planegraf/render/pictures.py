@@ -25,7 +25,7 @@ from planegraf.analysis.network import Language, NetworkData, NetworkMetrics, sc
 from planegraf.errors import PlanegrafError
 from planegraf.rdf import atomic
 from planegraf.render.safe_csv import SpreadsheetSafeWriter
-from planegraf.render.viz import SECTOR_COLOURS, SIZE_METRICS, _size_explanation
+from planegraf.render.viz import SECTOR_COLOURS, SIZE_METRICS, _size_explanation, scope_parts
 from planegraf.sparql.queries import read_query
 from planegraf.sparql.readers import Reader
 
@@ -111,20 +111,8 @@ def size_values(data: NetworkData, metrics: NetworkMetrics, size_by: str) -> dic
 
 def scope_title(data: NetworkData, metrics: NetworkMetrics, lang: Language) -> str:
     """The scope in words: the plan with its county, the area, the goal; "all plans"."""
-    scope = metrics.scope
     words = _WORDS[lang]
-    parts: list[str] = []
-    if scope.plan:
-        plan = data.plans.get(scope.plan)
-        if plan is None:
-            parts.append(scope.plan.rsplit("/", 1)[-1])
-        else:
-            county = plan.county_label(lang)
-            parts.append(plan.title(lang) + (f", {county}" if county else ""))
-    if scope.area:
-        parts.append(data.area_label(scope.area, lang))
-    if scope.goal:
-        parts.append(scope.goal.rsplit("/", 1)[-1])
+    parts = scope_parts(data, metrics, lang, data.area_label)
     if not parts:
         return words["all"]
     return f"{words['network']}: " + " — ".join(parts)

@@ -116,6 +116,13 @@ class SiteLinks:
 def scope_heading(data: NetworkData, metrics: NetworkMetrics, lang: Language) -> str:
     """The page's title: the network and its scope, the plan named with its county."""
     words = _WORDS[lang]
+    parts = scope_parts(data, metrics, lang, data.county_area_label)
+    return f"{words['title']}: " + (" — ".join(parts) if parts else words["all"])
+
+
+def scope_parts(data: NetworkData, metrics: NetworkMetrics, lang: Language,
+                area_label: Callable[[str, Language], str]) -> list[str]:
+    """The scope in words, for titles: the plan with its county, the area, the goal."""
     scope = metrics.scope
     parts: list[str] = []
     if scope.plan:
@@ -126,10 +133,10 @@ def scope_heading(data: NetworkData, metrics: NetworkMetrics, lang: Language) ->
             county = plan.county_label(lang)
             parts.append(plan.title(lang) + (f", {county}" if county else ""))
     if scope.area:
-        parts.append(data.county_area_label(scope.area, lang))
+        parts.append(area_label(scope.area, lang))
     if scope.goal:
         parts.append(scope.goal.rsplit("/", 1)[-1])
-    return f"{words['title']}: " + (" — ".join(parts) if parts else words["all"])
+    return parts
 
 
 def page_layout(graph: nx.Graph, seed: int = 1) -> dict[str, tuple[float, float]]:
