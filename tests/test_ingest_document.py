@@ -315,3 +315,29 @@ def test_import_and_template_have_help_with_an_example() -> None:
     for command in ("import", "template"):
         done = cli(command, "--help")
         assert done.returncode == 0 and "Example:" in done.stdout
+
+
+def test_a_table_row_naming_no_coordinator_gets_the_publisher_marked_inferred(
+        tmp_path: Path) -> None:
+    # A row that names only partners used to import without any coordinator: the import
+    # said nothing and the next build failed the shapes. Now the publisher is recorded as
+    # an inferred coordinator (pg:stated false), the report says so, and the plan validates.
+    plan = tmp_path / "plan.txt"
+    plan.write_text(
+        "Handlingsplan 2019-2020 till strategin Tillsammans för jämlik hälsa och ett bra liv "
+        "i Jönköpings län\n\nHandlingsområde 1: Statistik\n\nMål:\n\n- Kunskapen ökar.\n"
+        "Tabell 1 Aktiviteter\n\n\nAktivitet\tUppföljning\tSamordningsansvarig och "
+        "samverkansparter\nSprid metoden\tAntal\tSamordningsansvarig: Futurum\n"
+        "Gör en sak till\tRapport\tSamverkansparter: Länsstyrelsen\n", encoding="utf-8")
+    result = import_document(plan, ImportSettings(plan_key="test-plan-2019-2020"))
+    second = [(m.role, m.agent.rsplit("/", 1)[-1] if m.agent else None, m.stated)
+              for m in result.rows[1].mentions]
+    assert ("coordinator", "region-jonkopings-lan", False) in second
+    assert ("partner", "lansstyrelsen-i-jonkopings-lan", True) in second
+    first = [(m.role, m.stated) for m in result.rows[0].mentions]
+    assert first == [("coordinator", True)]
+    assert "Activity 1.2: the source names no coordinator" in report_markdown(result, "en")
+    out = tmp_path / "plan.trig"
+    out.write_bytes(result.trig())
+    _, report = check([out])
+    assert report.conforms, report.text("en")

@@ -187,6 +187,19 @@ def _finish(source: PlanSource, path: Path, settings: ImportSettings,
                 m.role == "coordinator" and m.resolution.status == "resolved"
                 for m in result.mentions):
             result.mentions.insert(0, fallback)
+        elif (not row.prose and not spreadsheet and fallback is not None
+              and not any(m.role == "coordinator" for m in result.mentions)):
+            # A document's table row that names partners but no coordinator: the same
+            # inference as for running text, said in the report. (A sheet's row without a
+            # coordinator is rejected instead: the user can fill in their own sheet.)
+            result.mentions.insert(0, fallback)
+            source.notes.append(Note(
+                row.line, f"Aktivitet {row.area}.{row.row}: källan anger ingen "
+                f"samordningsansvarig; {registry.label_of(fallback.resolution.agent or '')} "
+                "är antagen som samordningsansvarig (pg:stated false).",
+                f"Activity {row.area}.{row.row}: the source names no coordinator; "
+                f"{registry.label_of(fallback.resolution.agent or '')} is assumed to "
+                "coordinate it (pg:stated false)."))
         results.append(result)
     _check_periods(source)
     goals = {number: area.goal for number, area in source.areas.items()}
