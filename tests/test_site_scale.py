@@ -158,3 +158,35 @@ def test_site_pages_reports_writes_the_report_pages_and_no_resource_page(
     assert (out / "index.html").is_file() and (out / "data/planegraf.trig").is_file()
     assert not (out / "id").exists()
     assert "planegraf serve" in (out / "index.en.html").read_text("utf-8")
+
+
+def test_a_national_start_page_counts_the_activities_its_county_pages_list(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Listing every activity of a national dataset made the start page 4 MB at a million
+    quads. Above START_PAGE_ACTIVITIES its tree says how many activities each area has in
+    which plan, and the county and plan pages still list every one of them."""
+    from lxml import html as lxml_html
+
+    store = open_store()
+    listed = site.write_site(store, tmp_path / "listed", pages="reports")
+    monkeypatch.setattr(site, "START_PAGE_ACTIVITIES", 10)
+    counted = site.write_site(store, tmp_path / "counted", pages="reports")
+    assert len(listed) == len(counted)
+
+    def tree(folder: Path, page: str) -> Any:
+        return lxml_html.fromstring((folder / page).read_bytes()).xpath(
+            '//section[@id="strategy-tree"]')[0]
+
+    big, small = tree(tmp_path / "listed", "index.html"), tree(tmp_path / "counted", "index.html")
+    assert big.xpath('.//a[contains(@class, "activity")]')
+    assert not small.xpath('.//a[contains(@class, "activity")]')
+    # The same counts per area and plan at every level, and the note saying where they are.
+    assert ([s.text_content() for s in big.xpath(".//summary")]
+            == [s.text_content() for s in small.xpath(".//summary")])
+    assert "6 aktiviteter i" in small.text_content()
+    assert "Aktiviteterna själva listas på varje läns" in small.text_content()
+    counties = sorted(p.name for p in (tmp_path / "counted" / "counties").glob("*.html"))
+    assert counties
+    for page in counties:
+        assert ((tmp_path / "counted" / "counties" / page).read_bytes()
+                == (tmp_path / "listed" / "counties" / page).read_bytes())

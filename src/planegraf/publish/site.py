@@ -325,6 +325,11 @@ PAGE_MODES = ("auto", "all", "reports")
 #: resource page; above it, ``planegraf serve`` shows them.
 AUTO_PAGES_QUADS = 50_000
 
+#: The start page's strategy tree lists the activities of a dataset of at most this many
+#: (a region's plans have hundreds); above it the tree counts them per area and plan and the
+#: county and plan pages list them.
+START_PAGE_ACTIVITIES = 2_000
+
 
 def resource_pages_written(store: EmbeddedStore, pages: str) -> bool:
     """Whether a site written with ``--pages pages`` holds the resource pages.
@@ -374,6 +379,12 @@ class SiteWriter:
         self._network_data: Any = None
         self._gaps: list[Any] | None = None
         self._counties: dict[tuple[str, str], str | None] = {}
+        # Per IRI and language, once per writer: a national start page names 300 000 nodes
+        # (its strategy trees and their county and plan pages), most of them many times.
+        self._scoped: dict[tuple[str, str], str] = {}
+        self._targets: dict[tuple[str, str], str | None] = {}
+        self._in_area: dict[tuple[str, str], list[str]] = {}
+        self._in_plan: dict[str, frozenset[str]] | None = None
         self._by_plan: dict[str | None, list[Any]] | None = None
         self._gaps_by_plan: Counter[str | None] = Counter()
 
@@ -409,10 +420,14 @@ class SiteWriter:
             fragment = target_iri[len(ONTOLOGY_NS):].lstrip("#")
             target = page_name("def/index", lang, self.default_lang)
             return self._relative(from_file, target) + (f"#{fragment}" if fragment else "")
-        path = resource_path(target_iri)
-        if path is None or not self.index.has_statements(target_iri):
-            return None
-        return self._relative(from_file, page_name(path, lang, self.default_lang))
+        key = (target_iri, lang)
+        if key not in self._targets:
+            path = resource_path(target_iri)
+            self._targets[key] = (page_name(path, lang, self.default_lang)
+                                  if path is not None and self.index.has_statements(target_iri)
+                                  else None)
+        found = self._targets[key]
+        return None if found is None else self._relative(from_file, found)
 
     @staticmethod
     def _relative(from_file: str, target: str) -> str:
@@ -572,6 +587,12 @@ class SiteWriter:
     def _scoped_label(self, iri: str, lang: str) -> str:
         """A label that says whose it is: a strategy or plan always with its county, so that
         Kalmar's "Regionplan 2023–2025" never appears without saying it is Kalmar's."""
+        key = (iri, lang)
+        if key not in self._scoped:
+            self._scoped[key] = self._find_scoped_label(iri, lang)
+        return self._scoped[key]
+
+    def _find_scoped_label(self, iri: str, lang: str) -> str:
         label = self.index.label(iri, lang)
         if self._types(iri) & {PG + "Strategy", PG + "ActionPlan"}:
             county = self._county_of(iri, lang)
@@ -779,6 +800,10 @@ class SiteWriter:
         for plan in sorted(data.plans, key=lambda p: (self.index.literal(
                 p, (PG + "startYear",), "sv") or "", p)):
             counties[data.plans[plan].county or ""].append(plan)
+        # A national start page listing every activity would be megabytes (4 MB at a
+        # million quads): above START_PAGE_ACTIVITIES its tree stops at the areas (how many
+        # activities in which plan), and each county's and plan's page lists them.
+        listed = len(self._activities) <= START_PAGE_ACTIVITIES
         for lang in LANGUAGES:
             file = page_name("index", lang, self.default_lang)
             downloads = [{"href": f"{lod.DATA_FOLDER}/{s.file_name}", "type": s.media_type,
@@ -794,12 +819,13 @@ class SiteWriter:
                           data.county_label(kv[0], lang) if kv[0] else "~"))]
             publishers = sorted({self.index.label(p, lang) for plan in data.plans
                                  for p in self.index.iris(plan, DCT + "publisher")})
-            strategies = [self._strategy_tree(s, file, lang)
+            strategies = [self._strategy_tree(s, file, lang, list_activities=listed)
                           for s in self.index.of_type(PG + "Strategy")]
             self._render("index.html", file, lang, page_path="index",
                          title=_strings()[lang]["site_title"], strategies=strategies,
                          downloads=downloads, sections=sections, pages=pages,
                          resource_pages=self.resource_pages, counties=blocks,
+                         activities_listed=listed,
                          publishers=publishers,
                          key_figures=self._figures(data, set(data.plans), found, lang))
             for block in blocks:
@@ -899,9 +925,11 @@ class SiteWriter:
                      else None)
 
     def _strategy_tree(self, strategy: str, file: str, lang: str,
-                       plan: str | None = None) -> dict[str, Any]:
+                       plan: str | None = None, *, list_activities: bool = True
+                       ) -> dict[str, Any]:
         """A strategy's goals, areas and activities, the activities grouped by plan and each
-        level saying how many it has in which plan; only ``plan``'s activities if given."""
+        level saying how many it has in which plan; only ``plan``'s activities if given, and
+        only their counts without ``list_activities``."""
         def node(iri: str) -> dict[str, Any]:
             return {"iri": iri, "href": self.href(file, iri, lang),
                     "label": self._scoped_label(iri, lang)}
@@ -918,12 +946,12 @@ class SiteWriter:
                                 if g in in_scheme):
             areas = [a for a in areas_in_scheme if goal in self.index.iris(a, PG + "underGoal")]
             placed.update(areas)
-            goals.append({**node(goal), "areas": [self._area(a, node, by_notation, plan)
-                                                  for a in by_notation(areas)]})
+            goals.append({**node(goal), "areas": [
+                self._area(a, node, lang, plan, list_activities) for a in by_notation(areas)]})
         rest = [a for a in areas_in_scheme if a not in placed]
         if rest:
             goals.append({"iri": "", "href": None, "label": _strings()[lang]["other_areas"],
-                          "areas": [self._area(a, node, by_notation, plan)
+                          "areas": [self._area(a, node, lang, plan, list_activities)
                                     for a in by_notation(rest)]})
         # Every level says in which plan its activities are (two plans share an area).
         plan_label = self._scoped_label(plan, lang) if plan else None
@@ -960,15 +988,15 @@ class SiteWriter:
             publishers += self.index.iris(agent, ORG + "unitOf")
         return None
 
-    def _area(self, area: str, node: Callable[[str], dict[str, Any]],
-              by_notation: Callable[[Iterable[str]], list[str]],
-              only_plan: str | None = None) -> dict[str, Any]:
+    def _area(self, area: str, node: Callable[[str], dict[str, Any]], lang: str,
+              only_plan: str | None = None, list_activities: bool = True) -> dict[str, Any]:
         """An area with its activities grouped by plan: two plans' "7.1" are never listed
         side by side as if they were one plan's (the 2016–2017 and 2018–2020 plans share the
         strategy's area 7)."""
-        activities = by_notation(
-            a for a in self.index.subjects(PG + "actionArea", area) if a in self._activities
-            and (only_plan is None or only_plan in self.index.iris(a, PG + "inPlan")))
+        activities = self._activities_in(area, lang)
+        if only_plan is not None:
+            activities = [a for a in activities if a in self._plan_activities(only_plan)]
+        listed = {a: node(a) for a in activities} if list_activities else {}
         by_plan: dict[str, list[str]] = {}
         for activity in activities:
             plan = next(iter(self.index.iris(activity, PG + "inPlan")), "")
@@ -977,8 +1005,30 @@ class SiteWriter:
         for plan in sorted(by_plan, key=lambda p: (self.index.literal(
                 p, (PG + "startYear",), "sv") or "", p)):
             plans.append({**(node(plan) if plan else {"iri": "", "href": None, "label": ""}),
-                          "activities": [node(a) for a in by_plan[plan]]})
-        return {**node(area), "activities": [node(a) for a in activities], "plans": plans}
+                          "activities": [listed[a] for a in by_plan[plan] if a in listed],
+                          "count": len(by_plan[plan])})
+        return {**node(area), "activities": list(listed.values()), "count": len(activities),
+                "plans": plans}
+
+    def _activities_in(self, area: str, lang: str) -> list[str]:
+        """The activities of an area by notation: once per area and language, however many
+        trees (start, county and plan pages) show the area."""
+        key = (area, lang)
+        if key not in self._in_area:
+            self._in_area[key] = sorted(
+                (a for a in self.index.subjects(PG + "actionArea", area) if a in self._activities),
+                key=lambda i: (_notation_key(self.index.literal(i, (SKOS + "notation",), lang)),
+                               i))
+        return self._in_area[key]
+
+    def _plan_activities(self, plan: str) -> frozenset[str]:
+        if self._in_plan is None:
+            by_plan: dict[str, set[str]] = defaultdict(set)
+            for activity in self._activities:
+                for in_plan in self.index.iris(activity, PG + "inPlan"):
+                    by_plan[in_plan].add(activity)
+            self._in_plan = {p: frozenset(a) for p, a in by_plan.items()}
+        return self._in_plan.get(plan, frozenset())
 
     @cached_property
     def _activities(self) -> frozenset[str]:
@@ -1032,7 +1082,7 @@ def _in_plans(areas: Sequence[dict[str, Any]], lang: str, plan_label: str | None
     counts: dict[str, int] = {}
     for area in areas:
         for plan in area["plans"]:
-            counts[plan["label"]] = counts.get(plan["label"], 0) + len(plan["activities"])
+            counts[plan["label"]] = counts.get(plan["label"], 0) + plan["count"]
     if plan_label is not None and not counts:
         counts[plan_label] = 0
     return "; ".join(i18n.text("in_plan", lang, count=i18n.counted(n, "activities_count", lang),
