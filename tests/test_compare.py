@@ -94,3 +94,20 @@ def test_compare_two_counties_by_code_in_swedish() -> None:
     assert done.stdout.startswith("# Jämförelse: Jönköpings län → Kalmar län")
     assert "| Aktörer | 65 | 15 |" in done.stdout
     assert "| Täthet | 0,078 | 0,095 |" in done.stdout
+
+
+def test_a_plan_whose_roles_are_all_inferred_says_why_it_has_no_network() -> None:
+    # The 2016–2017 plan names no coordinator; its 11 roles are inferred. The measures showed
+    # 0 organisations above a table with one "kept", with nothing to say why.
+    data = load_network_data(open_store())
+    result = compare_plans(data, "plan", ID + "plan/rjl-hp-2016-2017",
+                           ID + "plan/rjl-hp-2018-2020")
+    swedish = comparison_markdown(result, data, "sv")
+    assert "| Aktörer | 0 | 65 |" in swedish
+    assert "de roller planegraf härlett (före 11, efter 0) ingår inte i måtten" in swedish
+    english = comparison_markdown(result, data, "en")
+    assert "the roles planegraf inferred (before 11, after 0) are left out" in english
+    # The hand-checked pair: activity 2.2 names no one, Region R is its inferred coordinator.
+    two = load_network_data(open_store([TWO], bundled=False))
+    counted = comparison_markdown(compare_plans(two, "plan", ID + "plan/x1", ID + "plan/x2"), two)
+    assert "härlett (före 0, efter 1)" in counted

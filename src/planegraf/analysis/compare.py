@@ -187,6 +187,12 @@ def comparison_markdown(result: Comparison, data: NetworkData, lang: Language = 
     for key in _MEASURES:
         lines.append(f"| {names[key]} | {num(getattr(result.network_before, key))} | "
                      f"{num(getattr(result.network_after, key))} |")
+    inferred = [sum(getattr(o, side).coordinator_inferred + getattr(o, side).partner_inferred
+                    for o in result.organisations) for side in ("before", "after")]
+    if any(inferred):
+        # Without it, a plan whose roles are all inferred shows 0 organisations in the
+        # measures and one "kept" below, and the two look like a contradiction.
+        lines += ["", w["stated_only"].format(before=inferred[0], after=inferred[1])]
     counts = Counter(o.status for o in result.organisations)
     lines += ["", f"## {w['orgs']}", "",
               ", ".join(f"{counts[s]} {w[s]}" for s in ("new", "gone", "kept")), "",
