@@ -192,14 +192,34 @@ def hidden_columns(query: QueryFile) -> list[str]:
     return [p.name for p in query.parameters]
 
 
-def default_answer(store: EmbeddedStore, query: QueryFile, lang: str) -> Solutions | str:
-    """The answer of a catalogue question with its default values on ``store``, or why it
-    has none (a parameter without a default, an answer that is not a table)."""
+def no_default_answer(query: QueryFile, lang: str) -> str | None:
+    """Why the question has no answer with its default values (a parameter without a
+    default, an answer that is not a table), in ``lang``; None when it has one. Nothing is
+    run: the query is only read."""
     missing = [p.name for p in query.parameters if p.default is None and p.name != "lang"]
     if missing:
         return words(lang)["needs_value"].format(name=", ".join(missing))
     if check_query(query.text, query.path) != "SELECT":
         return words(lang)["not_a_table"]
+    return None
+
+
+def command(query: QueryFile, lang: str) -> str:
+    """The command that answers the question on the project's data, in ``lang``.
+
+    >>> from planegraf.sparql.queries import catalogue_query
+    >>> command(catalogue_query("plans-overview"), "en")
+    'planegraf query plans-overview --lang en'
+    """
+    return f"planegraf query {query.name} --lang {lang}"
+
+
+def default_answer(store: EmbeddedStore, query: QueryFile, lang: str) -> Solutions | str:
+    """The answer of a catalogue question with its default values on ``store``, or why it
+    has none (see :func:`no_default_answer`)."""
+    problem = no_default_answer(query, lang)
+    if problem is not None:
+        return problem
     answer = EmbeddedEngine(store).run(query, bind_parameters(query, {}, lang=lang))
     assert answer.solutions is not None
     return answer.solutions
@@ -282,11 +302,17 @@ def rows_said(table: dict[str, Any] | None, lang: str) -> str:
 
 def page_context(query: QueryFile, lang: str, *, fields: Sequence[dict[str, Any]],
                  table: dict[str, Any] | None, csv_href: str | None, served: bool,
-                 catalogue_href: str, action: str, problem: str | None = None
-                 ) -> dict[str, Any]:
-    """What ``question.html`` needs beside the site's frame (navigation, language)."""
+                 catalogue_href: str, action: str, problem: str | None = None,
+                 on_request: bool = False) -> dict[str, Any]:
+    """What ``question.html`` needs beside the site's frame (navigation, language).
+
+    ``on_request`` is a static page of a site too large for standing answers: it has no
+    table and says how the answer is asked for instead (the command, the served form), so
+    no one reads a missing answer as "nothing matches"."""
     return {"question": {"name": query.name, "title": query.title(lang),
                          "description": query.description(lang), "text": query.text},
+            "on_request": on_request and table is None and problem is None,
+            "command": command(query, lang),
             "fields": list(fields), "table": table, "rows_said": rows_said(table, lang),
             "csv_href": csv_href, "csv_name": f"{query.name}.csv", "served": served,
             "catalogue_href": catalogue_href, "action": action, "problem": problem,

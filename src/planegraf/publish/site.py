@@ -1380,7 +1380,12 @@ def _available(module: str, *names: str) -> Any:
 
 def _query_section(writer: SiteWriter) -> SiteSection | None:
     """The query catalogue: a contents page, a page per question with its default answer
-    and that answer's CSV, and the SPARQL editor."""
+    and that answer's CSV, and the SPARQL editor.
+
+    The standing answers follow the resource pages: a site without them (``--pages
+    reports``, or ``auto`` above :data:`AUTO_PAGES_QUADS`) has question pages that say the
+    answer is computed when asked (the command, the served form) instead of running every
+    question twice at build time (at a million quads that was most of the build)."""
     queries = _available("sparql.queries", "catalogue")
     pages = _available("publish.question_pages", "answer_table", "ParameterChoices")
     if queries is None or pages is None or not queries.catalogue():
@@ -1398,7 +1403,8 @@ def _query_section(writer: SiteWriter) -> SiteSection | None:
             editor = page_name("query", lang, writer.default_lang)
             writer._render("queries.html", file, lang, page_path="queries",
                            title=_strings()[lang]["query_catalogue"], groups=groups,
-                           editor=editor, q=pages.words(lang))
+                           editor=editor, q=pages.words(lang),
+                           on_request=not writer.resource_pages)
             # Each language's editor lists the questions with their titles in that language.
             listed = [{"name": q.name, "title": q.title(lang), "text": q.text,
                        "parameters": [p.name for p in q.parameters if p.name != "lang"]}
@@ -1417,9 +1423,13 @@ def _question_page(writer: SiteWriter, pages: Any, choices: Any, query: Any, lan
     """``queries/NAME.html``: the question's form (working when served), its answer with
     the default values (each language's answer with its own labels) and that answer's CSV."""
     file = page_name(f"queries/{query.name}", lang, writer.default_lang)
-    answer = pages.default_answer(writer.store, query, lang)
+    standing = writer.resource_pages
+    answer = (pages.default_answer(writer.store, query, lang) if standing
+              else pages.no_default_answer(query, lang))
     table, csv_href, problem = None, None, None
-    if isinstance(answer, str):
+    if answer is None:  # answered when asked
+        pass
+    elif isinstance(answer, str):
         problem = answer
     else:
         csv_file = file.removesuffix(".html") + ".csv"
@@ -1432,7 +1442,8 @@ def _question_page(writer: SiteWriter, pages: Any, choices: Any, query: Any, lan
                    title=query.title(lang), **pages.page_context(
                        query, lang, fields=choices.fields(query, lang), table=table,
                        csv_href=csv_href, served=False, catalogue_href=catalogue_file,
-                       action=f"questions/{query.name}", problem=problem))
+                       action=f"questions/{query.name}", problem=problem,
+                       on_request=not standing))
 
 
 def _script_json(value: Any) -> str:
