@@ -205,6 +205,7 @@ def coordination_gaps(data: NetworkData, objectives: Sequence[Objective] = (),
     wanted = set(rules) if rules is not None else set(RULES_BY_ID)
     scope = scope or Scope()
     activities = scoped_activities(data, scope)
+    stated = _Stated()
     by_area: dict[tuple[str | None, str], list[Activity]] = defaultdict(list)
     for activity in activities:
         if activity.area:
@@ -212,13 +213,13 @@ def coordination_gaps(data: NetworkData, objectives: Sequence[Objective] = (),
     found: list[Gap] = []
     if "activity-source-names-no-one" in wanted:
         for act in activities:
-            if act.names_no_one:
+            if act.participants and not stated(act):  # the source names no one
                 found.append(Gap("activity-source-names-no-one", act.plan, act.iri,
                                  (act.iri,), tuple(sorted(act.participants))))
     for (plan, area), acts in sorted(by_area.items(), key=lambda kv: _area_key(data, kv[0])):
         # Only participants the source names count: the publisher made coordinator where
         # the source names no one says nothing about who takes part.
-        participants = sorted({a for act in acts for a in act.stated_participants()})
+        participants = sorted({a for act in acts for a in stated(act)})
         act_iris = tuple(a.iri for a in acts)
         numbers = (("activities", len(acts)), ("participants", len(participants)))
         for rule_id, sector in (("area-without-municipality", "municipality"),
@@ -235,7 +236,7 @@ def coordination_gaps(data: NetworkData, objectives: Sequence[Objective] = (),
                              numbers=numbers))
     if "activity-single-organisation" in wanted:
         for act in activities:
-            if len(act.participants) == 1 and not act.names_no_one:
+            if len(act.participants) == 1 and stated(act):
                 (only,) = act.participants
                 found.append(Gap("activity-single-organisation", act.plan, act.iri,
                                  (act.iri,), (only,)))
@@ -243,11 +244,11 @@ def coordination_gaps(data: NetworkData, objectives: Sequence[Objective] = (),
         # "Never together" means nowhere in the plan, also outside an area or goal in scope.
         whole_plans = scoped_activities(data, Scope(plan=scope.plan,
                                                     expand_groups=scope.expand_groups))
-        found += _never_together(data, by_area, whole_plans)
+        found += _never_together(data, by_area, whole_plans, stated)
     if wanted & {"area-without-activities", "objective-without-activities"}:
         found += _without_activities(data, objectives, scope, by_area, wanted)
     if "sole-link-between-areas" in wanted:
-        found += _sole_links(data, by_area)
+        found += _sole_links(data, by_area, stated)
     if "unmeasurable-follow-up" in wanted:
         for act in activities:
             if measurability(act.follow_up_label) is None:
@@ -266,24 +267,40 @@ def _area_key(data: NetworkData, key: tuple[str | None, str]) -> tuple[str, int,
     return (plan or "", number, area)
 
 
+class _Stated:
+    """Each activity's stated participants (:meth:`Activity.stated_participants`, a sorted
+    list), made once per activity object: the rules ask for them about ten times each."""
+
+    def __init__(self) -> None:
+        self._known: dict[int, tuple[Activity, list[str]]] = {}
+
+    def __call__(self, activity: Activity) -> list[str]:
+        # Keyed by identity (an Activity is not hashable); the activity is kept with its
+        # answer so that its id is never reused while the answer is remembered.
+        known = self._known.get(id(activity))
+        if known is None:
+            known = self._known[id(activity)] = (activity, activity.stated_participants())
+        return known[1]
+
+
 def _never_together(data: NetworkData, by_area: dict[tuple[str | None, str], list[Activity]],
-                    activities: Sequence[Activity]) -> list[Gap]:
+                    activities: Sequence[Activity], stated: _Stated) -> list[Gap]:
     # Who works with whom, in the plan (any role) and in the other plans of the whole data
     # (shared activities): what a pair that never meets in the plan still has in common.
     partners: dict[str | None, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for act in activities:
-        for first, second in combinations(act.stated_participants(), 2):
+        for first, second in combinations(stated(act), 2):
             partners[act.plan][first].add(second)
             partners[act.plan][second].add(first)
     shared_by_pair: Counter[tuple[str, str]] = Counter()
     per_plan_pair: Counter[tuple[str | None, str, str]] = Counter()
     for act in data.activities.values():
-        for first, second in combinations(sorted(act.stated_participants()), 2):
+        for first, second in combinations(stated(act), 2):  # sorted already
             shared_by_pair[first, second] += 1
             per_plan_pair[act.plan, first, second] += 1
     found = []
     for (plan, area), acts in sorted(by_area.items(), key=lambda kv: _area_key(data, kv[0])):
-        members = sorted({a for act in acts for a in act.stated_participants()})
+        members = sorted({a for act in acts for a in stated(act)})
         member_set = set(members)
         worked = partners[plan]
         linked = sum(len(worked[m] & member_set) for m in members) // 2
@@ -340,12 +357,12 @@ def _in_scope_area(area: str, goal: str | None, scope: Scope) -> bool:
                                                             or goal == scope.goal)
 
 
-def _sole_links(data: NetworkData, by_area: dict[tuple[str | None, str], list[Activity]]
-                ) -> list[Gap]:
+def _sole_links(data: NetworkData, by_area: dict[tuple[str | None, str], list[Activity]],
+                stated: _Stated) -> list[Gap]:
     areas_of: dict[str | None, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for (plan, area), acts in by_area.items():
         for act in acts:
-            for agent in act.stated_participants():
+            for agent in stated(act):
                 areas_of[plan][agent].add(area)
     found = []
     for plan in sorted(areas_of, key=lambda p: p or ""):
