@@ -113,3 +113,21 @@ def test_the_on_request_page_fits_a_phone_passes_axe_and_its_served_form_answers
         headings, rows = _answer(page)
         assert headings[:2] == ["Action plan", "Number"] and rows
         assert watcher.console_errors == [] and watcher.outside_requests == []
+
+
+def test_the_form_of_every_question_is_known_without_parsing_it_again(tmp_path: Path) -> None:
+    # the site reads planegraf's own questions by their keyword (each parse with rdflib's
+    # grammar costs a national build seconds); it must say what the full parse says
+    from planegraf.errors import RefusedQueryError
+    from planegraf.sparql.queries import check_query, parse_query_file, query_form
+
+    for query in catalogue():
+        assert query_form(query) == check_query(query.text, query.path), query.name
+    own = tmp_path / "queries"
+    own.mkdir()
+    (own / "sneaky.rq").write_text("# SELECT\nPREFIX a: <urn:a>\nDELETE WHERE { ?s ?p ?o }\n",
+                                   encoding="utf-8")
+    with pytest.raises(RefusedQueryError):  # a project's question is checked in full
+        query_form(parse_query_file(own / "sneaky.rq"))
+    (own / "ask.rq").write_text("# x\nPREFIX a: <urn:a>\nASK { ?s ?p ?o }\n", encoding="utf-8")
+    assert query_form(parse_query_file(own / "ask.rq")) == "ASK"

@@ -25,7 +25,7 @@ from planegraf.rdf.store import EmbeddedStore
 from planegraf.render.results import display, headed_columns, render
 from planegraf.sparql.engines import EmbeddedEngine, Solutions
 from planegraf.sparql.lookup import Candidate, Kind, candidates, parameter_kind
-from planegraf.sparql.queries import QueryFile, bind_parameters, check_query, read_query
+from planegraf.sparql.queries import QueryFile, bind_parameters, query_form, read_query
 
 LANGUAGES = ("sv", "en")
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -202,7 +202,7 @@ def no_default_answer(query: QueryFile, lang: str) -> str | None:
     missing = [p.name for p in query.parameters if p.default is None and p.name != "lang"]
     if missing:
         return words(lang)["needs_value"].format(name=", ".join(missing))
-    if check_query(query.text, query.path) != "SELECT":
+    if query_form(query) != "SELECT":
         return words(lang)["not_a_table"]
     return None
 

@@ -376,6 +376,32 @@ def check_query(text: str, path: Path | str, *, allow_service: bool = False) -> 
     return form
 
 
+#: What may stand before a query's form keyword: white space, comments, PREFIX and BASE.
+_PROLOGUE = re.compile(r"\s+|#[^\n]*|(?i:PREFIX)\s*[^\s:]*:\s*<[^>\s]*>|(?i:BASE)\s*<[^>\s]*>")
+
+
+def query_form(query: QueryFile) -> QueryForm | None:
+    """The form of a catalogue question, without running it; None for what is no query.
+
+    planegraf's own questions are read by the keyword after their prologue: each is parsed
+    with the full grammar by the test suite, and parsing all of them again costs a site
+    build seconds (rdflib's grammar takes about 0.3 s a question). A project's own
+    questions are checked in full (:func:`check_query`), so a mistake in one is reported
+    when the site is built.
+
+    >>> query_form(catalogue_query("plans-overview"))
+    'SELECT'
+    """
+    if query.path.parent != queries_dir():
+        return check_query(query.text, query.path)
+    position = 0
+    while (match := _PROLOGUE.match(query.text, position)) and match.end() > position:
+        position = match.end()
+    word = re.match(r"[A-Za-z]+", query.text[position:])
+    keyword = word[0].upper() if word else ""
+    return next((form for form in _FORMS.values() if form == keyword), None)
+
+
 @lru_cache(maxsize=256)
 def declares_dataset(text: str) -> bool:
     """Whether a query names its own dataset with ``FROM`` or ``FROM NAMED``.
