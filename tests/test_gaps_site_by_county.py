@@ -96,3 +96,22 @@ def test_every_site_link_of_a_county_page_leads_to_a_written_page(
                 assert (page.parent / target).resolve().is_file(), (page.name, target)
                 checked += 1
     assert checked
+
+
+def test_the_county_pages_and_the_summary_fit_a_phone_and_pass_axe(
+        sites: dict[str, Path]) -> None:
+    from planegraf.publish.serve import serve
+
+    from .browser import chromium_page
+    from .test_question_pages import _checked
+
+    split = sites["split"]
+    county = sorted((split / "gaps").glob("*.en.html"))[0].name
+    with serve(split, split / "data" / "planegraf.nq") as running, \
+            chromium_page() as (page, watcher):
+        for file in ("gaps.html", f"gaps/{county}"):
+            _checked(page, running.site_url + file, watcher)
+        assert page.locator(".finding").count() > 0
+        page.click(".gap-back a")
+        assert page.url.endswith("/gaps.en.html")
+        assert page.locator("#gap-counties a").count() >= 2
