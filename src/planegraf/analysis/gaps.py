@@ -6,6 +6,7 @@ the activities and organisations it rests on. Rendered as Markdown, CSV or JSON.
 
 from __future__ import annotations
 
+import heapq
 import io
 import json
 import re
@@ -313,8 +314,9 @@ def _never_together(data: NetworkData, by_area: dict[tuple[str | None, str], lis
                          shared_by_pair[pair] - per_plan_pair[plan, pair[0], pair[1]])
                   for pair in apart}
         shares = shared.__getitem__
-        ranked = sorted(apart, key=lambda pair: (tuple(-n for n in shares(pair)), pair))
-        listed = ranked[:PAIRS_LISTED]
+        # Only the first PAIRS_LISTED are listed: no need to sort thousands of pairs.
+        listed = heapq.nsmallest(PAIRS_LISTED, apart,
+                                 key=lambda pair: (tuple(-n for n in shares(pair)), pair))
         involved = tuple(sorted({o for pair in listed for o in pair}))
         found.append(Gap("same-area-never-together", plan, area, tuple(a.iri for a in acts),
                          involved, tuple(listed), total,
