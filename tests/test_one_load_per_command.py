@@ -150,3 +150,23 @@ def test_an_edited_shapes_file_is_compiled_again_never_taken_stale_from_the_cach
     graph, _, _ = validate._bundled_shapes()
     assert any(str(o).startswith("ÄNDRAD ") for o in graph.objects())
     assert len(list((shapes_copy.parent / "cache").glob("shapes-*.pickle"))) == 2
+
+
+def test_a_command_that_publishes_hashes_the_sources_once(
+        project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``describe`` asks whether the build is fresh, then loads it: one hashing of every
+    source, not one per question (issue 11, speed)."""
+    from planegraf.project import Project
+
+    if not (project / "out" / "planegraf.trig").is_file():
+        _run(project, "build", "--no-site")
+    calls = []
+    hashes = Project.input_hashes
+
+    def counted(self: Project) -> dict[str, str]:
+        calls.append(self)
+        return hashes(self)
+
+    monkeypatch.setattr(Project, "input_hashes", counted)
+    _run(project, "describe")
+    assert len(calls) == 1

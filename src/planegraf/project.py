@@ -325,7 +325,8 @@ class Project:
         return store
 
     def dataset(self, progress: Progress = quiet,
-                warn: Callable[[str], None] | None = None) -> EmbeddedStore:
+                warn: Callable[[str], None] | None = None, *,
+                state: Staleness | None = None) -> EmbeddedStore:
         """The one dataset commands answer from, loaded once per process.
 
         The last build (``out/planegraf.trig``, validated when it was written) when it is
@@ -333,11 +334,12 @@ class Project:
         and derived here, in memory, and ``warn`` is told: answering from the current sources
         is what the user edited them for, and validating on every question would cost each
         command a build; ``planegraf build`` validates and saves. ``--data`` files are loaded
-        on top either way.
+        on top either way. ``state`` is :meth:`staleness` if the caller just asked it (the
+        sources are then not hashed a second time).
         """
         if self._dataset is not None:
             return self._dataset
-        state = self.staleness()
+        state = state or self.staleness()
         if state.fresh and self.include_sources:
             progress(f"{self._label(self.out_dir / DATASET_NAME)} (last build)")
             store = EmbeddedStore()

@@ -106,3 +106,17 @@ def shared_dir() -> Path | None:
         return path if path.is_dir() else None
     candidate = _PACKAGE_DIR.parent.parent.parent / "shared"
     return candidate if candidate.is_dir() else None
+
+
+def cache_dir() -> Path | None:
+    """Where planegraf keeps what it can compute again (compiled shapes, literals as
+    written): ``$PLANEGRAF_CACHE``, ``off`` to keep nothing (None), else
+    ``$XDG_CACHE_HOME/planegraf`` or ``~/.cache/planegraf``. Entries are named by a hash of
+    everything they depend on, so a stale one is never read; deleting the folder is safe.
+    """
+    setting = os.environ.get("PLANEGRAF_CACHE", "")
+    if setting.lower() == "off":
+        return None
+    if setting:
+        return Path(setting)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "planegraf"

@@ -65,8 +65,9 @@ class Run:
         if self.endpoint:
             return self._endpoint_dataset()
         project = self.project
-        if project.staleness().fresh and not project.extra_files and project.include_sources:
-            return self.dataset()
+        state = project.staleness()
+        if state.fresh and not project.extra_files and project.include_sources:
+            return project.dataset(self.progress, self.warn, state=state)
         from planegraf.pipeline import check
 
         store, report = check(project=project, bundled=project.include_sources,

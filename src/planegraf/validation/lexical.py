@@ -15,11 +15,17 @@ the compiled queries recover the value and the datatype with :data:`VALUE` and
 afterwards, so the rest of the build sees the store as it was.
 
 Finding the literals takes one parse of the files in Python (about 5 µs a triple: 20 ms for
-the bundled data); only literals of an XSD datatype other than xsd:string are examined.
+the bundled data, seconds at a million quads); only literals of an XSD datatype other than
+xsd:string are examined. What one file holds of them is kept in the cache folder
+(:func:`planegraf.resources.cache_dir`), named by a hash of the file's bytes, its syntax, its
+base IRI and the versions of planegraf and pyoxigraph, so a file that did not change since it
+was last validated is not parsed again: its entry is read instead.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -58,19 +64,32 @@ def _examined(term: object) -> bool:
             and term.datatype.value != _XSD_STRING)
 
 
+@contextmanager
+def _rdflib_quiet() -> Iterator[None]:
+    # rdflib logs a traceback for each ill-typed literal it meets. Set once around a whole
+    # batch: every setLevel empties the logging module's caches (a quarter of the scan's
+    # time when it was done per literal).
+    rdflib_logger = logging.getLogger("rdflib.term")
+    level = rdflib_logger.level
+    rdflib_logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        rdflib_logger.setLevel(level)
+
+
 def ill_typed(literal: ox.Literal) -> bool:
     """Whether the lexical form is not one of the datatype's (rdflib knows the XSD types).
 
     >>> ill_typed(ox.Literal("tjugo", datatype=ox.NamedNode(_XSD + "integer")))
     True
     """
-    rdflib_logger = logging.getLogger("rdflib.term")
-    level = rdflib_logger.level
-    rdflib_logger.setLevel(logging.CRITICAL)  # rdflib logs a traceback for each ill-typed one
-    try:
-        return Literal(literal.value, datatype=URIRef(literal.datatype.value)).ill_typed is True
-    finally:
-        rdflib_logger.setLevel(level)
+    with _rdflib_quiet():
+        return _ill_typed(literal)
+
+
+def _ill_typed(literal: ox.Literal) -> bool:
+    return Literal(literal.value, datatype=URIRef(literal.datatype.value)).ill_typed is True
 
 
 def stored_form(literals: Iterable[ox.Literal]) -> dict[ox.Literal, ox.Literal]:
@@ -89,9 +108,14 @@ def stored_form(literals: Iterable[ox.Literal]) -> dict[ox.Literal, ox.Literal]:
 
 def stand_in(literal: ox.Literal, stored: ox.Literal | None = None) -> ox.Literal | None:
     """The stand-in for a literal the store would not keep as written, or None."""
+    with _rdflib_quiet():
+        return _stand_in(literal, stored)
+
+
+def _stand_in(literal: ox.Literal, stored: ox.Literal | None) -> ox.Literal | None:
     if not _examined(literal):
         return None
-    if ill_typed(literal):
+    if _ill_typed(literal):
         return ox.Literal(literal.value, datatype=ox.NamedNode(ILL_TYPED + literal.datatype.value))
     if stored is None:
         stored = stored_form([literal])[literal]
@@ -138,33 +162,38 @@ def scan(sources: Sequence[Source]) -> Rewritten:
     """Parse the sources again, keeping the lexical forms, and find what the store rewrote.
 
     A later source that replaces a named graph drops what earlier ones wrote to it, as the
-    store did.
+    store did. A file unchanged since an earlier scan is read from the cache instead, and
+    when every file holds its literals as the store keeps them (the usual case: nothing to
+    swap) no quad is read at all.
     """
-    from planegraf.rdf.store import rdf_format_for, read_utf8
-
+    scans = [_FileScan.of(source) for source in sources]
+    if all(file.as_stored for file in scans):
+        return Rewritten({})
     written: dict[ox.Quad, None] = {}
-    for source in sources:
-        fmt = rdf_format_for(source.path)
-        found = [q for q in ox.parse(
-            input=read_utf8(source.path), format=fmt,
-            base_iri=source.base_iri or source.path.resolve().as_uri())
-            if _examined(q.object)]
-        target = source.graph or ox.DefaultGraph()
-        if not fmt.supports_datasets:
+    for file in scans:
+        found = file.quads()
+        target = file.source.graph or ox.DefaultGraph()
+        if not file.fmt.supports_datasets:
             found = [ox.Quad(q.subject, q.predicate, q.object, target) for q in found]
-        elif source.replaces_graphs:
+        elif file.source.replaces_graphs:
             replaced = {q.graph_name for q in found} - {ox.DefaultGraph()}
             written = {q: None for q in written if q.graph_name not in replaced}
         written.update(dict.fromkeys(found))
     literals = [q.object for q in written if isinstance(q.object, ox.Literal)]
     stored = stored_form(literals)
-    swaps: dict[ox.Quad, list[ox.Quad]] = {}
+    with _rdflib_quiet():
+        substitutes = {lit: _stand_in(lit, canonical) for lit, canonical in stored.items()}
+    # Only a quad whose stored literal is also the stored form of a rewritten one can take
+    # part in a swap (as the rewritten one, or as another spelling of the same value).
+    touched = {stored[lit] for lit, substitute in substitutes.items() if substitute is not None}
     by_stored: dict[ox.Quad, list[ox.Quad]] = {}
     for quad in written:
         assert isinstance(quad.object, ox.Literal)
-        key = ox.Quad(quad.subject, quad.predicate, stored[quad.object], quad.graph_name)
-        by_stored.setdefault(key, []).append(quad)
-    substitutes = {lit: stand_in(lit, canonical) for lit, canonical in stored.items()}
+        value = stored[quad.object]
+        if value in touched:
+            key = ox.Quad(quad.subject, quad.predicate, value, quad.graph_name)
+            by_stored.setdefault(key, []).append(quad)
+    swaps: dict[ox.Quad, list[ox.Quad]] = {}
     for key, quads in by_stored.items():
         replacements = []
         changed = False
@@ -177,6 +206,84 @@ def scan(sources: Sequence[Source]) -> Rewritten:
         if changed:
             swaps[key] = replacements
     return Rewritten(swaps)
+
+
+_AS_STORED = b"# planegraf lexical scan: every literal as stored\n"
+_REWRITTEN = b"# planegraf lexical scan: literals the store rewrites\n"
+
+
+@dataclass
+class _FileScan:
+    """One file's examined quads (literals of an XSD datatype other than xsd:string) as the
+    file wrote them, and whether the store keeps every one of them as written
+    (``as_stored``). Kept in the cache as N-Quads under a header line saying which."""
+
+    source: Source
+    fmt: ox.RdfFormat
+    as_stored: bool
+    entry: Path | None
+    found: list[ox.Quad] | None = None
+
+    @classmethod
+    def of(cls, source: Source) -> _FileScan:
+        from planegraf.rdf.store import rdf_format_for, read_utf8
+
+        fmt = rdf_format_for(source.path)
+        data = read_utf8(source.path)
+        base_iri = source.base_iri or source.path.resolve().as_uri()
+        entry = _cache_entry(data, fmt, base_iri)
+        if entry is not None:
+            with contextlib.suppress(OSError), entry.open("rb") as cached:
+                header = cached.readline()
+                if header in (_AS_STORED, _REWRITTEN):
+                    return cls(source, fmt, header == _AS_STORED, entry)
+        found = _parse_examined(data, fmt, base_iri)
+        literals = [q.object for q in found if isinstance(q.object, ox.Literal)]
+        with _rdflib_quiet():
+            as_stored = all(_stand_in(lit, canonical) is None
+                            for lit, canonical in stored_form(literals).items())
+        if entry is not None:
+            from planegraf.rdf import atomic
+
+            body = ox.serialize(found, format=ox.RdfFormat.N_QUADS) or b""
+            with contextlib.suppress(OSError):  # a read-only cache folder: scan every time
+                atomic.write_bytes(entry, (_AS_STORED if as_stored else _REWRITTEN) + body)
+        return cls(source, fmt, as_stored, entry, found)
+
+    def quads(self) -> list[ox.Quad]:
+        if self.found is None:
+            assert self.entry is not None
+            try:
+                self.found = list(ox.parse(input=self.entry.read_bytes(),
+                                           format=ox.RdfFormat.N_QUADS))
+            except (OSError, SyntaxError, ValueError):  # removed or damaged meanwhile
+                from planegraf.rdf.store import read_utf8
+
+                self.found = _parse_examined(
+                    read_utf8(self.source.path), self.fmt,
+                    self.source.base_iri or self.source.path.resolve().as_uri())
+        return self.found
+
+
+def _parse_examined(data: bytes, fmt: ox.RdfFormat, base_iri: str) -> list[ox.Quad]:
+    return [q for q in ox.parse(input=data, format=fmt, base_iri=base_iri)
+            if _examined(q.object)]
+
+
+def _cache_entry(data: bytes, fmt: ox.RdfFormat, base_iri: str) -> Path | None:
+    import rdflib
+
+    from planegraf import __version__
+    from planegraf.resources import cache_dir
+
+    folder = cache_dir()
+    if folder is None:
+        return None
+    # rdflib judges what is ill-typed, pyoxigraph what is stored: both decide the header.
+    key = hashlib.sha256(f"{__version__} {ox.__version__} {rdflib.__version__} {fmt.name} "
+                         f"{base_iri}\0".encode())
+    key.update(data)
+    return folder / f"lexical-{key.hexdigest()[:32]}.nq"
 
 
 @contextmanager

@@ -25,7 +25,7 @@ from rdflib.term import Node
 
 from planegraf.errors import InputError
 from planegraf.rdf.store import EmbeddedStore, rdf_format_for, read_utf8, to_rdflib_term
-from planegraf.resources import shapes_dir
+from planegraf.resources import cache_dir, shapes_dir
 from planegraf.validation.lexical import Rewritten, Source, as_written, scan, swapped
 from planegraf.validation.shacl_compiler import (
     CompiledConstraint,
@@ -181,9 +181,8 @@ def _bundled_shapes() -> tuple[Graph, tuple[CompiledConstraint, ...],
 
 
 def _compilation_cache(files: Sequence[Path]) -> Path | None:
-    """Where the compiled shapes are kept: ``$PLANEGRAF_CACHE`` (``off`` to keep nothing),
-    else ``$XDG_CACHE_HOME/planegraf`` or ``~/.cache/planegraf``; named by a hash of what
-    the compilation depends on."""
+    """Where the compiled shapes are kept (:func:`planegraf.resources.cache_dir`), named by a
+    hash of what the compilation depends on."""
     import hashlib
     import sys
 
@@ -191,11 +190,9 @@ def _compilation_cache(files: Sequence[Path]) -> Path | None:
 
     from planegraf import __version__
 
-    setting = os.environ.get("PLANEGRAF_CACHE", "")
-    if setting.lower() == "off":
+    folder = cache_dir()
+    if folder is None:
         return None
-    folder = (Path(setting) if setting else
-              Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "planegraf")
     key = hashlib.sha256(f"{__version__} {rdflib.__version__} {sys.version}".encode())
     for path in (*files, Path(__file__).with_name("shacl_compiler.py"),
                  Path(__file__).with_name("sparql_constraints.py")):
