@@ -23,7 +23,7 @@ from openpyxl import Workbook
 
 from planegraf.errors import InputError, PlanegrafError
 from planegraf.ingest import ImportSettings, import_document, import_spreadsheet
-from planegraf.ingest.spreadsheet import EXAMPLE_ROW, HEADERS_SV
+from planegraf.ingest.spreadsheet import HEADERS_SV
 from planegraf.pipeline import open_store
 from planegraf.rdf.store import EmbeddedStore
 from planegraf.resources import graph_dir
@@ -32,6 +32,16 @@ from planegraf.sparql.engines import EmbeddedEngine
 from planegraf.sparql.queries import parse_query_text
 
 from .servers import http_server
+
+# A row of a bundled plan (Jönköping's 2018–2020 action plan): it imports without a project.
+PLAN_ROW = (
+    "rjl-hp-2018-2020", "6",
+    "Samverkan för spridning av evidensbaserat universellt föräldrastöd.",
+    "Uppföljning av genomförda föräldrastödsprogram.",
+    "Länsstyrelsen i Jönköpings län",
+    "Sektion Folkhälsa, Barnhälsovården, Region Jönköpings län, länets kommuner",
+    "2018-2020",
+)
 
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
 REPOSITORY = Path(__file__).parent.parent
@@ -177,7 +187,7 @@ def test_a_decomposed_workbook_imports_like_a_composed_one(tmp_path: Path) -> No
         sheet = book.active
         assert sheet is not None
         sheet.append(list(HEADERS_SV))
-        sheet.append([unicodedata.normalize(form, str(cell)) for cell in EXAMPLE_ROW])
+        sheet.append([unicodedata.normalize(form, str(cell)) for cell in PLAN_ROW])
         book.save(path)
         return path
 
@@ -259,7 +269,7 @@ def _template_bytes() -> bytes:
     sheet = book.active
     assert sheet is not None
     sheet.append(list(HEADERS_SV))
-    sheet.append(list(EXAMPLE_ROW))
+    sheet.append(list(PLAN_ROW))
     data = io.BytesIO()
     book.save(data)
     return data.getvalue()
@@ -309,7 +319,7 @@ def test_a_workbook_claiming_huge_dimensions_imports_only_its_rows(tmp_path: Pat
     cells = "".join(f'<c r="{chr(65 + i)}{{row}}" t="inlineStr"><is><t>{{v{i}}}</t></is></c>'
                     for i in range(7))
     rows = [cells.format(row=1, **{f"v{i}": h for i, h in enumerate(HEADERS_SV)}),
-            cells.format(row=2, **{f"v{i}": v for i, v in enumerate(EXAMPLE_ROW)})]
+            cells.format(row=2, **{f"v{i}": v for i, v in enumerate(PLAN_ROW)})]
     xml = (SHEET_HEAD.format(ref="A1:XFD1048576")
            + "".join(f'<row r="{n}">{r}</row>' for n, r in enumerate(rows, 1))
            + "</sheetData></worksheet>")
@@ -339,7 +349,7 @@ def test_external_links_and_formulas_in_a_workbook_are_never_followed(tmp_path: 
                    "<v>Aktivitet från formelns sparade värde</v></c>")
         row = "".join(formula if i == 2 else
                       f'<c r="{chr(65 + i)}2" t="inlineStr"><is><t>{v}</t></is></c>'
-                      for i, v in enumerate(EXAMPLE_ROW))
+                      for i, v in enumerate(PLAN_ROW))
         xml = (SHEET_HEAD.format(ref="A1:G2") + f'<row r="1">{cells}</row>'
                f'<row r="2">{row}</row></sheetData></worksheet>')
         link = ('<externalLink xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'

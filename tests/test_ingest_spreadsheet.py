@@ -18,6 +18,16 @@ from planegraf.ingest.spreadsheet import EXAMPLE_ROW, HEADERS_SV
 from planegraf.namespaces import PG
 from planegraf.pipeline import check
 
+# A row of a bundled plan (Jönköping's 2018–2020 action plan): it imports without a project.
+PLAN_ROW = (
+    "rjl-hp-2018-2020", "6",
+    "Samverkan för spridning av evidensbaserat universellt föräldrastöd.",
+    "Uppföljning av genomförda föräldrastödsprogram.",
+    "Länsstyrelsen i Jönköpings län",
+    "Sektion Folkhälsa, Barnhälsovården, Region Jönköpings län, länets kommuner",
+    "2018-2020",
+)
+
 FIXTURES = Path(__file__).parent / "fixtures" / "spreadsheets"
 ID = "https://w3id.org/planegraf/id/"
 STRATEGY = ImportSettings(strategy="rjl-jamlik-halsa-2016-2025")
@@ -65,7 +75,9 @@ def test_template_has_the_header_and_an_example_row_that_imports(suffix: str,
         assert sheet is not None
         rows = [[str(c) for c in r] for r in sheet.iter_rows(values_only=True)]
     assert rows == [list(HEADERS_SV), list(EXAMPLE_ROW)]
-    done = cli("import", str(template), "-o", str(tmp_path / "t.trig"), "-q")
+    # The example names no region: its organisations are those of the county given.
+    done = cli("import", str(template), "-o", str(tmp_path / "t.trig"), "-q",
+               "--strategy", "kalmar-regionplan-2023-2025", "--county", "kalmar-lan")
     assert done.returncode == 0, done.stdout + done.stderr
     _, report = check([tmp_path / "t.trig"])
     assert report.conforms, report.text("en")
@@ -119,7 +131,7 @@ def test_bad_rows_are_reported_with_their_row_number_and_good_rows_import(tmp_pa
 
 
 def test_formulas_are_not_evaluated(tmp_path: Path) -> None:
-    rows: list[list[object]] = [list(HEADERS_SV), list(EXAMPLE_ROW),
+    rows: list[list[object]] = [list(HEADERS_SV), list(PLAN_ROW),
                                 ["rjl-hp-2018-2020", "=3+3", "Räknat område.", "Uppföljning",
                                  "Futurum", "", "2019"]]
     result = import_spreadsheet(write_xlsx(rows, tmp_path / "formula.xlsx"))

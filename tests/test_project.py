@@ -127,7 +127,7 @@ def test_query_answers_on_the_imported_plan_locally_and_after_publish(region: Pa
     local = invoke("query", "plans-overview", "--format", "csv", "-q", cwd=region)
     assert local.exit_code == 0, local.output
     assert TITLE in local.stdout and "og-aktiviteter-2025" in local.stdout
-    assert "planegraf: the dataset is stale" not in local.stderr
+    assert "planegraf: datamängden är inaktuell" not in local.stderr
     with oxigraph_server() as base_url:
         published = invoke("publish", "--endpoint", f"{base_url}/query", "-q", cwd=region)
         assert published.exit_code == 0, published.output
@@ -169,11 +169,16 @@ def test_a_changed_source_makes_commands_say_the_dataset_is_stale(
     plan = copy / "graph" / "handlingsplan-2024-2025.trig"
     plan.write_text(plan.read_text(encoding="utf-8").replace(TITLE, "Ny titel"),
                     encoding="utf-8")
+    # The project's language is Swedish: so is the warning, unless --lang says otherwise.
     answer = invoke("query", "plans-overview", "--format", "csv", "-q", cwd=copy)
     assert answer.exit_code == 0, answer.output
-    assert ("the dataset is stale: graph/handlingsplan-2024-2025.trig changed since the last "
-            "build") in answer.stderr
+    assert ("datamängden är inaktuell: graph/handlingsplan-2024-2025.trig har ändrats sedan "
+            "det senaste bygget") in answer.stderr
     assert "Ny titel" in answer.stdout  # answered from the sources as they are now
+    english = invoke("query", "plans-overview", "--format", "csv", "-q", "--lang", "en",
+                     cwd=copy)
+    assert ("the dataset is stale: graph/handlingsplan-2024-2025.trig changed since the last "
+            "build") in english.stderr
 
 
 def test_import_refuses_to_overwrite_a_plan_without_replace(region: Path, tmp_path: Path

@@ -55,6 +55,37 @@ def section(prefix: str, lang: str) -> dict[str, str]:
             if key.startswith(start)}
 
 
+class Message(str):
+    """A text of the catalogue not yet put in a language: its key and fields.
+
+    Library code hands one to a progress or warning callback, which knows the run's
+    language and shows :meth:`in_language`; used as a plain string it reads in English.
+    A field that is itself a Message is put in the same language.
+
+    >>> step = Message("cli_step_write", target="out")
+    >>> step.in_language("sv"), str(step)
+    ('skriver out', 'write out')
+    """
+
+    key: str
+    fields: dict[str, object]
+
+    def __new__(cls, key: str, **fields: object) -> Message:
+        message = super().__new__(cls, text(key, "en", **fields))
+        message.key, message.fields = key, fields
+        return message
+
+    def in_language(self, lang: str) -> str:
+        filled = {name: value.in_language(lang) if isinstance(value, Message) else value
+                  for name, value in self.fields.items()}
+        return text(self.key, lang, **filled)
+
+
+def in_language(message: str, lang: str) -> str:
+    """``message`` in ``lang`` when it is a :class:`Message`; any other text as it is."""
+    return message.in_language(lang) if isinstance(message, Message) else message
+
+
 def counted(n: int, key: str, lang: str) -> str:
     """``n`` with the word ``key`` in its singular (``key_one``) or plural (``key_other``)."""
     return text(f"{key}_{'one' if n == 1 else 'other'}", lang, n=n)

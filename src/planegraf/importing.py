@@ -15,6 +15,7 @@ import pyoxigraph as ox
 
 from planegraf.counties import find_county
 from planegraf.errors import InputError, PlanegrafError
+from planegraf.i18n import Message
 from planegraf.ids import DATA, data_iri, graph_iri, slugify
 from planegraf.ingest import ImportResult, ImportSettings, import_document, import_spreadsheet
 from planegraf.ingest.document import read_plan_document
@@ -79,7 +80,7 @@ def import_into_project(
     key = plan_key or (None if spreadsheet else slugify(file.stem))
     if key is not None:
         _check_key(project, key, replace)
-    progress("the project's data")
+    progress(Message("cli_step_project_data"))
     store = project.load_sources(progress)
     extra = [p for p in registry_files if p not in project.extra_files]
     if extra:
@@ -91,7 +92,7 @@ def import_into_project(
     strategy_file = None
     if settings.strategy is None:
         settings, strategy_file = _mint_strategy(project, store, file, settings)
-    progress(f"{file.name}: reading and resolving organisations")
+    progress(Message("cli_step_resolving", file=file.name))
     run: Callable[..., ImportResult] = import_spreadsheet if spreadsheet else import_document
     result = run(file, settings, store)
     key = result.context.plan_key

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
+from planegraf.i18n import Message
 from planegraf.ids import ONTOLOGY_GRAPH
 from planegraf.namespaces import PREFIXES
 from planegraf.project import MANIFEST_NAME, Project
@@ -154,9 +155,9 @@ def check(
         store = project.load_sources(progress)
     else:
         store = load_dataset(project.extra_files, bundled=False, progress=progress)
-        progress("derive")
+        progress(Message("cli_step_derive"))
         derive(store)
-    progress("validate")
+    progress(Message("cli_step_validate"))
     # pyshacl is imported only when something is validated: query, network and gaps do not.
     from planegraf.validation.validate import validate_store
 
@@ -191,12 +192,12 @@ def build(
     summary = summarise(store, lang)
     written: list[Path] = []
     if not report.has_violations:  # warnings and infos do not stop a build
-        progress(f"write {out_dir}")
+        progress(Message("cli_step_write", target=out_dir))
         with atomic.staged_directory(out_dir) as stage:
             _write_outputs(stage, store, report, summary, lang)
             project.write_manifest(stage, hashes)
             if site:
-                progress(f"write {out_dir}/site")
+                progress(Message("cli_step_write", target=f"{out_dir}/site"))
                 _write_site(stage / "site", store, lang, base_url, project, pages)
         written = [out_dir / name for name in OUTPUT_FILES]
         if site:

@@ -22,6 +22,7 @@ from typing import Literal
 
 from planegraf.counties import counties, find_county
 from planegraf.errors import InputError, PlanegrafError
+from planegraf.i18n import Message
 from planegraf.ids import DATA, slugify
 from planegraf.rdf import atomic
 from planegraf.rdf.loading import Progress, derive, load_files, quiet
@@ -151,11 +152,12 @@ class Staleness:
     def fresh(self) -> bool:
         return self.built and not self.changed
 
-    def message(self) -> str:
+    def message(self) -> Message:
+        """What is stale, as a catalogue text (English when printed as it is)."""
         if not self.built:
-            return "no build yet"
+            return Message("cli_no_build_yet")
         shown = ", ".join(self.changed[:3]) + (" …" if len(self.changed) > 3 else "")
-        return f"{shown} changed since the last build"
+        return Message("cli_changed_since_build", changed=shown)
 
 
 class Project:
@@ -320,7 +322,7 @@ class Project:
         """The sources (and ``--data`` files) loaded and derived, not validated: what
         ``build`` validates and writes."""
         store = load_files(self.source_files(), self.extra_files, progress=progress)
-        progress("derive")
+        progress(Message("cli_step_derive"))
         derive(store)
         return store
 
@@ -341,7 +343,7 @@ class Project:
             return self._dataset
         state = state or self.staleness()
         if state.fresh and self.include_sources:
-            progress(f"{self._label(self.out_dir / DATASET_NAME)} (last build)")
+            progress(Message("cli_step_last_build", path=self._label(self.out_dir / DATASET_NAME)))
             store = EmbeddedStore()
             store.load_file(self.out_dir / DATASET_NAME)
             if self.extra_files:
@@ -349,8 +351,7 @@ class Project:
                 derive(store)
         else:
             if state.built and warn is not None:
-                warn(f"the dataset is stale: {state.message()}; answering from the sources "
-                     "(not validated): run planegraf build")
+                warn(Message("cli_dataset_stale", state=state.message()))
             store = self.load_sources(progress)
         self._dataset = store
         return store

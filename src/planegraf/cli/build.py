@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from planegraf.cli.common import Run, data_options
+from planegraf.i18n import text
 from planegraf.pipeline import build as run_build
 from planegraf.pipeline import check
 
@@ -54,20 +55,15 @@ def build(run: Run, out_dir: Path | None, site: bool, base_url: str | None, page
     out_dir = result.out_dir
     if not result.conforms:
         click.echo(result.report.text(lang), nl=False)
-        message = (f"bygget avbröts: data bryter mot reglerna; {out_dir} är oförändrad"
-                   if lang == "sv" else
-                   f"build stopped: the data violates the shapes; {out_dir} is unchanged")
-        click.echo(message, err=True)
+        click.echo(text("cli_build_stopped", lang, out=out_dir), err=True)
         sys.exit(1)
     click.echo(result.summary.text(lang), nl=False)
-    verdict = ("Validering: inga fel" if lang == "sv" else "Validation: no violations")
+    verdict = text("cli_no_violations", lang)
     warnings = len(result.report.findings) - len(result.report.violations)
     if warnings:
-        verdict += (f" ({warnings} varningar eller information; de stoppar inte bygget)"
-                    if lang == "sv" else
-                    f" ({warnings} warnings or infos; they do not stop the build)")
-    click.echo(f"\n{verdict}\n" + ("Skrev" if lang == "sv" else "Wrote") + f" {out_dir}/: "
-               + ", ".join(p.name for p in result.written))
+        verdict += text("cli_warnings_pass", lang, n=warnings)
+    written = f"{out_dir}/: " + ", ".join(p.name for p in result.written)
+    click.echo(f"\n{verdict}\n" + text("cli_wrote", lang, what=written))
 
 
 @click.command()

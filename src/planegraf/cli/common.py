@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 import click
 
 from planegraf.errors import PlanegrafError
+from planegraf.i18n import Message, in_language, text
 from planegraf.project import Project
 
 if TYPE_CHECKING:
@@ -45,12 +46,17 @@ class Run:
     timeout: float = 60.0
 
     def progress(self, step: str) -> None:
+        """Show a step (an :class:`~planegraf.i18n.Message` in the run's language)."""
         if not self.quiet:
-            click.echo(f"… {step}", err=True)
+            click.echo(f"… {in_language(step, self.lang)}", err=True)
 
     def warn(self, message: str) -> None:
         # Warnings about the data are shown even with --quiet: they change what an answer means.
-        click.echo(f"planegraf: {message}", err=True)
+        click.echo(f"planegraf: {in_language(message, self.lang)}", err=True)
+
+    def text(self, key: str, **fields: object) -> str:
+        """The catalogue's text ``key`` in the run's language."""
+        return text(key, self.lang, **fields)
 
     def dataset(self) -> EmbeddedStore:
         """The project's dataset in this process, loaded once (see :meth:`Project.dataset`)."""
@@ -86,7 +92,7 @@ class Run:
         from planegraf.validation.validate import validate_store
 
         assert self.endpoint is not None
-        self.progress(f"copying the dataset from {self.endpoint}")
+        self.progress(Message("cli_step_copying", endpoint=self.endpoint))
         engine = RemoteEngine(Connection(self.endpoint, timeout=self.timeout))
         store = copy_dataset(engine, self.progress)
         report = validate_store(store)
@@ -102,7 +108,7 @@ class Run:
             from planegraf.sparql.endpoint import Connection, RemoteEngine
             from planegraf.sparql.readers import EngineReader
 
-            self.progress(f"reading from {self.endpoint}")
+            self.progress(Message("cli_step_reading_from", endpoint=self.endpoint))
             return EngineReader(RemoteEngine(Connection(self.endpoint, timeout=self.timeout)))
         return self.dataset()
 
@@ -124,7 +130,7 @@ class Run:
         from planegraf.rdf.atomic import write_text
 
         write_text(output, text)
-        click.echo(f"{'Skrev' if self.lang == 'sv' else 'Wrote'} {output}{detail}", err=True)
+        click.echo(self.text("cli_wrote", what=f"{output}{detail}"), err=True)
 
 
 

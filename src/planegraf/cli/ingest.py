@@ -10,6 +10,7 @@ import click
 
 from planegraf.cli.common import Run, data_options
 from planegraf.errors import InputError, PlanegrafError
+from planegraf.i18n import Message, text
 from planegraf.ingest import ImportSettings, import_document, import_spreadsheet
 from planegraf.ingest.report import report_json, report_markdown
 from planegraf.ingest.spreadsheet import write_template
@@ -90,8 +91,7 @@ def import_command(file: Path, run: Run, title: str | None, period: str | None, 
                                  "(planegraf init DIR creates one)")
         settings = ImportSettings(plan_key=plan_key, strategy=strategy, county=county,
                                   publisher=publisher, registry_files=extra)
-        run.progress(f"{file.name}: läser och löser upp organisationer" if lang == "sv"
-                     else f"{file.name}: reading and resolving organisations")
+        run.progress(Message("cli_step_resolving", file=file.name))
         if file.suffix.lower() in SPREADSHEET_SUFFIXES:
             result = import_spreadsheet(file, settings)
         elif file.suffix.lower() in DOCUMENT_SUFFIXES:
@@ -108,14 +108,9 @@ def import_command(file: Path, run: Run, title: str | None, period: str | None, 
                    json.dumps(report_json(result), ensure_ascii=False, indent=2) + "\n")
         written = [out, report]
     open_mentions = len(result.unresolved)
-    if lang == "sv":
-        click.echo(f"{len(result.rows)} aktiviteter, {open_mentions} omnämnanden ej upplösta "
-                   f"eller gissade, {len(result.source.rejected)} rader avvisade")
-        click.echo("Skrev " + ", ".join(str(p) for p in written))
-    else:
-        click.echo(f"{len(result.rows)} activities, {open_mentions} mentions unresolved or "
-                   f"guessed, {len(result.source.rejected)} rows rejected")
-        click.echo("Wrote " + ", ".join(str(p) for p in written))
+    click.echo(run.text("cli_import_counts", activities=len(result.rows),
+                        mentions=open_mentions, rejected=len(result.source.rejected)))
+    click.echo(run.text("cli_wrote", what=", ".join(str(p) for p in written)))
     sys.exit(0 if result.complete else 1)
 
 
@@ -123,17 +118,22 @@ def import_command(file: Path, run: Run, title: str | None, period: str | None, 
 @click.option("-o", "--out", "out", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("aktiviteter.xlsx"), show_default=True,
               help="Spreadsheet to write: .csv or .xlsx.")
-def template_command(out: Path) -> None:
+@click.option("--lang", type=click.Choice(["sv", "en"]), default=None,
+              help="Language of the message (default: the project's, else sv).")
+def template_command(out: Path, lang: str | None) -> None:
     """Write an empty activity spreadsheet with its header and one filled example row.
 
     Columns: Plan, Handlingsområde, Aktivitet, Uppföljning, Samordningsansvariga,
     Samverkansparter, Period. Fill one row per activity (replace the example), then run
-    planegraf import on it.
+    planegraf import on it. The example names no region: "Länsstyrelsen", "Regionen" and
+    "länets kommuner" are those of the project's county.
 
     \b
     Example:
       planegraf template -o aktiviteter.csv
       planegraf import aktiviteter.csv
     """
+    from planegraf.project import Project
+
     write_template(out)
-    click.echo(f"Wrote {out}")
+    click.echo(text("cli_wrote", lang or Project.find().config.language, what=out))

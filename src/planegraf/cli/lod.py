@@ -53,7 +53,7 @@ def register(group: click.Group) -> None:
             from planegraf.rdf import atomic
 
             atomic.write_bytes(output, data)
-            run.progress(f"wrote {output}")
+            run.progress(run.text("cli_wrote", what=output))
 
     @group.command()
     @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
@@ -147,8 +147,8 @@ def register(group: click.Group) -> None:
         files = write_site(store, out_dir, lang=run.lang, base_url=base_url or about.base_url,
                            about=about, queries_dir=run.project.queries_dir,
                            pages=pages)
-        run.progress(f"wrote {len(files)} files into {out_dir} "
-                     f"in {time.monotonic() - started:.1f} s")
+        run.progress(run.text("cli_site_written", n=len(files), out=out_dir,
+                              seconds=f"{time.monotonic() - started:.1f}"))
         click.echo(out_dir / "index.html")
 
     @group.command()
@@ -211,4 +211,4 @@ def register(group: click.Group) -> None:
                           memory_mib=memory_mib or None, public_hosts=public_hosts,
                           ready=ready, queries_dir=run.project.queries_dir)
         except KeyboardInterrupt:
-            run.progress("stopping")
+            run.progress(run.text("cli_stopping"))

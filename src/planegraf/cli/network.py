@@ -25,6 +25,7 @@ from planegraf.analysis.network import (
 )
 from planegraf.cli.common import Run, data_options
 from planegraf.errors import PlanegrafError
+from planegraf.i18n import Message, text
 from planegraf.rdf.outputs import (
     NETWORK_COMPOUND_OUTPUTS,
     NETWORK_OUTPUTS,
@@ -70,7 +71,7 @@ def _load(run: Run, plan: str | None, area: str | None, goal: str | None, expand
         plan = resolve_parameter(engine, "plan", plan) if plan else None
         area = resolve_parameter(engine, "area", area, plan=plan) if area else None
         goal = resolve_parameter(engine, "goal", goal, plan=plan) if goal else None
-    run.progress("network data")
+    run.progress(Message("cli_step_network"))
     data = load_network_data(reader)
     return reader, data, resolve_scope(data, plan, area, goal, expand_groups)
 
@@ -117,9 +118,9 @@ def network_command(plan: str | None, area: str | None, goal: str | None, expand
         chosen = output_format(output, NETWORK_OUTPUTS, fmt)
     lang = run.lang
     store, data, scope = _load(run, plan, area, goal, expand_groups)
-    run.progress("metrics")
+    run.progress(Message("cli_step_metrics"))
     metrics = network_metrics(data, scope, lang)
-    run.progress(f"write {output}")
+    run.progress(Message("cli_step_write", target=output))
     if chosen in (*PICTURE_FORMATS, "gexf", "kumu"):
         written = write_picture_export(output, chosen, data, metrics, size_by=size_by,
                                        lang=lang, sectors=sector_labels(store, lang),
@@ -127,10 +128,8 @@ def network_command(plan: str | None, area: str | None, goal: str | None, expand
     else:
         written = write_export(output, chosen, data, metrics, size_by=size_by, lang=lang,
                                sectors=sector_labels(store, lang))
-    word = "Skrev" if lang == "sv" else "Wrote"
-    click.echo(f"{word} {', '.join(str(p) for p in written)} "
-               f"({metrics.summary.nodes} {'aktörer' if lang == 'sv' else 'actors'}, "
-               f"{metrics.summary.edges} {'band' if lang == 'sv' else 'ties'})")
+    click.echo(text("cli_network_written", lang, files=", ".join(str(p) for p in written),
+                    nodes=metrics.summary.nodes, edges=metrics.summary.edges))
 
 
 @click.command("metrics")

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from planegraf.cli.common import LANG, Run, data_options
+from planegraf.i18n import text
 
 
 def register(group: click.Group) -> None:
@@ -42,12 +43,8 @@ def init_command(folder: Path, county: str | None, publisher: str | None, lang: 
     # Two files are called README.md (the project's and queries/'s): name them by their path.
     names = ", ".join(str(p.relative_to(folder)) if p.is_relative_to(folder) else p.name
                       for p in written)
-    if lang == "sv":
-        click.echo(f"Skapade projektet {folder}: {names}")
-        click.echo(f"Nästa steg: cd {folder} && planegraf import PLAN.txt (se README.md)")
-    else:
-        click.echo(f"Created the project {folder}: {names}")
-        click.echo(f"Next: cd {folder} && planegraf import PLAN.txt (see README.md)")
+    click.echo(text("cli_project_created", lang, folder=folder, names=names))
+    click.echo(text("cli_project_next", lang, folder=folder))
 
 
 @click.group("organisations")
@@ -86,8 +83,7 @@ def organisations_add(sheet: Path, run: Run) -> None:
     for line in done:
         click.echo(line)
     target = run.project.organisations_file
-    click.echo(f"{len(done)} beslut i {target}" if run.lang == "sv"
-                else f"{len(done)} decisions recorded in {target}")
+    click.echo(run.text("cli_decisions_recorded", n=len(done), target=target))
 
 
 @organisations_group.command("list")
@@ -107,5 +103,4 @@ def organisations_list(run: Run, county: str | None, search: str | None) -> None
     for org in found:
         click.echo(f"{org.name}\t{org.county}\t{org.iri}")
     if not found:
-        click.echo("inga organisationer matchar" if run.lang == "sv"
-                   else "no organisation matches", err=True)
+        click.echo(run.text("cli_no_organisation_matches"), err=True)

@@ -12,9 +12,10 @@ import pyoxigraph as ox
 
 from planegraf.cli.common import Run, data_options
 from planegraf.errors import PlanegrafError
+from planegraf.i18n import in_language, text
 from planegraf.rdf import atomic
 from planegraf.rdf.outputs import BOOLEAN_OUTPUTS, GRAPH_OUTPUTS, TABLE_OUTPUTS, output_format
-from planegraf.render.results import BOOLEAN_WORDS, FORMATS, render
+from planegraf.render.results import FORMATS, boolean_word, render
 from planegraf.sparql.endpoint import ENDPOINT_VARIABLE, Connection, publish
 from planegraf.sparql.engines import Answer, Engine
 from planegraf.sparql.limits import (
@@ -68,8 +69,7 @@ def _output(answer: Answer, query: QueryFile, fmt: str, show_iris: bool, lang: s
         return (text if text.endswith("\n") else text + "\n").encode("utf-8")
     if answer.boolean is not None:
         if fmt in ("table", "md"):  # read by people: ja/nej, yes/no
-            yes, no = BOOLEAN_WORDS.get(lang, BOOLEAN_WORDS["en"])
-            return f"{yes if answer.boolean else no}\n".encode()
+            return f"{boolean_word(answer.boolean, lang)}\n".encode()
         return b"true\n" if answer.boolean else b"false\n"
     store = ox.Store()
     store.extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph())
@@ -161,7 +161,7 @@ def register(group: click.Group) -> None:
             if verbose:
                 click.echo(f"{'':<34} {query.description(lang)}")
                 if query.tags:
-                    click.echo(f"{'':<34} tags: {', '.join(query.tags)}")
+                    click.echo(f"{'':<34} " + run.text("cli_tags", tags=", ".join(query.tags)))
 
     @group.command("query")
     @click.argument("name")
@@ -267,21 +267,23 @@ def register(group: click.Group) -> None:
         """
         from planegraf.project import DATASET_NAME, Project
 
+        # publish has no --lang: it speaks the project's language.
+        project = Project.find(explicit=project_dir)
+        lang = project.config.language
         if dataset is None:
-            project = Project.find(explicit=project_dir)
             dataset = project.out_dir / DATASET_NAME
             state = project.staleness()
             if state.built and not state.fresh:
-                click.echo(f"planegraf: publishing the last build, but {state.message()}: "
-                           "run planegraf build first to publish the sources as they are",
+                click.echo("planegraf: " + text("cli_publishing_stale", lang,
+                                                state=state.message().in_language(lang)),
                            err=True)
         if not dataset.is_file():
             raise PlanegrafError(f"{dataset} does not exist: run planegraf build first")
 
         def progress(step: str) -> None:
             if not quiet:
-                click.echo(f"… {step}", err=True)
+                click.echo(f"… {in_language(step, lang)}", err=True)
 
         graphs = publish(dataset, Connection(endpoint, timeout=timeout), graph_store, progress)
         total = sum(g.triples for g in graphs)
-        click.echo(f"published {len(graphs)} graphs, {total} triples")
+        click.echo(text("cli_published", lang, graphs=len(graphs), triples=total))

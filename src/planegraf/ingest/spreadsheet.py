@@ -33,13 +33,15 @@ _ALIASES = {
     "partner": "partners",
     "period": "period", "tidsperiod": "period",
 }
+# Tied to no region: "Länsstyrelsen", "Regionen" and "länets kommuner" resolve to the
+# county of the project (or --county), and the plan takes the project's strategy.
 EXAMPLE_ROW = (
-    "rjl-hp-2018-2020", "6",
+    "handlingsplan-2025-2026", "1",
     "Samverkan för spridning av evidensbaserat universellt föräldrastöd.",
     "Uppföljning av genomförda föräldrastödsprogram.",
-    "Länsstyrelsen i Jönköpings län",
-    "Sektion Folkhälsa, Barnhälsovården, Region Jönköpings län, länets kommuner",
-    "2018-2020",
+    "Länsstyrelsen",
+    "Regionen, länets kommuner",
+    "2025-2026",
 )
 _PERIOD = re.compile(r"^\s*(\d{4})\s*(?:[-–]\s*(\d{4}))?\s*$")
 

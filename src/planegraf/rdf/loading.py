@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from planegraf.i18n import Message
 from planegraf.ids import ONTOLOGY_GRAPH
 from planegraf.rdf.store import EmbeddedStore, iter_rdf_files
 from planegraf.resources import graph_dir, ontology_dir, registry_files
@@ -36,7 +37,7 @@ def load_files(
     one run, each named graph replacing the graph of that name)."""
     store = store or EmbeddedStore()
     if not len(store):
-        progress("ontology")
+        progress(Message("cli_step_ontology"))
         load_ontology(store)
     for path in sources:
         progress(_shown(path))

@@ -21,6 +21,7 @@ from typing import Literal, Protocol
 
 import pyoxigraph as ox
 
+from planegraf import i18n
 from planegraf.render.escape import markdown
 from planegraf.render.safe_csv import SpreadsheetSafeWriter
 from planegraf.sparql.engines import Solutions, Term
@@ -32,7 +33,17 @@ _NUMERIC = {XSD + t for t in ("integer", "int", "long", "short", "decimal", "dou
                               "nonNegativeInteger", "positiveInteger", "unsignedInt")}
 _DECIMAL = {XSD + t for t in ("decimal", "double", "float")}
 _CELL_WIDTH = 60
-BOOLEAN_WORDS = {"sv": ("ja", "nej"), "en": ("yes", "no")}
+
+
+def boolean_word(value: bool, lang: str) -> str:
+    """A truth value as people read it: ja/nej, yes/no (the text catalogue's results_yes and
+    results_no; English for a language the catalogue lacks).
+
+    >>> boolean_word(True, "sv"), boolean_word(False, "en")
+    ('ja', 'no')
+    """
+    return i18n.text("results_yes" if value else "results_no",
+                     lang if lang in i18n.LANGUAGES else "en")
 
 
 class Headed(Protocol):
@@ -57,8 +68,7 @@ def display(term: Term | None, lang: str = "sv") -> str:
     if isinstance(term, ox.Literal):
         datatype = term.datatype.value
         if datatype == XSD + "boolean" and term.value in ("true", "false", "1", "0"):
-            yes, no = BOOLEAN_WORDS.get(lang, BOOLEAN_WORDS["en"])
-            return yes if term.value in ("true", "1") else no
+            return boolean_word(term.value in ("true", "1"), lang)
         if datatype in _DECIMAL:
             text = term.value
             if datatype != XSD + "decimal":

@@ -34,6 +34,7 @@ import pyoxigraph as ox
 from SPARQLWrapper import GET, JSON, POST, TURTLE, URLENCODED, SPARQLWrapper
 
 from planegraf.errors import PlanegrafError
+from planegraf.i18n import Message
 from planegraf.rdf.store import EmbeddedStore
 from planegraf.sparql.engines import Answer, Bindings, Solutions
 from planegraf.sparql.limits import QueryLimitError, QueryLimits
@@ -573,7 +574,7 @@ def copy_dataset(engine: RemoteEngine, progress: Callable[[str], None] = lambda 
         graph = ox.NamedNode(name)
         answer = engine.run(query, {"g": graph})
         triples = answer.triples or ()
-        progress(f"copied {name} ({len(triples)} triples)")
+        progress(Message("cli_step_copied_graph", name=name, n=len(triples)))
         store.oxigraph.extend(ox.Quad(t.subject, t.predicate, t.object, graph)
                               for t in triples)
     return store
@@ -607,7 +608,7 @@ def publish(
         body = store.oxigraph.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph) or b""
         count = body.count(b"\n")
         name = graph.value if isinstance(graph, ox.NamedNode) else "default graph"
-        progress(f"PUT {name} ({count} triples)")
+        progress(Message("cli_step_put_graph", name=name, n=count))
         query = ("default" if isinstance(graph, ox.DefaultGraph)
                  else "graph=" + urllib.parse.quote(graph.value, safe=""))
         _put(connection, f"{target}?{query}", body)

@@ -23,6 +23,7 @@ import pyoxigraph as ox
 from rdflib import RDF, RDFS, SH, SKOS, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from planegraf import i18n
 from planegraf.errors import InputError
 from planegraf.rdf.store import EmbeddedStore, rdf_format_for, read_utf8, to_rdflib_term
 from planegraf.resources import cache_dir, shapes_dir
@@ -46,10 +47,8 @@ from planegraf.validation.sparql_constraints import (
 Language = Lang["sv", "en"]
 
 _SEVERITY_ORDER = {SH.Violation: 0, SH.Warning: 1, SH.Info: 2}
-_SEVERITY_NAMES = {
-    "sv": {SH.Violation: "Fel", SH.Warning: "Varning", SH.Info: "Information"},
-    "en": {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"},
-}
+# The severities' words are in the text catalogue (report_severity_*, report_count_*).
+_SEVERITY_WORDS = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
 
 
 @dataclass(frozen=True, order=True)
@@ -100,40 +99,22 @@ class ValidationReport:
 
     def text(self, lang: Language = "sv") -> str:
         """The report as plain text for a terminal or a file."""
-        names = _SEVERITY_NAMES[lang]
+        t = i18n.section("report", lang)
+        names = {severity: t[f"severity_{word}"] for severity, word in _SEVERITY_WORDS.items()}
         counts = Counter(f.severity for f in self.findings)
-        if lang == "sv":
-            head = "Valideringsrapport (SHACL)"
-            verdict = ("Datan följer reglerna." if self.conforms else
-                       "Datan bryter mot reglerna." if self.has_violations else
-                       "Datan har inga fel, men varningar eller information (sh:conforms är "
-                       "false; bara fel stoppar ett bygge).")
-            summary = ", ".join(
-                f"{names[URIRef(s)].lower()}: {counts.get(str(s), 0)}" for s in _SEVERITY_ORDER
-            )
-        else:
-            head = "Validation report (SHACL)"
-            verdict = ("The data conforms." if self.conforms else
-                       "The data does not conform." if self.has_violations else
-                       "The data has no violations, only warnings or infos (sh:conforms is "
-                       "false; only violations stop a build).")
-            summary = ", ".join(
-                f"{names[URIRef(s)].lower()}s: {counts.get(str(s), 0)}" for s in _SEVERITY_ORDER
-            )
+        verdict = (t["conforms"] if self.conforms else
+                   t["violations"] if self.has_violations else t["only_warnings"])
+        summary = ", ".join(t[f"count_{word}"].format(n=counts.get(str(severity), 0))
+                            for severity, word in _SEVERITY_WORDS.items())
+        head = t["title"]
         lines = [head, "=" * len(head), verdict, summary, ""]
         for shape, term in self.ignored:
-            lines.append(
-                f"Obs: {shape} använder {term}, som inte finns i SHACL; det ignoreras "
-                "(stavfel i reglerna?)" if lang == "sv" else
-                f"Note: {shape} uses {term}, which SHACL does not define; it is ignored "
-                "(a typo in the shapes?)")
+            lines.append(t["ignored_term"].format(shape=shape, term=term))
         if self.rewritten_note is not None:
             lines.append(self.rewritten_note[0 if lang == "sv" else 1])
         if self.ignored or self.rewritten_note is not None:
             lines.append("")
-        node_word, path_word, value_word = (
-            ("Resurs", "Egenskap", "Värde") if lang == "sv" else ("Resource", "Property", "Value")
-        )
+        node_word, path_word, value_word = t["resource"], t["property"], t["value"]
         for finding in sorted(self.findings):
             lines.append(f"[{names[URIRef(finding.severity)]}] {finding.message(lang)}")
             focus = finding.focus
@@ -330,13 +311,8 @@ def validate_store(store: EmbeddedStore, shapes: Graph | None = None,
     finished.ignored = [(_describe_shape(shapes, s), str(p)) for s, p in not_shacl(shapes)]
     if rewritten and sparql:
         count = sum(len(quads) for quads in rewritten.swaps.values())
-        finished.rewritten_note = (
-            f"Obs: {count} värden är skrivna på annat sätt än Oxigraph lagrar dem (t.ex. 4.0, "
-            "xsd:int); kärnreglerna prövar dem som de är skrivna, SPARQL-reglerna (sh:sparql) "
-            "såg dem som lagrade, efter värde.",
-            f"Note: {count} values are written otherwise than Oxigraph stores them (e.g. 4.0, "
-            "xsd:int); the core constraints judge them as written, the SPARQL constraints "
-            "(sh:sparql) saw them as stored, by value.")
+        finished.rewritten_note = (i18n.text("report_rewritten_note", "sv", n=count),
+                                   i18n.text("report_rewritten_note", "en", n=count))
     return finished
 
 
