@@ -124,3 +124,13 @@ def test_without_a_cache_folder_the_sources_are_parsed_every_time(
     parses = Parses(monkeypatch)
     assert _written(scan([Source(data)])) == _written(scan([Source(data)]))
     assert parses.count == 2
+
+
+def test_a_source_whose_literals_are_as_stored_costs_one_line_of_cache(
+        tmp_path: Path, cache: Path) -> None:
+    data = tmp_path / "data.ttl"
+    data.write_text(PREFIXES + "".join(f"ex:a{i} ex:size {i} ; ex:flag true .\n"
+                                       for i in range(200)), encoding="utf-8")
+    assert not scan([Source(data)])
+    (entry,) = cache.glob("lexical-*.nq")
+    assert entry.read_bytes() == lexical._AS_STORED

@@ -216,7 +216,11 @@ _REWRITTEN = b"# planegraf lexical scan: literals the store rewrites\n"
 class _FileScan:
     """One file's examined quads (literals of an XSD datatype other than xsd:string) as the
     file wrote them, and whether the store keeps every one of them as written
-    (``as_stored``). Kept in the cache as N-Quads under a header line saying which."""
+    (``as_stored``). Kept in the cache as a header line saying which, followed, for a file
+    with rewritten literals, by those quads as N-Quads. A file whose literals are all as
+    stored keeps the header alone (its quads would take more than half the file's size on
+    disk, and are needed only when another file holds a different spelling of one of its
+    values; then the file is parsed again)."""
 
     source: Source
     fmt: ox.RdfFormat
@@ -245,7 +249,7 @@ class _FileScan:
         if entry is not None:
             from planegraf.rdf import atomic
 
-            body = ox.serialize(found, format=ox.RdfFormat.N_QUADS) or b""
+            body = b"" if as_stored else ox.serialize(found, format=ox.RdfFormat.N_QUADS) or b""
             with contextlib.suppress(OSError):  # a read-only cache folder: scan every time
                 atomic.write_bytes(entry, (_AS_STORED if as_stored else _REWRITTEN) + body)
         return cls(source, fmt, as_stored, entry, found)
@@ -254,9 +258,11 @@ class _FileScan:
         if self.found is None:
             assert self.entry is not None
             try:
+                if self.as_stored:  # only the header is kept: parse the file
+                    raise ValueError("no quads in the cache")
                 self.found = list(ox.parse(input=self.entry.read_bytes(),
                                            format=ox.RdfFormat.N_QUADS))
-            except (OSError, SyntaxError, ValueError):  # removed or damaged meanwhile
+            except (OSError, SyntaxError, ValueError):  # or removed or damaged meanwhile
                 from planegraf.rdf.store import read_utf8
 
                 self.found = _parse_examined(
