@@ -30,6 +30,7 @@ import logging
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -277,19 +278,26 @@ def _parse_examined(data: bytes, fmt: ox.RdfFormat, base_iri: str) -> list[ox.Qu
 
 
 def _cache_entry(data: bytes, fmt: ox.RdfFormat, base_iri: str) -> Path | None:
-    import rdflib
-
-    from planegraf import __version__
     from planegraf.resources import cache_dir
 
     folder = cache_dir()
     if folder is None:
         return None
-    # rdflib judges what is ill-typed, pyoxigraph what is stored: both decide the header.
-    key = hashlib.sha256(f"{__version__} {ox.__version__} {rdflib.__version__} {fmt.name} "
-                         f"{base_iri}\0".encode())
+    key = hashlib.sha256(_cache_key_prefix() + f"{fmt.name} {base_iri}\0".encode())
     key.update(data)
     return folder / f"lexical-{key.hexdigest()[:32]}.nq"
+
+
+@cache
+def _cache_key_prefix() -> bytes:
+    # rdflib judges what is ill-typed, pyoxigraph what is stored, this module what is kept:
+    # an entry is read only by the versions (and the code) that wrote it.
+    import rdflib
+
+    from planegraf import __version__
+
+    return (f"{__version__} {ox.__version__} {rdflib.__version__}\0".encode()
+            + Path(__file__).read_bytes() + b"\0")
 
 
 @contextmanager
