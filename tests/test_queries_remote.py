@@ -103,7 +103,7 @@ def test_cli_publish_then_query_endpoint_round_trips(dataset: Path, tmp_path: Pa
             [sys.executable, "-m", "planegraf.cli", "publish", "--endpoint", endpoint,
              "--dataset", str(dataset), "-q"], capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
-        assert "published" in done.stdout
+        assert "publicerade" in done.stdout  # the demonstration speaks Swedish
         args = ["query", "coordinators-ranked", "--format", "csv", "-q"]
         remote = subprocess.run([sys.executable, "-m", "planegraf.cli", *args,
                                  "--endpoint", endpoint], capture_output=True, text=True)
@@ -163,7 +163,8 @@ def test_the_site_from_an_endpoint_shows_what_the_local_site_shows(
             [sys.executable, "-m", "planegraf", "site", "--endpoint", f"{base_url}/query",
              "-o", str(remote)], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
-    assert "copied https://w3id.org/planegraf/id/graph/" in done.stderr
+    # progress in the run's language (the demonstration's: Swedish)
+    assert "kopierade https://w3id.org/planegraf/id/graph/" in done.stderr
     pages = sorted(p.relative_to(local) for p in local.rglob("*.html"))
     assert pages and pages == sorted(p.relative_to(remote) for p in remote.rglob("*.html"))
     for page in ("index.html", "index.en.html", "organisations.html",
