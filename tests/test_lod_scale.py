@@ -251,3 +251,18 @@ def test_export_writes_a_format_the_national_site_has_no_file_for(
     reread = ox.Store()
     reread.load(path=str(path), format=target.rdf_format)
     assert {q[:3] for q in _quads(reread)} == {q[:3] for q in _quads(store.oxigraph)}
+
+
+def test_describe_of_a_national_dataset_names_the_files_its_site_holds_and_checks_clean(
+        store: EmbeddedStore, shared: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(site, "AUTO_PAGES_QUADS", len(store) - 1)
+    monkeypatch.setenv("PLANEGRAF_SHARED", str(shared))
+    path = tmp_path / "dataset.ttl"
+    result = CliRunner().invoke(cli, ["describe", "-o", str(path), "--check"])
+    assert result.exit_code == 0, result.output
+    assert "DCAT-AP 3.0.1: 0 violation(s)" in result.output
+    description = Graph().parse(path, format="turtle")
+    assert description.value(_distribution("nq"), namespace.DCAT.downloadURL) == URIRef(
+        lod.DEFAULT_BASE_URL + "data/planegraf.nq.gz")
+    assert description.value(_distribution("ttl"), namespace.DCAT.downloadURL) is None

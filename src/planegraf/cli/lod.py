@@ -84,10 +84,15 @@ def register(group: click.Group) -> None:
         """
         if output is not None:
             output_format(output, TURTLE_OUTPUTS)
+        from planegraf.publish.site import every_download_written
+
         store = run.validated_dataset()
         about = lod.DatasetInfo.of(run.project)
-        description = lod.describe_dataset(store, base_url, sparql_endpoint=sparql_endpoint,
-                                           about=about)
+        # The downloads a default site of this dataset holds (above 50000 quads the TriG
+        # and the gzip-compressed N-Quads; the other formats where serve answers them).
+        description = lod.describe_dataset(
+            store, base_url, sparql_endpoint=sparql_endpoint, about=about,
+            downloads=lod.download_files(every_download_written(store, "auto")))
         text = description.serialize(format="longturtle")
         if output is None and not check_shapes:
             click.echo(text, nl=False)
