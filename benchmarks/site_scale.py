@@ -233,8 +233,13 @@ def disk_parts(out: Path) -> dict[str, int]:
     data = out / "site" / "data"
     for path in sorted(data.glob("planegraf.*")) if data.is_dir() else []:
         parts[f"site/data/{path.name}"] = path.lstat().st_blocks * 512
-    parts["out/ (dataset, reports)"] = sum(p.lstat().st_blocks * 512 for p in out.iterdir()
-                                           if p.is_file())
+    # A download that is the same file as one of out/'s (the TriG, a hard link) is counted
+    # once, as the download.
+    shared = {(p.lstat().st_dev, p.lstat().st_ino) for p in data.glob("planegraf.*")
+              } if data.is_dir() else set()
+    parts["out/ (dataset, reports)"] = sum(
+        p.lstat().st_blocks * 512 for p in out.iterdir()
+        if p.is_file() and (p.lstat().st_dev, p.lstat().st_ino) not in shared)
     parts["site/ pages and pictures"] = (disk_bytes(out / "site") - sum(
         v for k, v in parts.items() if k.startswith("site/data/")))
     return parts

@@ -213,8 +213,11 @@ def _write_site(folder: Path, store: EmbeddedStore, lang: Language, base_url: st
     from planegraf.publish.site import write_site
 
     about = DatasetInfo.of(project)
+    # The site's TriG download is the dataset file written just before, shared (a hard link
+    # in the same staged folder), not dumped a second time.
     write_site(store, folder, lang=lang, base_url=base_url or about.base_url, about=about,
-               queries_dir=project.queries_dir, pages=pages)
+               queries_dir=project.queries_dir, pages=pages,
+               dataset_file=folder.parent / "planegraf.trig")
 
 
 def _write_outputs(

@@ -46,13 +46,13 @@ def register(group: click.Group) -> None:
             fmt = output_format(
                 output, format_by_extension({k: s.suffix for k, s in lod.SERIALISATIONS.items()}),
                 fmt if given is click.core.ParameterSource.COMMANDLINE else None)
-        data = lod.serialise(run.validated_dataset(), fmt)
+        # Streamed: a national dataset is never held whole as one string.
+        store = run.validated_dataset()
         if output is None:
-            sys.stdout.buffer.write(data)
+            lod.write_serialisation(store, fmt, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
         else:
-            from planegraf.rdf import atomic
-
-            atomic.write_bytes(output, data)
+            lod.export(store, fmt, output)
             run.progress(run.text("cli_wrote", what=output))
 
     @group.command()
@@ -84,10 +84,15 @@ def register(group: click.Group) -> None:
         """
         if output is not None:
             output_format(output, TURTLE_OUTPUTS)
+        from planegraf.publish.site import every_download_written
+
         store = run.validated_dataset()
         about = lod.DatasetInfo.of(run.project)
-        description = lod.describe_dataset(store, base_url, sparql_endpoint=sparql_endpoint,
-                                           about=about)
+        # The downloads a default site of this dataset holds (above 50000 quads the TriG
+        # and the gzip-compressed N-Quads; the other formats where serve answers them).
+        description = lod.describe_dataset(
+            store, base_url, sparql_endpoint=sparql_endpoint, about=about,
+            downloads=lod.download_files(every_download_written(store, "auto")))
         text = description.serialize(format="longturtle")
         if output is None and not check_shapes:
             click.echo(text, nl=False)
@@ -177,8 +182,8 @@ def register(group: click.Group) -> None:
         data when asked for, so a site written with --pages reports is complete; a data
         IRI and /def are negotiated by Accept and Accept-Language (docs/publishing.md).
 
-        SPARQL is answered from the site's data/planegraf.nq, each query in a worker of its
-        own; the site's query page (query.html) sends its questions to /sparql, and each
+        SPARQL is answered from the site's data/planegraf.trig, each query in a worker of
+        its own; the site's query page (query.html) sends its questions to /sparql, and each
         question of the catalogue (the project's own too) answers its form at
         /questions/NAME. Nothing listens beyond 127.0.0.1, requests for other host names
         and cross-origin queries are refused: for a public server see docs/publishing.md.
@@ -201,7 +206,9 @@ def register(group: click.Group) -> None:
             about = lod.DatasetInfo.of(run.project)
             write_site(run.validated_dataset(), site_dir, lang=run.lang, about=about,
                        queries_dir=run.project.queries_dir)
-        dataset = site_dir / lod.DATA_FOLDER / lod.SERIALISATIONS["nq"].file_name
+        # The TriG: the one download every site holds (above 50000 quads N-Quads is only
+        # there gzip-compressed).
+        dataset = site_dir / lod.DATA_FOLDER / lod.SERIALISATIONS["trig"].file_name
 
         def ready(running: RunningSite) -> None:
             click.echo(f"site:   {running.site_url}\nsparql: {running.sparql_url}")

@@ -4,6 +4,7 @@ context, and the DCAT-AP 3 / DCAT-AP-SE + VoID description with its conformance 
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import weakref
@@ -44,6 +45,18 @@ STABLE = URIRef("http://publications.europa.eu/resource/authority/planned-availa
 DEFAULT_BASE_URL = "https://w3id.org/planegraf/"
 DATA_FOLDER = "data"
 EXPORT_STEM = "planegraf"
+#: The compression of the line format's download at national scale (``planegraf.nq.gz``).
+GZIP = URIRef(IANA + "application/gzip")
+GZIP_SUFFIX = ".gz"
+#: zlib level 1: at a million synthetic quads it packs the 302 MB of N-Quads into 13 MB in
+#: 2.1 s, where level 6 takes 5.8 s for 8 MB (``benchmarks/exports_scale.py``, under load):
+#: the build's time is the scarcer (docs/publishing.md "Downloads").
+GZIP_LEVEL = 1
+#: The downloads a site writes above the size at which it stops writing every format: the
+#: dataset as built (TriG, every named graph) and the line format, gzip-compressed. The
+#: other formats are described all the same and answered by ``planegraf serve``.
+AT_SCALE_DOWNLOADS: dict[str, str] = {"trig": EXPORT_STEM + ".trig",
+                                      "nq": EXPORT_STEM + ".nq" + GZIP_SUFFIX}
 
 DESCRIPTION_PREFIXES: dict[str, str] = {
     **PREFIXES,
@@ -228,9 +241,51 @@ def export(store: EmbeddedStore, key: str, path: Path) -> Path:
     return path
 
 
-def write_exports(store: EmbeddedStore, folder: Path) -> dict[str, Path]:
-    """Write ``planegraf.{ttl,trig,jsonld,nt,nq,rdf}`` into ``folder``; return them by key."""
-    return {key: export(store, key, folder / s.file_name) for key, s in SERIALISATIONS.items()}
+def export_compressed(store: EmbeddedStore, key: str, path: Path,
+                      level: int = GZIP_LEVEL) -> Path:
+    """Write the dataset in one serialisation to ``path``, gzip-compressed (atomically,
+    streamed). The gzip header holds no time and the plain file's name, so the same dataset
+    gives the same bytes at every build."""
+    inner = serialisation(key).file_name
+    # Oxigraph writes in small pieces; one buffer in front of the compressor keeps the calls
+    # into zlib few.
+    with atomic.writing(path) as output, gzip.GzipFile(
+            filename=inner, mode="wb", fileobj=output, compresslevel=level, mtime=0
+    ) as packed, io.BufferedWriter(packed, buffer_size=1 << 20) as buffered:
+        write_serialisation(store, key, buffered)
+    return path
+
+
+def download_files(every_format: bool = True) -> dict[str, str]:
+    """The downloads a site writes into ``data/``, file name by format key: every
+    serialisation, or (``every_format`` False, at national scale) :data:`AT_SCALE_DOWNLOADS`.
+
+    >>> download_files(False)
+    {'trig': 'planegraf.trig', 'nq': 'planegraf.nq.gz'}
+    """
+    if every_format:
+        return {key: s.file_name for key, s in SERIALISATIONS.items()}
+    return dict(AT_SCALE_DOWNLOADS)
+
+
+def write_exports(store: EmbeddedStore, folder: Path, *, every_format: bool = True,
+                  dataset_file: Path | None = None) -> dict[str, Path]:
+    """Write the downloads (:func:`download_files`) into ``folder``; return them by key.
+
+    ``dataset_file`` is a TriG of the same store already written (``out/planegraf.trig``):
+    the TriG download is then the same file (a hard link, else a copy), never a second dump.
+    """
+    written = {}
+    for key, name in download_files(every_format).items():
+        path = folder / name
+        if key == "trig" and dataset_file is not None:
+            atomic.link_or_copy(dataset_file, path)
+        elif name.endswith(GZIP_SUFFIX):
+            export_compressed(store, key, path)
+        else:
+            export(store, key, path)
+        written[key] = path
+    return written
 
 
 def write_context(folder: Path) -> Path:
@@ -396,12 +451,18 @@ def _add_project(graph: Graph, about: DatasetInfo, base: str) -> None:
 def describe_dataset(
     store: EmbeddedStore, base_url: str | None = None, *,
     byte_sizes: Mapping[str, int] | None = None, sparql_endpoint: str | None = None,
-    about: DatasetInfo | None = None,
+    about: DatasetInfo | None = None, downloads: Mapping[str, str] | None = None,
 ) -> Graph:
     """The DCAT-AP description of the dataset: the fixed parts of ``ontology/dcat/*.ttl``
     (relative IRIs resolved against ``base_url``), the project's part (``about``: the bundled
     demonstration's when not given) plus temporal coverage, VoID counts and a distribution
-    per serialisation. No blank nodes.
+    per serialisation.
+
+    ``downloads`` names the files written into ``data/`` by format key (default: every
+    format, :func:`download_files`); a ``.gz`` one is described with its
+    ``dcat:compressFormat``, and a format without a file is described by the address at
+    which ``planegraf serve`` answers it (``dcat:accessURL``, no ``dcat:downloadURL``).
+    No blank nodes.
     """
     if about is None:
         from planegraf.project import Project
@@ -428,25 +489,30 @@ def describe_dataset(
         graph.add((period, RDF.type, DCTERMS.PeriodOfTime))
         graph.add((period, DCAT.startDate, Literal(f"{stats.first_year}-01-01", datatype=XSD.date)))
         graph.add((period, DCAT.endDate, Literal(f"{stats.last_year}-12-31", datatype=XSD.date)))
+    files = download_files() if downloads is None else downloads
     for target in SERIALISATIONS.values():
         _add_distribution(graph, base, target, (byte_sizes or {}).get(target.key),
-                          URIRef(about.licence))
+                          URIRef(about.licence), files.get(target.key))
     if sparql_endpoint:
         _add_data_service(graph, sparql_endpoint)
     return graph
 
 
 def _add_distribution(graph: Graph, base: str, target: Serialisation, size: int | None,
-                      licence: URIRef = LICENCE) -> None:
+                      licence: URIRef = LICENCE, file_name: str | None = None) -> None:
+    """One distribution: a file in ``data/`` (``file_name``, maybe gzip-compressed), or,
+    without one, the same address answered on request by ``planegraf serve``."""
     distribution = URIRef(f"{DATASET}/distribution/{target.key}")
-    download = URIRef(f"{base}{DATA_FOLDER}/{target.file_name}")
+    access = URIRef(f"{base}{DATA_FOLDER}/{file_name or target.file_name}")
     file_type = FILE_TYPE[target.file_type]
     media_type = URIRef(IANA + target.media_type)
+    compressed = file_name is not None and file_name.endswith(GZIP_SUFFIX)
     graph.add((DATASET, DCAT.distribution, distribution))
-    graph.add((DATASET, VOID.dataDump, download))
     graph.add((distribution, RDF.type, DCAT.Distribution))
-    graph.add((distribution, DCAT.accessURL, download))
-    graph.add((distribution, DCAT.downloadURL, download))
+    graph.add((distribution, DCAT.accessURL, access))
+    if file_name is not None:
+        graph.add((DATASET, VOID.dataDump, access))
+        graph.add((distribution, DCAT.downloadURL, access))
     graph.add((distribution, DCAT.mediaType, media_type))
     graph.add((distribution, DCTERMS.format, file_type))
     graph.add((distribution, DCTERMS.license, LICENCE))
@@ -457,12 +523,24 @@ def _add_distribution(graph: Graph, base: str, target: Serialisation, size: int 
         if target.keeps_named_graphs else
         ("med alla grafer sammanslagna", "with all graphs merged")
     )
-    graph.add((distribution, DCTERMS.title, Literal(f"planegraf i {target.name}", lang="sv")))
-    graph.add((distribution, DCTERMS.title, Literal(f"planegraf in {target.name}", lang="en")))
+    title_sv, title_en = f"planegraf i {target.name}", f"planegraf in {target.name}"
+    how_sv, how_en = "", ""
+    if compressed:
+        graph.add((distribution, DCAT.compressFormat, GZIP))
+        graph.add((GZIP, RDF.type, DCTERMS.MediaType))
+        title_sv, title_en = f"{title_sv} (gzip)", f"{title_en} (gzip)"
+        how_sv, how_en = ", gzip-komprimerad", ", gzip-compressed"
+    elif file_name is None:
+        how_sv = (", skapad på begäran av servern (planegraf serve) och inte en fil bland "
+                  "de statiska nedladdningarna")
+        how_en = (", made on request by the server (planegraf serve) rather than kept as a "
+                  "static file")
+    graph.add((distribution, DCTERMS.title, Literal(title_sv, lang="sv")))
+    graph.add((distribution, DCTERMS.title, Literal(title_en, lang="en")))
     graph.add((distribution, DCTERMS.description, Literal(
-        f"Hela datamängden i {target.name}, {graphs_sv}.", lang="sv")))
+        f"Hela datamängden i {target.name}, {graphs_sv}{how_sv}.", lang="sv")))
     graph.add((distribution, DCTERMS.description, Literal(
-        f"The whole dataset in {target.name}, {graphs_en}.", lang="en")))
+        f"The whole dataset in {target.name}, {graphs_en}{how_en}.", lang="en")))
     if size is not None:
         graph.add((distribution, DCAT.byteSize, Literal(size, datatype=XSD.nonNegativeInteger)))
     graph.add((file_type, RDF.type, DCTERMS.MediaTypeOrExtent))
@@ -491,14 +569,18 @@ def write_dataset_description(
 ) -> list[Path]:
     """Write ``dataset.ttl`` and ``dataset.jsonld`` (the DCAT-AP description) into ``out_dir``.
 
-    When the exports are already in ``out_dir/data/`` their sizes go into the description.
+    The downloads are described as they are in ``out_dir/data/`` (written before, by
+    :func:`write_exports`), with their sizes; a format without a file there is described as
+    answered on request. Without any file in ``data/``, every format is described as a
+    download, without sizes.
     """
-    sizes = {
-        key: (out_dir / DATA_FOLDER / s.file_name).stat().st_size
-        for key, s in SERIALISATIONS.items() if (out_dir / DATA_FOLDER / s.file_name).is_file()
-    }
+    folder = out_dir / DATA_FOLDER
+    present = {key: name for key, s in SERIALISATIONS.items()
+               for name in (s.file_name, s.file_name + GZIP_SUFFIX) if (folder / name).is_file()}
+    sizes = {key: (folder / name).stat().st_size for key, name in present.items()}
     description = describe_dataset(store, base_url, byte_sizes=sizes,
-                                   sparql_endpoint=sparql_endpoint, about=about)
+                                   sparql_endpoint=sparql_endpoint, about=about,
+                                   downloads=present or None)
     turtle = out_dir / "dataset.ttl"
     jsonld = out_dir / "dataset.jsonld"
     atomic.write_text(turtle, description.serialize(format="longturtle"))

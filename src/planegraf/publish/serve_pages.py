@@ -14,25 +14,33 @@ URL scheme (``docs/publishing.md``, README "Publishing"):
 - ``/def`` and ``/def/{Term}``: negotiated the same way, HTML to the ontology page
   (``def/index.html#Term``), data to ``/def/index.ttl`` (the whole vocabulary) or
   ``/def/{Term}.ttl`` (one term's statements) and the other formats;
+- ``/data/planegraf.{ttl,trig,jsonld,nt,nq,rdf}``: the file of the site when it is there,
+  else streamed from the dataset (a site above 50 000 quads keeps only the TriG and the
+  gzip-compressed N-Quads as files; its description names the other formats here);
 - anything that does not exist: ``404`` with a page of the site's base template, in the
   language of the URL (else ``Accept-Language``).
 """
 
 from __future__ import annotations
 
+import io
+import queue
+import threading
 import urllib.parse
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 from starlette.staticfiles import StaticFiles
 
 from planegraf.ids import DATA
 from planegraf.namespaces import PREFIXES
+from planegraf.publish import lod
 from planegraf.publish.serve_app import negotiate, weighted
 from planegraf.publish.site import (
     DATA_SUFFIXES,
@@ -44,6 +52,7 @@ from planegraf.publish.site import (
     resource_data,
     resource_path,
 )
+from planegraf.rdf.store import EmbeddedStore
 from planegraf.resources import ontology_dir
 
 VARY = "Accept, Accept-Language"
@@ -113,9 +122,13 @@ class ServedPages:
         self.default_lang = renderer.default_lang
         self.vocabulary = Vocabulary()
         self.static = StaticFiles(directory=site_dir, html=True, follow_symlink=False)
+        self.site_dir = site_dir
+        self.dataset = EmbeddedStore()
+        self.dataset.oxigraph = renderer.store
 
     def routes(self) -> list[BaseRoute]:
-        return [Route("/id/{rest:path}", self.resource, methods=["GET", "HEAD"]),
+        return [Route("/data/{name}", self.download, methods=["GET", "HEAD"]),
+                Route("/id/{rest:path}", self.resource, methods=["GET", "HEAD"]),
                 Route("/def", self.vocabulary_iri, methods=["GET", "HEAD"]),
                 Route("/def/{rest:path}", self.vocabulary_file, methods=["GET", "HEAD"])]
 
@@ -162,6 +175,21 @@ class ServedPages:
                         return _see_other(self._html_target(relative, request))
                     return _see_other(f"/{relative}{suffix}")
         return self.not_found(request)
+
+    # -- /data/… ----------------------------------------------------------------------------
+
+    async def download(self, request: Request) -> Response:
+        """A download: the site's file, else the format streamed from the dataset."""
+        name = request.path_params["name"]
+        if (self.site_dir / lod.DATA_FOLDER / name).is_file():
+            return await self.static.get_response(f"{lod.DATA_FOLDER}/{name}", request.scope)
+        target = next((s for s in lod.SERIALISATIONS.values() if s.file_name == name), None)
+        if target is None:
+            return self.not_found(request)
+        media = target.media_type + ("" if target.key == "rdfxml" else "; charset=utf-8")
+        if request.method == "HEAD":
+            return Response(b"", 200, media_type=media)
+        return StreamingResponse(_streamed(self.dataset, target.key), 200, media_type=media)
 
     # -- /def -------------------------------------------------------------------------------
 
@@ -228,3 +256,53 @@ def _iri(relative: str) -> str | None:
         return None
     iri = DATA + relative[len("id/"):]
     return iri if resource_path(iri) == relative else None
+
+
+class _Pipe(io.RawIOBase):
+    """The writing end of a bounded queue of chunks, for Oxigraph to dump into; raises once
+    the reading end has gone (the client left), which ends the dump."""
+
+    def __init__(self, chunks: queue.Queue[bytes | BaseException | None]) -> None:
+        super().__init__()
+        self.chunks, self.gone = chunks, threading.Event()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        piece = bytes(data)
+        while not self.gone.is_set():
+            try:
+                self.chunks.put(piece, timeout=0.5)
+                return len(piece)
+            except queue.Full:
+                continue
+        raise BrokenPipeError("the client stopped reading")
+
+
+def _streamed(dataset: EmbeddedStore, key: str) -> Iterator[bytes]:
+    """The dataset in one serialisation, as chunks, written by a thread of its own (at most
+    16 MiB ahead of the client) so that no copy of a national dataset is held whole."""
+    chunks: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=16)
+    pipe = _Pipe(chunks)
+
+    def produce() -> None:
+        try:
+            with io.BufferedWriter(pipe, buffer_size=1 << 20) as buffered:
+                lod.write_serialisation(dataset, key, buffered)
+        except BrokenPipeError:
+            return
+        except BaseException as err:  # handed to the reader, which raises it
+            chunks.put(err)
+            return
+        chunks.put(None)
+
+    thread = threading.Thread(target=produce, name=f"planegraf-download-{key}", daemon=True)
+    thread.start()
+    try:
+        while (chunk := chunks.get()) is not None:
+            if isinstance(chunk, BaseException):
+                raise chunk
+            yield chunk
+    finally:
+        pipe.gone.set()

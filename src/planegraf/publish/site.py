@@ -343,6 +343,23 @@ def resource_pages_written(store: EmbeddedStore, pages: str) -> bool:
     return pages == "all" or (pages == "auto" and len(store) <= AUTO_PAGES_QUADS)
 
 
+def every_download_written(store: EmbeddedStore, pages: str) -> bool:
+    """Whether a site written with ``--pages pages`` holds every format as a file in
+    ``data/``: up to :data:`AUTO_PAGES_QUADS` quads, or with every page asked for. Above,
+    only the TriG and the gzip-compressed N-Quads are files (:data:`lod.AT_SCALE_DOWNLOADS`;
+    six formats were 11.6x the TriG on disk at a million quads); the description lists the
+    other formats where ``planegraf serve`` answers them, and ``planegraf export`` writes
+    any of them.
+
+    >>> from planegraf.pipeline import open_store
+    >>> every_download_written(open_store(), "reports")
+    True
+    """
+    if pages not in PAGE_MODES:
+        raise ValueError(f"pages must be one of {PAGE_MODES}")
+    return pages == "all" or len(store) <= AUTO_PAGES_QUADS
+
+
 @dataclass
 class SiteSection:
     """An optional part of the site made from another module (gaps, network, queries):
@@ -356,6 +373,9 @@ class SiteSection:
 
 class SiteWriter:
     """Writes the site into a folder; one instance per build, one pass over the index."""
+
+    #: Whether ``data/`` holds every format (:func:`every_download_written`).
+    every_format: bool = True
 
     def __init__(self, store: EmbeddedStore, folder: Path, default_lang: str = "sv", *,
                  resource_pages: bool = True, index: StatementIndex | None = None,
@@ -806,9 +826,7 @@ class SiteWriter:
         listed = len(self._activities) <= START_PAGE_ACTIVITIES
         for lang in LANGUAGES:
             file = page_name("index", lang, self.default_lang)
-            downloads = [{"href": f"{lod.DATA_FOLDER}/{s.file_name}", "type": s.media_type,
-                          "label": f"{s.name} ({s.file_name})"}
-                         for s in lod.SERIALISATIONS.values()]
+            downloads = self.downloads()
             sections = [{"href": s.href if lang == self.default_lang
                          else s.href.replace(".html", f".{lang}.html"), "label": s.labels[lang]}
                         for s in self.sections]
@@ -1066,11 +1084,28 @@ class SiteWriter:
         for asset in sorted((TEMPLATES / "assets").iterdir()):
             self._write(f"assets/{asset.name}", asset.read_bytes())
 
-    def write_data(self, base_url: str | None, about: lod.DatasetInfo | None = None) -> None:
-        """The downloads, the JSON-LD context and the dataset description at stable paths."""
+    def downloads(self) -> list[dict[str, str]]:
+        """The files of ``data/`` as the start page links them."""
+        links = []
+        for key, name in lod.download_files(self.every_format).items():
+            s = lod.SERIALISATIONS[key]
+            compressed = name.endswith(lod.GZIP_SUFFIX)
+            links.append({"href": f"{lod.DATA_FOLDER}/{name}",
+                          "type": "application/gzip" if compressed else s.media_type,
+                          "label": f"{s.name}{', gzip' if compressed else ''} ({name})"})
+        return links
+
+    def write_data(self, base_url: str | None, about: lod.DatasetInfo | None = None,
+                   dataset_file: Path | None = None) -> None:
+        """The downloads, the JSON-LD context and the dataset description at stable paths.
+
+        ``dataset_file``: the same store's TriG already written (the build's
+        ``out/planegraf.trig``), which the TriG download then shares instead of a second dump.
+        """
         data = self.folder / lod.DATA_FOLDER
         data.mkdir(parents=True, exist_ok=True)
-        self.written += lod.write_exports(self.store, data).values()
+        self.written += lod.write_exports(self.store, data, every_format=self.every_format,
+                                          dataset_file=dataset_file).values()
         self.written.append(lod.write_context(self.folder))
         self.written += lod.write_dataset_description(self.store, self.folder, base_url,
                                                       about=about)
@@ -1234,7 +1269,7 @@ def write_site(
     store: EmbeddedStore, out_dir: Path, *, lang: str = "sv",
     base_url: str | None = None, extra_sections: Sequence[SectionWriter] = (),
     about: lod.DatasetInfo | None = None, queries_dir: Path | None = None,
-    pages: str = "auto",
+    pages: str = "auto", dataset_file: Path | None = None,
 ) -> list[Path]:
     """Write the static site for ``store`` into ``out_dir`` (replacing it atomically).
 
@@ -1243,8 +1278,10 @@ def write_site(
     ``planegraf.toml``; the bundled demonstration's by default) and ``queries_dir`` holds the
     project's own named questions, answered beside planegraf's. ``pages`` (one of
     :data:`PAGE_MODES`) says whether the page of every resource is written or only the
-    report pages and downloads (see :func:`resource_pages_written`). Returns the files
-    written.
+    report pages and downloads (see :func:`resource_pages_written`), and whether every
+    format is a download (:func:`every_download_written`). ``dataset_file`` is the store's
+    TriG already written elsewhere on the same file system (the build's), shared by
+    ``data/planegraf.trig``. Returns the files written.
 
     >>> import tempfile
     >>> from planegraf.pipeline import open_store
@@ -1260,6 +1297,7 @@ def write_site(
     with_pages = resource_pages_written(store, pages)
     with atomic.staged_directory(out_dir) as stage:
         writer = SiteWriter(store, stage, lang, resource_pages=with_pages)
+        writer.every_format = every_download_written(store, pages)
         writer.queries_dirs = (queries_dir,) if queries_dir else ()
         for make_section in (*optional_sections(), *extra_sections):
             section = make_section(writer)
@@ -1272,7 +1310,7 @@ def write_site(
             for section in writer.sections:
                 section.write(writer)
             writer.write_assets()
-            writer.write_data(base_url, about)
+            writer.write_data(base_url, about, dataset_file)
             workers.write_remaining()
             writer.write_organisations()
             writer.write_ontology_docs()

@@ -77,6 +77,56 @@ def writing(path: Path) -> Iterator[BinaryIO]:
         raise
 
 
+def link_or_copy(source: Path, path: Path) -> None:
+    """Make ``path`` hold the bytes of ``source`` without writing them twice where the file
+    system allows: a hard link on the same file system, else a copy made in the kernel
+    (``copy_file_range``, a shared-extent reflink where the file system has them).
+    Atomic as :func:`writing`: the link or copy is made under a temporary name and moved
+    over ``path``.
+
+    Both names are then the same file: planegraf replaces its outputs, never writes into
+    them, so a later build changes neither behind the other's back.
+
+    >>> import tempfile, pathlib
+    >>> home = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (home / "a.trig").write_bytes(b"data")
+    >>> link_or_copy(home / "a.trig", home / "site" / "b.trig")
+    >>> (home / "site" / "b.trig").read_bytes(), (home / "a.trig").stat().st_nlink
+    (b'data', 2)
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        os.unlink(tmp)
+        try:
+            os.link(source, tmp)
+        except OSError:  # another file system, or one without hard links
+            with open(source, "rb") as original, open(tmp, "xb") as copy:
+                _copy_file(original, copy)
+                os.fsync(copy.fileno())
+            os.chmod(tmp, 0o666 & ~_current_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def _copy_file(source: BinaryIO, target: BinaryIO) -> None:
+    """Copy an open file into another in the kernel (``copy_file_range``: a reflink where
+    the file system shares extents), else through a buffer."""
+    try:
+        while os.copy_file_range(source.fileno(), target.fileno(), 1 << 30):
+            pass
+    except OSError:
+        source.seek(0)
+        target.seek(0)
+        target.truncate()
+        shutil.copyfileobj(source, target, 1 << 20)
+        target.flush()
+
+
 def _current_umask() -> int:
     umask = os.umask(0)
     os.umask(umask)
