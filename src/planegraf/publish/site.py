@@ -1621,9 +1621,14 @@ def _network_section(writer: SiteWriter) -> SiteSection | None:
         data = writer.network_data(network)
         # The metrics are numbers on a language-free graph; only the page is per language.
         metrics = network.network_metrics(data)
-        pictures = _available("render.pictures", "picture_bytes")
-        # One layout for the page in both languages: drawn at once, the same both ways.
+        pictures = _available("render.pictures", "picture_bytes", "network_layout")
+        # One layout for the page and the pictures in both languages: computed once, drawn
+        # at once, the same network in the same place everywhere. A small network is laid
+        # out by the page itself; its pictures share one layout of their own.
         layout = viz.first_layout(metrics.graph)
+        drawn = layout
+        if drawn is None and pictures is not None:
+            drawn = pictures.network_layout(metrics.graph)
         for lang in LANGUAGES:
             sectors = viz.sector_labels(writer.store, lang)
             page = page_name("network", lang, writer.default_lang)
@@ -1632,7 +1637,8 @@ def _network_section(writer: SiteWriter) -> SiteSection | None:
                 for fmt in ("png", "svg"):
                     name = page.removesuffix(".html") + f".{fmt}"
                     writer._write(name, pictures.picture_bytes(fmt, data, metrics, lang=lang,
-                                                               sectors=sectors))
+                                                               sectors=sectors,
+                                                               positions=drawn))
                     downloads.append((name, fmt.upper()))
             html = viz.network_html(data, metrics, lang=lang, sectors=sectors,
                                     downloads=downloads, positions=layout,

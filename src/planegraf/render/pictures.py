@@ -159,7 +159,6 @@ def picture_bytes(fmt: str, data: NetworkData, metrics: NetworkMetrics, *,
     _import_matplotlib()
     import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.collections import LineCollection
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
@@ -185,11 +184,10 @@ def picture_bytes(fmt: str, data: NetworkData, metrics: NetworkMetrics, *,
         figure.text(0.02, 0.925, words["counts"].format(nodes=metrics.summary.nodes,
                                                         edges=metrics.summary.edges),
                     fontsize=10, color="#444444")
-        segments = [(pos[a], pos[b]) for a, b in graph.edges]
-        widths = [0.6 + 0.6 * min(float(w), 6.0)
-                  for _, _, w in graph.edges(data="weight", default=1)]
-        axes.add_collection(LineCollection(segments, colors="#9a9a9a", linewidths=widths,
-                                           alpha=0.6, zorder=1))
+        for patch in _edge_patches(graph, pos):
+            # add_artist, not add_patch: the limits are set from the positions below, and
+            # add_patch would walk every tie of the path to update them.
+            axes.add_artist(patch)
         used = sorted({graph.nodes[n]["sector"] for n in graph.nodes})
         for sector in used:
             members = sorted(n for n in graph.nodes if graph.nodes[n]["sector"] == sector)
@@ -227,6 +225,39 @@ def picture_bytes(fmt: str, data: NetworkData, metrics: NetworkMetrics, *,
     return out.getvalue()
 
 
+#: Above this many ties the picture draws them thinner and lighter: a national network's
+#: ten thousand ties at full width hide its organisations and its parts.
+DENSE_TIES = 1000
+
+
+def _edge_patches(graph: nx.Graph, pos: Mapping[str, Position]) -> list[Any]:
+    """The ties as one path per line width (a width tells how many activities a tie
+    shares, from one to six or more): a handful of drawing operations and SVG elements
+    instead of one per tie, which made a national network's SVG 2.3 MB and most of the
+    time spent drawing it."""
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path as PlotPath
+
+    dense = graph.number_of_edges() > DENSE_TIES
+    by_width: dict[int, list[tuple[Position, Position]]] = {}
+    for a, b, weight in graph.edges(data="weight", default=1):
+        by_width.setdefault(min(max(int(weight), 1), 6), []).append((pos[a], pos[b]))
+    patches = []
+    for width in sorted(by_width):
+        segments = by_width[width]
+        vertices = [point for segment in segments for point in segment]
+        codes = [PlotPath.MOVETO, PlotPath.LINETO] * len(segments)
+        path = PlotPath(vertices, codes)
+        # Matplotlib simplifies long paths by dropping what it judges invisible; every tie
+        # is drawn instead.
+        path.should_simplify = False
+        patches.append(PathPatch(
+            path, fill=False, edgecolor="#9a9a9a",
+            linewidth=(0.2 + 0.2 * width) if dense else (0.6 + 0.6 * width),
+            alpha=0.35 if dense else 0.6, capstyle="round", zorder=1))
+    return patches
+
+
 def _import_matplotlib() -> None:
     """Import Matplotlib's drawing parts without changing the rest of the process.
 
@@ -245,24 +276,65 @@ def _import_matplotlib() -> None:
         ParserElement.disable_memoization()
 
 
+#: A connected part of at least this many organisations gets a name on the picture even
+#: when none of its organisations is among the most central of the whole network.
+LARGE_PART = 20
+
+
+def labelled_first(graph: nx.Graph, ranked: Sequence[str]) -> list[str]:
+    """``ranked`` (most central first) reordered for naming: when the network has more than
+    one part of :data:`LARGE_PART` organisations or more, the most central organisation of
+    each such part (largest part first), then the others in rank order."""
+    large = [part for part in nx.connected_components(graph) if len(part) >= LARGE_PART]
+    if len(large) < 2:
+        return list(ranked)
+    rank = {node: number for number, node in enumerate(ranked)}
+    heads = [min(part, key=rank.__getitem__)
+             for part in sorted(large, key=lambda p: (-len(p), min(p, key=rank.__getitem__)))]
+    chosen = set(heads)
+    return heads + [node for node in ranked if node not in chosen]
+
+
 def _place_labels(figure: Any, axes: Any, graph: nx.Graph, pos: Mapping[str, Position],
                   values: Mapping[str, float], data: NetworkData, lang: Language
                   ) -> list[Any]:
-    """Name the most central organisations; a name that would cover one already placed is
-    left out (cheap greedy overlap avoidance, most central first)."""
+    """Name the most central organisations, up to :data:`LABELLED`: each name above its
+    organisation, or below it when above would cover a name already placed, or left out
+    (cheap greedy overlap avoidance, most central first; at most twice :data:`LABELLED`
+    organisations are tried, each measured once).
+
+    A network of several large parts (the national network: one per county) names the
+    most central organisation of each part first, then the most central of the rest, so
+    the overview says where each part is instead of naming one county's core only.
+    """
     ranked = sorted(graph.nodes, key=lambda n: (-values.get(n, 0.0), -graph.degree(n), n))
     renderer = figure.canvas.get_renderer()
+    inside = figure.bbox
+    gap = 8.0
     placed: list[Any] = []
-    for node in ranked[:LABELLED]:
-        text = axes.annotate(_label(data, node, lang), pos[node], xytext=(0, 8),
+    for node in labelled_first(graph, ranked)[:2 * LABELLED]:
+        if len(placed) == LABELLED:
+            break
+        text = axes.annotate(_label(data, node, lang), pos[node], xytext=(0, gap),
                              textcoords="offset points", ha="center", va="bottom",
                              fontsize=8,
                              bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
                                    "alpha": 0.75}, zorder=3)
         box = text.get_window_extent(renderer)
+        # A name at the edge of the picture is turned inward instead of being cut off.
+        if box.x0 < inside.x0 or box.x1 > inside.x1:
+            text.set_horizontalalignment("left" if box.x0 < inside.x0 else "right")
+            box = text.get_window_extent(renderer)
         if any(box.overlaps(other) for other in placed):
-            text.remove()
-            continue
+            # The same name below the organisation: the box moves down by its height and
+            # the two gaps.
+            below = box.translated(0, -(box.height + 2 * gap * figure.dpi / 72))
+            if any(below.overlaps(other) for other in placed):
+                text.remove()
+                continue
+            text.xyann = (0, -gap)
+            text.set_verticalalignment("top")
+            box = below
         placed.append(box)
     return placed
 
