@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Literal
 
@@ -70,6 +71,9 @@ class Comparison:
     areas_after: dict[str, int]
     network_before: NetworkSummary
     network_after: NetworkSummary
+    #: False for a comparison made without betweenness (the site's page shows none): each
+    #: organisation's ``betweenness`` is then ``None`` and the reports refuse it.
+    with_betweenness: bool = True
 
     def by_status(self, status: str) -> list[str]:
         return [o.iri for o in self.organisations if o.status == status]
@@ -78,7 +82,7 @@ class Comparison:
 def side_activities(data: NetworkData, kind: SideKind, iri: str) -> list[Activity]:
     """The activities of a plan, or of every plan whose publisher is in a county."""
     if kind == "plan":
-        found = [a for a in data.ordered_activities if a.plan == iri]
+        found = list(data.activities_by_plan.get(iri, ()))
     else:
         plans = {p for p, plan in data.plans.items() if plan.county == iri}
         found = [a for a in data.ordered_activities if a.plan in plans]
@@ -101,41 +105,89 @@ def _ties(graph: nx.Graph) -> set[tuple[str, str]]:
     return {(a, b) if a < b else (b, a) for a, b in graph.edges}
 
 
-def compare_plans(data: NetworkData, kind: SideKind, before: str, after: str) -> Comparison:
+@dataclass(frozen=True)
+class _Side:
+    """What one side of a comparison needs, computed once per side."""
+
+    graph: nx.Graph
+    roles: dict[str, Counter[str]]
+    betweenness: dict[str, float] | None
+    members: frozenset[str]
+    ties: frozenset[tuple[str, str]]
+    areas: dict[str, int]
+    summary: NetworkSummary
+
+
+def _side(data: NetworkData, kind: SideKind, iri: str, betweenness: bool) -> _Side:
+    activities = side_activities(data, kind, iri)
+    graph = collaboration_graph_of(data, activities)
+    roles = _roles(activities)
+    between = (None if not betweenness else nx.betweenness_centrality(graph)
+               if graph.number_of_nodes() > 2 else {n: 0.0 for n in graph})
+    return _Side(graph, roles, between, frozenset(set(roles) | set(graph.nodes)),
+                 frozenset(_ties(graph)),
+                 dict(sorted(Counter(a.area for a in activities if a.area).items())),
+                 summarise_network(graph))
+
+
+def compare_plans(data: NetworkData, kind: SideKind, before: str, after: str, *,
+                  sides: dict[tuple[str, str], _Side] | None = None,
+                  betweenness: bool = True) -> Comparison:
     """Compare two plans (``kind="plan"``) or two counties (``kind="county"``), given as IRIs.
 
     Organisations are those taking part in an activity on a side (stated or inferred);
     ties are the collaboration network's (stated participants sharing an activity).
+    ``sides`` keeps each side once computed, for comparisons sharing a side (see
+    :func:`compare_pairs`); ``betweenness=False`` leaves out the organisations' betweenness
+    (exact, so most of the work on a dense plan network) where nothing shows it.
     """
     if before == after:
         raise PlanegrafError(f"--{kind} names the same {kind} twice: give two different ones")
-    sides = [side_activities(data, kind, iri) for iri in (before, after)]
-    graphs = [collaboration_graph_of(data, acts) for acts in sides]
-    roles = [_roles(acts) for acts in sides]
-    between = [nx.betweenness_centrality(g) if g.number_of_nodes() > 2 else
-               {n: 0.0 for n in g} for g in graphs]
-    members = [set(r) | set(g.nodes) for r, g in zip(roles, graphs, strict=True)]
+    known = sides if sides is not None else {}
+    for iri in (before, after):
+        if (kind, iri) not in known:
+            known[kind, iri] = _side(data, kind, iri, betweenness)
+    first, second = known[kind, before], known[kind, after]
 
-    def role(side: int, agent: str) -> Role:
-        counts = roles[side].get(agent, Counter())
-        graph = graphs[side]
+    def role(side: _Side, agent: str) -> Role:
+        counts = side.roles.get(agent, Counter())
+        graph = side.graph
         return Role(counts["coordinator_stated"], counts["coordinator_inferred"],
                     counts["partner_stated"], counts["partner_inferred"],
                     graph.degree(agent) if agent in graph else None,
-                    float(between[side][agent]) if agent in graph else None)
+                    float(side.betweenness[agent])
+                    if agent in graph and side.betweenness is not None else None)
 
     organisations = []
-    for agent in sorted(members[0] | members[1]):
+    for agent in sorted(first.members | second.members):
         status: Literal["new", "gone", "kept"] = (
-            "kept" if agent in members[0] and agent in members[1]
-            else "gone" if agent in members[0] else "new")
-        organisations.append(OrganisationChange(agent, status, role(0, agent), role(1, agent)))
-    ties = [_ties(g) for g in graphs]
-    areas = [dict(sorted(Counter(a.area for a in acts if a.area).items())) for acts in sides]
+            "kept" if agent in first.members and agent in second.members
+            else "gone" if agent in first.members else "new")
+        organisations.append(OrganisationChange(agent, status, role(first, agent),
+                                                role(second, agent)))
     return Comparison(kind, before, after, tuple(organisations),
-                      tuple(sorted(ties[1] - ties[0])), tuple(sorted(ties[0] - ties[1])),
-                      tuple(sorted(ties[0] & ties[1])), areas[0], areas[1],
-                      summarise_network(graphs[0]), summarise_network(graphs[1]))
+                      tuple(sorted(second.ties - first.ties)),
+                      tuple(sorted(first.ties - second.ties)),
+                      tuple(sorted(first.ties & second.ties)), dict(first.areas),
+                      dict(second.areas), first.summary, second.summary,
+                      first.betweenness is not None and second.betweenness is not None)
+
+
+def compare_pairs(data: NetworkData, kind: SideKind, pairs: Sequence[tuple[str, str]], *,
+                  betweenness: bool = True) -> list[Comparison]:
+    """:func:`compare_plans` of each pair, each side computed once: consecutive plans share
+    one (a plan is the "after" of one pair and the "before" of the next), whose network,
+    roles and betweenness were computed twice."""
+    sides: dict[tuple[str, str], _Side] = {}
+    return [compare_plans(data, kind, before, after, sides=sides, betweenness=betweenness)
+            for before, after in pairs]
+
+
+def _reported(result: Comparison) -> None:
+    if not result.with_betweenness:
+        raise PlanegrafError("this comparison was made without betweenness "
+                             "(compare_plans(..., betweenness=False)); the reports show it: "
+                             "compare again with betweenness=True")
 
 
 # --------------------------------------------------------------------------------------------
@@ -169,6 +221,7 @@ def _num(value: float | int | None) -> str:
 
 def comparison_markdown(result: Comparison, data: NetworkData, lang: Language = "sv") -> str:
     """The comparison as Markdown: network measures, organisations, ties, areas."""
+    _reported(result)
     w = _WORDS[lang]
     a = side_label(data, result.kind, result.before, lang)
     b = side_label(data, result.kind, result.after, lang)
@@ -228,6 +281,7 @@ def comparison_markdown(result: Comparison, data: NetworkData, lang: Language = 
 
 def comparison_csv(result: Comparison, data: NetworkData, lang: Language = "sv") -> str:
     """One row per organisation: its status and its roles and centrality on each side."""
+    _reported(result)
     out = io.StringIO()
     writer = SpreadsheetSafeWriter(out, lineterminator="\n")
     fields = ("coordinator_stated", "coordinator_inferred", "partner_stated",
@@ -246,6 +300,7 @@ def comparison_csv(result: Comparison, data: NetworkData, lang: Language = "sv")
 
 def comparison_json(result: Comparison, data: NetworkData, lang: Language = "sv") -> str:
     """Everything, with names in ``lang``, as JSON."""
+    _reported(result)
     document = {
         "kind": result.kind,
         "before": {"iri": result.before,
@@ -281,8 +336,9 @@ def consecutive_plans(data: NetworkData, periods: dict[str, tuple[int, int]]
                       ) -> list[tuple[str, str]]:
     """Each plan with a period paired with the next plan of the same county (by start year)."""
     by_county: dict[str, list[str]] = {}
+    with_activities = data.activities_by_plan
     for iri, plan in data.plans.items():
-        if iri in periods and plan.county and any(a.plan == iri for a in data.activities.values()):
+        if iri in periods and plan.county and iri in with_activities:
             by_county.setdefault(plan.county, []).append(iri)
     pairs = []
     for county in sorted(by_county):

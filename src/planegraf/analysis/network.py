@@ -175,6 +175,16 @@ class NetworkData:
         """Every activity in document order (natural IRI order), sorted once."""
         return sorted(self.activities.values(), key=lambda a: natural_key(a.iri))
 
+    @cached_property
+    def activities_by_plan(self) -> dict[str | None, list[Activity]]:
+        """Each plan's activities in document order (``None``: activities of no plan),
+        grouped once: comparing the plans of a national dataset pair by pair scanned every
+        activity for every side."""
+        grouped: dict[str | None, list[Activity]] = {}
+        for activity in self.ordered_activities:
+            grouped.setdefault(activity.plan, []).append(activity)
+        return grouped
+
     def agent(self, iri: str) -> Agent:
         """The agent, or a stand-in named by its IRI when the registry lacks it."""
         return self.agents.get(iri) or Agent(iri, iri.rsplit("/", 1)[-1])

@@ -1667,7 +1667,7 @@ def _network_site_links(writer: SiteWriter, viz: Any, page: str, lang: str) -> A
 
 
 def _compare_section(writer: SiteWriter) -> SiteSection | None:
-    compare = _available("analysis.compare", "compare_plans", "consecutive_plans", "page_context")
+    compare = _available("analysis.compare", "compare_pairs", "consecutive_plans", "page_context")
     pictures = _available("render.pictures", "picture_bytes", "plan_periods", "network_layout")
     network = _available("analysis.network", "load_network_data", "network_metrics", "Scope")
     viz = _available("render.viz", "sector_labels")
@@ -1683,8 +1683,9 @@ def _compare_section(writer: SiteWriter) -> SiteSection | None:
     # pictures go with the resource pages: a national site gets the tables and the command
     # that draws a pair.
     draw = writer.resource_pages
-    comparisons_of = [compare.compare_plans(data, "plan", before, after)
-                      for before, after in pairs]
+    # Each plan's side once, though most plans are on two pairs; no betweenness: the page
+    # shows none (it was half of this work at a million quads).
+    comparisons_of = compare.compare_pairs(data, "plan", pairs, betweenness=False)
     layouts: dict[int, Any] = {}
 
     def write(writer: SiteWriter) -> None:
