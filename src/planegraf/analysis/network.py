@@ -936,6 +936,11 @@ class NetworkMetrics:
         #: Roles left out because planegraf inferred them (the source names no one there).
         self.inferred_roles = inferred_roles(activities)
 
+    @property
+    def activities(self) -> list[Activity]:
+        """The activities of the scope, in document order (as the graph was made from)."""
+        return self._activities
+
     @cached_property
     def betweenness(self) -> Betweenness:
         return betweenness(self.graph, work_limit=self._work_limit)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +30,6 @@ from planegraf.analysis.network import (
     NetworkData,
     NetworkMetrics,
     explain,
-    scoped_activities,
 )
 from planegraf.errors import PlanegrafError
 from planegraf.rdf import atomic
@@ -228,6 +228,67 @@ def _vis_options(nodes: int, placed: bool) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class _PageTables:
+    """What the page's data holds in every language: the activities (numbered, with their
+    plan, county and area numbered), each organisation's activities and roles, each tie's
+    activities."""
+
+    activity_iris: list[str]
+    #: Per activity: its line ("t") and the numbers of its plan, county and area.
+    activities: list[dict[str, Any]]
+    plans: list[str]
+    counties: list[str]
+    areas: list[str]
+    node_activities: dict[str, list[int]]
+    node_roles: dict[str, dict[str, int]]
+    edges: list[tuple[str, str, list[int]]]
+
+
+#: The tables of each metrics object, made once for the page in both languages.
+_TABLES: weakref.WeakKeyDictionary[NetworkMetrics, _PageTables] = weakref.WeakKeyDictionary()
+
+
+def _page_tables(data: NetworkData, metrics: NetworkMetrics) -> _PageTables:
+    found = _TABLES.get(metrics)
+    if found is not None:
+        return found
+    graph = metrics.graph
+    plans: dict[str, int] = {}
+    counties: dict[str, int] = {}
+    areas: dict[str, int] = {}
+    activity_number: dict[str, int] = {}
+    iris: list[str] = []
+    activities: list[dict[str, Any]] = []
+    node_activities: dict[str, list[int]] = {n: [] for n in graph.nodes}
+    node_roles: dict[str, dict[str, int]] = {n: {} for n in graph.nodes}
+
+    def number(table: dict[str, int], value: str | None) -> int:
+        return -1 if not value else table.setdefault(value, len(table))
+
+    for activity in metrics.activities:
+        stated = [a for a in activity.stated_participants() if a in graph]
+        if not stated:
+            continue
+        county = data.plan_county(activity.plan) or data.area_county(activity.area)
+        activity_number[activity.iri] = len(activities)
+        iris.append(activity.iri)
+        activities.append({"t": _activity_line(data, activity.iri),
+                           "p": number(plans, activity.plan), "c": number(counties, county),
+                           "a": number(areas, activity.area)})
+        for agent in stated:
+            node_activities[agent].append(activity_number[activity.iri])
+            role = activity.participants[agent]
+            node_roles[agent][role] = node_roles[agent].get(role, 0) + 1
+    edges = [(first, second, [activity_number[a] for a in attrs["activities"]
+                              if a in activity_number])
+             for first, second, attrs in graph.edges(data=True)]
+    tables = _PageTables(iris, activities, list(plans), list(counties), list(areas),
+                         node_activities, node_roles, edges)
+    _TABLES[metrics] = tables
+    return tables
+
+
 def _payload(data: NetworkData, metrics: NetworkMetrics, size_by: str, lang: Language,
              sectors: Mapping[str, str], page: Callable[[str], str | None] | None,
              positions: Mapping[str, tuple[float, float]] | None = None) -> dict[str, Any]:
@@ -245,31 +306,10 @@ def _payload(data: NetworkData, metrics: NetworkMetrics, size_by: str, lang: Lan
                                                 data.agent(n).label(lang)))
     rank = {node: number for number, node in enumerate(ranked)}
 
-    plans: dict[str, int] = {}
-    counties: dict[str, int] = {}
-    areas: dict[str, int] = {}
-    activity_number: dict[str, int] = {}
-    activities: list[dict[str, Any]] = []
-    node_activities: dict[str, list[int]] = {n: [] for n in graph.nodes}
-    node_roles: dict[str, dict[str, int]] = {n: {} for n in graph.nodes}
-
-    def number(table: dict[str, int], value: str | None) -> int:
-        return -1 if not value else table.setdefault(value, len(table))
-
-    for activity in scoped_activities(data, metrics.scope):
-        stated = [a for a in activity.stated_participants() if a in graph]
-        if not stated:
-            continue
-        county = data.plan_county(activity.plan) or data.area_county(activity.area)
-        activity_number[activity.iri] = len(activities)
-        activities.append({"t": _activity_line(data, activity.iri),
-                           "p": number(plans, activity.plan), "c": number(counties, county),
-                           "a": number(areas, activity.area),
-                           "h": page(activity.iri) if page else None})
-        for agent in stated:
-            node_activities[agent].append(activity_number[activity.iri])
-            role = activity.participants[agent]
-            node_roles[agent][role] = node_roles[agent].get(role, 0) + 1
+    tables = _page_tables(data, metrics)
+    activities = [{**row, "h": page(iri) if page else None}
+                  for iri, row in zip(tables.activity_iris, tables.activities, strict=True)]
+    node_activities, node_roles = tables.node_activities, tables.node_roles
 
     placed = positions is not None and all(n in positions for n in graph.nodes)
     # A layout in [-1, 1]² spread so that nodes of 8–40 units and 14-unit names have room.
@@ -295,15 +335,14 @@ def _payload(data: NetworkData, metrics: NetworkMetrics, size_by: str, lang: Lan
             # The picture's y axis points up, the canvas's down.
             nodes[-1].update(x=round(positions[node][0] * spread, 1),
                              y=round(-positions[node][1] * spread, 1))
-    edges = [{"a": rank[first], "b": rank[second],
-              "acts": [activity_number[a] for a in attrs["activities"]
-                       if a in activity_number]}
-             for first, second, attrs in graph.edges(data=True)]
+    edges = [{"a": rank[first], "b": rank[second], "acts": acts}
+             for first, second, acts in tables.edges]
     return {
         "nodes": nodes, "edges": edges, "activities": activities,
-        "plans": [{"key": p, "label": _plan_label(data, p, lang)} for p in plans],
-        "counties": [{"key": c, "label": data.county_label(c, lang)} for c in counties],
-        "areas": [{"key": a, "label": data.county_area_label(a, lang)} for a in areas],
+        "plans": [{"key": p, "label": _plan_label(data, p, lang)} for p in tables.plans],
+        "counties": [{"key": c, "label": data.county_label(c, lang)}
+                     for c in tables.counties],
+        "areas": [{"key": a, "label": data.county_area_label(a, lang)} for a in tables.areas],
         "sectors": {s: {"label": sectors.get(s) or words["unknown"],
                         "color": SECTOR_COLOURS.get(s, SECTOR_COLOURS["unknown"])}
                     for s in sorted({n["sector"] for n in nodes})},
