@@ -5,6 +5,7 @@ comparing the pairs one by one."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -100,3 +101,29 @@ def test_a_report_of_a_comparison_without_betweenness_is_refused_not_left_blank(
             report(light, data, "en")
     full = compare.compare_pairs(data, "plan", pairs[:1])[0]
     assert "betweenness" in compare.comparison_markdown(full, data, "en").lower()
+
+
+def test_the_compare_pictures_compute_each_plans_network_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from planegraf.analysis import network
+    from planegraf.publish import site
+
+    store = open_store()
+    writer = site.SiteWriter(store, tmp_path / "site", "sv", resource_pages=True)
+    section = site._compare_section(writer)
+    assert section is not None
+    real = network.network_metrics
+    scopes: list[Any] = []
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        scopes.append(args[1] if len(args) > 1 else kwargs.get("scope"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(network, "network_metrics", counted)
+    writer.sections.append(section)
+    section.write(writer)
+    pictures = sorted(p.name for p in (tmp_path / "site").glob("compare*.svg"))
+    # Both sides of every pair in both languages were drawn ...
+    assert len(pictures) >= 4 and len(pictures) % 4 == 0
+    # ... from one network per plan, not one per side, pair and language.
+    assert len(scopes) == len(set(scopes)) <= len(pictures) // 2

@@ -1687,6 +1687,14 @@ def _compare_section(writer: SiteWriter) -> SiteSection | None:
     # shows none (it was half of this work at a million quads).
     comparisons_of = compare.compare_pairs(data, "plan", pairs, betweenness=False)
     layouts: dict[int, Any] = {}
+    # Each plan's network once: it is on two pairs, drawn in two languages, and its metrics
+    # (the graph and the degree that sizes the nodes) have no language.
+    plan_metrics: dict[str, Any] = {}
+
+    def metrics_of(plan: str) -> Any:
+        if plan not in plan_metrics:
+            plan_metrics[plan] = network.network_metrics(data, network.Scope(plan))
+        return plan_metrics[plan]
 
     def write(writer: SiteWriter) -> None:
         import networkx as nx
@@ -1701,8 +1709,7 @@ def _compare_section(writer: SiteWriter) -> SiteSection | None:
                 comparisons.append(context)
                 if not draw:
                     continue
-                sides = [network.network_metrics(data, network.Scope(plan), lang=lang)
-                         for plan in (before, after)]
+                sides = [metrics_of(plan) for plan in (before, after)]
                 # Both networks in one layout: an organisation stands in the same place, in
                 # both languages too.
                 if number not in layouts:
