@@ -11,7 +11,9 @@ next query gets a fresh worker. There is no engine port for anyone else to reach
 costs: a fork per query, about 10 ms of CPU where the bare query takes 0.3 ms on the bundled
 data (README, benchmarks; ``benchmarks/serve_load.py`` measures it under load).
 
-Concurrency is bounded: at most ``workers`` queries are evaluated at once and at most
+Workers run at a lower scheduling priority than the server (:data:`QUERY_NICENESS`), so
+the pages it renders keep the CPU while queries run. Concurrency is bounded: at most
+``workers`` queries are evaluated at once and at most
 ``queue`` more wait for a worker; beyond that a query is answered at once with 503 and
 ``Retry-After`` instead of piling up.
 """
@@ -49,6 +51,10 @@ QUERY_TIMEOUT_S = 30
 ENGINE_MEMORY_MIB = 2048
 QUEUE_LIMIT = 64
 RETRY_AFTER_S = 2
+#: How much lower a query worker's scheduling priority is than the server's (``nice``):
+#: the pages, rendered in the server's process, keep the CPU while queries run beside them,
+#: and a query still gets every cycle the pages leave (docs/limits.md).
+QUERY_NICENESS = 10
 
 SOLUTION_FORMATS: tuple[tuple[str, ox.QueryResultsFormat], ...] = (
     ("application/sparql-results+json", ox.QueryResultsFormat.JSON),
@@ -218,6 +224,7 @@ def _in_worker(parent: int, store: ox.Store, request: Request, union: bool,
                fmt: ox.QueryResultsFormat | ox.RdfFormat, cap: int) -> tuple[str, object]:
     """Runs in the forked worker: evaluate and serialise; nothing here parses with rdflib."""
     _die_with(parent)
+    _lower_priority()
     # No collection here: a finalizer could wait for a lock another thread of the server
     # held when this worker was forked.
     gc.disable()
@@ -268,6 +275,13 @@ def _die_with(parent: int) -> None:
         _PRCTL(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     if os.getppid() != parent:
         os._exit(1)
+
+
+def _lower_priority() -> None:
+    """Run this worker :data:`QUERY_NICENESS` steps below the server, which renders the
+    pages: on a busy machine a page waits for no query."""
+    with contextlib.suppress(OSError, AttributeError):  # AttributeError: no os.nice
+        os.nice(QUERY_NICENESS)
 
 
 def _close_sockets() -> None:
