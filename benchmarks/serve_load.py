@@ -30,6 +30,7 @@ statuses and errors. Target: p95 under 100 ms for pages, 0 errors.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -239,38 +240,63 @@ def get(host: str, port: int, target: str, timeout: float) -> tuple[int, bytes]:
         connection.close()
 
 
-def prepare_pages(work: Path, quads: int) -> tuple[Path, Path, dict[str, list[str]], int]:
+def prepare_pages(work: Path, quads: int, data: Path | None = None
+                  ) -> tuple[Path, Path, dict[str, list[str]], int]:
     """The synthetic data's site (report pages only), the static reference folder with
     the sampled resource pages written beside them, the sample's paths by kind and the
-    number of quads."""
+    number of quads.
+
+    ``data`` is a TriG file to serve instead of writing ``quads`` quads of synthetic data
+    (e.g. ``/work/tmp/data/synthetic-1000000.trig``). What the build does before the site is
+    loading and deriving; validating is left out (the synthetic data is checked by the tests
+    and by ``site_scale.py``) because it costs a minute at a million quads and changes nothing
+    served. A site already prepared in ``work`` for the same file (same path, size and
+    modification time, see :data:`PREPARED`) is reused: only the sample's static pages are
+    written again.
+    """
     import random
 
     import pyoxigraph as ox
 
-    from planegraf.pipeline import check
+    from planegraf.publish import lod
     from planegraf.publish.site import PageRenderer, page_name, resource_path, write_site
+    from planegraf.rdf.loading import derive, load_dataset
     from planegraf.synthetic import write_trig
 
-    data = work / "national.trig"
-    write_trig(data, quads, 1)
-    store, report = check([data], bundled=False)
-    if report.has_violations:
-        raise SystemExit("the synthetic data violates the shapes")
+    if data is None:
+        data = work / "national.trig"
+        write_trig(data, quads, 1)
+    stamp = {"data": str(data.resolve()), "bytes": data.stat().st_size,
+             "mtime_ns": data.stat().st_mtime_ns}
     site = work / "site"
-    write_site(store, site, pages="reports")
+    marker = work / PREPARED
+    store = ox.Store()
+    if marker.is_file() and json.loads(marker.read_text("utf-8")) == stamp:
+        # The served dataset itself (what planegraf serve loads) for the sample.
+        store.bulk_load(path=str(site / lod.DATA_FOLDER / lod.SERIALISATIONS["nq"].file_name),
+                        format=ox.RdfFormat.N_QUADS)
+        print(f"reusing the site prepared in {work}", file=sys.stderr, flush=True)
+    else:
+        marker.unlink(missing_ok=True)
+        subprocess.run(["rm", "-rf", str(site)], check=True)
+        checked = load_dataset([data], bundled=False)
+        derive(checked)
+        write_site(checked, site, pages="reports")
+        store = checked.oxigraph
+        marker.write_text(json.dumps(stamp) + "\n", encoding="utf-8")
     rng = random.Random(1)
     sample: dict[str, list[str]] = {}
     for kind, cls in PAGE_CLASSES.items():
-        iris = sorted(q.subject.value for q in store.oxigraph.quads_for_pattern(
+        iris = sorted({q.subject.value for q in store.quads_for_pattern(
             None, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
-            ox.NamedNode(cls), None))
-        iris = sorted(set(iris))
+            ox.NamedNode(cls), None)})
         sample[kind] = rng.sample(iris, min(SAMPLE_PER_CLASS, len(iris)))
     # The reference: the same pages as static files, made by SiteWriter.resource_page (what
     # --pages all writes; tests/test_serve_pages.py checks served pages are the same bytes).
     static = work / "static"
+    subprocess.run(["rm", "-rf", str(static)], check=True)
     subprocess.run(["cp", "-r", str(site), str(static)], check=True)
-    renderer = PageRenderer(store.oxigraph, site)
+    renderer = PageRenderer(store, site)
     paths: dict[str, list[str]] = {}
     for kind, iris in sample.items():
         paths[kind] = []
@@ -284,6 +310,10 @@ def prepare_pages(work: Path, quads: int) -> tuple[Path, Path, dict[str, list[st
             target.write_text(html, encoding="utf-8")
             paths[kind].append(path)
     return site, static, paths, len(store)
+
+
+#: In a kept ``--work`` folder: which data file its site was prepared from.
+PREPARED = "prepared.json"
 
 
 def page_load(url: str, clients: int, seconds: float, paths: dict[str, list[str]],
@@ -353,11 +383,17 @@ def file_server(folder: Path) -> Iterator[str]:
 def pages_main(args: argparse.Namespace) -> None:
     if not 0 < args.clients <= 200 or not 0 < args.seconds <= 600:
         raise SystemExit("at most 200 clients and 600 seconds")
-    with tempfile.TemporaryDirectory(prefix="planegraf-pages-") as work:
+    with contextlib.ExitStack() as stack:
+        if args.work is not None:
+            args.work.mkdir(parents=True, exist_ok=True)
+            work = str(args.work)
+        else:
+            work = stack.enter_context(tempfile.TemporaryDirectory(prefix="planegraf-pages-"))
         started = time.monotonic()
-        site, static, paths, quads = prepare_pages(Path(work), args.quads)
+        site, static, paths, quads = prepare_pages(Path(work), args.quads, args.data)
         prepared = time.monotonic() - started
         temp = Path(work) / "tmp"
+        subprocess.run(["rm", "-rf", str(temp)], check=True)
         temp.mkdir()
         results: dict[str, dict[str, object]] = {}
         with running_server(site, args.serve_option, temp) as (process, url):
@@ -365,6 +401,7 @@ def pages_main(args: argparse.Namespace) -> None:
             served = page_load(url, args.clients, args.seconds, paths, args.question)
             results["planegraf serve"] = {
                 "seconds": round(time.monotonic() - started, 1),
+                "load_average": os.getloadavg(),
                 **{kind: tally.summary() for kind, tally in served.items()}}
             if args.pages_only_too:
                 # The same server without the queries' forked workers competing for the
@@ -374,6 +411,7 @@ def pages_main(args: argparse.Namespace) -> None:
                                   kinds=PAGES_ONLY)
                 results["planegraf serve, pages only"] = {
                     "seconds": round(time.monotonic() - started, 1),
+                    "load_average": os.getloadavg(),
                     **{kind: tally.summary() for kind, tally in alone.items()}}
             ended = stop_and_inspect(process, signal.SIGTERM, temp)
         with file_server(static) as url:
@@ -382,6 +420,7 @@ def pages_main(args: argparse.Namespace) -> None:
                               kinds=tuple(k for k in MIX if k in ("page", "start")))
             results["static files (http.server)"] = {
                 "seconds": round(time.monotonic() - started, 1),
+                "load_average": os.getloadavg(),
                 **{kind: tally.summary() for kind, tally in plain.items()}}
     page_tallies = [served[kind] for kind in PAGE_CLASSES if kind in served]
     errors = sum(n for t in served.values() for s, n in t.statuses.items() if s != 200)
@@ -409,6 +448,12 @@ def main() -> None:
                         help="what people open on synthetic national data (see above)")
     parser.add_argument("--quads", type=int, default=100_000,
                         help="with --pages: about how many quads of synthetic data")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="with --pages: serve this TriG file instead of writing --quads "
+                             "quads of synthetic data")
+    parser.add_argument("--work", type=Path, default=None,
+                        help="with --pages: prepare in this folder and keep it; a site "
+                             "prepared there from the same --data is reused")
     parser.add_argument("--pages-only-too", action="store_true",
                         help="with --pages: then the same server with pages only, no queries")
     parser.add_argument("--question", default="plans-overview",
