@@ -266,16 +266,24 @@ def median_run(runs: list[Run]) -> Run:
                statistics.median(r.peak_mb for r in runs), steps)
 
 
-def measure_site_all(triples: int, runs: int, folder: Path) -> dict[str, object]:
-    """``--pages all``: the static site with every resource page, fresh processes."""
+def measure_site_all(triples: int, runs: int, folder: Path,
+                     data_dir: Path | None = None) -> dict[str, object]:
+    """``--pages all``: the static site with every resource page, fresh processes. The
+    synthetic data of ``data_dir`` (``synthetic-TRIPLES.trig``, seed 1) is read when it is
+    there, else written into ``folder``."""
     from planegraf.synthetic import write_trig
-    data = folder / f"national-{triples}.trig"
-    quads = write_trig(data, triples, 1)
+    shared = data_dir / f"synthetic-{triples}.trig" if data_dir else None
+    if shared is not None and shared.is_file():
+        data, quads = shared, 0  # counted by the first run (the checked store's quads)
+    else:
+        data = folder / f"national-{triples}.trig"
+        quads = write_trig(data, triples, 1)
     out = folder / f"site-all-{triples}"
     found, cpu = [], []
     for _ in range(runs):
         found.append(run_child("site-all", data, out))
         cpu.append(LAST_CHILD["cpu_seconds"])
+        quads = quads or int(LAST_CHILD["quads"])
     middle = median_run(found)
     files = sum(1 for p in out.rglob("*") if p.is_file())
     result = {"quads": quads, "runs": runs, "site_s": round(middle.seconds, 2),
@@ -284,8 +292,10 @@ def measure_site_all(triples: int, runs: int, folder: Path) -> dict[str, object]
               "cpu_s": round(statistics.median(cpu), 2),
               "cpu_us_per_quad": round(statistics.median(cpu) / quads * 1e6, 1),
               "all_s": [round(r.seconds, 2) for r in found]}
+    result["load_average"] = os.getloadavg()
     print(json.dumps(result), file=sys.stderr, flush=True)
-    data.unlink()
+    if data.parent == folder:
+        data.unlink()
     return result
 
 
@@ -385,6 +395,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages-all", action="store_true",
                         help="time writing the static site with every resource page (--pages "
                              "all) instead of the build (issue 15, item 2)")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="with --pages-all: read synthetic-TRIPLES.trig from this folder "
+                             "when it is there (e.g. /work/tmp/data) instead of writing it")
     parser.add_argument("--json", type=Path, help="also write every measurement to this file")
     parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
@@ -395,7 +408,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.pages_all:
         with tempfile.TemporaryDirectory(prefix="site-all-") as folder:
-            results = [measure_site_all(int(n), args.runs, Path(folder))
+            results = [measure_site_all(int(n), args.runs, Path(folder), args.data_dir)
                        for n in args.sizes.split(",")]
         print(json.dumps({"pages_all": results, "load_average": os.getloadavg()}, indent=1))
         return 0

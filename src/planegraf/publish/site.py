@@ -206,7 +206,8 @@ class PredicateIndex(StatementIndex):
             outgoing[key[0]].append(quad.object)
             if isinstance(quad.object, ox.NamedNode):
                 incoming[quad.object.value].add(key[0])
-        self._outgoing[predicate] = dict(outgoing)
+        # Each subject's objects in one order whatever the store's (see _canonical).
+        self._outgoing[predicate] = {s: _canonical(o) for s, o in outgoing.items()}
         self._incoming[predicate] = dict(incoming)
 
     def values(self, subject: str, predicate: str) -> list[Term]:
@@ -237,21 +238,47 @@ def _canonical(objects: list[Term]) -> list[Term]:
     return sorted(objects, key=str)
 
 
+#: The literal lookups a :class:`StoreIndex` keeps from one page to the next: the names of
+#: what pages link to (labels, notations, property and type labels), not a page's details.
+_NAMES = frozenset({LABEL_PROPERTIES, (SKOS + "notation",), (RDFS_LABEL,),
+                    (RDFS_LABEL, SKOS + "prefLabel")})
+#: At most this many names are kept; beyond, they are forgotten at once and looked up again,
+#: so the static site's memory does not grow with the data (labels only, bounded).
+KEPT_NAMES = 200_000
+_UNSEEN = object()
+
+
 class StoreIndex(ResourceIndex):
     """The statements of one resource (what its page lists, as :class:`ResourceIndex` holds
     them) and, for every other IRI its page names, lookups in the store when asked: what
-    ``planegraf serve`` renders a page from without reading the whole dataset into Python.
+    ``planegraf serve`` renders a page from, and what the static site writes every resource
+    page from, without reading the whole dataset into Python.
 
-    One instance per page: its caches live as long as the page takes to render.
+    :meth:`focus` moves it to the next resource: what it looked up for the last page is
+    forgotten except the names (:data:`_NAMES`, at most :data:`KEPT_NAMES`), which the next
+    pages mostly link to again. ``subjects``, when given, is every IRI that is the subject of
+    a statement: whether an IRI has a page is then a set lookup, not a store lookup.
+    One instance per thread.
     """
 
-    def __init__(self, store: ox.Store, iri: str) -> None:
+    def __init__(self, store: ox.Store, iri: str | None = None, *,
+                 subjects: frozenset[str] | None = None) -> None:
         super().__init__()
         self._store = store
+        self._subjects = subjects
         self._values: dict[tuple[str, str], list[Term]] = {}
+        self._names: dict[tuple[str, tuple[str, ...], str], str | None] = {}
+        if iri is not None:
+            self.focus(iri)
+
+    def focus(self, iri: str) -> dict[str, list[Term]]:
+        """Read the statements of ``iri`` and those naming it (two index lookups); its
+        statements by predicate, empty when the dataset says nothing about it."""
+        self._values.clear()
+        self._literals.clear()
         outgoing: dict[str, list[Term]] = defaultdict(list)
         seen: set[tuple[str, Term]] = set()
-        for quad in store.quads_for_pattern(ox.NamedNode(iri), None, None, None):
+        for quad in self._store.quads_for_pattern(ox.NamedNode(iri), None, None, None):
             if isinstance(quad.object, ox.Triple):
                 continue
             key = (quad.predicate.value, quad.object)
@@ -259,13 +286,25 @@ class StoreIndex(ResourceIndex):
                 seen.add(key)
                 outgoing[key[0]].append(quad.object)
         incoming: dict[str, set[str]] = defaultdict(set)
-        for quad in store.quads_for_pattern(None, None, ox.NamedNode(iri), None):
+        for quad in self._store.quads_for_pattern(None, None, ox.NamedNode(iri), None):
             if isinstance(quad.subject, ox.NamedNode):
                 incoming[quad.predicate.value].add(quad.subject.value)
-        if outgoing:
-            self.outgoing = {iri: {p: _canonical(o) for p, o in outgoing.items()}}
-        if incoming:
-            self.incoming = {iri: dict(incoming)}
+        self.outgoing = {iri: {p: _canonical(o) for p, o in outgoing.items()}} if outgoing \
+            else {}
+        self.incoming = {iri: dict(incoming)} if incoming else {}
+        return self.outgoing.get(iri, {})
+
+    def literal(self, subject: str, predicates: tuple[str, ...], lang: str) -> str | None:
+        if predicates not in _NAMES:
+            return super().literal(subject, predicates, lang)
+        key = (subject, predicates, lang)
+        found = self._names.get(key, _UNSEEN)
+        if found is _UNSEEN:
+            if len(self._names) >= KEPT_NAMES:
+                self._names.clear()
+            found = self._names[key] = self._find_literal(subject, predicates, lang)
+        assert found is None or isinstance(found, str)
+        return found
 
     def values(self, subject: str, predicate: str) -> list[Term]:
         if subject in self.outgoing:
@@ -277,7 +316,7 @@ class StoreIndex(ResourceIndex):
                                                       ox.NamedNode(predicate), None, None):
                 if not isinstance(quad.object, ox.Triple) and quad.object not in found:
                     found.append(quad.object)
-            self._values[key] = found
+            self._values[key] = _canonical(found)
         return self._values[key]
 
     def subjects(self, predicate: str, obj: str) -> list[str]:
@@ -290,6 +329,8 @@ class StoreIndex(ResourceIndex):
     def has_statements(self, iri: str) -> bool:
         if iri in self.outgoing:
             return True
+        if self._subjects is not None:
+            return iri in self._subjects
         try:
             node = ox.NamedNode(iri)
         except ValueError:
@@ -389,8 +430,10 @@ class SiteWriter:
         #: Whether this site holds a page per resource; without them it is only read from
         #: the store for the predicates the report pages need.
         self.resource_pages = resource_pages
-        self.index: StatementIndex = index or (ResourceIndex.from_store(store) if resource_pages
-                                               else PredicateIndex(store))
+        # The report pages read the predicates they need; the resource pages are written
+        # one resource at a time from the store (see _page_writer), so neither holds the
+        # dataset in Python.
+        self.index: StatementIndex = index or PredicateIndex(store)
         self.env = _environment()
         self.sections: list[SiteSection] = []
         self.written: list[Path] = []
@@ -510,10 +553,39 @@ class SiteWriter:
 
     @cached_property
     def _resources(self) -> tuple[tuple[str, str], ...]:
-        if not isinstance(self.index, ResourceIndex):
+        if isinstance(self.index, ResourceIndex):  # an index given (one resource: serve)
+            subjects: Iterable[str] = self.index.outgoing
+        elif self.resource_pages:
+            subjects = self._subjects
+        else:
             return ()
-        return tuple(sorted((iri, p) for iri in self.index.outgoing
-                            if (p := resource_path(iri))))
+        # In IRI order, which is by kind (id/activity/…, id/org/…): one kind after another.
+        return tuple(sorted((iri, p) for iri in subjects if (p := resource_path(iri))))
+
+    @cached_property
+    def _subjects(self) -> frozenset[str]:
+        """Every IRI that is the subject of a statement (and so has a page), from one pass
+        over the store: what the resource pages ask when they link."""
+        return frozenset(quad.subject.value for quad in self.store.oxigraph
+                         if isinstance(quad.subject, ox.NamedNode))
+
+    @cached_property
+    def _page_writer(self) -> SiteWriter:
+        """The writer of the resource pages: this one when it was given an index of its
+        resources (``planegraf serve``'s one-resource index), else one over a
+        :class:`StoreIndex` moved from resource to resource, writing into this writer's
+        folder and list of files."""
+        if isinstance(self.index, ResourceIndex):
+            return self
+        writer = SiteWriter(self.store, self.folder, self.default_lang,
+                            index=StoreIndex(self.store.oxigraph, subjects=self._subjects),
+                            writes=self.writes)
+        writer.sections = self.sections
+        writer.written = self.written
+        writer._folders = self._folders
+        writer.queries_dirs = self.queries_dirs
+        writer._counties = self._counties
+        return writer
 
     @cached_property
     def _stems(self) -> dict[str, list[str]]:
@@ -530,15 +602,22 @@ class SiteWriter:
         chosen = self._resources if share is None else share
         if not chosen:  # a site of report pages only
             return 0
-        assert isinstance(self.index, ResourceIndex)
+        pages = self._page_writer
         for iri, path in chosen:
-            statements = self.index.outgoing[iri]
+            statements = self._statements_of(pages, iri)
             for suffix in STATIC_DATA_SUFFIXES:
                 self._write(f"{path}{suffix}", resource_data(iri, statements, suffix))
             for file_stem in self._stems[path]:
                 for lang in LANGUAGES:
-                    self.resource_page(iri, file_stem, lang)
+                    pages._resource_page(iri, path, file_stem, lang)
         return len(chosen)
+
+    def _statements_of(self, pages: SiteWriter, iri: str) -> dict[str, list[Term]]:
+        """The statements of ``iri``, with ``pages``' index focused on it."""
+        if isinstance(pages.index, StoreIndex) and pages is not self:
+            return pages.index.focus(iri)
+        assert isinstance(pages.index, ResourceIndex)
+        return pages.index.outgoing[iri]
 
     def resource_page(self, iri: str, file_stem: str, lang: str) -> str:
         """The page of ``iri`` in ``lang`` as the site file ``file_stem`` (its path, or the
@@ -548,7 +627,9 @@ class SiteWriter:
         path = resource_path(iri)
         if path is None:
             raise ValueError(f"{iri} has no page in the site")
-        return self._resource_page(iri, path, file_stem, lang)
+        pages = self._page_writer
+        self._statements_of(pages, iri)
+        return pages._resource_page(iri, path, file_stem, lang)
 
     def resource_files(self, share: Sequence[tuple[str, str]]) -> list[Path]:
         """The files :meth:`write_resources` writes for ``share``, in the order it writes
@@ -1347,6 +1428,8 @@ class _ResourcePages:
     def __init__(self, writer: SiteWriter) -> None:
         self.writer = writer
         self.resources = writer.resources()
+        # Made before the workers fork, so that they share its set of subjects.
+        writer._page_writer  # noqa: B018
         self.workers: list[Any] = []
         processes = min(_cpu_count(), _MAX_WORKERS)
         self.next_start: Any = None
