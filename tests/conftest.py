@@ -10,6 +10,16 @@ from planegraf.resources import shared_dir
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
+# A row of a bundled plan (Jönköping's 2018–2020 action plan): it imports without a project.
+PLAN_ROW = (
+    "rjl-hp-2018-2020", "6",
+    "Samverkan för spridning av evidensbaserat universellt föräldrastöd.",
+    "Uppföljning av genomförda föräldrastödsprogram.",
+    "Länsstyrelsen i Jönköpings län",
+    "Sektion Folkhälsa, Barnhälsovården, Region Jönköpings län, länets kommuner",
+    "2018-2020",
+)
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _compilation_cache(tmp_path_factory: pytest.TempPathFactory) -> None:

@@ -31,17 +31,8 @@ from planegraf.sparql.endpoint import Connection, EndpointError, RemoteEngine
 from planegraf.sparql.engines import EmbeddedEngine
 from planegraf.sparql.queries import parse_query_text
 
+from .conftest import PLAN_ROW
 from .servers import http_server
-
-# A row of a bundled plan (Jönköping's 2018–2020 action plan): it imports without a project.
-PLAN_ROW = (
-    "rjl-hp-2018-2020", "6",
-    "Samverkan för spridning av evidensbaserat universellt föräldrastöd.",
-    "Uppföljning av genomförda föräldrastödsprogram.",
-    "Länsstyrelsen i Jönköpings län",
-    "Sektion Folkhälsa, Barnhälsovården, Region Jönköpings län, länets kommuner",
-    "2018-2020",
-)
 
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
 REPOSITORY = Path(__file__).parent.parent

@@ -18,15 +18,7 @@ from planegraf.ingest.spreadsheet import EXAMPLE_ROW, HEADERS_SV
 from planegraf.namespaces import PG
 from planegraf.pipeline import check
 
-# A row of a bundled plan (Jönköping's 2018–2020 action plan): it imports without a project.
-PLAN_ROW = (
-    "rjl-hp-2018-2020", "6",
-    "Samverkan för spridning av evidensbaserat universellt föräldrastöd.",
-    "Uppföljning av genomförda föräldrastödsprogram.",
-    "Länsstyrelsen i Jönköpings län",
-    "Sektion Folkhälsa, Barnhälsovården, Region Jönköpings län, länets kommuner",
-    "2018-2020",
-)
+from .conftest import PLAN_ROW
 
 FIXTURES = Path(__file__).parent / "fixtures" / "spreadsheets"
 ID = "https://w3id.org/planegraf/id/"
