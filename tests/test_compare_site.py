@@ -82,3 +82,20 @@ def test_a_site_too_large_for_every_page_compares_in_tables_and_says_how_to_draw
     assert "planegraf compare --plan FÖRE --plan EFTER -o jämförelse.svg" in page
     assert "compare-pictures" not in page
     assert not list(out.glob("compare*.svg"))
+
+
+def test_many_pairs_of_plans_compare_in_tables_without_drawing_each(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The synthetic national data below the page limit has 85 pairs of consecutive plans:
+    # drawing them all took 14-20 s of a 10 000-quad build. Above DRAWN_PAIRS the page
+    # compares in tables and names the command that draws a pair, as a national site does.
+    import planegraf.publish.site as site
+
+    monkeypatch.setattr(site, "DRAWN_PAIRS", 0)
+    out = tmp_path / "site"
+    write_site(open_store(), out, pages="all")
+    page = (out / "compare.html").read_text(encoding="utf-8")
+    assert "Handlingsplan 2018–2020" in page and "<table>" in page
+    assert "planegraf compare --plan FÖRE --plan EFTER -o jämförelse.svg" in page
+    assert not list(out.glob("compare*.svg"))
+    assert (out / "id/activity/rjl-hp-2018-2020/6-3.html").is_file()

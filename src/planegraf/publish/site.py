@@ -371,6 +371,10 @@ AUTO_PAGES_QUADS = 50_000
 #: county and plan pages list them.
 START_PAGE_ACTIVITIES = 2_000
 
+#: The comparison page draws the two networks of each pair of consecutive plans when there
+#: are at most this many pairs (a region has a handful); above it, tables only.
+DRAWN_PAIRS = 12
+
 
 def resource_pages_written(store: EmbeddedStore, pages: str) -> bool:
     """Whether a site written with ``--pages pages`` holds the resource pages.
@@ -1763,9 +1767,10 @@ def _compare_section(writer: SiteWriter) -> SiteSection | None:
 
     # Drawing is most of the work (two matplotlib pictures per pair and language: 636 of
     # 1 368 s of a build at a million quads, where the synthetic data has 85 pairs), so the
-    # pictures go with the resource pages: a national site gets the tables and the command
-    # that draws a pair.
-    draw = writer.resource_pages
+    # pictures go with the resource pages, and only for a county's or a few counties' pairs:
+    # a national site, or 85 pairs of small plans (14-20 s of a 10 000-quad build), gets the
+    # tables and the command that draws a pair.
+    draw = writer.resource_pages and len(pairs) <= DRAWN_PAIRS
     # Each plan's side once, though most plans are on two pairs; no betweenness: the page
     # shows none (it was half of this work at a million quads).
     comparisons_of = compare.compare_pairs(data, "plan", pairs, betweenness=False)
