@@ -98,12 +98,17 @@ class Tally:
 def ask(host: str, port: int, query: str, timeout: float) -> tuple[int, bytes]:
     """POST one query to ``/sparql`` as the site's query page does; (status, body), the
     body being the error's name when nothing was answered."""
-    body = urllib.parse.urlencode({"query": query}).encode()
+    return _request(host, port, "POST", "/sparql", timeout,
+                    urllib.parse.urlencode({"query": query}).encode(),
+                    {"Content-Type": "application/x-www-form-urlencoded",
+                     "Accept": "application/sparql-results+json"})
+
+
+def _request(host: str, port: int, method: str, target: str, timeout: float,
+             body: bytes | None, headers: dict[str, str]) -> tuple[int, bytes]:
     connection = http.client.HTTPConnection(host, port, timeout=timeout)
     try:
-        connection.request("POST", "/sparql", body=body, headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Accept": "application/sparql-results+json"})
+        connection.request(method, target, body=body, headers=headers)
         answer = connection.getresponse()
         return answer.status, answer.read()
     except (OSError, http.client.HTTPException) as err:
@@ -229,15 +234,7 @@ PAGES_ONLY = tuple(kind for kind in MIX if kind in ("page", "data", "start"))
 
 def get(host: str, port: int, target: str, timeout: float) -> tuple[int, bytes]:
     """GET ``target``; (status, body), the body the error's name when nothing came back."""
-    connection = http.client.HTTPConnection(host, port, timeout=timeout)
-    try:
-        connection.request("GET", target, headers={"Accept": "*/*"})
-        answer = connection.getresponse()
-        return answer.status, answer.read()
-    except (OSError, http.client.HTTPException) as err:
-        return NO_ANSWER, type(err).__name__.encode()
-    finally:
-        connection.close()
+    return _request(host, port, "GET", target, timeout, None, {"Accept": "*/*"})
 
 
 def prepare_pages(work: Path, quads: int, data: Path | None = None
