@@ -260,3 +260,33 @@ def test_a_site_written_before_served_pages_is_refused_with_what_to_do(sites, tm
     with pytest.raises(PlanegrafError, match=r"planegraf site -o .*old-site"), \
             serve(old, old / "data" / "planegraf.nq"):
         pass
+
+
+class _CountingStore:
+    """The store a renderer reads, counting its index lookups."""
+
+    def __init__(self, store: ox.Store) -> None:
+        self.store, self.lookups = store, 0
+
+    def quads_for_pattern(self, *pattern):  # type: ignore[no-untyped-def]
+        self.lookups += 1
+        return self.store.quads_for_pattern(*pattern)
+
+
+def test_a_busy_server_does_not_look_up_again_what_every_page_names(sites):
+    """Under load each page must be cheap: the names, roles and links an organisation's page
+    shows (its activities, their plans and partners) are the same for every request, so a
+    page asked again costs its own two lookups, not one per activity it lists, and is the
+    same page."""
+    from planegraf.publish.site import PageRenderer
+
+    full, _ = sites
+    counting = _CountingStore(open_store().oxigraph)
+    renderer = PageRenderer(counting, full)  # type: ignore[arg-type]
+    stem = "id/org/qulturum"
+    first = renderer.page(ROOT + stem, stem, "sv")
+    looked_up_first = counting.lookups
+    second = renderer.page(ROOT + stem, stem, "sv")
+    assert first == second == (full / f"{stem}.html").read_text("utf-8")
+    assert looked_up_first > 50  # an organisation in many activities
+    assert counting.lookups - looked_up_first <= 2  # its own statements and those naming it

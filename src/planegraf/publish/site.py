@@ -235,7 +235,7 @@ def _canonical(objects: list[Term]) -> list[Term]:
     """A predicate's objects in their N-Triples order: a page lists values of equal label
     (one name in two languages) alike whether its index read the whole store or only one
     resource's statements, which come in another order."""
-    return sorted(objects, key=str)
+    return sorted(objects, key=str) if len(objects) > 1 else objects
 
 
 #: The literal lookups a :class:`StoreIndex` keeps from one page to the next: the names of
@@ -245,7 +245,22 @@ _NAMES = frozenset({LABEL_PROPERTIES, (SKOS + "notation",), (RDFS_LABEL,),
 #: At most this many names are kept; beyond, they are forgotten at once and looked up again,
 #: so the static site's memory does not grow with the data (labels only, bounded).
 KEPT_NAMES = 200_000
+#: At most this many lookups (an IRI's values of one predicate, the subjects naming an IRI
+#: by one predicate) are kept between the pages of ``planegraf serve``
+#: (:class:`PageRenderer`) and between the resources of one static site's pages; beyond,
+#: they are forgotten at once.
+KEPT_VALUES = 200_000
 _UNSEEN = object()
+
+
+@dataclass
+class KeptLookups:
+    """Store lookups kept from one page to the next: an IRI's values of a predicate, the
+    names of IRIs (:data:`_NAMES`) and the subjects naming an IRI by a predicate."""
+
+    values: dict[tuple[str, str], list[Term]] = field(default_factory=dict)
+    names: dict[tuple[str, tuple[str, ...], str], str | None] = field(default_factory=dict)
+    naming: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
 
 class StoreIndex(ResourceIndex):
@@ -262,19 +277,27 @@ class StoreIndex(ResourceIndex):
     """
 
     def __init__(self, store: ox.Store, iri: str | None = None, *,
-                 subjects: frozenset[str] | None = None) -> None:
+                 subjects: frozenset[str] | None = None,
+                 kept: KeptLookups | None = None) -> None:
         super().__init__()
         self._store = store
         self._subjects = subjects
-        self._values: dict[tuple[str, str], list[Term]] = {}
-        self._names: dict[tuple[str, tuple[str, ...], str], str | None] = {}
+        # ``kept`` given: the lookups kept by the caller from one index to the next
+        # (PageRenderer's, shared by every request of planegraf serve: the data never
+        # changes under it), each bounded.
+        self._kept = kept is not None
+        kept = kept or KeptLookups()
+        self._values, self._names, self._naming = kept.values, kept.names, kept.naming
         if iri is not None:
             self.focus(iri)
 
     def focus(self, iri: str) -> dict[str, list[Term]]:
         """Read the statements of ``iri`` and those naming it (two index lookups); its
         statements by predicate, empty when the dataset says nothing about it."""
-        self._values.clear()
+        if not self._kept or len(self._values) >= KEPT_VALUES:
+            self._values.clear()
+        if not self._kept or len(self._naming) >= KEPT_VALUES:
+            self._naming.clear()
         self._literals.clear()
         outgoing: dict[str, list[Term]] = defaultdict(list)
         seen: set[tuple[str, Term]] = set()
@@ -310,21 +333,28 @@ class StoreIndex(ResourceIndex):
         if subject in self.outgoing:
             return super().values(subject, predicate)
         key = (subject, predicate)
-        if key not in self._values:
+        # Read into a local: a dictionary kept between requests may be emptied by another
+        # thread between storing and returning (see PageRenderer).
+        kept = self._values.get(key)
+        if kept is None:
             found: list[Term] = []
             for quad in self._store.quads_for_pattern(ox.NamedNode(subject),
                                                       ox.NamedNode(predicate), None, None):
                 if not isinstance(quad.object, ox.Triple) and quad.object not in found:
                     found.append(quad.object)
-            self._values[key] = _canonical(found)
-        return self._values[key]
+            kept = self._values[key] = _canonical(found)
+        return kept
 
     def subjects(self, predicate: str, obj: str) -> list[str]:
         if obj in self.incoming:
             return super().subjects(predicate, obj)
-        return sorted({q.subject.value for q in self._store.quads_for_pattern(
-            None, ox.NamedNode(predicate), ox.NamedNode(obj), None)
-            if isinstance(q.subject, ox.NamedNode)})
+        key = (predicate, obj)
+        found = self._naming.get(key)
+        if found is None:
+            found = self._naming[key] = sorted({q.subject.value for q in (
+                self._store.quads_for_pattern(None, ox.NamedNode(predicate), ox.NamedNode(obj),
+                                              None)) if isinstance(q.subject, ox.NamedNode)})
+        return found
 
     def has_statements(self, iri: str) -> bool:
         if iri in self.outgoing:
@@ -488,12 +518,13 @@ class SiteWriter:
             target = page_name("def/index", lang, self.default_lang)
             return self._relative(from_file, target) + (f"#{fragment}" if fragment else "")
         key = (target_iri, lang)
-        if key not in self._targets:
+        found = self._targets.get(key, _UNSEEN)
+        if found is _UNSEEN:
             path = resource_path(target_iri)
-            self._targets[key] = (page_name(path, lang, self.default_lang)
-                                  if path is not None and self.index.has_statements(target_iri)
-                                  else None)
-        found = self._targets[key]
+            found = self._targets[key] = (
+                page_name(path, lang, self.default_lang)
+                if path is not None and self.index.has_statements(target_iri) else None)
+        assert found is None or isinstance(found, str)
         return None if found is None else self._relative(from_file, found)
 
     @staticmethod
@@ -693,9 +724,10 @@ class SiteWriter:
         """A label that says whose it is: a strategy or plan always with its county, so that
         Kalmar's "Regionplan 2023–2025" never appears without saying it is Kalmar's."""
         key = (iri, lang)
-        if key not in self._scoped:
-            self._scoped[key] = self._find_scoped_label(iri, lang)
-        return self._scoped[key]
+        found = self._scoped.get(key)
+        if found is None:
+            found = self._scoped[key] = self._find_scoped_label(iri, lang)
+        return found
 
     def _find_scoped_label(self, iri: str, lang: str) -> str:
         label = self.index.label(iri, lang)
@@ -1071,9 +1103,11 @@ class SiteWriter:
         """The county of a strategy or plan: where its publisher (or the organisation the
         publisher is a unit of) is; for a strategy without one, where its plans' are."""
         key = (resource, lang)
-        if key not in self._counties:
-            self._counties[key] = self._find_county(resource, lang)
-        return self._counties[key]
+        found = self._counties.get(key, _UNSEEN)
+        if found is _UNSEEN:
+            found = self._counties[key] = self._find_county(resource, lang)
+        assert found is None or isinstance(found, str)
+        return found
 
     def _find_county(self, resource: str, lang: str) -> str | None:
         publishers = self.index.iris(resource, DCT + "publisher")
@@ -1288,8 +1322,9 @@ class PageRenderer:
     ``planegraf serve`` answers ``/id/…`` with; it never reads a resource page from disk.
 
     Every call reads what it needs from ``store`` (an index of one resource and lookups of
-    the IRIs its page names), so a national dataset costs no more per page than a small one
-    and nothing is held between requests; calls may run in several threads at once.
+    the IRIs its page names), so a national dataset costs no more per page than a small one;
+    what is the same for every request (the names, labels and links of what pages name) is
+    kept between requests, bounded. Calls may run in several threads at once.
     """
 
     def __init__(self, store: ox.Store, site_dir: Path) -> None:
@@ -1311,17 +1346,35 @@ class PageRenderer:
         self.store, self.site_dir = store, site_dir
         self._embedded = EmbeddedStore()
         self._embedded.oxigraph = store
+        # What is the same for every request, found once and kept (each bounded by
+        # KEPT_NAMES): the names of what pages link to, their labels with county, whether
+        # they have a page, and the county of a plan or strategy. The store never changes
+        # under a renderer, so a kept answer is the answer a fresh lookup would give.
+        self._kept = KeptLookups()
+        self._scoped: dict[tuple[str, str], str] = {}
+        self._targets: dict[tuple[str, str], str | None] = {}
+        self._counties: dict[tuple[str, str], str | None] = {}
 
-    def _writer(self, index: StatementIndex) -> SiteWriter:
+    def _writer(self, index: StatementIndex, kept_names: bool = True) -> SiteWriter:
         writer = SiteWriter(self._embedded, self.site_dir, self.default_lang, index=index,
                             writes=False)
         writer.sections = self.sections
+        if not kept_names:  # an index that is not the store's (the 404 page's empty one)
+            return writer
+        for kept in (self._scoped, self._targets, self._counties):
+            if len(kept) >= KEPT_NAMES:
+                kept.clear()
+        writer._scoped, writer._targets = self._scoped, self._targets
+        writer._counties = self._counties
         return writer
+
+    def _index(self, iri: str) -> StoreIndex:
+        return StoreIndex(self.store, iri, kept=self._kept)
 
     def page(self, iri: str, file_stem: str, lang: str) -> str | None:
         """The page of ``iri`` as the site file ``file_stem`` in ``lang``; None when the
         dataset says nothing about ``iri``."""
-        index = StoreIndex(self.store, iri)
+        index = self._index(iri)
         if iri not in index.outgoing:
             return None
         return self._writer(index).resource_page(iri, file_stem, lang)
@@ -1329,7 +1382,7 @@ class PageRenderer:
     def data(self, iri: str, suffix: str) -> bytes | None:
         """The statements of ``iri`` as a data file (:data:`DATA_SUFFIXES`); None when there
         are none."""
-        index = StoreIndex(self.store, iri)
+        index = self._index(iri)
         if iri not in index.outgoing:
             return None
         return resource_data(iri, index.outgoing[iri], suffix)
@@ -1341,7 +1394,7 @@ class PageRenderer:
     def not_found(self, file: str, lang: str, shown: str) -> str:
         """A page in the site's style saying that nothing is at ``shown``, as if it were the
         site file ``file`` (so its links resolve from there)."""
-        return self._writer(ResourceIndex())._render(
+        return self._writer(ResourceIndex(), kept_names=False)._render(
             "not_found.html", file, lang, page_path="index", title=_strings()[lang]["not_found"],
             path=shown)
 
