@@ -173,9 +173,12 @@ def register(group: click.Group) -> None:
     @click.option("--public-host", "public_hosts", multiple=True, metavar="NAME",
                   help="Also answer requests for this host name (repeatable), e.g. behind "
                        "a reverse proxy; otherwise only 127.0.0.1 and localhost are served.")
+    @click.option("--page-workers", type=click.IntRange(min=0), default=None, metavar="N",
+                  help="Processes rendering the resource pages, sharing the loaded data "
+                       "(default: one per core, at most 4; 0: the server process itself).")
     @data_options()
     def serve(site_dir: Path | None, port: int, timeout_s: int, memory_mib: int,
-              public_hosts: tuple[str, ...], run: Run) -> None:
+              public_hosts: tuple[str, ...], page_workers: int | None, run: Run) -> None:
         """Serve the site and a read-only SPARQL endpoint on 127.0.0.1 until Ctrl-C.
 
         Every resource page (/id/…, with .ttl, .jsonld, .nt and .rdf) is rendered from the
@@ -216,6 +219,7 @@ def register(group: click.Group) -> None:
         try:
             serve_forever(site_dir, dataset, port=port, timeout_s=timeout_s,
                           memory_mib=memory_mib or None, public_hosts=public_hosts,
-                          ready=ready, queries_dir=run.project.queries_dir)
+                          ready=ready, queries_dir=run.project.queries_dir,
+                          page_workers=page_workers)
         except KeyboardInterrupt:
             run.progress(run.text("cli_stopping"))

@@ -29,7 +29,7 @@ import uvicorn
 
 from planegraf.errors import PlanegrafError
 from planegraf.publish.serve_app import DRAIN_LIMIT_BYTES, allowed_hosts, build_app, negotiate
-from planegraf.publish.serve_pages import ServedPages
+from planegraf.publish.serve_pages import ServedPages, default_page_workers
 from planegraf.publish.serve_questions import question_routes
 from planegraf.publish.serve_sparql import (
     ENGINE_MEMORY_MIB,
@@ -75,7 +75,7 @@ class _Server(uvicorn.Server):
 @contextlib.contextmanager
 def _prepared(site_dir: Path, dataset: Path, port: int, timeout_s: float,
               memory_mib: int | None, public_hosts: Iterable[str], workers: int | None,
-              queue: int, queries_dir: Path | None = None
+              queue: int, queries_dir: Path | None = None, page_workers: int | None = None,
               ) -> Iterator[tuple[_Server, socket.socket, RunningSite]]:
     if not (site_dir / "index.html").is_file():
         raise PlanegrafError(f"{site_dir} holds no site: run planegraf site -o {site_dir}")
@@ -87,6 +87,7 @@ def _prepared(site_dir: Path, dataset: Path, port: int, timeout_s: float,
     gc.collect()
     endpoint = SparqlEndpoint(dataset, timeout_s=timeout_s, memory_mib=memory_mib,
                               workers=workers, queue=queue)
+    pages: ServedPages | None = None
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -110,10 +111,14 @@ def _prepared(site_dir: Path, dataset: Path, port: int, timeout_s: float,
             limit_concurrency=CONNECTION_LIMIT, backlog=BACKLOG, timeout_graceful_shutdown=GRACE_S,
             h11_max_incomplete_event_size=3 * MAX_QUERY_BYTES + 16 * 1024)
         site_url = f"http://127.0.0.1:{bound}/"
+        # Last, before the server runs a thread: everything the workers need is made.
+        pages.workers.start(default_page_workers() if page_workers is None else page_workers)
         yield (_Server(config, endpoint), listener,
                RunningSite(site_url, site_url + "sparql", endpoint))
     finally:
         endpoint.stop()
+        if pages is not None:
+            pages.workers.stop()
         listener.close()
 
 
@@ -121,7 +126,8 @@ def _prepared(site_dir: Path, dataset: Path, port: int, timeout_s: float,
 def serve(site_dir: Path, dataset: Path, *, port: int = 0, timeout_s: float = QUERY_TIMEOUT_S,
           memory_mib: int | None = ENGINE_MEMORY_MIB, public_hosts: Iterable[str] = (),
           workers: int | None = None, queue: int = QUEUE_LIMIT,
-          queries_dir: Path | None = None) -> Iterator[RunningSite]:
+          queries_dir: Path | None = None, page_workers: int | None = None
+          ) -> Iterator[RunningSite]:
     """Serve ``site_dir`` and a read-only SPARQL endpoint over ``dataset`` on 127.0.0.1,
     in a background thread, for as long as the ``with`` block runs.
 
@@ -130,10 +136,12 @@ def serve(site_dir: Path, dataset: Path, *, port: int = 0, timeout_s: float = QU
     once (default: two per core, at least four), ``queue`` more wait, and beyond that a query
     gets 503 with ``Retry-After``. Only ``Host`` 127.0.0.1/localhost with the port and the
     ``public_hosts`` names are answered. The named questions under ``/questions/`` are
-    planegraf's and those of ``queries_dir`` (a project's ``queries/``).
+    planegraf's and those of ``queries_dir`` (a project's ``queries/``). The resource pages
+    are rendered by ``page_workers`` forked processes (default: one per core, at most four;
+    0: in the server process, :class:`planegraf.publish.serve_pages.PageWorkers`).
     """
     with _prepared(site_dir, dataset, port, timeout_s, memory_mib, public_hosts, workers,
-                   queue, queries_dir) as (server, listener, running):
+                   queue, queries_dir, page_workers) as (server, listener, running):
         thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]},
                                   name="planegraf-serve", daemon=True)
         thread.start()
@@ -156,12 +164,12 @@ def serve_forever(site_dir: Path, dataset: Path, *, port: int = 0,
                   public_hosts: Iterable[str] = (), workers: int | None = None,
                   queue: int = QUEUE_LIMIT,
                   ready: Callable[[RunningSite], None] | None = None,
-                  queries_dir: Path | None = None) -> None:
+                  queries_dir: Path | None = None, page_workers: int | None = None) -> None:
     """Like :func:`serve`, in this (main) thread until SIGINT or SIGTERM; ``ready`` is
     called once the server listens. The running queries' workers are killed on the signal,
     then the signal takes its usual course (SIGINT: ``KeyboardInterrupt``)."""
     with _prepared(site_dir, dataset, port, timeout_s, memory_mib, public_hosts, workers,
-                   queue, queries_dir) as (server, listener, running):
+                   queue, queries_dir, page_workers) as (server, listener, running):
         if ready is not None:
             ready(running)
         server.run(sockets=[listener])

@@ -19,12 +19,20 @@ URL scheme (``docs/publishing.md``, README "Publishing"):
   gzip-compressed N-Quads as files; its description names the other formats here);
 - anything that does not exist: ``404`` with a page of the site's base template, in the
   language of the URL (else ``Accept-Language``).
+
+The pages and their data are rendered by :class:`PageWorkers`: processes forked from the
+server once the dataset is loaded (sharing it copy-on-write, as the query workers do), so
+that pages are rendered on every core while the server process reads and answers requests.
 """
 
 from __future__ import annotations
 
+import gc
 import io
+import multiprocessing
+import os
 import queue
+import signal
 import threading
 import urllib.parse
 from collections.abc import Awaitable, Callable, Iterator
@@ -36,12 +44,12 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
-from starlette.staticfiles import StaticFiles
 
 from planegraf.ids import DATA
 from planegraf.namespaces import PREFIXES
 from planegraf.publish import lod
-from planegraf.publish.serve_app import negotiate, weighted
+from planegraf.publish.serve_app import SiteFiles, negotiate, weighted
+from planegraf.publish.serve_sparql import _close_sockets, _die_with
 from planegraf.publish.site import (
     DATA_SUFFIXES,
     LANGUAGES,
@@ -114,14 +122,152 @@ def _see_other(target: str) -> Response:
                             headers={"Vary": VARY})
 
 
+def default_page_workers() -> int:
+    """Processes rendering pages by default: one per core, at most four."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(4, cores))
+
+
+class PageWorkers:
+    """Resource pages and their data rendered by forked processes, each with the
+    :class:`PageRenderer` (and the loaded store) of the server, shared copy-on-write.
+
+    Why: the server is one Python process, and a page is Python work (the lookups of what
+    it names, the template), so one process renders one page at a time whatever the cores;
+    at a million quads 8 clients asking pages kept it saturated at about 55 pages/s. Why
+    not several uvicorn processes: the store would be loaded once per process (or forked
+    with the query admission split between them); here one server admits and answers every
+    request, and only the rendering is spread. Each worker keeps its own
+    :class:`PageRenderer` lookups (bounded, :data:`planegraf.publish.site.KEPT_NAMES`).
+
+    The workers are forked when :meth:`start` is called, before the server runs any
+    thread of its own. A worker that dies is not replaced (forking a threaded server is
+    what the query workers must be careful about; a page renderer has no reason to be):
+    its requests are rendered in the server process, as they are with no workers at all.
+    """
+
+    def __init__(self, renderer: PageRenderer) -> None:
+        self.renderer = renderer
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._alive = 0
+        self.processes: list[multiprocessing.process.BaseProcess] = []
+
+    def start(self, count: int) -> None:
+        """Fork ``count`` workers (none where fork is missing)."""
+        if count < 1 or "fork" not in multiprocessing.get_all_start_methods():
+            return
+        self._warm_up()
+        context = multiprocessing.get_context("fork")
+        gc.collect()
+        # What the workers inherit stays out of their garbage collector: collecting would
+        # touch, and so copy, every page of the server's heap.
+        gc.freeze()
+        try:
+            for _ in range(count):
+                requests_out, requests_in = context.Pipe(duplex=False)
+                answers_out, answers_in = context.Pipe(duplex=False)
+                process = context.Process(
+                    target=_render_loop, args=(self.renderer, requests_out, answers_in,
+                                               os.getpid()),
+                    name="planegraf-pages", daemon=True)
+                process.start()
+                requests_out.close()
+                answers_in.close()
+                self.processes.append(process)
+                self._idle.put(_Worker(requests_in, answers_out))
+                self._alive += 1
+        finally:
+            gc.unfreeze()
+
+    def _warm_up(self) -> None:
+        """Render one page here first: templates compiled and text catalogues read before
+        the fork, so no worker imports or compiles (no lock of this process is needed)."""
+        self.renderer.not_found("index.html", self.renderer.default_lang, "/")
+        for quad in self.renderer.store.quads_for_pattern(None, None, None, None):
+            if isinstance(quad.subject, ox.NamedNode):
+                path = resource_path(quad.subject.value)
+                if path is not None:
+                    self.renderer.page(quad.subject.value, path, self.renderer.default_lang)
+                    break
+
+    def page(self, iri: str, file_stem: str, lang: str) -> str | None:
+        found = self._call("page", iri, file_stem, lang)
+        assert found is None or isinstance(found, str)
+        return found
+
+    def data(self, iri: str, suffix: str) -> bytes | None:
+        found = self._call("data", iri, suffix)
+        assert found is None or isinstance(found, bytes)
+        return found
+
+    def _call(self, method: str, *args: str) -> object:
+        """``method`` of the renderer in an idle worker (waiting for one while all are
+        busy), else here."""
+        worker = None
+        while self._alive > 0:
+            try:
+                worker = self._idle.get(timeout=1)
+                break
+            except queue.Empty:
+                continue
+        if worker is None:
+            return getattr(self.renderer, method)(*args)
+        try:
+            worker.requests.send((method, args))
+            kind, value = worker.answers.recv()
+        except (EOFError, OSError):  # the worker is gone (killed): not given back
+            self._alive -= 1
+            return getattr(self.renderer, method)(*args)
+        self._idle.put(worker)
+        if kind == "error":
+            raise RuntimeError(f"a page worker failed: {value}")
+        return value
+
+    def stop(self) -> None:
+        """End the workers (those still running) and wait for them."""
+        self._alive = 0
+        for process in self.processes:
+            if process.is_alive():
+                process.kill()
+            process.join(timeout=5)
+
+
+class _Worker:
+    def __init__(self, requests: Any, answers: Any) -> None:
+        self.requests, self.answers = requests, answers
+
+
+def _render_loop(renderer: PageRenderer, requests: Any, answers: Any, parent: int) -> None:
+    """A page worker: render what the server asks until it goes."""
+    _die_with(parent)
+    # Ctrl-C reaches the whole process group: the server stops its workers itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _close_sockets()  # the listening socket and clients' connections are the server's
+    while True:
+        try:
+            method, args = requests.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            answer: tuple[str, object] = ("ok", getattr(renderer, method)(*args))
+        except Exception as err:  # noqa: BLE001 (reported to the server, which raises)
+            answer = ("error", f"{type(err).__name__}: {err}")
+        answers.send(answer)
+
+
 class ServedPages:
     """The routes and the 404 page of the pages rendered on request."""
 
     def __init__(self, renderer: PageRenderer, site_dir: Path) -> None:
         self.renderer = renderer
+        self.workers = PageWorkers(renderer)
         self.default_lang = renderer.default_lang
         self.vocabulary = Vocabulary()
-        self.static = StaticFiles(directory=site_dir, html=True, follow_symlink=False)
+        self.static = SiteFiles(directory=site_dir, html=True, follow_symlink=False)
         self.site_dir = site_dir
         self.dataset = EmbeddedStore()
         self.dataset.oxigraph = renderer.store
@@ -154,7 +300,7 @@ class ServedPages:
         for suffix in DATA_SUFFIXES:
             if relative.endswith(suffix):
                 iri = _iri(relative.removesuffix(suffix))
-                body = self.renderer.data(iri, suffix) if iri else None
+                body = self.workers.data(iri, suffix) if iri else None
                 if body is None:
                     break
                 return _data_response(body, suffix)
@@ -164,7 +310,7 @@ class ServedPages:
                 stem, lang = named
                 for iri in (_iri(stem), _iri(stem.removesuffix("/index"))
                             if stem.endswith("/index") else None):
-                    html = self.renderer.page(iri, stem, lang) if iri else None
+                    html = self.workers.page(iri, stem, lang) if iri else None
                     if html is not None:
                         return HTMLResponse(html)
             else:
