@@ -9,6 +9,8 @@ bound, so on any machine the memory cap is what stops it.
 from __future__ import annotations
 
 import os
+import signal
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -22,6 +24,7 @@ from planegraf.pipeline import open_store
 from planegraf.publish.serve import RunningSite, serve
 from planegraf.publish.serve_sparql import children_of
 from planegraf.publish.site import write_site
+from planegraf.sparql.limits import QueryLimits
 
 # Counting every combination of four triples (about 10^14 on the bundled data) streams
 # rows in constant memory and cannot finish on any machine.
@@ -129,3 +132,45 @@ def test_a_running_query_takes_the_cpu_only_after_the_pages_of_the_server(site: 
     asking.join(timeout=120)
     assert niceness == {min(19, _niceness(os.getpid()) + QUERY_NICENESS)}
     assert answers and answers[0] != 200
+
+
+def _stopped_worker_answer() -> int:
+    """A query worker that gets no CPU (SIGSTOP: as one niced below a busy server and a
+    loaded machine), then answers once it runs."""
+    os.kill(os.getpid(), signal.SIGSTOP)
+    return 42
+
+
+def test_a_question_kept_waiting_for_the_cpu_is_answered_not_stopped_at_its_time_limit(
+        site: Path) -> None:
+    """Under 8 clients a catalogue question waited 32-44 s for the CPU behind the pages and
+    4 of 14 got 504 at the 30 s limit, having computed for only a few seconds: serve's time
+    limit counts the query's CPU time."""
+    from planegraf.publish.serve_sparql import SparqlEndpoint
+    from planegraf.sparql.limits import run_limited
+
+    endpoint = SparqlEndpoint(site / "data" / "planegraf.nq", timeout_s=1, memory_mib=None)
+    limits = endpoint.limits
+    assert limits.cpu_time
+
+    def wake_after_the_limit() -> None:
+        time.sleep(1.5)
+        for pid in children_of(os.getpid()):
+            os.kill(pid, signal.SIGCONT)
+
+    waker = threading.Thread(target=wake_after_the_limit)
+    waker.start()
+    try:
+        assert run_limited(_stopped_worker_answer, limits) == 42
+    finally:
+        waker.join()
+
+
+def test_a_question_that_never_gets_the_cpu_is_still_stopped_by_the_clock() -> None:
+    from planegraf.sparql.limits import CPU_TIMEOUT_WALL_FACTOR, QueryLimitError, run_limited
+
+    limits = QueryLimits(timeout_s=0.5, max_rows=None, memory_mib=None, cpu_time=True)
+    started = time.monotonic()
+    with pytest.raises(QueryLimitError, match="longer than 0.5 s"):
+        run_limited(_stopped_worker_answer, limits)
+    assert time.monotonic() - started >= 0.5 * CPU_TIMEOUT_WALL_FACTOR
