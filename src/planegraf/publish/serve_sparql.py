@@ -199,7 +199,7 @@ class SparqlEndpoint:
 
     def stop(self) -> None:
         """Refuse new queries and kill the workers of the ones running (Linux: every child
-        of this process is a query worker)."""
+        of this process is a query worker or a page worker: both are stopped)."""
         self.stopping = True
         for pid in children_of(os.getpid()):
             with contextlib.suppress(ProcessLookupError, PermissionError):
