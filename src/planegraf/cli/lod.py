@@ -174,8 +174,9 @@ def register(group: click.Group) -> None:
                   help="Also answer requests for this host name (repeatable), e.g. behind "
                        "a reverse proxy; otherwise only 127.0.0.1 and localhost are served.")
     @click.option("--page-workers", type=click.IntRange(min=0), default=None, metavar="N",
-                  help="Processes rendering the resource pages, sharing the loaded data "
-                       "(default: one per core, at most 4; 0: the server process itself).")
+                  help="Processes rendering the resource pages beside the server, sharing "
+                       "the loaded data; for a machine with idle cores (default 0: the "
+                       "server process renders them).")
     @data_options()
     def serve(site_dir: Path | None, port: int, timeout_s: int, memory_mib: int,
               public_hosts: tuple[str, ...], page_workers: int | None, run: Run) -> None:

@@ -137,8 +137,8 @@ def serve(site_dir: Path, dataset: Path, *, port: int = 0, timeout_s: float = QU
     gets 503 with ``Retry-After``. Only ``Host`` 127.0.0.1/localhost with the port and the
     ``public_hosts`` names are answered. The named questions under ``/questions/`` are
     planegraf's and those of ``queries_dir`` (a project's ``queries/``). The resource pages
-    are rendered by ``page_workers`` forked processes (default: one per core, at most four;
-    0: in the server process, :class:`planegraf.publish.serve_pages.PageWorkers`).
+    are rendered by ``page_workers`` forked processes (default and 0: in the server process;
+    :class:`planegraf.publish.serve_pages.PageWorkers`).
     """
     with _prepared(site_dir, dataset, port, timeout_s, memory_mib, public_hosts, workers,
                    queue, queries_dir, page_workers) as (server, listener, running):

@@ -122,13 +122,18 @@ def _see_other(target: str) -> Response:
                             headers={"Vary": VARY})
 
 
+#: Page workers by default: none, the server process renders the pages. Measured at a
+#: million quads on this project's 2-core machine shared with other work (load 8-11), 8
+#: clients asking pages: one process 61-115 pages/s, two workers beside it 40-74 pages/s and
+#: more CPU per page (10.3 ms against 13 ms, the pickling and the hops between processes,
+#: each a wait for the scheduler on a busy machine). Workers can only help where cores are
+#: idle: ``--page-workers N`` there (README, serve at national scale).
+DEFAULT_PAGE_WORKERS = 0
+
+
 def default_page_workers() -> int:
-    """Processes rendering pages by default: one per core, at most four."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(4, cores))
+    """Processes rendering pages by default (:data:`DEFAULT_PAGE_WORKERS`)."""
+    return DEFAULT_PAGE_WORKERS
 
 
 class PageWorkers:
@@ -143,7 +148,8 @@ class PageWorkers:
     request, and only the rendering is spread. Each worker keeps its own
     :class:`PageRenderer` lookups (bounded, :data:`planegraf.publish.site.KEPT_NAMES`).
 
-    The workers are forked when :meth:`start` is called, before the server runs any
+    Used with ``planegraf serve --page-workers N`` (:data:`DEFAULT_PAGE_WORKERS` says why
+    not by default). The workers are forked when :meth:`start` is called, before the server runs any
     thread of its own. A worker that dies is not replaced (forking a threaded server is
     what the query workers must be careful about; a page renderer has no reason to be):
     its requests are rendered in the server process, as they are with no workers at all.
