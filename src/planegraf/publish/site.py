@@ -21,6 +21,7 @@ from typing import Any
 
 import jinja2
 import pyoxigraph as ox
+from markupsafe import Markup, escape
 
 from planegraf import i18n
 from planegraf.ids import DATA
@@ -507,7 +508,8 @@ class SiteWriter:
         self._targets: dict[tuple[str, str], str | None] = {}
         self._in_area: dict[tuple[str, str], list[str]] = {}
         self._area_groups: dict[tuple[str, str], list[tuple[str, list[str]]]] = {}
-        self._nodes: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self._nodes: dict[tuple[str | int, str, str], dict[str, Any]] = {}
+        self._items: dict[tuple[str | int, str, str], Markup] = {}
         self._in_plan: dict[str, frozenset[str]] | None = None
         self._by_plan: dict[str | None, list[Any]] | None = None
         self._gaps_by_plan: Counter[str | None] = Counter()
@@ -1099,15 +1101,27 @@ class SiteWriter:
         level saying how many it has in which plan; only ``plan``'s activities if given, and
         only their counts without ``list_activities``."""
         folder = file.rpartition("/")[0]
+        # A link from a folder outside id/ and def/ (where every linked page is) is the
+        # same from any folder as deep: counties/ and plans/ list the same activities.
+        where = folder if folder.split("/")[0] in ("id", "def") else folder.count("/") + (
+            1 if folder else 0)
 
         def node(iri: str) -> dict[str, Any]:
-            # Once per folder: the county and plan pages (both one folder deep) list the
-            # same activities with the same links. Read, never changed, by the templates.
-            key = (folder, iri, lang)
+            # Once per place: the county and plan pages list the same activities with the
+            # same links. Read, never changed, by the templates.
+            key = (where, iri, lang)
             if key not in self._nodes:
                 self._nodes[key] = {"iri": iri, "href": self.href(file, iri, lang),
                                     "label": self._scoped_label(iri, lang)}
             return self._nodes[key]
+
+        def item(iri: str) -> Markup:
+            # An activity of the tree as its list item, made once per place like its node:
+            # a national county page lists thousands (what macros.html's link() writes).
+            key = (where, iri, lang)
+            if key not in self._items:
+                self._items[key] = _activity_item(node(iri))
+            return self._items[key]
 
         def by_notation(iris: Iterable[str]) -> list[str]:
             return sorted(iris, key=lambda i: (_notation_key(
@@ -1122,11 +1136,12 @@ class SiteWriter:
             areas = [a for a in areas_in_scheme if goal in self.index.iris(a, PG + "underGoal")]
             placed.update(areas)
             goals.append({**node(goal), "areas": [
-                self._area(a, node, lang, plan, list_activities) for a in by_notation(areas)]})
+                self._area(a, node, item, lang, plan, list_activities)
+                for a in by_notation(areas)]})
         rest = [a for a in areas_in_scheme if a not in placed]
         if rest:
             goals.append({"iri": "", "href": None, "label": _strings()[lang]["other_areas"],
-                          "areas": [self._area(a, node, lang, plan, list_activities)
+                          "areas": [self._area(a, node, item, lang, plan, list_activities)
                                     for a in by_notation(rest)]})
         # Every level says in which plan its activities are (two plans share an area).
         plan_label = self._scoped_label(plan, lang) if plan else None
@@ -1163,8 +1178,9 @@ class SiteWriter:
             publishers += self.index.iris(agent, ORG + "unitOf")
         return None
 
-    def _area(self, area: str, node: Callable[[str], dict[str, Any]], lang: str,
-              only_plan: str | None = None, list_activities: bool = True) -> dict[str, Any]:
+    def _area(self, area: str, node: Callable[[str], dict[str, Any]],
+              item: Callable[[str], Markup], lang: str, only_plan: str | None = None,
+              list_activities: bool = True) -> dict[str, Any]:
         """An area with its activities grouped by plan: two plans' "7.1" are never listed
         side by side as if they were one plan's (the 2016–2017 and 2018–2020 plans share the
         strategy's area 7)."""
@@ -1175,7 +1191,8 @@ class SiteWriter:
             activities = [a for a in activities if a in in_plan]
             grouped = [(plan, [a for a in listed_in if a in in_plan])
                        for plan, listed_in in grouped]
-        listed = {a: node(a) for a in activities} if list_activities else {}
+        # Each activity as its list item (macros.html's tree writes them as they are).
+        listed = {a: item(a) for a in activities} if list_activities else {}
         by_plan = {plan: listed_in for plan, listed_in in grouped if listed_in}
         plans = []
         for plan in by_plan:
@@ -1303,6 +1320,13 @@ class SiteWriter:
         self.written.append(lod.write_context(self.folder))
         self.written += lod.write_dataset_description(self.store, self.folder, base_url,
                                                       about=about)
+
+
+def _activity_item(node: dict[str, Any]) -> Markup:
+    """An activity of the strategy tree as its list item: linked when it has a page."""
+    label = escape(node["label"])
+    return Markup(f'<li><a href="{escape(node["href"])}" class="activity">{label}</a></li>'
+                  if node["href"] else f"<li>{label}</li>")
 
 
 def _in_plans(areas: Sequence[dict[str, Any]], lang: str, plan_label: str | None) -> str:
