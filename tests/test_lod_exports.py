@@ -238,6 +238,29 @@ def test_void_triples_count_the_distinct_triples(store):
         == len(distinct)
 
 
+@pytest.mark.parametrize("shared", ["apart", "shared triple", "shared subject"])
+def test_void_counts_are_exact_whether_graphs_share_triples_or_not(shared):
+    """The distinct triples are counted only when a subject is in two graphs; a statement
+    two plans make (or a subject two graphs describe) must still give every count exactly,
+    the default graph's statements included."""
+    store = _several_graphs(shared == "shared triple")
+    if shared == "shared subject":
+        store.load_data(rb'<https://w3id.org/planegraf/id/org/y> '
+                        rb'<http://www.w3.org/2004/02/skos/core#altLabel> "Why" .',
+                        ox.RdfFormat.TURTLE, graph=ox.NamedNode("https://w3id.org/planegraf/x"))
+    quads = list(store.oxigraph)
+    subjects = {q.subject for q in quads}
+    stats = lod._count(store)
+    assert (stats.triples, stats.distinct_subjects, stats.distinct_objects, stats.properties,
+            stats.classes, stats.entities) == (
+        len({(q.subject, q.predicate, q.object) for q in quads}), len(subjects),
+        len({q.object for q in quads}), len({q.predicate for q in quads}),
+        len({q.object for q in quads if q.predicate.value == str(namespace.RDF.type)}),
+        len({s for s in subjects if isinstance(s, ox.NamedNode)
+             and s.value.startswith("https://w3id.org/planegraf/id/")}))
+    assert (stats.triples < len(quads)) == (shared == "shared triple")
+
+
 # --- CPOV / CPSV-AP -------------------------------------------------------------------
 
 # Known deviations, each with its reason (pySHACL's ALLOWABLE_FAILURES habit).

@@ -11,15 +11,17 @@ import os
 import posixpath
 import re
 import sys
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
 import pyoxigraph as ox
+from markupsafe import Markup, escape
 
 from planegraf import i18n
 from planegraf.ids import DATA
@@ -27,6 +29,7 @@ from planegraf.namespaces import PREFIXES
 from planegraf.publish import lod
 from planegraf.rdf.store import EmbeddedStore
 from planegraf.render import templates
+from planegraf.sparql.queries import read_query
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -106,6 +109,10 @@ class StatementIndex:
     def of_type(self, cls: str) -> list[str]:
         return self.subjects(RDF_TYPE, cls)
 
+    def is_a(self, iri: str, classes: frozenset[str]) -> bool:
+        """Whether ``iri`` has one of ``classes`` as a type."""
+        return not classes.isdisjoint(self.iris(iri, RDF_TYPE))
+
     def literal(self, subject: str, predicates: tuple[str, ...], lang: str) -> str | None:
         """The first literal of ``predicates`` in ``lang``, else Swedish, English, any."""
         key = (subject, predicates, lang)
@@ -116,8 +123,12 @@ class StatementIndex:
     def _find_literal(self, subject: str, predicates: tuple[str, ...], lang: str) -> str | None:
         for predicate in predicates:
             literals = [t for t in self.values(subject, predicate) if isinstance(t, ox.Literal)]
+            if not literals:
+                continue
+            if len(literals) > 1:  # sorted once, not once per language tried
+                literals.sort(key=lambda t: t.value)
             for wanted in (lang, "sv", "en", None):
-                for term in sorted(literals, key=lambda t: t.value):
+                for term in literals:
                     if (term.language or None) == wanted or wanted is None:
                         return str(term.value)
         return None
@@ -182,12 +193,22 @@ class PredicateIndex(StatementIndex):
     Python, which is what the resource pages need and why they are not written for it.
     """
 
+    #: The classes of what the report pages show and link to: their members are read class
+    #: by class (a scan each, however big the data), and whether such a thing has a page or
+    #: is a strategy is answered from them, so the types are not read whole: the store
+    #: types every participation and source excerpt too (150 000 statements at a million
+    #: quads, a sixth of the start page's time read into Python).
+    PAGE_CLASSES = (PG + "Activity", PG + "ActionArea", PG + "StrategicGoal",
+                    PG + "OverarchingGoal", PG + "Strategy", PG + "ActionPlan",
+                    *sorted(AGENT_TYPES))
+
     def __init__(self, store: EmbeddedStore) -> None:
         self._store = store.oxigraph
         self._literals = {}
         self._outgoing: dict[str, dict[str, list[Term]]] = {}
         self._incoming: dict[str, dict[str, set[str]]] = {}
         self._subjects: dict[str, bool] = {}
+        self._members: dict[str, frozenset[str]] = {}
         #: How many pattern scans of the store the index made (one per predicate read).
         self.scans = 0
 
@@ -206,8 +227,10 @@ class PredicateIndex(StatementIndex):
             outgoing[key[0]].append(quad.object)
             if isinstance(quad.object, ox.NamedNode):
                 incoming[quad.object.value].add(key[0])
-        # Each subject's objects in one order whatever the store's (see _canonical).
-        self._outgoing[predicate] = {s: _canonical(o) for s, o in outgoing.items()}
+        # Each subject's objects in one order whatever the store's (see _canonical); one
+        # object is in order already (most subjects have one: a label, an area).
+        self._outgoing[predicate] = {s: o if len(o) == 1 else _canonical(o)
+                                     for s, o in outgoing.items()}
         self._incoming[predicate] = dict(incoming)
 
     def values(self, subject: str, predicate: str) -> list[Term]:
@@ -216,19 +239,51 @@ class PredicateIndex(StatementIndex):
         return self._outgoing[predicate].get(subject, [])
 
     def subjects(self, predicate: str, obj: str) -> list[str]:
+        if predicate == RDF_TYPE and predicate not in self._incoming:
+            return sorted(self._class_members(obj))
         if predicate not in self._incoming:
             self._load(predicate)
         return sorted(self._incoming[predicate].get(obj, set()))
 
+    def _class_members(self, cls: str) -> frozenset[str]:
+        """The subjects typed ``cls`` (one scan of its members, once)."""
+        if cls not in self._members:
+            if RDF_TYPE in self._incoming:  # every type read already
+                found: Iterable[str] = self._incoming[RDF_TYPE].get(cls, set())
+            else:
+                self.scans += 1
+                try:
+                    node = ox.NamedNode(cls)
+                except ValueError:  # no class of a store
+                    found = ()
+                else:
+                    found = (q.subject.value for q in self._store.quads_for_pattern(
+                        None, ox.NamedNode(RDF_TYPE), node, None)
+                        if isinstance(q.subject, ox.NamedNode))
+            self._members[cls] = frozenset(found)
+        return self._members[cls]
+
+    def is_a(self, iri: str, classes: frozenset[str]) -> bool:
+        if RDF_TYPE not in self._outgoing and classes.issubset(self.PAGE_CLASSES):
+            return any(iri in self._class_members(cls) for cls in classes)
+        return super().is_a(iri, classes)
+
     def has_statements(self, iri: str) -> bool:
-        # Asked only for the IRIs the report pages link to. Nearly all of them have a type,
-        # read with the types the pages need anyway; the rest cost one index lookup each.
+        # Asked only for the IRIs the report pages link to. Nearly all of them are of the
+        # classes the pages show (PAGE_CLASSES); the others are looked up among every type,
+        # then, with none, in the store (one index lookup each).
+        if any(iri in self._class_members(cls) for cls in self.PAGE_CLASSES):
+            return True
         if self.values(iri, RDF_TYPE):
             return True
         if iri not in self._subjects:
             quads = self._store.quads_for_pattern(ox.NamedNode(iri), None, None, None)
             self._subjects[iri] = next(iter(quads), None) is not None
         return self._subjects[iri]
+
+
+#: What is always named with its county (:meth:`SiteWriter._scoped_label`).
+_SCOPED = frozenset({PG + "Strategy", PG + "ActionPlan"})
 
 
 def _canonical(objects: list[Term]) -> list[Term]:
@@ -383,6 +438,7 @@ def _environment() -> jinja2.Environment:
     return templates.environment()
 
 
+@lru_cache(maxsize=65_536)  # a national dataset's 25 000 activities share a few hundred
 def _notation_key(text: str | None) -> tuple[Any, ...]:
     parts = re.split(r"[.\-]", text or "")
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)
@@ -481,9 +537,13 @@ class SiteWriter:
         self._scoped: dict[tuple[str, str], str] = {}
         self._targets: dict[tuple[str, str], str | None] = {}
         self._in_area: dict[tuple[str, str], list[str]] = {}
+        self._area_groups: dict[tuple[str, str], list[tuple[str, list[str]]]] = {}
+        self._nodes: dict[tuple[str | int, str, str], dict[str, Any]] = {}
+        self._items: dict[tuple[str | int, str, str], Markup] = {}
         self._in_plan: dict[str, frozenset[str]] | None = None
         self._by_plan: dict[str | None, list[Any]] | None = None
         self._gaps_by_plan: Counter[str | None] = Counter()
+        self._figure_numbers: dict[frozenset[str], list[tuple[str, int]]] = {}
 
     def write_ontology_docs(self) -> None:
         """``def/index.html`` (and the other language): the ontology's documentation."""
@@ -731,7 +791,7 @@ class SiteWriter:
 
     def _find_scoped_label(self, iri: str, lang: str) -> str:
         label = self.index.label(iri, lang)
-        if self._types(iri) & {PG + "Strategy", PG + "ActionPlan"}:
+        if self.index.is_a(iri, _SCOPED):
             county = self._county_of(iri, lang)
             if county and county not in label:
                 return f"{label} ({county})"
@@ -1001,6 +1061,15 @@ class SiteWriter:
     def _figures(self, data: Any, plans: set[str], found: list[Any], lang: str
                  ) -> list[dict[str, Any]]:
         """The key figures of some plans: what a steering group asks first."""
+        key = frozenset(plans)
+        figures = self._figure_numbers.get(key)
+        if figures is None:  # once per set of plans: each card is on three pages, two languages
+            figures = self._figure_numbers[key] = self._count_figures(data, plans, found)
+        t = _strings()[lang]
+        return [{"key": key, "n": n, "label": t[key]} for key, n in figures]
+
+    def _count_figures(self, data: Any, plans: set[str], found: list[Any]
+                       ) -> list[tuple[str, int]]:
         if self._by_plan is None:  # once per site: a national dataset has hundreds of plans
             self._by_plan = defaultdict(list)
             for activity in data.activities.values():
@@ -1009,7 +1078,7 @@ class SiteWriter:
         acts = [a for plan in sorted(plans) for a in self._by_plan.get(plan, ())]
         stated = {c for a in acts for c in a.coordinators() if c not in a.inferred}
         inferred = sum(1 for a in acts for c in a.coordinators() if c in a.inferred)
-        figures = [
+        return [
             ("fig_activities", len(acts)),
             ("fig_organisations", len({p for a in acts for p in a.participants})),
             ("fig_coordinators_stated", len(stated)),
@@ -1017,8 +1086,6 @@ class SiteWriter:
             ("fig_areas", len({a.area for a in acts if a.area})),
             ("fig_gaps", sum(self._gaps_by_plan[p] for p in plans)),
         ]
-        t = _strings()[lang]
-        return [{"key": key, "n": n, "label": t[key]} for key, n in figures]
 
     def _write_county(self, block: dict[str, Any], data: Any, found: list[Any],
                       lang: str) -> None:
@@ -1065,9 +1132,28 @@ class SiteWriter:
         """A strategy's goals, areas and activities, the activities grouped by plan and each
         level saying how many it has in which plan; only ``plan``'s activities if given, and
         only their counts without ``list_activities``."""
+        folder = file.rpartition("/")[0]
+        # A link from a folder outside id/ and def/ (where every linked page is) is the
+        # same from any folder as deep: counties/ and plans/ list the same activities.
+        where = folder if folder.split("/")[0] in ("id", "def") else folder.count("/") + (
+            1 if folder else 0)
+
         def node(iri: str) -> dict[str, Any]:
-            return {"iri": iri, "href": self.href(file, iri, lang),
-                    "label": self._scoped_label(iri, lang)}
+            # Once per place: the county and plan pages list the same activities with the
+            # same links. Read, never changed, by the templates.
+            key = (where, iri, lang)
+            if key not in self._nodes:
+                self._nodes[key] = {"iri": iri, "href": self.href(file, iri, lang),
+                                    "label": self._scoped_label(iri, lang)}
+            return self._nodes[key]
+
+        def item(iri: str) -> Markup:
+            # An activity of the tree as its list item, made once per place like its node:
+            # a national county page lists thousands (what macros.html's link() writes).
+            key = (where, iri, lang)
+            if key not in self._items:
+                self._items[key] = _activity_item(node(iri))
+            return self._items[key]
 
         def by_notation(iris: Iterable[str]) -> list[str]:
             return sorted(iris, key=lambda i: (_notation_key(
@@ -1082,11 +1168,12 @@ class SiteWriter:
             areas = [a for a in areas_in_scheme if goal in self.index.iris(a, PG + "underGoal")]
             placed.update(areas)
             goals.append({**node(goal), "areas": [
-                self._area(a, node, lang, plan, list_activities) for a in by_notation(areas)]})
+                self._area(a, node, item, lang, plan, list_activities)
+                for a in by_notation(areas)]})
         rest = [a for a in areas_in_scheme if a not in placed]
         if rest:
             goals.append({"iri": "", "href": None, "label": _strings()[lang]["other_areas"],
-                          "areas": [self._area(a, node, lang, plan, list_activities)
+                          "areas": [self._area(a, node, item, lang, plan, list_activities)
                                     for a in by_notation(rest)]})
         # Every level says in which plan its activities are (two plans share an area).
         plan_label = self._scoped_label(plan, lang) if plan else None
@@ -1125,22 +1212,24 @@ class SiteWriter:
             publishers += self.index.iris(agent, ORG + "unitOf")
         return None
 
-    def _area(self, area: str, node: Callable[[str], dict[str, Any]], lang: str,
-              only_plan: str | None = None, list_activities: bool = True) -> dict[str, Any]:
+    def _area(self, area: str, node: Callable[[str], dict[str, Any]],
+              item: Callable[[str], Markup], lang: str, only_plan: str | None = None,
+              list_activities: bool = True) -> dict[str, Any]:
         """An area with its activities grouped by plan: two plans' "7.1" are never listed
         side by side as if they were one plan's (the 2016–2017 and 2018–2020 plans share the
         strategy's area 7)."""
         activities = self._activities_in(area, lang)
+        grouped = self._area_plans(area, lang)
         if only_plan is not None:
-            activities = [a for a in activities if a in self._plan_activities(only_plan)]
-        listed = {a: node(a) for a in activities} if list_activities else {}
-        by_plan: dict[str, list[str]] = {}
-        for activity in activities:
-            plan = next(iter(self.index.iris(activity, PG + "inPlan")), "")
-            by_plan.setdefault(plan, []).append(activity)
+            in_plan = self._plan_activities(only_plan)
+            activities = [a for a in activities if a in in_plan]
+            grouped = [(plan, [a for a in listed_in if a in in_plan])
+                       for plan, listed_in in grouped]
+        # Each activity as its list item (macros.html's tree writes them as they are).
+        listed = {a: item(a) for a in activities} if list_activities else {}
+        by_plan = {plan: listed_in for plan, listed_in in grouped if listed_in}
         plans = []
-        for plan in sorted(by_plan, key=lambda p: (self.index.literal(
-                p, (PG + "startYear",), "sv") or "", p)):
+        for plan in by_plan:
             plans.append({**(node(plan) if plan else {"iri": "", "href": None, "label": ""}),
                           "activities": [listed[a] for a in by_plan[plan] if a in listed],
                           "count": len(by_plan[plan])})
@@ -1157,6 +1246,21 @@ class SiteWriter:
                 key=lambda i: (_notation_key(self.index.literal(i, (SKOS + "notation",), lang)),
                                i))
         return self._in_area[key]
+
+    def _area_plans(self, area: str, lang: str) -> list[tuple[str, list[str]]]:
+        """The activities of an area (:meth:`_activities_in`) by the plan they are in (the
+        first, for one in several; "" for none), the plans by start year: once per area
+        and language, for every tree that shows the area."""
+        key = (area, lang)
+        if key not in self._area_groups:
+            by_plan: dict[str, list[str]] = {}
+            for activity in self._activities_in(area, lang):
+                plan = next(iter(self.index.iris(activity, PG + "inPlan")), "")
+                by_plan.setdefault(plan, []).append(activity)
+            self._area_groups[key] = [(plan, by_plan[plan]) for plan in sorted(
+                by_plan, key=lambda p: (self.index.literal(p, (PG + "startYear",), "sv") or "",
+                                        p))]
+        return self._area_groups[key]
 
     def _plan_activities(self, plan: str) -> frozenset[str]:
         if self._in_plan is None:
@@ -1178,11 +1282,18 @@ class SiteWriter:
                     "http://www.w3.org/ns/org#OrganizationalUnit",
                     "http://data.europa.eu/m8g/PublicOrganisation", PG + "AgentGroup"):
             agents.update(self.index.of_type(cls))
+        # Counted in the store, one number per organisation and role: reading the two
+        # properties into Python to count them was a pass over 100 000 statements at a
+        # million quads.
+        activities: Counter[tuple[str, str]] = Counter()
+        for row in self.store.select(read_query("site/organisation-activities.rq").text):
+            agent, role, count = row["agent"], row["role"], row["activities"]
+            if isinstance(agent, ox.NamedNode) and role is not None and count is not None:
+                activities[agent.value, role.value] = int(count.value)
         for lang in LANGUAGES:
             file = page_name("organisations", lang, self.default_lang)
             counted = sorted(
-                ((len(self.index.subjects(PG + "coordinator", agent)),
-                  len(self.index.subjects(PG + "participant", agent)),
+                ((activities[agent, "coordinator"], activities[agent, "participant"],
                   self.index.label(agent, lang), agent) for agent in agents),
                 key=lambda row: (-row[0], -row[1], row[2]))
             rows = [{"href": self.href(file, agent, lang), "label": label,
@@ -1214,20 +1325,42 @@ class SiteWriter:
                           "label": f"{s.name}{', gzip' if compressed else ''} ({name})"})
         return links
 
-    def write_data(self, base_url: str | None, about: lod.DatasetInfo | None = None,
-                   dataset_file: Path | None = None) -> None:
-        """The downloads, the JSON-LD context and the dataset description at stable paths.
+    def write_downloads(self, dataset_file: Path | None = None) -> list[Path]:
+        """The downloads of ``data/`` (:func:`lod.write_exports`) and the dataset's VoID
+        counts (:func:`lod.dataset_statistics`, kept for :meth:`write_data`): Oxigraph's
+        work almost all of it (the dump, the counting queries) and zlib's, both without
+        Python's lock, so :func:`write_site` runs this in a thread beside the pages.
 
         ``dataset_file``: the same store's TriG already written (the build's
         ``out/planegraf.trig``), which the TriG download then shares instead of a second dump.
         """
         data = self.folder / lod.DATA_FOLDER
         data.mkdir(parents=True, exist_ok=True)
-        self.written += lod.write_exports(self.store, data, every_format=self.every_format,
-                                          dataset_file=dataset_file).values()
+        written = list(lod.write_exports(self.store, data, every_format=self.every_format,
+                                         dataset_file=dataset_file).values())
+        lod.dataset_statistics(self.store)
+        return written
+
+    def write_data(self, base_url: str | None, about: lod.DatasetInfo | None = None,
+                   dataset_file: Path | None = None,
+                   downloads: Callable[[], list[Path]] | None = None) -> None:
+        """The downloads, the JSON-LD context and the dataset description at stable paths.
+
+        ``downloads`` waits for :meth:`write_downloads` run elsewhere and returns its files;
+        without it they are written here (``dataset_file``: see :meth:`write_downloads`).
+        The description follows them: it states their sizes.
+        """
+        self.written += downloads() if downloads else self.write_downloads(dataset_file)
         self.written.append(lod.write_context(self.folder))
         self.written += lod.write_dataset_description(self.store, self.folder, base_url,
                                                       about=about)
+
+
+def _activity_item(node: dict[str, Any]) -> Markup:
+    """An activity of the strategy tree as its list item: linked when it has a page."""
+    label = escape(node["label"])
+    return Markup(f'<li><a href="{escape(node["href"])}" class="activity">{label}</a></li>'
+                  if node["href"] else f"<li>{label}</li>")
 
 
 def _in_plans(areas: Sequence[dict[str, Any]], lang: str, plan_label: str | None) -> str:
@@ -1444,20 +1577,60 @@ def write_site(
         # The resource pages are most of the work: forked workers write them while this
         # process writes the rest of the site, then joins in.
         workers = _ResourcePages(writer)
+        # The downloads and the dataset's counts are Oxigraph's and zlib's work, which run
+        # without Python's lock: a thread writes them beside the pages (started after the
+        # workers fork: a forked process must not inherit a thread's half-held locks).
+        downloads = _Background(writer.write_downloads, dataset_file)
         try:
             for section in writer.sections:
                 section.write(writer)
             writer.write_assets()
-            writer.write_data(base_url, about, dataset_file)
+            data_at = len(writer.written)
             workers.write_remaining()
             writer.write_organisations()
             writer.write_ontology_docs()
             writer.write_index()
+            # Last of the pages, so the thread has had the most time: the description
+            # states the downloads' sizes, so it waits for them if they are not done.
+            before = len(writer.written)
+            writer.write_data(base_url, about, downloads=downloads.result)
+            # Listed where they always were, after the assets.
+            moved = writer.written[before:]
+            del writer.written[before:]
+            writer.written[data_at:data_at] = moved
             writer.write_settings()
         finally:
+            downloads.wait()
             workers.finish()
         written = [out_dir / p.relative_to(stage) for p in writer.written]
     return written
+
+
+class _Background:
+    """``function(*args)`` run in a thread of its own from now on; :meth:`result` waits for
+    it and returns its value or raises its error."""
+
+    def __init__(self, function: Callable[..., list[Path]], *args: Any) -> None:
+        self._value: list[Path] = []
+        self._error: BaseException | None = None
+
+        def run() -> None:
+            try:
+                self._value = function(*args)
+            except BaseException as err:  # handed to the caller of result()
+                self._error = err
+
+        self._thread = threading.Thread(target=run, name="planegraf-downloads", daemon=True)
+        self._thread.start()
+
+    def wait(self) -> None:
+        self._thread.join()
+
+    def result(self) -> list[Path]:
+        self.wait()
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
 #: Below this many resources the site is written in one process: forking costs more.
