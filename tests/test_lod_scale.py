@@ -259,7 +259,7 @@ def test_describe_of_a_national_dataset_names_the_files_its_site_holds_and_check
     monkeypatch.setattr(site, "AUTO_PAGES_QUADS", len(store) - 1)
     monkeypatch.setenv("PLANEGRAF_SHARED", str(shared))
     path = tmp_path / "dataset.ttl"
-    result = CliRunner().invoke(cli, ["describe", "-o", str(path), "--check"])
+    result = CliRunner().invoke(cli, ["describe", "-o", str(path), "--check", "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert "DCAT-AP 3.0.1: 0 violation(s)" in result.output
     description = Graph().parse(path, format="turtle")

@@ -271,17 +271,31 @@ def test_describe_check_exits_1_when_it_prints_a_violation(tmp_path: Path) -> No
         '    skos:prefLabel "Testmyndigheten"@sv ;\n'
         "    org:classification <https://w3id.org/planegraf/id/sector/state-agency> ;\n"
         '    <http://www.w3.org/ns/locn#address> "Storgatan 1" .\n}\n', encoding="utf-8")
-    checked = invoke("describe", "--check", "--data", str(data), "-q", cwd=tmp_path)
+    checked = invoke("describe", "--check", "--data", str(data), "-q", "--lang", "en",
+                     cwd=tmp_path)
     assert "[Violation]" in checked.stdout
     assert checked.exit_code == 1
     assert "Deliberate deviations" in checked.stdout
 
 
 def test_describe_check_lists_the_deliberate_deviations_apart(tmp_path: Path) -> None:
-    checked = invoke("describe", "--check", "-q", cwd=tmp_path)
+    checked = invoke("describe", "--check", "-q", "--lang", "en", cwd=tmp_path)
     assert checked.exit_code == 0, checked.output
     assert "[Violation]" not in checked.stdout
     assert "[Deliberate]" in checked.stdout and "skos:altLabel" in checked.stdout
+
+
+def test_a_swedish_describe_check_reports_in_swedish(tmp_path: Path) -> None:
+    checked = invoke("describe", "--check", "-q", "--lang", "sv", cwd=tmp_path)
+    assert checked.exit_code == 0, checked.output
+    text = checked.stdout
+    assert "DCAT-AP 3.0.1: 0 fel" in text
+    assert "Avsiktliga avvikelser (räknas inte som fel):" in text
+    assert "[Avsiktlig]" in text and "planegraf behåller varje stavning" in text
+    # planegraf's own words are Swedish; only the SEMIC shapes' quoted messages are not.
+    for english in ("violation(s)", "Deliberate", "recommendation", "claimed only",
+                    "never invents", "are checked"):
+        assert english not in text, english
 
 
 def test_the_projects_own_questions_join_the_catalogue(region: Path) -> None:

@@ -104,8 +104,8 @@ def register(group: click.Group) -> None:
             reports = [report.setting_aside(lod.DELIBERATE_RESULTS) for report in
                        (lod.check_description(description), *lod.check_claimed_profiles(store))]
             for report in reports:
-                click.echo(report.text(), nl=False)
-            click.echo(lod.deliberate_deviations_text(), nl=False)
+                click.echo(report.text(run.lang), nl=False)
+            click.echo(lod.deliberate_deviations_text(run.lang), nl=False)
             sys.exit(0 if all(r.conforms for r in reports) else 1)
 
     @group.command()

@@ -19,7 +19,9 @@ import pyshacl
 from rdflib import RDF, SH, XSD, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, SKOS, VOID
 
+from planegraf import i18n
 from planegraf.errors import PlanegrafError
+from planegraf.i18n import Language
 from planegraf.ids import DATA as DATA_NAMESPACE
 from planegraf.ids import slugify
 from planegraf.namespaces import PREFIXES
@@ -631,17 +633,25 @@ class ProfileReport:
     def conforms(self) -> bool:
         return not self.violations
 
-    def text(self) -> str:
-        lines = [f"{self.profile}: {len(self.violations)} violation(s), "
-                 f"{len(self.warnings)} warning(s) / recommendation(s)"
-                 + (f", {len(self.deliberate)} deliberate deviation(s)" if self.deliberate
-                    else "")]
+    def text(self, lang: Language = "en") -> str:
+        """The findings, one per line, in ``lang``; the shapes' own messages are quoted as the
+        profile (SEMIC, in English) words them."""
+        lines = [i18n.text("profile_summary", lang, profile=self.profile,
+                           violations=len(self.violations), warnings=len(self.warnings))
+                 + (i18n.text("profile_summary_deliberate", lang, n=len(self.deliberate))
+                    if self.deliberate else "")]
         for result in sorted(self.violations) + sorted(self.warnings):
             where = result.focus + (f" {result.path}" if result.path else "")
-            lines.append(f"  [{result.severity}] {where}: {result.message} ({result.constraint})")
+            # A profile may define severities of its own (SEMIC: Recommendation); one this
+            # catalogue does not know is shown as the profile names it.
+            severity = i18n.strings(lang).get(f"profile_severity_{result.severity}",
+                                              result.severity)
+            lines.append(f"  [{severity}] {where}: {result.message} ({result.constraint})")
+        deliberate = i18n.text("profile_severity_deliberate", lang)
         for result, why in sorted(self.deliberate):
             where = result.focus + (f" {result.path}" if result.path else "")
-            lines.append(f"  [Deliberate] {where}: {result.message} ({result.constraint}): {why}")
+            lines.append(f"  [{deliberate}] {where}: {result.message} ({result.constraint}): "
+                         f"{i18n.text(why, lang)}")
         return "\n".join(lines) + "\n"
 
     def setting_aside(self, rules: Sequence[tuple[str, str, str, str]]) -> ProfileReport:
@@ -1008,29 +1018,31 @@ def resource_jsonld(subject: str, statements: Statements) -> bytes:
 
 
 # What planegraf does differently from the profiles on purpose, said wherever --check reports:
-# (profile, property path, constraint component, why). They are listed, never counted.
+# (profile, property path, constraint component, the catalogue key of why). They are listed,
+# never counted.
 DELIBERATE_RESULTS: tuple[tuple[str, str, str, str], ...] = (
     ("CPOV", "http://www.w3.org/2004/02/skos/core#altLabel", "UniqueLangConstraintComponent",
-     "planegraf keeps every spelling a source uses as an skos:altLabel, so that each mention "
-     "can be traced (DESIGN.md); CPOV allows one per language"),
+     "profile_why_altlabels"),
 )
+# (what deviates, the catalogue key of why); ``what`` is a name or a catalogue key.
 DELIBERATE_DEVIATIONS: tuple[tuple[str, str], ...] = (
-    ("DCAT-AP-SE",
-     "claimed only as far as the DCAT-AP 3.0.1 shapes above check it: Sweden's own "
-     "additions are not checked by a shape here"),
-    ("dcat:contactPoint without vcard:hasEmail",
-     "a project whose planegraf.toml gives no contact e-mail gets the site's address "
-     "(vcard:hasURL) instead: planegraf never invents a mailbox"),
-    ("CPOV and CPSV-AP",
-     "only the nodes typed cv:PublicOrganisation and cv:Participation are checked; what those "
-     "profiles say about other classes is not claimed"),
+    ("DCAT-AP-SE", "profile_why_dcat_ap_se"),
+    ("profile_what_contact_point", "profile_why_contact_point"),
+    ("CPOV, CPSV-AP", "profile_why_typed_nodes"),
     *((f"{profile} {path.rsplit('#', 1)[-1]} ({constraint})", why)
       for profile, path, constraint, why in DELIBERATE_RESULTS),
 )
 
 
-def deliberate_deviations_text() -> str:
-    """The deliberate deviations, one line each, for ``describe --check``."""
-    lines = ["Deliberate deviations (not counted as violations):"]
-    lines += [f"  - {what}: {why}" for what, why in DELIBERATE_DEVIATIONS]
+def deliberate_deviations_text(lang: Language = "en") -> str:
+    """The deliberate deviations, one line each, in ``lang``, for ``describe --check``.
+
+    >>> print(deliberate_deviations_text("sv").splitlines()[0])
+    Avsiktliga avvikelser (räknas inte som fel):
+    """
+    def said(words: str) -> str:
+        return i18n.text(words, lang) if words.startswith("profile_") else words
+
+    lines = [i18n.text("profile_deviations_heading", lang)]
+    lines += [f"  - {said(what)}: {said(why)}" for what, why in DELIBERATE_DEVIATIONS]
     return "\n".join(lines) + "\n"

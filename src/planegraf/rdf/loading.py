@@ -22,11 +22,11 @@ def quiet(_: str) -> None:
     """A progress callback that shows nothing."""
 
 
-def load_ontology(store: EmbeddedStore) -> None:
+def load_ontology(store: EmbeddedStore, *, discarded_on_error: bool = False) -> None:
     """The ontology, concept schemes and shapes files, into the ontology's named graph."""
     ontology = ox.NamedNode(str(ONTOLOGY_GRAPH))
     for path in iter_rdf_files(ontology_dir()):
-        store.load_file(path, graph=ontology)
+        store.load_file(path, graph=ontology, discarded_on_error=discarded_on_error)
 
 
 def load_files(
@@ -35,13 +35,16 @@ def load_files(
 ) -> EmbeddedStore:
     """The ontology, then ``sources`` (a dataset's own files), then ``extra`` (files added for
     one run, each named graph replacing the graph of that name)."""
+    # A store made here is never returned when a file fails to load, so files may be parsed
+    # straight into it (see EmbeddedStore.load_file); a caller's store stays as it was.
+    fresh = store is None
     store = store or EmbeddedStore()
     if not len(store):
         progress(Message("cli_step_ontology"))
-        load_ontology(store)
+        load_ontology(store, discarded_on_error=fresh)
     for path in sources:
         progress(_shown(path))
-        store.load_file(path)
+        store.load_file(path, discarded_on_error=fresh)
     for path in extra:
         progress(str(path))
         store.load_file(path, replace_graphs=True)
