@@ -524,6 +524,23 @@ def collaboration_graph_of(data: NetworkData, activities: Iterable[Activity]) ->
     return graph
 
 
+def bare_collaboration_graph(activities: Iterable[Activity]) -> nx.Graph:
+    """The collaboration graph of :func:`collaboration_graph_of` without its attributes:
+    the same nodes and ties, added in the same order (so that betweenness, summed along
+    that order, comes out the same to the last bit), for what needs only who is tied to
+    whom (a comparison's sides: 105 plans of a national site)."""
+    named: set[str] = set()
+    pairs: dict[tuple[str, str], None] = {}
+    for activity in activities:
+        agents = activity.stated_participants()
+        named.update(agents)
+        pairs.update(dict.fromkeys(combinations(agents, 2)))
+    graph = nx.Graph()
+    graph.add_nodes_from(sorted(named))
+    graph.add_edges_from(pairs)
+    return graph
+
+
 def area_graph(data: NetworkData, scope: Scope = Scope()) -> nx.Graph:
     """The organisation–action-area graph; ``weight`` = activities of the organisation in
     the area."""

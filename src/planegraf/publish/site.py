@@ -1748,7 +1748,7 @@ def _network_section(writer: SiteWriter) -> SiteSection | None:
         data = writer.network_data(network)
         # The metrics are numbers on a language-free graph; only the page is per language.
         metrics = network.network_metrics(data)
-        pictures = _available("render.pictures", "picture_bytes", "network_layout")
+        pictures = _available("render.pictures", "pictures_bytes", "network_layout")
         # One layout for the page and the pictures in both languages: computed once, drawn
         # at once, the same network in the same place everywhere. A small network is laid
         # out by the page itself; its pictures share one layout of their own.
@@ -1761,11 +1761,12 @@ def _network_section(writer: SiteWriter) -> SiteSection | None:
             page = page_name("network", lang, writer.default_lang)
             downloads = []
             if pictures is not None:  # the same network as a picture for reports
-                for fmt in ("png", "svg"):
+                # Drawn once, saved in both formats.
+                drawings = pictures.pictures_bytes(("png", "svg"), data, metrics, lang=lang,
+                                                   sectors=sectors, positions=drawn)
+                for fmt, drawing in drawings.items():
                     name = page.removesuffix(".html") + f".{fmt}"
-                    writer._write(name, pictures.picture_bytes(fmt, data, metrics, lang=lang,
-                                                               sectors=sectors,
-                                                               positions=drawn))
+                    writer._write(name, drawing)
                     downloads.append((name, fmt.upper()))
             html = viz.network_html(data, metrics, lang=lang, sectors=sectors,
                                     downloads=downloads, positions=layout,
