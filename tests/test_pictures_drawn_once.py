@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from matplotlib.figure import Figure
 
 from planegraf.analysis.network import Language, Scope, load_network_data, network_metrics
 from planegraf.pipeline import open_store
@@ -42,6 +41,11 @@ def test_a_format_it_cannot_draw_is_refused_before_drawing() -> None:
 
 def test_the_network_section_draws_each_language_once(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Imported as planegraf imports it: a plain import of Matplotlib switches on pyparsing's
+    # packrat cache for the whole process, and rdflib's SPARQL parser then overflows.
+    pictures._import_matplotlib()
+    from matplotlib.figure import Figure
+
     drawn: list[int] = []
     real = Figure.__init__
 
