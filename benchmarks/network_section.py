@@ -17,7 +17,8 @@ and the build's other steps have their own benchmarks), then times, in this orde
 The network data and metrics objects of the first part are not shared with the sections,
 which read their own as a build does (the section's metrics are its own; the network data
 is the writer's, read once). Medians of the runs are printed with the load average at the
-end of each run: the machine is shared, so compare before/after in interleaved runs.
+end of each run, and the CPU time of each part: the machine is shared, so compare
+before/after in interleaved runs, by CPU time when the load is high.
 """
 
 from __future__ import annotations
@@ -42,12 +43,14 @@ def one_run(trig: Path) -> dict[str, Any]:
 
     store = open_store([trig], bundled=False)
     times: dict[str, float] = {}
+    cpu: dict[str, float] = {}
     sizes: dict[str, int] = {}
 
     def timed(name: str, work: Any) -> Any:
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         result = work()
         times[name] = time.perf_counter() - started
+        cpu[name] = time.process_time() - started_cpu
         return result
 
     data = timed("load_network_data", lambda: network.load_network_data(store))
@@ -82,7 +85,7 @@ def one_run(trig: Path) -> dict[str, Any]:
             timed("compare section: written", lambda: compare_section.write(writer))
         for path in sorted(Path(folder).iterdir()):
             sizes[path.name] = path.stat().st_size
-    return {"times": times, "sizes": sizes, "load": os.getloadavg()[0],
+    return {"times": times, "cpu": cpu, "sizes": sizes, "load": os.getloadavg()[0],
             "nodes": metrics.summary.nodes, "edges": metrics.summary.edges}
 
 
@@ -105,11 +108,14 @@ def main() -> None:
     loads = ", ".join(f"{r['load']:.1f}" for r in runs)
     print(f"{args.trig.name}: {first['nodes']} organisations, {first['edges']} ties; "
           f"load averages {loads}")
-    print("| part | median s | runs |\n|---|---|---|")
+    # CPU time of this process beside the wall time: on a shared machine the wall time is
+    # mostly other jobs' (the SPARQL and the drawing run in this process alone).
+    print("| part | median s | runs | median CPU s |\n|---|---|---|---|")
     for name in first["times"]:
         values = [r["times"][name] for r in runs]
         print(f"| {name} | {statistics.median(values):.2f} | "
-              f"{', '.join(f'{v:.2f}' for v in values)} |")
+              f"{', '.join(f'{v:.2f}' for v in values)} | "
+              f"{statistics.median(r['cpu'][name] for r in runs):.2f} |")
     print("\n| file | bytes |\n|---|---|")
     for name, size in first["sizes"].items():
         print(f"| {name} | {size:,} |")

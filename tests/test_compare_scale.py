@@ -8,9 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
 import pytest
 
-from planegraf.analysis import compare
+from planegraf.analysis import compare, network
 from planegraf.analysis.network import NetworkData, load_network_data
 from planegraf.rdf.loading import open_store
 from planegraf.render.pictures import plan_periods
@@ -37,19 +38,34 @@ def test_consecutive_plans_of_a_national_dataset_compare_as_one_by_one(
 def test_each_plan_of_the_pairs_is_analysed_once(
         national: tuple[NetworkData, list[Any]], monkeypatch: pytest.MonkeyPatch) -> None:
     data, pairs = national
-    real = compare.collaboration_graph_of
+    real = compare.bare_collaboration_graph
     built: list[int] = []
 
     def counted(*args: Any, **kwargs: Any) -> Any:
         built.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(compare, "collaboration_graph_of", counted)
+    monkeypatch.setattr(compare, "bare_collaboration_graph", counted)
     compare.compare_pairs(data, "plan", pairs)
     plans = {plan for pair in pairs for plan in pair}
     # Most plans are the "after" of one pair and the "before" of the next.
     assert len(plans) < 2 * len(pairs)
     assert len(built) == len(plans)
+
+
+def test_a_sides_network_is_the_collaboration_graph_without_its_attributes(
+        national: tuple[NetworkData, list[Any]]) -> None:
+    # The sides need only who is tied to whom; the same nodes and ties in the same order
+    # keep the reports' betweenness the same to the last bit.
+    data, pairs = national
+    for plan in sorted({plan for pair in pairs[:6] for plan in pair}):
+        activities = compare.side_activities(data, "plan", plan)
+        full = network.collaboration_graph_of(data, activities)
+        bare = network.bare_collaboration_graph(activities)
+        assert list(bare.nodes) == list(full.nodes)
+        assert list(bare.edges) == list(full.edges)
+        assert all(not attrs for _, attrs in bare.nodes(data=True))
+        assert (nx.betweenness_centrality(bare) == nx.betweenness_centrality(full))
 
 
 def test_a_plans_activities_are_its_own_in_document_order(

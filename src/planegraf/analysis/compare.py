@@ -23,7 +23,7 @@ from planegraf.analysis.network import (
     Language,
     NetworkData,
     NetworkSummary,
-    collaboration_graph_of,
+    bare_collaboration_graph,
     summarise_network,
 )
 from planegraf.errors import PlanegrafError
@@ -120,7 +120,7 @@ class _Side:
 
 def _side(data: NetworkData, kind: SideKind, iri: str, betweenness: bool) -> _Side:
     activities = side_activities(data, kind, iri)
-    graph = collaboration_graph_of(data, activities)
+    graph = bare_collaboration_graph(activities)
     roles = _roles(activities)
     between = (None if not betweenness else nx.betweenness_centrality(graph)
                if graph.number_of_nodes() > 2 else {n: 0.0 for n in graph})

@@ -229,8 +229,12 @@ def coordination_gaps(data: NetworkData, objectives: Sequence[Objective] = (),
                     not any(_takes_part(data, p, sector) for p in participants):
                 found.append(Gap(rule_id, plan, area, act_iris, tuple(participants),
                                  numbers=numbers))
-        coordinators = {c for act in acts for c in act.coordinators()}
-        all_stated = all(c not in act.inferred for act in acts for c in act.coordinators())
+        # Who coordinates (no order needed: one IRI is all the rule looks for), and
+        # whether the source states each of them.
+        coordinating = [(a, act) for act in acts for a, role in act.participants.items()
+                        if role == "coordinator"]
+        coordinators = {a for a, _ in coordinating}
+        all_stated = all(a not in act.inferred for a, act in coordinating)
         if "area-single-coordinator" in wanted and len(coordinators) == 1 and all_stated:
             (only,) = coordinators
             found.append(Gap("area-single-coordinator", plan, area, act_iris, (only,),
@@ -290,15 +294,27 @@ def _never_together(data: NetworkData, by_area: dict[tuple[str | None, str], lis
     # (shared activities): what a pair that never meets in the plan still has in common.
     partners: dict[str | None, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for act in activities:
-        for first, second in combinations(stated(act), 2):
-            partners[act.plan][first].add(second)
-            partners[act.plan][second].add(first)
-    shared_by_pair: Counter[tuple[str, str]] = Counter()
-    per_plan_pair: Counter[tuple[str | None, str, str]] = Counter()
+        named = stated(act)
+        if len(named) < 2:
+            continue
+        worked = partners[act.plan]
+        # Each participant gets every other (and itself, taken out below): one set update
+        # per participant instead of two set additions per pair.
+        for agent in named:
+            worked[agent].update(named)
+    for worked in partners.values():
+        for agent, others in worked.items():
+            others.discard(agent)
+    # Shared activities per pair, in each plan and in all: Counter.update counts a
+    # sequence of pairs in C.
+    per_plan: dict[str | None, Counter[tuple[str, str]]] = defaultdict(Counter)
     for act in data.activities.values():
-        for first, second in combinations(stated(act), 2):  # sorted already
-            shared_by_pair[first, second] += 1
-            per_plan_pair[act.plan, first, second] += 1
+        named = stated(act)
+        if len(named) > 1:
+            per_plan[act.plan].update(combinations(named, 2))  # sorted already
+    shared_by_pair: Counter[tuple[str, str]] = Counter()
+    for counted in per_plan.values():
+        shared_by_pair.update(counted)
     found = []
     for (plan, area), acts in sorted(by_area.items(), key=lambda kv: _area_key(data, kv[0])):
         members = sorted({a for act in acts for a in stated(act)})
@@ -308,19 +324,19 @@ def _never_together(data: NetworkData, by_area: dict[tuple[str | None, str], lis
         total = len(members) * (len(members) - 1) // 2 - linked
         if total <= 0:
             continue
-        apart = [pair for pair in combinations(members, 2) if pair[1] not in worked[pair[0]]]
-
-        shared = {pair: (len(worked[pair[0]] & worked[pair[1]]),
-                         shared_by_pair[pair] - per_plan_pair[plan, pair[0], pair[1]])
-                  for pair in apart}
-        shares = shared.__getitem__
+        in_plan = per_plan[plan]
+        # Each pair that never meets in the plan, keyed so that those sharing most come
+        # first (partners in common, then activities elsewhere), then by the pair.
+        keyed = [((-len(worked[first] & worked[second]),
+                   in_plan[first, second] - shared_by_pair[first, second]), (first, second))
+                 for first, second in combinations(members, 2) if second not in worked[first]]
         # Only the first PAIRS_LISTED are listed: no need to sort thousands of pairs.
-        listed = heapq.nsmallest(PAIRS_LISTED, apart,
-                                 key=lambda pair: (tuple(-n for n in shares(pair)), pair))
-        involved = tuple(sorted({o for pair in listed for o in pair}))
+        listed = heapq.nsmallest(PAIRS_LISTED, keyed)
+        involved = tuple(sorted({o for _, pair in listed for o in pair}))
         found.append(Gap("same-area-never-together", plan, area, tuple(a.iri for a in acts),
-                         involved, tuple(listed), total,
-                         shared=tuple(shares(pair) for pair in listed)))
+                         involved, tuple(pair for _, pair in listed), total,
+                         shared=tuple((-common, -elsewhere)
+                                      for (common, elsewhere), _ in listed)))
     return found
 
 

@@ -266,9 +266,13 @@ def _rows(store: Reader, query: str, *names: str) -> Iterator[tuple[Any, ...]]:
     if missing:
         raise PlanegrafError(f"queries/{query} must select ?{', ?'.join(missing)}")
     order = [projected.index(name) for name in names]
+    if order == list(range(len(projected))):  # every variable, in the query's order
+        for row in solutions:
+            yield tuple([None if term is None else term.value for term in row])
+        return
     for row in solutions:
         terms = tuple(row)
-        yield tuple(None if terms[i] is None else terms[i].value for i in order)
+        yield tuple([None if terms[i] is None else terms[i].value for i in order])
 
 
 def load_network_data(store: Reader) -> NetworkData:
@@ -414,8 +418,11 @@ def natural_key(text: str) -> tuple[tuple[int, str], ...]:
     >>> sorted(["a/9-10", "a/9-2"], key=natural_key)
     ['a/9-2', 'a/9-10']
     """
-    return tuple((int(part), "") if part.isdigit() else (-1, part)
-                 for part in re.split(r"(\d+)", text))
+    return tuple([(int(part), "") if part.isdigit() else (-1, part)
+                  for part in _NUMBERS.split(text)])
+
+
+_NUMBERS = re.compile(r"(\d+)")
 
 
 def scoped_activities(data: NetworkData, scope: Scope) -> list[Activity]:
@@ -507,11 +514,11 @@ def collaboration_graph_of(data: NetworkData, activities: Iterable[Activity]) ->
                 coordinate_count[agent] += 1
             if activity.area:
                 node_areas[agent].add(activity.area)
-        for i, first in enumerate(agents):
-            for second in agents[i + 1:]:
-                pair_activities[first, second].append(activity.iri)
-                if activity.area:
-                    pair_areas[first, second].add(activity.area)
+        iri, area = activity.iri, activity.area
+        for pair in combinations(agents, 2):
+            pair_activities[pair].append(iri)
+            if area:
+                pair_areas[pair].add(area)
     for agent in sorted(activity_count):
         graph.add_node(agent, **_agent_attributes(data, agent),
                        activities=activity_count[agent], coordinates=coordinate_count[agent],
@@ -521,6 +528,23 @@ def collaboration_graph_of(data: NetworkData, activities: Iterable[Activity]) ->
                          "areas": tuple(sorted(pair_areas[first, second]))})
         for (first, second), acts in pair_activities.items()
     )
+    return graph
+
+
+def bare_collaboration_graph(activities: Iterable[Activity]) -> nx.Graph:
+    """The collaboration graph of :func:`collaboration_graph_of` without its attributes:
+    the same nodes and ties, added in the same order (so that betweenness, summed along
+    that order, comes out the same to the last bit), for what needs only who is tied to
+    whom (a comparison's sides: 105 plans of a national site)."""
+    named: set[str] = set()
+    pairs: dict[tuple[str, str], None] = {}
+    for activity in activities:
+        agents = activity.stated_participants()
+        named.update(agents)
+        pairs.update(dict.fromkeys(combinations(agents, 2)))
+    graph = nx.Graph()
+    graph.add_nodes_from(sorted(named))
+    graph.add_edges_from(pairs)
     return graph
 
 
