@@ -62,6 +62,7 @@ def child_build(data: Path, out: Path) -> dict[str, object]:
     project = Project(None, demonstration_config(), [data], out, include_sources=False)
     marks: list[tuple[float, str]] = []
     phases = _time_site_parts()
+    _time_validation(phases)
     started = time.perf_counter()
     result = build(out, project=project,
                    progress=lambda step: marks.append((time.perf_counter(), step)))
@@ -69,7 +70,8 @@ def child_build(data: Path, out: Path) -> dict[str, object]:
     if not result.conforms:
         raise SystemExit("the synthetic data violates the shapes")
     # The build's own steps, from its progress messages: load (every file), derive,
-    # validate, write out/ (dataset, reports), write out/site.
+    # validate (only what precedes the writing: the shapes are checked beside it), write
+    # out/ (the dataset), write out/site (then the wait for the validation, the reports).
     names = {"derive": "derive", "validate": "validate"}
     steps: dict[str, float] = {}
     for (at, step), (until, _) in zip(marks, [*marks[1:], (ended, "")], strict=True):
@@ -78,7 +80,28 @@ def child_build(data: Path, out: Path) -> dict[str, object]:
         steps[name] = steps.get(name, 0.0) + until - at
     steps["load"] = steps.get("load", 0.0) + (marks[0][0] - started if marks else 0.0)
     return {"seconds": ended - started, "quads": len(result.store),
-            "steps": {**steps, **{f"site: {k}": v for k, v in phases.items()}}}
+            "steps": {**steps, **{k if "validation" in k else f"site: {k}": v
+                                  for k, v in phases.items()}}}
+
+
+def _time_validation(phases: dict[str, float]) -> None:
+    """The shapes are checked beside the writing (``planegraf.pipeline.build``), so the
+    build's progress marks no longer show their time: record how long the validation took
+    in its thread, and how long the build then waited for its verdict."""
+    import planegraf.validation.validate as validate
+
+    def timed(name: str, function: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            begun = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                phases[name] = phases.get(name, 0.0) + time.perf_counter() - begun
+        return wrapper
+
+    validate._validate = timed("validation (beside the writing)", validate._validate)
+    validate.PendingValidation.result = timed("waiting for the validation",
+                                              validate.PendingValidation.result)
 
 
 def _time_site_parts() -> dict[str, float]:

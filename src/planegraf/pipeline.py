@@ -7,7 +7,7 @@ project plus files the user names. Loading itself lives in ``loading.py``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,7 +26,7 @@ from planegraf.sparql.queries import read_query
 from planegraf.validation.lexical import Source
 
 if TYPE_CHECKING:
-    from planegraf.validation.validate import Language, ValidationReport
+    from planegraf.validation.validate import Language, PendingValidation, ValidationReport
 
 __all__ = ["BuildResult", "Summary", "build", "check", "derive", "load_dataset", "open_store",
            "summarise"]
@@ -147,6 +147,17 @@ def check(
     The data is ``project``'s sources (the bundled demonstration by default) plus ``files``;
     ``bundled=False`` leaves the sources out and checks ``files`` with the ontology alone.
     """
+    store, pending = _check_started(files, bundled=bundled, progress=progress,
+                                    project=project, beside=lambda _: False)
+    return store, pending.result()
+
+
+def _check_started(
+    files: Sequence[Path] = (), *, bundled: bool, progress: Progress,
+    project: Project | None, beside: Callable[[EmbeddedStore], bool],
+) -> tuple[EmbeddedStore, PendingValidation]:
+    """Load and derive; start validating, beside the caller when ``beside(store)`` says so
+    (see :func:`~planegraf.validation.validate.start_validation`)."""
     project = project or Project.demonstration()
     if files:
         project = Project(project.root, project.config, (*project.extra_files, *files),
@@ -159,11 +170,15 @@ def check(
         derive(store)
     progress(Message("cli_step_validate"))
     # pyshacl is imported only when something is validated: query, network and gaps do not.
-    from planegraf.validation.validate import validate_store
+    from planegraf.validation.validate import start_validation
 
-    report = validate_store(store, sources=dataset_sources(
-        project.extra_files, bundled=bundled, project=project))
-    return store, report
+    pending = start_validation(store, sources=dataset_sources(
+        project.extra_files, bundled=bundled, project=project), beside=beside(store))
+    return store, pending
+
+
+class _Stopped(Exception):
+    """Validation found violations after the outputs were begun: the stage is thrown away."""
 
 
 def build(
@@ -181,28 +196,54 @@ def build(
     whether the build is still fresh. A folder holding files planegraf did not write is
     refused before any work (:class:`~planegraf.rdf.atomic.OutputFolderError`). The data is
     loaded once; the site is written from the same store.
+
+    The shapes are checked while the dataset and the site are written (into a staged
+    folder, the queries on one core, the site's Python on the other): the site does not
+    need the report. When the report has violations the staged folder is thrown away, so
+    the previous ``out_dir`` stays as it was, as if nothing had been written.
     """
     project = project or Project.demonstration()
     out_dir = out_dir or project.out_dir
     atomic.output_folder(out_dir)
     lang = lang or project.config.language
     hashes = project.input_hashes()
-    store, report = check(project=project, lang=lang, progress=progress)
+    store, pending = _check_started(
+        bundled=True, project=project, progress=progress,
+        beside=lambda store: not site or not _site_forks(store, pages))
     project.use(store)
-    summary = summarise(store, lang)
     written: list[Path] = []
-    if not report.has_violations:  # warnings and infos do not stop a build
-        progress(Message("cli_step_write", target=out_dir))
+    if not pending.beside:  # validated already: violations stop it before anything is written
+        report = pending.result()
+        if report.has_violations:
+            return BuildResult(store, report, summarise(store, lang), out_dir, written)
+    progress(Message("cli_step_write", target=out_dir))
+    try:
         with atomic.staged_directory(out_dir) as stage:
-            _write_outputs(stage, store, report, summary, lang)
+            _write_dataset(stage, store)
             project.write_manifest(stage, hashes)
             if site:
                 progress(Message("cli_step_write", target=f"{out_dir}/site"))
                 _write_site(stage / "site", store, lang, base_url, project, pages)
-        written = [out_dir / name for name in OUTPUT_FILES]
-        if site:
-            written.append(out_dir / "site")
+            report = pending.result()
+            summary = summarise(store, lang)
+            if report.has_violations:  # warnings and infos do not stop a build
+                raise _Stopped
+            _write_outputs(stage, report, summary, lang)
+    except _Stopped:
+        return BuildResult(store, report, summary, out_dir, written)
+    written = [out_dir / name for name in OUTPUT_FILES]
+    if site:
+        written.append(out_dir / "site")
     return BuildResult(store, report, summary, out_dir, written)
+
+
+def _site_forks(store: EmbeddedStore, pages: str) -> bool:
+    # A site that writes every resource page forks workers for them; a fork while another
+    # thread is inside Oxigraph could leave the child a lock that thread held, so such a
+    # build (small data, or --pages all) validates first, as before.
+    from planegraf.publish.site import resource_pages_written
+
+    return resource_pages_written(store, pages)
 
 
 def _write_site(folder: Path, store: EmbeddedStore, lang: Language, base_url: str | None,
@@ -220,12 +261,13 @@ def _write_site(folder: Path, store: EmbeddedStore, lang: Language, base_url: st
                dataset_file=folder.parent / "planegraf.trig")
 
 
-def _write_outputs(
-    folder: Path, store: EmbeddedStore, report: ValidationReport, summary: Summary,
-    lang: Language,
-) -> None:
+def _write_dataset(folder: Path, store: EmbeddedStore) -> None:
     # Streamed by Oxigraph into the file: the dataset is never held as one bytes object.
     store.oxigraph.dump(folder / "planegraf.trig", format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
+
+
+def _write_outputs(folder: Path, report: ValidationReport, summary: Summary,
+                   lang: Language) -> None:
     (folder / "validation-report.txt").write_text(report.text(lang), encoding="utf-8")
     (folder / "validation-report.ttl").write_text(
         report.results_graph.serialize(format="turtle"), encoding="utf-8"

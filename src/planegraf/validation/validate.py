@@ -10,8 +10,9 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
@@ -250,13 +251,80 @@ def validate_store(store: EmbeddedStore, shapes: Graph | None = None,
     >>> validate_store(open_store()).conforms
     True
     """
+    return start_validation(store, shapes, sources, beside=False).result()
+
+
+class PendingValidation:
+    """A validation started by :func:`start_validation`: :meth:`result` waits for its report
+    (or raises what it raised)."""
+
+    def __init__(self, run: Callable[[], ValidationReport], beside: bool) -> None:
+        self._report: ValidationReport | None = None
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        if beside:
+            self._thread = threading.Thread(target=self._run, args=(run,), daemon=True,
+                                            name="planegraf-validation")
+            self._thread.start()
+        else:
+            self._report = run()
+
+    def _run(self, run: Callable[[], ValidationReport]) -> None:
+        try:
+            self._report = run()
+        except BaseException as err:  # handed to the caller by result()
+            self._error = err
+
+    @property
+    def beside(self) -> bool:
+        """Whether the validation runs in a thread of its own (else it is already done)."""
+        return self._thread is not None
+
+    def done(self) -> bool:
+        """Whether the report is there (or the validation failed)."""
+        return self._thread is None or not self._thread.is_alive()
+
+    def result(self) -> ValidationReport:
+        """The report, once the validation is over."""
+        if self._thread is not None:
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._report is not None
+        return self._report
+
+
+def start_validation(store: EmbeddedStore, shapes: Graph | None = None,
+                     sources: Sequence[Source] = (), *, beside: bool = True
+                     ) -> PendingValidation:
+    """:func:`validate_store`, run in a thread of its own when ``beside`` and the validation
+    leaves the store as it is, so that the caller can read the store meanwhile (Oxigraph
+    evaluates queries outside the GIL: ``build`` writes the site on one core while the shapes
+    are checked on the other).
+
+    A validation that changes the store while it runs (literals the store rewrote swapped
+    for their form as written, see :mod:`planegraf.validation.lexical`, or the shapes graph
+    put in for a constraint that names ``$shapesGraph``) would show those changes to any
+    other reader, so it is done here, before this returns, as :func:`validate_store` does.
+    Compiling the shapes and reading the sources happen here either way: an unsupported
+    shape or an unreadable file is raised at once. The caller must not change the store
+    until :meth:`PendingValidation.result` has returned.
+    """
     if shapes is None:
         core, sparql = compiled_shapes()
     else:
         core, sparql = compile_all(shapes)
-    shapes = shapes if shapes is not None else shapes_graph()
-    report = _ReportBuilder(store, shapes)
+    graph = shapes if shapes is not None else shapes_graph()
     rewritten = scan(sources) if sources else Rewritten({})
+    changes_store = bool(rewritten) or any(c.needs_shapes_graph for c in sparql)
+    return PendingValidation(
+        lambda: _validate(store, graph, core, sparql, rewritten),
+        beside=beside and not changes_store)
+
+
+def _validate(store: EmbeddedStore, shapes: Graph, core: Sequence[CompiledConstraint],
+              sparql: Sequence[SparqlConstraint], rewritten: Rewritten) -> ValidationReport:
+    report = _ReportBuilder(store, shapes)
 
     def rows(constraint: CompiledConstraint) -> list[dict[str, object]]:
         problem = None

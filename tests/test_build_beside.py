@@ -1,0 +1,76 @@
+"""``planegraf build`` checks the shapes while it writes the dataset and the site (issue 15):
+a verdict that arrives after the writing began must still keep the last good output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from planegraf.i18n import Message
+from planegraf.pipeline import build, check
+from planegraf.project import Project
+from planegraf.resources import graph_dir
+
+PLAN = "rjl-hp-2018-2020.trig"
+
+
+def _broken_plan(tmp_path: Path) -> Path:
+    """The bundled 2018–2020 plan with one activity's action area left out (a violation)."""
+    text = (graph_dir() / PLAN).read_text(encoding="utf-8")
+    broken = text.replace(
+        "pg:actionArea <https://w3id.org/planegraf/id/area/rjl-jamlik-halsa-2016-2025/6>", "", 1)
+    assert broken != text
+    path = tmp_path / PLAN
+    path.write_text(broken, encoding="utf-8")
+    return path
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def good_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("beside") / "out"
+    result = build(out, lang="en", pages="reports")
+    assert result.conforms and result.written
+    return out
+
+
+def test_violation_found_while_the_site_was_written_leaves_the_last_good_output(
+        good_build: Path, tmp_path: Path) -> None:
+    before = _files(good_build)
+    steps: list[str] = []
+    project = Project.demonstration([_broken_plan(tmp_path)], out_dir=good_build)
+    result = build(good_build, project=project, lang="en", pages="reports",
+                   progress=lambda step: steps.append(step))
+    # The site was begun before the verdict was known (reports only: no page workers are
+    # forked, so the shapes are checked beside it) ...
+    wrote = [str(s.fields["target"]) for s in steps
+             if isinstance(s, Message) and s.key == "cli_step_write"]
+    assert wrote == [str(good_build), f"{good_build}/site"], steps
+    # ... and the violation still stops the build: nothing of it reaches out/.
+    assert not result.conforms and result.written == []
+    assert any("exactly one action area" in f.message("en") for f in result.report.violations)
+    assert _files(good_build) == before
+    assert not [p for p in good_build.parent.iterdir() if p.name.startswith(".out.")]
+
+
+def test_build_beside_reports_what_validate_reports(good_build: Path, tmp_path: Path) -> None:
+    project = Project.demonstration([_broken_plan(tmp_path)], out_dir=tmp_path / "out")
+    beside = build(tmp_path / "out", project=project, lang="en", pages="reports")
+    _, alone = check([_broken_plan(tmp_path)], lang="en")
+    assert beside.report.text("en") == alone.text("en")
+    assert beside.report.has_violations
+    assert not (tmp_path / "out").exists()
+
+
+def test_build_beside_writes_the_report_and_summary_after_the_site(good_build: Path) -> None:
+    report = (good_build / "validation-report.txt").read_text(encoding="utf-8")
+    assert "The data conforms." in report
+    assert "Activities per action area" in (good_build / "summary.txt").read_text("utf-8")
+    assert (good_build / "site" / "index.html").is_file()
+    assert (good_build / "site" / "data" / "planegraf.trig").samefile(
+        good_build / "planegraf.trig")
