@@ -316,6 +316,13 @@ class _Compiler:
                                                   top_level)
                 else:
                     pattern = each_value(partial(self.value_condition, parameter, argument))
+                    present = self._present(parameter, argument, value) if top_level else None
+                    if present is not None:
+                        # One anti-join over the store instead of one lookup (a closure of
+                        # rdfs:subClassOf for sh:class) per value: the same rows.
+                        start = (f"{this} {self.path(path)} {value} ." if path is not None
+                                 else f"BIND ({this} AS {value})")
+                        pattern = f"{start} MINUS {{ {present} }}"
                 assert component is not None
                 found.append(_Violation(component, pattern))
         if not top_level:
@@ -397,6 +404,48 @@ class _Compiler:
             return "false"
         union = " UNION ".join("{ " + v.pattern + " }" for v in patterns)
         return f"EXISTS {{ {union} }}"
+
+    def _present(self, parameter: Node, argument: Node, v: str) -> str | None:
+        """A group pattern that has a solution binding ``v`` exactly when the value node
+        ``v`` satisfies ``parameter argument``, for the constraints that are such a pattern
+        (sh:class; sh:node and sh:or of shapes that are one such constraint, or one property
+        with a sh:hasValue); else None. Its other variables are fresh, so at the top level
+        ``MINUS`` with it keeps exactly the violating values (they share ``v`` with it)."""
+        if parameter == SH["class"]:
+            return f"{v} {_TYPE_OF} {_sparql_term(argument)} ."
+        if parameter == SH.node:
+            return self._conforming(argument, v)
+        if parameter == SH["or"]:
+            members = [self._conforming(s, v) for s in self._list(argument)]
+            if not members or any(m is None for m in members):
+                return None
+            return " UNION ".join("{ " + str(m) + " }" for m in members)
+        return None
+
+    def _conforming(self, shape: Node, v: str) -> str | None:
+        """A group pattern matching ``v`` exactly when ``v`` conforms to ``shape``, for a
+        node shape made of one constraint :meth:`_present` knows, or of one property shape
+        with nothing but a sh:hasValue; else None."""
+        shapes = self.shapes
+        if (shape in self._stack or self._deactivated(shape)
+                or shapes.value(shape, SH.path) is not None):
+            return None
+        constraints = [(p, o) for p, o in shapes.predicate_objects(shape) if p in _SUPPORTED]
+        if len(constraints) != 1:
+            return None
+        [(parameter, argument)] = constraints
+        if parameter != SH.property:
+            self._stack.append(shape)
+            try:
+                return self._present(parameter, argument, v)
+            finally:
+                self._stack.pop()
+        path = shapes.value(argument, SH.path)
+        inner = [(p, o) for p, o in shapes.predicate_objects(argument) if p in _SUPPORTED]
+        if (path is None or self._deactivated(argument) or len(inner) != 1
+                or inner[0][0] != SH.hasValue):
+            return None
+        return f"{v} {self.path(path)} {_sparql_term(inner[0][1])} ."
 
     def value_condition(self, parameter: Node, argument: Node, v: str) -> str:
         """An expression true when the value node ``v`` violates ``parameter argument``."""
