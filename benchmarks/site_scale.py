@@ -80,14 +80,16 @@ def child_build(data: Path, out: Path) -> dict[str, object]:
         steps[name] = steps.get(name, 0.0) + until - at
     steps["load"] = steps.get("load", 0.0) + (marks[0][0] - started if marks else 0.0)
     return {"seconds": ended - started, "quads": len(result.store),
-            "steps": {**steps, **{k if "validation" in k else f"site: {k}": v
+            "steps": {**steps, **{k if "beside" in k else f"site: {k}": v
                                   for k, v in phases.items()}}}
 
 
 def _time_validation(phases: dict[str, float]) -> None:
-    """The shapes are checked beside the writing (``planegraf.pipeline.build``), so the
-    build's progress marks no longer show their time: record how long the validation took
-    in its thread, and how long the build then waited for its verdict."""
+    """The shapes are checked beside the writing, and the literals read as written beside
+    the load (``planegraf.pipeline.build``), so the build's progress marks no longer show
+    their time: record how long each took in its thread, and how long the build waited for
+    them."""
+    import planegraf.validation.lexical as lexical
     import planegraf.validation.validate as validate
 
     def timed(name: str, function: Any) -> Any:
@@ -100,8 +102,8 @@ def _time_validation(phases: dict[str, float]) -> None:
         return wrapper
 
     validate._validate = timed("validation (beside the writing)", validate._validate)
-    validate.PendingValidation.result = timed("waiting for the validation",
-                                              validate.PendingValidation.result)
+    lexical.scan = timed("literals as written (beside the load)", lexical.scan)
+    validate.Beside.result = timed("waiting for the work beside", validate.Beside.result)
 
 
 def _time_site_parts() -> dict[str, float]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from itertools import chain
 from pathlib import Path
+from typing import Generic, TypeVar
 from typing import Literal as Lang
 
 import pyoxigraph as ox
@@ -46,6 +47,7 @@ from planegraf.validation.sparql_constraints import (
 )
 
 Language = Lang["sv", "en"]
+T = TypeVar("T")
 
 _SEVERITY_ORDER = {SH.Violation: 0, SH.Warning: 1, SH.Info: 2}
 # The severities' words are in the text catalogue (report_severity_*, report_count_*).
@@ -254,49 +256,49 @@ def validate_store(store: EmbeddedStore, shapes: Graph | None = None,
     return start_validation(store, shapes, sources, beside=False).result()
 
 
-class PendingValidation:
-    """A validation started by :func:`start_validation`: :meth:`result` waits for its report
-    (or raises what it raised)."""
+class Beside(Generic[T]):
+    """``work()`` run in a thread of its own (or here and now, when not ``beside``):
+    :meth:`result` waits for its value, or raises what it raised."""
 
-    def __init__(self, run: Callable[[], ValidationReport], beside: bool) -> None:
-        self._report: ValidationReport | None = None
+    def __init__(self, work: Callable[[], T], beside: bool = True) -> None:
+        self._value: T | None = None
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
         if beside:
-            self._thread = threading.Thread(target=self._run, args=(run,), daemon=True,
-                                            name="planegraf-validation")
+            self._thread = threading.Thread(target=self._run, args=(work,), daemon=True,
+                                            name="planegraf-beside")
             self._thread.start()
         else:
-            self._report = run()
+            self._value = work()
 
-    def _run(self, run: Callable[[], ValidationReport]) -> None:
+    def _run(self, work: Callable[[], T]) -> None:
         try:
-            self._report = run()
+            self._value = work()
         except BaseException as err:  # handed to the caller by result()
             self._error = err
 
     @property
     def beside(self) -> bool:
-        """Whether the validation runs in a thread of its own (else it is already done)."""
+        """Whether the work runs in a thread of its own (else it is already done)."""
         return self._thread is not None
 
-    def done(self) -> bool:
-        """Whether the report is there (or the validation failed)."""
-        return self._thread is None or not self._thread.is_alive()
-
-    def result(self) -> ValidationReport:
-        """The report, once the validation is over."""
+    def result(self) -> T:
+        """The value, once the work is over."""
         if self._thread is not None:
             self._thread.join()
         if self._error is not None:
             raise self._error
-        assert self._report is not None
-        return self._report
+        assert self._value is not None
+        return self._value
+
+
+#: A validation started by :func:`start_validation`.
+PendingValidation = Beside[ValidationReport]
 
 
 def start_validation(store: EmbeddedStore, shapes: Graph | None = None,
-                     sources: Sequence[Source] = (), *, beside: bool = True
-                     ) -> PendingValidation:
+                     sources: Sequence[Source] = (), *, beside: bool = True,
+                     rewritten: Rewritten | None = None) -> PendingValidation:
     """:func:`validate_store`, run in a thread of its own when ``beside`` and the validation
     leaves the store as it is, so that the caller can read the store meanwhile (Oxigraph
     evaluates queries outside the GIL: ``build`` writes the site on one core while the shapes
@@ -308,14 +310,17 @@ def start_validation(store: EmbeddedStore, shapes: Graph | None = None,
     other reader, so it is done here, before this returns, as :func:`validate_store` does.
     Compiling the shapes and reading the sources happen here either way: an unsupported
     shape or an unreadable file is raised at once. The caller must not change the store
-    until :meth:`PendingValidation.result` has returned.
+    until :meth:`PendingValidation.result` has returned. ``rewritten`` is
+    :func:`~planegraf.validation.lexical.scan` of ``sources`` when the caller has it already
+    (``build`` reads the files again while the store loads them).
     """
     if shapes is None:
         core, sparql = compiled_shapes()
     else:
         core, sparql = compile_all(shapes)
     graph = shapes if shapes is not None else shapes_graph()
-    rewritten = scan(sources) if sources else Rewritten({})
+    if rewritten is None:
+        rewritten = scan(sources) if sources else Rewritten({})
     changes_store = bool(rewritten) or any(c.needs_shapes_graph for c in sparql)
     return PendingValidation(
         lambda: _validate(store, graph, core, sparql, rewritten),
