@@ -126,7 +126,7 @@ def compile_shapes(shapes: Graph) -> list[CompiledConstraint]:
     compiler = _Compiler(shapes, targeted)
     compiled: list[CompiledConstraint] = []
     for shape in sorted(targeted, key=str):
-        compiled += compiler.top_level(shape, partial(_targets, shapes, shape))
+        compiled += compiler.top_level(shape, partial(_targets, shapes, shape), targets=shape)
     return compiled
 
 
@@ -218,11 +218,12 @@ class _Compiler:
 
     # -- top level: one query per constraint, results reported with this shape as source --
 
-    def top_level(self, shape: Node, focus: FocusPattern,
-                  via: tuple[str, ...] = ()) -> list[CompiledConstraint]:
+    def top_level(self, shape: Node, focus: FocusPattern, via: tuple[str, ...] = (),
+                  targets: Node | None = None) -> list[CompiledConstraint]:
         """The constraints of ``shape`` as queries. ``via`` are the variables of the focus
         nodes of the shapes this one is nested in: a value node reached from two focus nodes
-        is validated twice, and reported twice, as SHACL (and pyshacl) do."""
+        is validated twice, and reported twice, as SHACL (and pyshacl) do. ``targets`` is
+        the shape whose targets ``focus`` matches, when it does."""
         if self._deactivated(shape):
             return []
         self._check_parameters(shape, top_level=True)
@@ -234,9 +235,17 @@ class _Compiler:
             (m for m in self.shapes.objects(shape, SH.message) if isinstance(m, Literal)),
             key=lambda m: (m.language or "", str(m))))
         compiled = []
+        # A shape on the subjects of its own path (sh:targetSubjectsOf P, sh:path P): a
+        # pattern that starts from the values of P has only focus nodes as ?this, so the
+        # targets need not be matched again (one scan of P instead of a join of two; the
+        # rows are DISTINCT either way).
+        implied = (f"?this {self.path(path)} ?value ."
+                   if path is not None and self._only_subjects_of(targets, path) else None)
         for violation in self.violations(shape, "?this", "?value", top_level=True):
+            start = ("" if implied is not None and violation.pattern.startswith(implied)
+                     else focus("?this"))
             query = (f"SELECT DISTINCT ?this ?value ?key ?rpath {' '.join(via)} WHERE {{\n"
-                     f"  {focus('?this')}\n"
+                     f"  {start}\n"
                      f"  {violation.pattern}\n}}")
             compiled.append(CompiledConstraint(shape, violation.component, path, severity,
                                                messages or _default_messages(violation),
@@ -245,8 +254,19 @@ class _Compiler:
         # value nodes of this shape as their focus nodes (sh:property, SHACL 4.8.2).
         for nested in sorted(self.shapes.objects(shape, SH.property), key=str):
             value_focus, outer = self._value_focus(shape, focus, via)
-            compiled += self.top_level(nested, value_focus, outer)
+            compiled += self.top_level(nested, value_focus, outer,
+                                       targets if path is None else None)
         return compiled
+
+    def _only_subjects_of(self, shape: Node | None, path: Node) -> bool:
+        """Whether the only targets of ``shape`` are the subjects of the property ``path``."""
+        if shape is None or not isinstance(path, URIRef):
+            return False
+        shapes = self.shapes
+        return (list(shapes.objects(shape, SH.targetSubjectsOf)) == [path]
+                and (shape, RDF.type, RDFS.Class) not in shapes
+                and not any(True for kind in (SH.targetClass, SH.targetObjectsOf, SH.targetNode)
+                            for _ in shapes.objects(shape, kind)))
 
     def _value_focus(self, shape: Node, focus: FocusPattern,
                      via: tuple[str, ...]) -> tuple[FocusPattern, tuple[str, ...]]:
