@@ -74,3 +74,20 @@ def test_build_beside_writes_the_report_and_summary_after_the_site(good_build: P
     assert (good_build / "site" / "index.html").is_file()
     assert (good_build / "site" / "data" / "planegraf.trig").samefile(
         good_build / "planegraf.trig")
+
+
+def test_validation_beside_the_caller_finds_what_validation_alone_finds(tmp_path: Path) -> None:
+    from planegraf.pipeline import dataset_sources, open_store
+    from planegraf.validation.validate import start_validation, validate_store
+
+    broken = _broken_plan(tmp_path)
+    store = open_store([broken])
+    sources = dataset_sources([broken])
+    alone = validate_store(store, sources=sources)
+    pending = start_validation(store, sources=sources, beside=True)
+    assert pending.beside  # in a thread, the caller taking the queries left when it waits
+    beside = pending.result()
+    assert alone.has_violations
+    assert beside.text("en") == alone.text("en")
+    assert beside.text("sv") == alone.text("sv")
+    assert len(beside.results_graph) == len(alone.results_graph)

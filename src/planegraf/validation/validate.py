@@ -15,10 +15,10 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from itertools import chain
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 from typing import Literal as Lang
 
 import pyoxigraph as ox
@@ -258,9 +258,12 @@ def validate_store(store: EmbeddedStore, shapes: Graph | None = None,
 
 class Beside(Generic[T]):
     """``work()`` run in a thread of its own (or here and now, when not ``beside``):
-    :meth:`result` waits for its value, or raises what it raised."""
+    :meth:`result` waits for its value, or raises what it raised. While it waits it does
+    ``help_with()``: the waiting thread's share of the work."""
 
-    def __init__(self, work: Callable[[], T], beside: bool = True) -> None:
+    def __init__(self, work: Callable[[], T], beside: bool = True,
+                 help_with: Callable[[], None] | None = None) -> None:
+        self._help_with = help_with
         self._value: T | None = None
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
@@ -285,6 +288,8 @@ class Beside(Generic[T]):
     def result(self) -> T:
         """The value, once the work is over."""
         if self._thread is not None:
+            if self._help_with is not None:
+                self._help_with()
             self._thread.join()
         if self._error is not None:
             raise self._error
@@ -321,14 +326,18 @@ def start_validation(store: EmbeddedStore, shapes: Graph | None = None,
     graph = shapes if shapes is not None else shapes_graph()
     if rewritten is None:
         rewritten = scan(sources) if sources else Rewritten({})
-    changes_store = bool(rewritten) or any(c.needs_shapes_graph for c in sparql)
-    return PendingValidation(
-        lambda: _validate(store, graph, core, sparql, rewritten),
-        beside=beside and not changes_store)
+    beside = beside and not (bool(rewritten) or any(c.needs_shapes_graph for c in sparql))
+    # Beside the caller, one query at a time: the caller's thread (the site's Python) keeps
+    # a core of its own instead of a fifth of two; once it waits for the report, it runs
+    # the queries not yet begun itself.
+    shared = _SharedQueries() if beside else None
+    return PendingValidation(lambda: _validate(store, graph, core, sparql, rewritten, shared),
+                             beside=beside, help_with=shared.help if shared else None)
 
 
 def _validate(store: EmbeddedStore, shapes: Graph, core: Sequence[CompiledConstraint],
-              sparql: Sequence[SparqlConstraint], rewritten: Rewritten) -> ValidationReport:
+              sparql: Sequence[SparqlConstraint], rewritten: Rewritten,
+              shared: _SharedQueries | None = None) -> ValidationReport:
     report = _ReportBuilder(store, shapes)
 
     def rows(constraint: CompiledConstraint) -> list[dict[str, object]]:
@@ -353,11 +362,20 @@ def _validate(store: EmbeddedStore, shapes: Graph, core: Sequence[CompiledConstr
     # Oxigraph evaluates outside the GIL, so the queries share the cores; map keeps the
     # results in the order of the constraints. SPARQL constraints see the store's own terms
     # (their queries compare values); the core constraints see the literals as written.
-    workers = min(4, os.cpu_count() or 1)
     joined = [c for c in sparql if not c.needs_shapes_graph]
+    with_shapes = [c for c in sparql if c.needs_shapes_graph]
+    workers = min(4, os.cpu_count() or 1)
+    if shared is not None:
+        # Beside a caller: the store is never changed here (start_validation), so every
+        # query goes into one list, taken by this thread and the waiting caller.
+        assert not rewritten and not with_shapes
+        done = shared.run([*(partial(violations, c) for c in joined),
+                           *(partial(rows, c) for c in core)])
+        sparql_rows = list(chain.from_iterable(done[:len(joined)]))
+        core_rows = done[len(joined):]
+        return _finish(report, shapes, core, core_rows, sparql_rows, rewritten, sparql)
     with ThreadPoolExecutor(max_workers=workers) as pool:
         sparql_rows = list(chain.from_iterable(pool.map(violations, joined)))
-    with_shapes = [c for c in sparql if c.needs_shapes_graph]
     if with_shapes:
         quads = shapes_graph_quads(shapes)
         store.oxigraph.extend(quads)
@@ -368,6 +386,12 @@ def _validate(store: EmbeddedStore, shapes: Graph, core: Sequence[CompiledConstr
             store.oxigraph.remove_graph(ox.NamedNode(SHAPES_GRAPH_IRI))
     with swapped(store.oxigraph, rewritten), ThreadPoolExecutor(max_workers=workers) as pool:
         core_rows = list(pool.map(rows, core))
+    return _finish(report, shapes, core, core_rows, sparql_rows, rewritten, sparql)
+
+
+def _finish(report: _ReportBuilder, shapes: Graph, core: Sequence[CompiledConstraint],
+            core_rows: Sequence[list[dict[str, Any]]], sparql_rows: Sequence[SparqlViolation],
+            rewritten: Rewritten, sparql: Sequence[SparqlConstraint]) -> ValidationReport:
     for compiled, found in zip(core, core_rows, strict=True):
         for row in found:
             path = row["rpath"]
@@ -387,6 +411,53 @@ def _validate(store: EmbeddedStore, shapes: Graph, core: Sequence[CompiledConstr
         finished.rewritten_note = (i18n.text("report_rewritten_note", "sv", n=count),
                                    i18n.text("report_rewritten_note", "en", n=count))
     return finished
+
+
+class _SharedQueries:
+    """Queries taken one at a time by the validation's thread and, once it waits for the
+    report, by the caller's (:meth:`help`): the results in the order of the queries."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Condition()
+        self._tasks: list[Callable[[], Any]] = []
+        self._results: list[Any] = []
+        self._errors: list[BaseException] = []
+        self._next = 0
+        self._running = 0
+
+    def run(self, tasks: Sequence[Callable[[], Any]]) -> list[Any]:
+        """Every task's result, taking tasks here until none is left."""
+        with self._lock:
+            self._tasks, self._results = list(tasks), [None] * len(tasks)
+        self.help()
+        with self._lock:
+            while self._running:  # a task the caller took is still running
+                self._lock.wait()
+            self._tasks = []
+            if self._errors:
+                raise self._errors[0]
+            return self._results
+
+    def help(self) -> None:
+        """Run tasks not yet begun until none is left."""
+        while True:
+            with self._lock:
+                if self._next >= len(self._tasks):
+                    return
+                index, task = self._next, self._tasks[self._next]
+                self._next += 1
+                self._running += 1
+            try:
+                result = task()
+            except BaseException as err:  # raised by run(), in the validation's thread
+                with self._lock:
+                    self._errors.append(err)
+            else:
+                self._results[index] = result
+            finally:
+                with self._lock:
+                    self._running -= 1
+                    self._lock.notify_all()
 
 
 class _ReportBuilder:
