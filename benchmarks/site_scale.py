@@ -80,16 +80,15 @@ def child_build(data: Path, out: Path) -> dict[str, object]:
         steps[name] = steps.get(name, 0.0) + until - at
     steps["load"] = steps.get("load", 0.0) + (marks[0][0] - started if marks else 0.0)
     return {"seconds": ended - started, "quads": len(result.store),
-            "steps": {**steps, **{k if "beside" in k else f"site: {k}": v
+            "steps": {**steps, **{k if "validation" in k or "literals" in k else f"site: {k}": v
                                   for k, v in phases.items()}}}
 
 
 def _time_validation(phases: dict[str, float]) -> None:
-    """The shapes are checked beside the writing, and the literals read as written beside
-    the load (``planegraf.pipeline.build``), so the build's progress marks no longer show
-    their time: record how long each took in its thread, and how long the build waited for
-    them."""
-    import planegraf.validation.lexical as lexical
+    """The shapes are checked beside the writing (``planegraf.pipeline.build``), so the
+    build's progress marks no longer show their time: record how long the validation took
+    in its thread (reading the literals as written, then the queries), and how long the
+    build then waited for its report."""
     import planegraf.validation.validate as validate
 
     def timed(name: str, function: Any) -> Any:
@@ -101,9 +100,11 @@ def _time_validation(phases: dict[str, float]) -> None:
                 phases[name] = phases.get(name, 0.0) + time.perf_counter() - begun
         return wrapper
 
-    validate._validate = timed("validation (beside the writing)", validate._validate)
-    lexical.scan = timed("literals as written (beside the load)", lexical.scan)
-    validate.Beside.result = timed("waiting for the work beside", validate.Beside.result)
+    pending = validate.PendingValidation
+    for owner, name, shown in ((pending, "_beside", "validation (beside the writing)"),
+                               (validate, "scan", "of which literals as written"),
+                               (pending, "result", "waiting for the validation")):
+        setattr(owner, name, timed(shown, getattr(owner, name)))
 
 
 def _time_site_parts() -> dict[str, float]:

@@ -91,3 +91,32 @@ def test_validation_beside_the_caller_finds_what_validation_alone_finds(tmp_path
     assert beside.text("en") == alone.text("en")
     assert beside.text("sv") == alone.text("sv")
     assert len(beside.results_graph) == len(alone.results_graph)
+
+
+def test_validation_that_swaps_literals_waits_for_the_caller_and_finds_the_same(
+        tmp_path: Path) -> None:
+    # "01"^^xsd:integer is stored as "1": SHACL judges the term as written, so the validator
+    # swaps it into the store while it checks; beside a caller that reads the store it must
+    # not, and runs when the caller waits for the report instead.
+    from planegraf.rdf.store import EmbeddedStore
+    from planegraf.validation.lexical import Source
+    from planegraf.validation.validate import load_shapes, start_validation, validate_store
+
+    shapes_file, data = tmp_path / "shapes.ttl", tmp_path / "data.ttl"
+    prefixes = ("@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+                "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+                "@prefix ex: <http://example.org/> .\n")
+    shapes_file.write_text(prefixes + 'ex:S a sh:NodeShape ; sh:targetSubjectsOf ex:p ; '
+                           'sh:property [ sh:path ex:p ; sh:hasValue "1"^^xsd:integer ] .\n',
+                           encoding="utf-8")
+    data.write_text(prefixes + 'ex:a ex:p "01"^^xsd:integer .\n', encoding="utf-8")
+    store = EmbeddedStore()
+    store.load_file(data)
+    before = sorted(str(q) for q in store.oxigraph)
+    shapes = load_shapes([shapes_file])
+    alone = validate_store(store, shapes, sources=[Source(data)])
+    pending = start_validation(store, shapes, sources=[Source(data)], beside=True)
+    beside = pending.result()
+    assert alone.has_violations  # only as written: the stored "1" has the value
+    assert beside.text("en") == alone.text("en")
+    assert sorted(str(q) for q in store.oxigraph) == before

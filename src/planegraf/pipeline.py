@@ -166,14 +166,6 @@ def _check_started(
     if files:
         project = Project(project.root, project.config, (*project.extra_files, *files),
                           project.out_dir)
-    # pyshacl is imported only when something is validated: query, network and gaps do not.
-    from planegraf.validation.lexical import scan
-    from planegraf.validation.validate import Beside, start_validation
-
-    sources = dataset_sources(project.extra_files, bundled=bundled, project=project)
-    # The validator reads the literals as the files write them (seconds at a million quads
-    # when the files are new to its cache): in a thread, while Oxigraph loads the same files.
-    scanning = Beside(lambda: scan(sources))
     if bundled:
         store = project.load_sources(progress)
     else:
@@ -181,8 +173,11 @@ def _check_started(
         progress(Message("cli_step_derive"))
         derive(store)
     progress(Message("cli_step_validate"))
-    pending = start_validation(store, sources=sources, rewritten=scanning.result(),
-                               beside=beside(store))
+    # pyshacl is imported only when something is validated: query, network and gaps do not.
+    from planegraf.validation.validate import start_validation
+
+    pending = start_validation(store, sources=dataset_sources(
+        project.extra_files, bundled=bundled, project=project), beside=beside(store))
     return store, pending
 
 

@@ -297,42 +297,75 @@ class Beside(Generic[T]):
         return self._value
 
 
-#: A validation started by :func:`start_validation`.
-PendingValidation = Beside[ValidationReport]
+class PendingValidation:
+    """A validation started by :func:`start_validation`; :meth:`result` is its report."""
+
+    def __init__(self, store: EmbeddedStore, shapes: Graph,
+                 compiled: tuple[Sequence[CompiledConstraint], Sequence[SparqlConstraint]],
+                 sources: Sequence[Source], beside: bool) -> None:
+        self._store, self._shapes, self._compiled = store, shapes, compiled
+        self._report: ValidationReport | None = None
+        self._work: Beside[ValidationReport | Rewritten] | None = None
+        if beside:
+            shared = _SharedQueries()
+            self._work = Beside(partial(self._beside, sources, shared),
+                                help_with=shared.help)
+        else:
+            self._report = self._alone(scan(sources) if sources else Rewritten({}))
+
+    @property
+    def beside(self) -> bool:
+        """Whether the validation runs in a thread of its own (else it is already done)."""
+        return self._work is not None
+
+    def result(self) -> ValidationReport:
+        """The report, once the validation is over (raises what the validation raised)."""
+        if self._work is not None:
+            outcome, self._work = self._work.result(), None
+            self._report = (outcome if isinstance(outcome, ValidationReport)
+                            else self._alone(outcome))
+        assert self._report is not None
+        return self._report
+
+    def _beside(self, sources: Sequence[Source], shared: _SharedQueries
+                ) -> ValidationReport | Rewritten:
+        # The literals as written are read here, beside the caller: seconds at a million
+        # quads when the files are new to the cache. A validation that must change the store
+        # (see start_validation) is left to result(), when the caller is done with it.
+        rewritten = scan(sources) if sources else Rewritten({})
+        core, sparql = self._compiled
+        if rewritten or any(c.needs_shapes_graph for c in sparql):
+            return rewritten
+        return _validate(self._store, self._shapes, core, sparql, rewritten, shared)
+
+    def _alone(self, rewritten: Rewritten) -> ValidationReport:
+        core, sparql = self._compiled
+        return _validate(self._store, self._shapes, core, sparql, rewritten)
 
 
 def start_validation(store: EmbeddedStore, shapes: Graph | None = None,
-                     sources: Sequence[Source] = (), *, beside: bool = True,
-                     rewritten: Rewritten | None = None) -> PendingValidation:
-    """:func:`validate_store`, run in a thread of its own when ``beside`` and the validation
-    leaves the store as it is, so that the caller can read the store meanwhile (Oxigraph
-    evaluates queries outside the GIL: ``build`` writes the site on one core while the shapes
-    are checked on the other).
+                     sources: Sequence[Source] = (), *, beside: bool = True
+                     ) -> PendingValidation:
+    """:func:`validate_store`, run in a thread of its own when ``beside``, so that the
+    caller can read the store meanwhile (Oxigraph evaluates queries outside the GIL:
+    ``build`` writes the site on one core while the shapes are checked on the other).
 
-    A validation that changes the store while it runs (literals the store rewrote swapped
-    for their form as written, see :mod:`planegraf.validation.lexical`, or the shapes graph
-    put in for a constraint that names ``$shapesGraph``) would show those changes to any
-    other reader, so it is done here, before this returns, as :func:`validate_store` does.
-    Compiling the shapes and reading the sources happen here either way: an unsupported
-    shape or an unreadable file is raised at once. The caller must not change the store
-    until :meth:`PendingValidation.result` has returned. ``rewritten`` is
-    :func:`~planegraf.validation.lexical.scan` of ``sources`` when the caller has it already
-    (``build`` reads the files again while the store loads them).
+    Beside the caller the queries run one at a time (the caller keeps a core of its own),
+    and when the caller waits for :meth:`PendingValidation.result` it runs the queries not
+    yet begun itself. A validation that must change the store (literals the store
+    rewrote swapped for their form as written, see :mod:`planegraf.validation.lexical`,
+    or the shapes graph put in for a constraint that names ``$shapesGraph``) would show
+    those changes to any other reader: it runs in ``result()`` instead, when the caller is
+    done with the store. Compiling the shapes happens here either way, so an unsupported
+    shape is raised at once. The caller must not change the store until ``result()`` has
+    returned.
     """
     if shapes is None:
         core, sparql = compiled_shapes()
     else:
         core, sparql = compile_all(shapes)
     graph = shapes if shapes is not None else shapes_graph()
-    if rewritten is None:
-        rewritten = scan(sources) if sources else Rewritten({})
-    beside = beside and not (bool(rewritten) or any(c.needs_shapes_graph for c in sparql))
-    # Beside the caller, one query at a time: the caller's thread (the site's Python) keeps
-    # a core of its own instead of a fifth of two; once it waits for the report, it runs
-    # the queries not yet begun itself.
-    shared = _SharedQueries() if beside else None
-    return PendingValidation(lambda: _validate(store, graph, core, sparql, rewritten, shared),
-                             beside=beside, help_with=shared.help if shared else None)
+    return PendingValidation(store, graph, (core, sparql), sources, beside)
 
 
 def _validate(store: EmbeddedStore, shapes: Graph, core: Sequence[CompiledConstraint],
