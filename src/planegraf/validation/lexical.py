@@ -242,15 +242,19 @@ class _FileScan:
                 header = cached.readline()
                 if header in (_AS_STORED, _REWRITTEN):
                     return cls(source, fmt, header == _AS_STORED, entry)
-        found = _parse_examined(data, fmt, base_iri)
-        literals = [q.object for q in found if isinstance(q.object, ox.Literal)]
+        # First only the distinct literals (a few thousand where the file has a million
+        # quads): most files keep every one as written, and then no quad is kept at all.
+        literals = dict.fromkeys(q.object for q in ox.parse(
+            input=data, format=fmt, base_iri=base_iri) if _examined(q.object))
         with _rdflib_quiet():
             as_stored = all(_stand_in(lit, canonical) is None
                             for lit, canonical in stored_form(literals).items())
+        found = None if as_stored else _parse_examined(data, fmt, base_iri)
         if entry is not None:
             from planegraf.rdf import atomic
 
-            body = b"" if as_stored else ox.serialize(found, format=ox.RdfFormat.N_QUADS) or b""
+            body = (b"" if found is None else
+                    ox.serialize(found, format=ox.RdfFormat.N_QUADS) or b"")
             with contextlib.suppress(OSError):  # a read-only cache folder: scan every time
                 atomic.write_bytes(entry, (_AS_STORED if as_stored else _REWRITTEN) + body)
         return cls(source, fmt, as_stored, entry, found)
