@@ -254,10 +254,10 @@ def _give_back_large_blocks() -> None:
     By default glibc raises its threshold for mapping a block on its own to the largest
     block freed so far, so after the first big query (Oxigraph's hash tables for a
     million quads, the site's counts) such blocks come from the heap, and freed they stay
-    in it: at a million quads 180 MB of them were held through the site's last pages, and
-    the build's peak memory was 1040 MB, 1.59x the bulk load's (986 MB with the threshold
-    fixed at 256 KiB). A threshold set by the user (``MALLOC_MMAP_THRESHOLD_``) is left alone, and
-    so is any C library without ``mallopt``.
+    in it: at a million quads 180 MB of them were held through the site's last pages (the
+    build's peak 1040 MB in one run, 979-986 MB with the threshold fixed at 256 KiB; the
+    bulk load's is 654 MB). A threshold the user set (``MALLOC_MMAP_THRESHOLD_``) is left
+    alone, and so is any C library without ``mallopt``.
     """
     if not sys.platform.startswith("linux") or "MALLOC_MMAP_THRESHOLD_" in os.environ:
         return
