@@ -6,13 +6,9 @@ project plus files the user names. Loading itself lives in ``loading.py``.
 
 from __future__ import annotations
 
-import ctypes
 import json
-import os
-import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -210,7 +206,6 @@ def build(
     out_dir = out_dir or project.out_dir
     atomic.output_folder(out_dir)
     lang = lang or project.config.language
-    _give_back_large_blocks()
     hashes = project.input_hashes()
     store, pending = _check_started(
         bundled=True, project=project, progress=progress,
@@ -240,33 +235,6 @@ def build(
     if site:
         written.append(out_dir / "site")
     return BuildResult(store, report, summary, out_dir, written)
-
-
-#: glibc's M_MMAP_THRESHOLD (malloc.h): blocks from this size up are mapped on their own.
-_M_MMAP_THRESHOLD = -3
-_LARGE_BLOCK = 256 * 1024
-
-
-@cache
-def _give_back_large_blocks() -> None:
-    """Have glibc give large freed blocks back to the system at once (once per process).
-
-    By default glibc raises its threshold for mapping a block on its own to the largest
-    block freed so far, so after the first big query (Oxigraph's hash tables for a
-    million quads, the site's counts) such blocks come from the heap, and freed they stay
-    in it: at a million quads 180 MB of them were held through the site's last pages (the
-    build's peak 1040 MB in one run, 979-986 MB with the threshold fixed at 256 KiB; the
-    bulk load's is 654 MB). A threshold the user set (``MALLOC_MMAP_THRESHOLD_``) is left
-    alone, and so is any C library without ``mallopt``.
-    """
-    if not sys.platform.startswith("linux") or "MALLOC_MMAP_THRESHOLD_" in os.environ:
-        return
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return
-    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-    mallopt(_M_MMAP_THRESHOLD, _LARGE_BLOCK)
 
 
 def _site_forks(store: EmbeddedStore, pages: str) -> bool:
