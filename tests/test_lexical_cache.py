@@ -134,3 +134,50 @@ def test_a_source_whose_literals_are_as_stored_costs_one_line_of_cache(
     assert not scan([Source(data)])
     (entry,) = cache.glob("lexical-*.nq")
     assert entry.read_bytes() == lexical._AS_STORED
+
+
+def _big_source(tmp_path: Path, rewritten: bool) -> Path:
+    """A file over SCAN_AHEAD_BYTES, with one literal the store rewrites when asked."""
+    data = tmp_path / "big.ttl"
+    line = 'ex:s{} ex:label "{}" ; ex:on "2020-01-01"^^xsd:date .\n'
+    filler = "x" * 200
+    count = lexical.SCAN_AHEAD_BYTES // 250 + 10
+    body = "".join(line.format(n, filler) for n in range(count))
+    odd = 'ex:odd ex:size "05"^^xsd:int .\n' if rewritten else ""
+    data.write_text(PREFIXES + body + odd, encoding="utf-8")
+    assert data.stat().st_size >= lexical.SCAN_AHEAD_BYTES
+    return data
+
+
+@pytest.mark.parametrize("rewritten", [False, True])
+def test_a_big_file_new_to_the_cache_is_read_on_another_core_while_the_store_loads(
+        tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch, rewritten: bool) -> None:
+    data = _big_source(tmp_path, rewritten)
+    ahead = lexical.scan_ahead([Source(data)])
+    assert ahead is not None
+    ahead.join()
+    # The child filled the cache, so the scan here parses nothing and finds the same.
+    parses = Parses(monkeypatch)
+    found = scan([Source(data)])
+    assert parses.count == 0
+    assert list(cache.glob("lexical-*.nq"))
+    assert _written(found) == ({f'"05"^^<{XSD}int>'} if rewritten else set())
+
+
+def test_small_files_are_scanned_where_they_are_needed_not_in_a_process_of_their_own(
+        tmp_path: Path, cache: Path) -> None:
+    data = tmp_path / "data.ttl"
+    data.write_text(PREFIXES + 'ex:a ex:size "05"^^xsd:int .\n', encoding="utf-8")
+    assert lexical.scan_ahead([Source(data)]) is None
+
+
+def test_a_cancelled_scan_ahead_leaves_no_half_written_entry(
+        tmp_path: Path, cache: Path) -> None:
+    data = _big_source(tmp_path, rewritten=True)
+    ahead = lexical.scan_ahead([Source(data)])
+    assert ahead is not None
+    ahead.cancel()
+    # Whether or not the child got to write its entry, what is there reads whole, and the
+    # scan finds the rewritten literal.
+    assert not [p for p in cache.glob("*") if p.name.endswith(".tmp")]
+    assert _written(scan([Source(data)])) == {f'"05"^^<{XSD}int>'}

@@ -23,7 +23,7 @@ from planegraf.rdf.loading import Progress, derive, load_dataset, open_store, qu
 from planegraf.rdf.store import EmbeddedStore, iter_rdf_files
 from planegraf.resources import ontology_dir
 from planegraf.sparql.queries import read_query
-from planegraf.validation.lexical import Source
+from planegraf.validation.lexical import Source, scan_ahead
 
 if TYPE_CHECKING:
     from planegraf.validation.validate import Language, PendingValidation, ValidationReport
@@ -162,18 +162,26 @@ def _check_started(
     if files:
         project = Project(project.root, project.config, (*project.extra_files, *files),
                           project.out_dir)
-    if bundled:
-        store = project.load_sources(progress)
-    else:
-        store = load_dataset(project.extra_files, bundled=False, progress=progress)
-        progress(Message("cli_step_derive"))
-        derive(store)
+    sources = dataset_sources(project.extra_files, bundled=bundled, project=project)
+    # Files new to the validator's cache are read for their literals as written on the other
+    # core while this one loads them into the store.
+    ahead = scan_ahead(sources)
+    try:
+        if bundled:
+            store = project.load_sources(progress)
+        else:
+            store = load_dataset(project.extra_files, bundled=False, progress=progress)
+            progress(Message("cli_step_derive"))
+            derive(store)
+    except BaseException:
+        if ahead is not None:
+            ahead.cancel()
+        raise
     progress(Message("cli_step_validate"))
     # pyshacl is imported only when something is validated: query, network and gaps do not.
     from planegraf.validation.validate import start_validation
 
-    pending = start_validation(store, sources=dataset_sources(
-        project.extra_files, bundled=bundled, project=project), beside=beside(store))
+    pending = start_validation(store, sources=sources, beside=beside(store), ahead=ahead)
     return store, pending
 
 

@@ -29,7 +29,14 @@ from planegraf import i18n
 from planegraf.errors import InputError
 from planegraf.rdf.store import EmbeddedStore, rdf_format_for, read_utf8, to_rdflib_term
 from planegraf.resources import cache_dir, shapes_dir
-from planegraf.validation.lexical import Rewritten, Source, as_written, scan, swapped
+from planegraf.validation.lexical import (
+    Rewritten,
+    ScanAhead,
+    Source,
+    as_written,
+    scan,
+    swapped,
+)
 from planegraf.validation.shacl_compiler import (
     CompiledConstraint,
     UnsupportedShapeError,
@@ -302,16 +309,18 @@ class PendingValidation:
 
     def __init__(self, store: EmbeddedStore, shapes: Graph,
                  compiled: tuple[Sequence[CompiledConstraint], Sequence[SparqlConstraint]],
-                 sources: Sequence[Source], beside: bool) -> None:
+                 sources: Sequence[Source], beside: bool, ahead: ScanAhead | None = None
+                 ) -> None:
         self._store, self._shapes, self._compiled = store, shapes, compiled
         self._report: ValidationReport | None = None
         self._work: Beside[ValidationReport | Rewritten] | None = None
+        self._ahead = ahead
         if beside:
             shared = _SharedQueries()
             self._work = Beside(partial(self._beside, sources, shared),
                                 help_with=shared.help)
         else:
-            self._report = self._alone(scan(sources) if sources else Rewritten({}))
+            self._report = self._alone(self._scan(sources))
 
     @property
     def beside(self) -> bool:
@@ -332,11 +341,16 @@ class PendingValidation:
         # The literals as written are read here, beside the caller: seconds at a million
         # quads when the files are new to the cache. A validation that must change the store
         # (see start_validation) is left to result(), when the caller is done with it.
-        rewritten = scan(sources) if sources else Rewritten({})
+        rewritten = self._scan(sources)
         core, sparql = self._compiled
         if rewritten or any(c.needs_shapes_graph for c in sparql):
             return rewritten
         return _validate(self._store, self._shapes, core, sparql, rewritten, shared)
+
+    def _scan(self, sources: Sequence[Source]) -> Rewritten:
+        if self._ahead is not None:  # the cache being filled by a child: read it when done
+            self._ahead.join()
+        return scan(sources) if sources else Rewritten({})
 
     def _alone(self, rewritten: Rewritten) -> ValidationReport:
         core, sparql = self._compiled
@@ -344,8 +358,8 @@ class PendingValidation:
 
 
 def start_validation(store: EmbeddedStore, shapes: Graph | None = None,
-                     sources: Sequence[Source] = (), *, beside: bool = True
-                     ) -> PendingValidation:
+                     sources: Sequence[Source] = (), *, beside: bool = True,
+                     ahead: ScanAhead | None = None) -> PendingValidation:
     """:func:`validate_store`, run in a thread of its own when ``beside``, so that the
     caller can read the store meanwhile (Oxigraph evaluates queries outside the GIL:
     ``build`` writes the site on one core while the shapes are checked on the other).
@@ -358,14 +372,15 @@ def start_validation(store: EmbeddedStore, shapes: Graph | None = None,
     those changes to any other reader: it runs in ``result()`` instead, when the caller is
     done with the store. Compiling the shapes happens here either way, so an unsupported
     shape is raised at once. The caller must not change the store until ``result()`` has
-    returned.
+    returned. ``ahead`` is the cache of literals as written being filled for ``sources``
+    (:func:`~planegraf.validation.lexical.scan_ahead`), waited for before they are read.
     """
     if shapes is None:
         core, sparql = compiled_shapes()
     else:
         core, sparql = compile_all(shapes)
     graph = shapes if shapes is not None else shapes_graph()
-    return PendingValidation(store, graph, (core, sparql), sources, beside)
+    return PendingValidation(store, graph, (core, sparql), sources, beside, ahead)
 
 
 def _validate(store: EmbeddedStore, shapes: Graph, core: Sequence[CompiledConstraint],
