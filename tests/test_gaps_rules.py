@@ -297,3 +297,33 @@ def test_findings_are_computed_once_and_told_in_either_language(
     assert english.startswith("# Coordination gaps") and "findings" in english
     assert "Enligt projektplan" in swedish and "Enligt projektplan" in english  # quoted
     assert "the source names no one" not in swedish and "källan nämner ingen" not in english
+
+
+FOLLOW_UP = "<https://w3id.org/planegraf/id/follow-up/p/1>"
+FOLLOW_UP_LABELS = {
+    "sv": f'{FOLLOW_UP} rdfs:label "Källan anger inget uppföljningsmått för aktiviteten."@sv .',
+    "en": f'{FOLLOW_UP} rdfs:label '
+          '"The source states no follow-up measure for this activity."@en .',
+}
+
+
+@pytest.mark.parametrize("first", ["sv", "en"])
+def test_a_follow_up_is_quoted_in_the_source_language_whatever_order_the_store_holds(first):
+    """A follow-up labelled in two languages (what ingest writes when the source states none)
+    was quoted in whichever label the store gave first: loading straight into the store
+    turned the bundled report's 37 findings from English to Swedish on both pages. The
+    source's text is quoted, as the activity's own label is: the Swedish one."""
+    import pyoxigraph as ox
+
+    from planegraf.rdf.store import EmbeddedStore
+
+    store = EmbeddedStore()
+    prefixes = "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+    activity = ("<https://w3id.org/planegraf/id/activity/p/1> a "
+                "<https://w3id.org/planegraf/def#Activity> ; "
+                f"<https://w3id.org/planegraf/def#followUp> {FOLLOW_UP} .\n")
+    for lang in (first, "en" if first == "sv" else "sv"):  # the store keeps this order
+        store.load_data((prefixes + activity + FOLLOW_UP_LABELS[lang]).encode(),
+                        ox.RdfFormat.TURTLE, graph=ox.NamedNode("https://w3id.org/planegraf/g"))
+    (activity_read,) = load_network_data(store).activities.values()
+    assert activity_read.follow_up_label == "Källan anger inget uppföljningsmått för aktiviteten."

@@ -238,15 +238,21 @@ def test_void_triples_count_the_distinct_triples(store):
         == len(distinct)
 
 
-@pytest.mark.parametrize("shared", ["apart", "shared triple", "shared subject"])
+@pytest.mark.parametrize("shared", ["apart", "shared triple", "shared subject",
+                                    "shared with the default graph"])
 def test_void_counts_are_exact_whether_graphs_share_triples_or_not(shared):
     """The distinct triples are counted only when a subject is in two graphs; a statement
-    two plans make (or a subject two graphs describe) must still give every count exactly,
-    the default graph's statements included."""
+    two plans make (or a subject two graphs describe, or one the default graph and a named
+    graph both state) must still give every count exactly, the default graph's statements
+    included."""
     store = _several_graphs(shared == "shared triple")
     if shared == "shared subject":
         store.load_data(rb'<https://w3id.org/planegraf/id/org/y> '
                         rb'<http://www.w3.org/2004/02/skos/core#altLabel> "Why" .',
+                        ox.RdfFormat.TURTLE, graph=ox.NamedNode("https://w3id.org/planegraf/x"))
+    if shared == "shared with the default graph":  # the default graph's statement again
+        store.load_data(rb'<https://w3id.org/planegraf/id/activity/a> '
+                        rb'<http://www.w3.org/2004/02/skos/core#prefLabel> "\u00C5"@sv .',
                         ox.RdfFormat.TURTLE, graph=ox.NamedNode("https://w3id.org/planegraf/x"))
     quads = list(store.oxigraph)
     subjects = {q.subject for q in quads}
@@ -258,7 +264,8 @@ def test_void_counts_are_exact_whether_graphs_share_triples_or_not(shared):
         len({q.object for q in quads if q.predicate.value == str(namespace.RDF.type)}),
         len({s for s in subjects if isinstance(s, ox.NamedNode)
              and s.value.startswith("https://w3id.org/planegraf/id/")}))
-    assert (stats.triples < len(quads)) == (shared == "shared triple")
+    assert (stats.triples < len(quads)) == (shared in ("shared triple",
+                                                      "shared with the default graph"))
 
 
 # --- CPOV / CPSV-AP -------------------------------------------------------------------

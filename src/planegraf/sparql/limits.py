@@ -27,12 +27,12 @@ DEFAULT_TIMEOUT_S = 60.0
 DEFAULT_MAX_ROWS = 100_000
 DEFAULT_MEMORY_MIB = 2048
 DECODED_PER_ENCODED = 16
-#: With ``QueryLimits.cpu_time``: the clock time after which a query is stopped whatever
-#: CPU time it has had, in multiples of its time limit.
-CPU_TIMEOUT_WALL_FACTOR = 3
 """How much larger an answer may grow when the parent decodes it: many small terms take
 about ten times their pickled size as Python objects, so the parent accepts at most
 ``memory_mib / 16`` MiB of encoded answer and stays within ``memory_mib`` itself."""
+#: With ``QueryLimits.cpu_time``: the clock time after which a query is stopped whatever
+#: CPU time it has had, in multiples of its time limit.
+CPU_TIMEOUT_WALL_FACTOR = 3
 _FORKING = threading.Lock()
 
 
