@@ -134,6 +134,13 @@ def test_a_running_query_takes_the_cpu_only_after_the_pages_of_the_server(site: 
     assert answers and answers[0] != 200
 
 
+def _stopped(pid: int) -> bool:
+    try:
+        return _stat(pid)[0] == "T"
+    except OSError:
+        return False
+
+
 def _stopped_worker_answer() -> int:
     """A query worker that gets no CPU (SIGSTOP: as one niced below a busy server and a
     loaded machine), then answers once it runs."""
@@ -149,13 +156,20 @@ def test_a_question_kept_waiting_for_the_cpu_is_answered_not_stopped_at_its_time
     from planegraf.publish.serve_sparql import SparqlEndpoint
     from planegraf.sparql.limits import run_limited
 
-    endpoint = SparqlEndpoint(site / "data" / "planegraf.nq", timeout_s=1, memory_mib=None)
+    endpoint = SparqlEndpoint(site / "data" / "planegraf.nq", timeout_s=2, memory_mib=None)
     limits = endpoint.limits
     assert limits.cpu_time
+    started = time.monotonic()
 
     def wake_after_the_limit() -> None:
-        time.sleep(1.5)
-        for pid in children_of(os.getpid()):
+        # Woken only once it is stopped and the clock is past its time limit; then it has
+        # until 3x the limit on the clock (6 s) to answer a constant, whatever the load.
+        stopped: list[int] = []
+        while ((not stopped or time.monotonic() - started < limits.timeout_s + 0.2)
+               and time.monotonic() - started < 60):
+            stopped = [pid for pid in children_of(os.getpid()) if _stopped(pid)]
+            time.sleep(0.05)
+        for pid in stopped:
             os.kill(pid, signal.SIGCONT)
 
     waker = threading.Thread(target=wake_after_the_limit)

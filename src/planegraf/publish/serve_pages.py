@@ -159,6 +159,7 @@ class PageWorkers:
         self.renderer = renderer
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._alive = 0
+        self._counting = threading.Lock()  # request threads lose workers concurrently
         self.processes: list[multiprocessing.process.BaseProcess] = []
 
     def start(self, count: int) -> None:
@@ -225,7 +226,8 @@ class PageWorkers:
             worker.requests.send((method, args))
             kind, value = worker.answers.recv()
         except (EOFError, OSError):  # the worker is gone (killed): not given back
-            self._alive -= 1
+            with self._counting:
+                self._alive -= 1
             return getattr(self.renderer, method)(*args)
         self._idle.put(worker)
         if kind == "error":
