@@ -84,6 +84,17 @@ def child_build(data: Path, out: Path) -> dict[str, object]:
                                   for k, v in phases.items()}}}
 
 
+def _timed(phases: dict[str, float], name: str, function: Any) -> Any:
+    """``function``, adding the time each call takes to ``phases[name]``."""
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        begun = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            phases[name] = phases.get(name, 0.0) + time.perf_counter() - begun
+    return wrapper
+
+
 def _time_validation(phases: dict[str, float]) -> None:
     """The shapes are checked beside the writing (``planegraf.pipeline.build``), so the
     build's progress marks no longer show their time: record how long the validation took
@@ -91,20 +102,11 @@ def _time_validation(phases: dict[str, float]) -> None:
     build then waited for its report."""
     import planegraf.validation.validate as validate
 
-    def timed(name: str, function: Any) -> Any:
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            begun = time.perf_counter()
-            try:
-                return function(*args, **kwargs)
-            finally:
-                phases[name] = phases.get(name, 0.0) + time.perf_counter() - begun
-        return wrapper
-
     pending = validate.PendingValidation
     for owner, name, shown in ((pending, "_beside", "validation (beside the writing)"),
                                (validate, "scan", "of which literals as written"),
                                (pending, "result", "waiting for the validation")):
-        setattr(owner, name, timed(shown, getattr(owner, name)))
+        setattr(owner, name, _timed(phases, shown, getattr(owner, name)))
 
 
 def _time_site_parts() -> dict[str, float]:
@@ -113,21 +115,12 @@ def _time_site_parts() -> dict[str, float]:
     import planegraf.publish.site as site
     phases: dict[str, float] = {}
 
-    def timed(name: str, function: Any) -> Any:
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            begun = time.perf_counter()
-            try:
-                return function(*args, **kwargs)
-            finally:
-                phases[name] = phases.get(name, 0.0) + time.perf_counter() - begun
-        return wrapper
-
     for method, name in (("write_data", "exports and DCAT"), ("write_index", "start page"),
                          ("write_organisations", "organisations"),
                          ("write_ontology_docs", "ontology pages"),
                          ("write_remaining", "resource pages")):
         owner = site._ResourcePages if method == "write_remaining" else site.SiteWriter
-        setattr(owner, method, timed(name, getattr(owner, method)))
+        setattr(owner, method, _timed(phases, name, getattr(owner, method)))
     sections = site.optional_sections
 
     def timed_sections() -> list[Any]:
@@ -137,7 +130,7 @@ def _time_site_parts() -> dict[str, float]:
                 section = make(writer)
                 if section is not None:
                     name = make.__name__.strip("_").removesuffix("_section")
-                    section.write = timed(name, section.write)
+                    section.write = _timed(phases, name, section.write)
                 return section
             made.append(make_timed)
         return made

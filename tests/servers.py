@@ -17,6 +17,7 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from planegraf.publish.serve import free_port, oxigraph_command, wait_until_up
 
@@ -64,3 +65,18 @@ def http_server(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[i
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+class CountingLookups:
+    """A store for a page renderer (``planegraf serve``), counting the index lookups made of
+    it in this process: what a served page costs."""
+
+    def __init__(self, store: Any) -> None:
+        self.store, self.lookups = store, 0
+
+    def quads_for_pattern(self, *pattern: Any) -> Any:
+        self.lookups += 1
+        return self.store.quads_for_pattern(*pattern)
+
+    def __len__(self) -> int:
+        return len(self.store)

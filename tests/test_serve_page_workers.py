@@ -9,29 +9,16 @@ import os
 import signal
 from pathlib import Path
 
-import pyoxigraph as ox
 import pytest
 
 from planegraf.pipeline import open_store
 from planegraf.publish.serve_pages import PageWorkers
 from planegraf.publish.site import PageRenderer, write_site
 
+from .servers import CountingLookups
+
 ROOT = "https://w3id.org/planegraf/"
 PAGES = ("id/org/qulturum", "id/activity/rjl-hp-2018-2020/6-3", "id/plan/rjl-hp-2018-2020")
-
-
-class _CountingStore:
-    """The server's store, counting the index lookups made in this process."""
-
-    def __init__(self, store: ox.Store) -> None:
-        self.store, self.lookups = store, 0
-
-    def quads_for_pattern(self, *pattern):  # type: ignore[no-untyped-def]
-        self.lookups += 1
-        return self.store.quads_for_pattern(*pattern)
-
-    def __len__(self) -> int:
-        return len(self.store)
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +30,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def workers(site: Path):  # type: ignore[no-untyped-def]
-    counting = _CountingStore(open_store().oxigraph)
+    counting = CountingLookups(open_store().oxigraph)
     pool = PageWorkers(PageRenderer(counting, site))  # type: ignore[arg-type]
     pool.start(2)
     yield pool, counting

@@ -26,6 +26,7 @@ from planegraf.publish.site import write_site
 from planegraf.resources import ontology_dir
 
 from .browser import chromium_page
+from .servers import CountingLookups
 
 ROOT = "https://w3id.org/planegraf/"
 ACTIVITY = ROOT + "id/activity/rjl-hp-2018-2020/6-3"
@@ -262,17 +263,6 @@ def test_a_site_written_before_served_pages_is_refused_with_what_to_do(sites, tm
         pass
 
 
-class _CountingStore:
-    """The store a renderer reads, counting its index lookups."""
-
-    def __init__(self, store: ox.Store) -> None:
-        self.store, self.lookups = store, 0
-
-    def quads_for_pattern(self, *pattern):  # type: ignore[no-untyped-def]
-        self.lookups += 1
-        return self.store.quads_for_pattern(*pattern)
-
-
 def test_a_busy_server_does_not_look_up_again_what_every_page_names(sites):
     """Under load each page must be cheap: the names, roles and links an organisation's page
     shows (its activities, their plans and partners) are the same for every request, so a
@@ -281,7 +271,7 @@ def test_a_busy_server_does_not_look_up_again_what_every_page_names(sites):
     from planegraf.publish.site import PageRenderer
 
     full, _ = sites
-    counting = _CountingStore(open_store().oxigraph)
+    counting = CountingLookups(open_store().oxigraph)
     renderer = PageRenderer(counting, full)  # type: ignore[arg-type]
     stem = "id/org/qulturum"
     first = renderer.page(ROOT + stem, stem, "sv")
