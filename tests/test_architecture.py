@@ -97,7 +97,7 @@ def test_the_importer_imports_nothing_downstream_of_it() -> None:
 # below it, never one above: the library does not know the pipeline, the pipeline does not
 # know the pages, the build writes them, and nothing knows the command line.
 LAYERS = [
-    {"errors", "resources", "namespaces", "ids", "i18n"},
+    {"errors", "resources", "namespaces", "ids", "i18n", "threads"},
     {"rdf", "sparql", "validation", "ingest", "analysis", "render", "counties", "registry",
      "synthetic"},
     {"project", "importing"},

@@ -11,11 +11,10 @@ import os
 import posixpath
 import re
 import sys
-import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache, cached_property, lru_cache
+from functools import cache, cached_property, lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,7 @@ from planegraf.publish import lod
 from planegraf.rdf.store import EmbeddedStore
 from planegraf.render import templates
 from planegraf.sparql.queries import read_query
+from planegraf.threads import Beside
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -1581,7 +1581,8 @@ def write_site(
         # The downloads and the dataset's counts are Oxigraph's and zlib's work, which run
         # without Python's lock: a thread writes them beside the pages (started after the
         # workers fork: a forked process must not inherit a thread's half-held locks).
-        downloads = _Background(writer.write_downloads, dataset_file)
+        downloads = Beside(partial(writer.write_downloads, dataset_file),
+                           name="planegraf-downloads")
         try:
             for section in writer.sections:
                 section.write(writer)
@@ -1605,33 +1606,6 @@ def write_site(
             workers.finish()
         written = [out_dir / p.relative_to(stage) for p in writer.written]
     return written
-
-
-class _Background:
-    """``function(*args)`` run in a thread of its own from now on; :meth:`result` waits for
-    it and returns its value or raises its error."""
-
-    def __init__(self, function: Callable[..., list[Path]], *args: Any) -> None:
-        self._value: list[Path] = []
-        self._error: BaseException | None = None
-
-        def run() -> None:
-            try:
-                self._value = function(*args)
-            except BaseException as err:  # handed to the caller of result()
-                self._error = err
-
-        self._thread = threading.Thread(target=run, name="planegraf-downloads", daemon=True)
-        self._thread.start()
-
-    def wait(self) -> None:
-        self._thread.join()
-
-    def result(self) -> list[Path]:
-        self.wait()
-        if self._error is not None:
-            raise self._error
-        return self._value
 
 
 #: Below this many resources the site is written in one process: forking costs more.

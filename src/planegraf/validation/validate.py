@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import cache, partial
 from itertools import chain
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 from typing import Literal as Lang
 
 import pyoxigraph as ox
@@ -29,6 +29,7 @@ from planegraf import i18n
 from planegraf.errors import InputError
 from planegraf.rdf.store import EmbeddedStore, rdf_format_for, read_utf8, to_rdflib_term
 from planegraf.resources import cache_dir, shapes_dir
+from planegraf.threads import Beside
 from planegraf.validation.lexical import (
     Rewritten,
     ScanAhead,
@@ -261,47 +262,6 @@ def validate_store(store: EmbeddedStore, shapes: Graph | None = None,
     True
     """
     return start_validation(store, shapes, sources, beside=False).result()
-
-
-class Beside(Generic[T]):
-    """``work()`` run in a thread of its own (or here and now, when not ``beside``):
-    :meth:`result` waits for its value, or raises what it raised. While it waits it does
-    ``help_with()``: the waiting thread's share of the work."""
-
-    def __init__(self, work: Callable[[], T], beside: bool = True,
-                 help_with: Callable[[], None] | None = None) -> None:
-        self._help_with = help_with
-        self._value: T | None = None
-        self._error: BaseException | None = None
-        self._thread: threading.Thread | None = None
-        if beside:
-            self._thread = threading.Thread(target=self._run, args=(work,), daemon=True,
-                                            name="planegraf-beside")
-            self._thread.start()
-        else:
-            self._value = work()
-
-    def _run(self, work: Callable[[], T]) -> None:
-        try:
-            self._value = work()
-        except BaseException as err:  # handed to the caller by result()
-            self._error = err
-
-    @property
-    def beside(self) -> bool:
-        """Whether the work runs in a thread of its own (else it is already done)."""
-        return self._thread is not None
-
-    def result(self) -> T:
-        """The value, once the work is over."""
-        if self._thread is not None:
-            if self._help_with is not None:
-                self._help_with()
-            self._thread.join()
-        if self._error is not None:
-            raise self._error
-        assert self._value is not None
-        return self._value
 
 
 class PendingValidation:
