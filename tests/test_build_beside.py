@@ -120,3 +120,33 @@ def test_validation_that_swaps_literals_waits_for_the_caller_and_finds_the_same(
     assert alone.has_violations  # only as written: the stored "1" has the value
     assert beside.text("en") == alone.text("en")
     assert sorted(str(q) for q in store.oxigraph) == before
+
+
+def test_the_dataset_written_beside_the_site_is_whole_and_shared_by_the_download(
+        good_build: Path) -> None:
+    # The TriG is dumped in a thread while the pages are written; the download links it
+    # only once it is whole: the same file, parsing to the same statements as the store.
+    import pyoxigraph as ox
+
+    dataset = good_build / "planegraf.trig"
+    assert (good_build / "site" / "data" / "planegraf.trig").samefile(dataset)
+    reread = ox.Store()
+    reread.bulk_load(path=str(dataset), format=ox.RdfFormat.TRIG)
+    assert len(reread) == len(build(good_build.parent / "again", lang="en",
+                                    pages="reports").store)
+
+
+def test_a_site_that_fails_while_the_dataset_is_written_leaves_the_last_good_output(
+        good_build: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from planegraf.publish.site import SiteWriter
+
+    before = _files(good_build)
+
+    def full_disk(self: SiteWriter) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(SiteWriter, "write_index", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        build(good_build, lang="en", pages="reports")
+    assert _files(good_build) == before
+    assert not [p for p in good_build.parent.iterdir() if p.name.startswith(".out.")]

@@ -256,7 +256,8 @@ def test_void_counts_are_exact_whether_graphs_share_triples_or_not(shared):
                         ox.RdfFormat.TURTLE, graph=ox.NamedNode("https://w3id.org/planegraf/x"))
     quads = list(store.oxigraph)
     subjects = {q.subject for q in quads}
-    stats = lod._count(store)
+    counted, stats = lod._count(store)
+    assert counted == len(quads)
     assert (stats.triples, stats.distinct_subjects, stats.distinct_objects, stats.properties,
             stats.classes, stats.entities) == (
         len({(q.subject, q.predicate, q.object) for q in quads}), len(subjects),

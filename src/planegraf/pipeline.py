@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,7 @@ from planegraf.rdf.loading import Progress, derive, load_dataset, open_store, qu
 from planegraf.rdf.store import EmbeddedStore, iter_rdf_files
 from planegraf.resources import ontology_dir
 from planegraf.sparql.queries import read_query
+from planegraf.threads import Beside
 from planegraf.validation.lexical import Source, scan_ahead
 
 if TYPE_CHECKING:
@@ -227,13 +229,21 @@ def build(
     progress(Message("cli_step_write", target=out_dir))
     try:
         with atomic.staged_directory(out_dir) as stage:
-            _write_dataset(stage, store)
-            project.write_manifest(stage, hashes)
-            if site:
-                progress(Message("cli_step_write", target=f"{out_dir}/site"))
-                _write_site(stage / "site", store, lang, base_url, project, pages)
+            # The dataset's dump and the summary's queries are Oxigraph's work, outside
+            # Python's lock: beside the site's pages, like the validation (not when the
+            # site forks page workers, see _site_forks).
+            dataset = Beside(partial(_write_dataset_and_summarise, stage, store, lang),
+                             beside=pending.beside, name="planegraf-dataset")
+            try:
+                project.write_manifest(stage, hashes)
+                if site:
+                    progress(Message("cli_step_write", target=f"{out_dir}/site"))
+                    _write_site(stage / "site", store, lang, base_url, project, pages,
+                                dataset_written=dataset.result)
+            finally:  # a failed site throws the stage away: not while the dump writes in it
+                dataset.wait()
+            summary = dataset.result()
             report = pending.result()
-            summary = summarise(store, lang)
             if report.has_violations:  # warnings and infos do not stop a build
                 raise _Stopped
             _write_outputs(stage, report, summary, lang)
@@ -255,18 +265,25 @@ def _site_forks(store: EmbeddedStore, pages: str) -> bool:
 
 
 def _write_site(folder: Path, store: EmbeddedStore, lang: Language, base_url: str | None,
-                project: Project, pages: str = "auto") -> None:
+                project: Project, pages: str = "auto",
+                dataset_written: Callable[[], object] | None = None) -> None:
     # The site module pulls in Jinja2 and the exports; imported here so that validate,
     # query and the other commands do not pay for it.
     from planegraf.publish.lod import DatasetInfo
     from planegraf.publish.site import write_site
 
     about = DatasetInfo.of(project)
-    # The site's TriG download is the dataset file written just before, shared (a hard link
-    # in the same staged folder), not dumped a second time.
+    # The site's TriG download is the dataset file (written beside, the site waits for it),
+    # shared (a hard link in the same staged folder), not dumped a second time.
     write_site(store, folder, lang=lang, base_url=base_url or about.base_url, about=about,
                queries_dir=project.queries_dir, pages=pages,
-               dataset_file=folder.parent / "planegraf.trig")
+               dataset_file=folder.parent / "planegraf.trig", dataset_written=dataset_written)
+
+
+def _write_dataset_and_summarise(folder: Path, store: EmbeddedStore, lang: Language
+                                 ) -> Summary:
+    _write_dataset(folder, store)
+    return summarise(store, lang)
 
 
 def _write_dataset(folder: Path, store: EmbeddedStore) -> None:

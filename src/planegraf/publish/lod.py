@@ -8,14 +8,13 @@ import gzip
 import io
 import json
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 import pyoxigraph as ox
-import pyshacl
 from rdflib import RDF, SH, XSD, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, SKOS, VOID
 
@@ -271,23 +270,31 @@ def download_files(every_format: bool = True) -> dict[str, str]:
 
 
 def write_exports(store: EmbeddedStore, folder: Path, *, every_format: bool = True,
-                  dataset_file: Path | None = None) -> dict[str, Path]:
+                  dataset_file: Path | None = None,
+                  dataset_written: Callable[[], object] | None = None) -> dict[str, Path]:
     """Write the downloads (:func:`download_files`) into ``folder``; return them by key.
 
     ``dataset_file`` is a TriG of the same store already written (``out/planegraf.trig``):
     the TriG download is then the same file (a hard link, else a copy), never a second dump.
+    When that file is being written elsewhere, ``dataset_written`` waits until it is whole:
+    the other downloads are written first.
     """
+    names = download_files(every_format)
+    shared = "trig" if dataset_file is not None else None
     written = {}
-    for key, name in download_files(every_format).items():
-        path = folder / name
-        if key == "trig" and dataset_file is not None:
+    for key in sorted(names, key=lambda key: key == shared):  # the shared file last
+        path = folder / names[key]
+        if key == shared:
+            assert dataset_file is not None
+            if dataset_written is not None:
+                dataset_written()
             atomic.link_or_copy(dataset_file, path)
-        elif name.endswith(GZIP_SUFFIX):
+        elif path.name.endswith(GZIP_SUFFIX):
             export_compressed(store, key, path)
         else:
             export(store, key, path)
         written[key] = path
-    return written
+    return {key: written[key] for key in names}
 
 
 def write_context(folder: Path) -> Path:
@@ -342,16 +349,16 @@ def dataset_statistics(store: EmbeddedStore) -> Statistics:
     cached = _STATISTICS.get(store)
     if cached is not None and cached[0] == len(store):
         return cached[1]
-    statistics = _count(store)
-    _STATISTICS[store] = (len(store), statistics)
+    quads, statistics = _count(store)
+    _STATISTICS[store] = (quads, statistics)
     return statistics
 
 
-def _count(store: EmbeddedStore) -> Statistics:
+def _count(store: EmbeddedStore) -> tuple[int, Statistics]:
     """The VoID counts in two passes over the statements, where counting the distinct
     triples alone was one more (hashing every triple: at a million quads, half of the
     counting): it is needed only when a triple can be in two graphs, that is when a
-    subject is."""
+    subject is. Returns the number of quads counted with them."""
     folder = ontology_dir() / "dcat"
     row = next(store.select(parse_query_file(folder / "statistics.rq").text))
     subjects = store.oxigraph.query(parse_query_file(folder / "statistics-subjects.rq").text,
@@ -369,7 +376,7 @@ def _count(store: EmbeddedStore) -> Statistics:
     if (number(per_subject, "subjectGraphs") or 0) != distinct_subjects:
         counted = next(store.select(parse_query_file(folder / "statistics-triples.rq").text))
         triples = number(counted, "triples") or 0
-    return Statistics(
+    return quads, Statistics(
         triples=triples, entities=number(per_subject, "entities") or 0,
         classes=number(row, "classes") or 0, properties=number(row, "properties") or 0,
         distinct_subjects=distinct_subjects,
@@ -468,6 +475,7 @@ def describe_dataset(
     store: EmbeddedStore, base_url: str | None = None, *,
     byte_sizes: Mapping[str, int] | None = None, sparql_endpoint: str | None = None,
     about: DatasetInfo | None = None, downloads: Mapping[str, str] | None = None,
+    statistics: Statistics | None = None,
 ) -> Graph:
     """The DCAT-AP description of the dataset: the fixed parts of ``ontology/dcat/*.ttl``
     (relative IRIs resolved against ``base_url``), the project's part (``about``: the bundled
@@ -478,7 +486,8 @@ def describe_dataset(
     format, :func:`download_files`); a ``.gz`` one is described with its
     ``dcat:compressFormat``, and a format without a file is described by the address at
     which ``planegraf serve`` answers it (``dcat:accessURL``, no ``dcat:downloadURL``).
-    No blank nodes.
+    No blank nodes. ``statistics``: the store's counts when the caller has them already
+    (:func:`dataset_statistics`).
     """
     if about is None:
         from planegraf.project import Project
@@ -491,7 +500,7 @@ def describe_dataset(
     for prefix, namespace in DESCRIPTION_PREFIXES.items():
         graph.bind(prefix, namespace)
     _add_project(graph, about, base)
-    stats = dataset_statistics(store)
+    stats = statistics or dataset_statistics(store)
     for prop, value in (
         (VOID.triples, stats.triples), (VOID.entities, stats.entities),
         (VOID.classes, stats.classes), (VOID.properties, stats.properties),
@@ -582,8 +591,10 @@ def _add_data_service(graph: Graph, endpoint: str) -> None:
 def write_dataset_description(
     store: EmbeddedStore, out_dir: Path, base_url: str | None = None, *,
     sparql_endpoint: str | None = None, about: DatasetInfo | None = None,
+    statistics: Statistics | None = None,
 ) -> list[Path]:
-    """Write ``dataset.ttl`` and ``dataset.jsonld`` (the DCAT-AP description) into ``out_dir``.
+    """Write ``dataset.ttl`` and ``dataset.jsonld`` (the DCAT-AP description) into ``out_dir``
+    (``statistics``: see :func:`describe_dataset`).
 
     The downloads are described as they are in ``out_dir/data/`` (written before, by
     :func:`write_exports`), with their sizes; a format without a file there is described as
@@ -596,7 +607,7 @@ def write_dataset_description(
     sizes = {key: (folder / name).stat().st_size for key, name in present.items()}
     description = describe_dataset(store, base_url, byte_sizes=sizes,
                                    sparql_endpoint=sparql_endpoint, about=about,
-                                   downloads=present or None)
+                                   downloads=present or None, statistics=statistics)
     turtle = out_dir / "dataset.ttl"
     jsonld = out_dir / "dataset.jsonld"
     atomic.write_text(turtle, description.serialize(format="longturtle"))
@@ -683,6 +694,10 @@ def external_shapes_dir() -> Path:
 
 
 def _shape_results(data: Graph, shapes: Graph, keep: set[Any] | None = None) -> list[ShapeResult]:
+    # Imported here: pyshacl (with rdflib's SPARQL engine) is a tenth of a second that only
+    # the check against the SEMIC shapes needs, not every site.
+    import pyshacl
+
     _, results, _ = pyshacl.validate(
         data, shacl_graph=shapes, inference="none", allow_warnings=True, allow_infos=True,
     )

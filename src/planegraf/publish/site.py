@@ -470,9 +470,7 @@ def resource_pages_written(store: EmbeddedStore, pages: str) -> bool:
     >>> resource_pages_written(open_store(), "auto")
     True
     """
-    if pages not in PAGE_MODES:
-        raise ValueError(f"pages must be one of {PAGE_MODES}")
-    return pages == "all" or (pages == "auto" and len(store) <= AUTO_PAGES_QUADS)
+    return _at_scale(store, pages)[0]
 
 
 def every_download_written(store: EmbeddedStore, pages: str) -> bool:
@@ -487,9 +485,18 @@ def every_download_written(store: EmbeddedStore, pages: str) -> bool:
     >>> every_download_written(open_store(), "reports")
     True
     """
+    return _at_scale(store, pages)[1]
+
+
+def _at_scale(store: EmbeddedStore, pages: str) -> tuple[bool, bool]:
+    """(:func:`resource_pages_written`, :func:`every_download_written`), counting the
+    store once (a pass over every quad, holding Python's lock: 0.1 s at a million)."""
     if pages not in PAGE_MODES:
         raise ValueError(f"pages must be one of {PAGE_MODES}")
-    return pages == "all" or len(store) <= AUTO_PAGES_QUADS
+    if pages == "all":
+        return True, True
+    small = len(store) <= AUTO_PAGES_QUADS
+    return pages == "auto" and small, small
 
 
 @dataclass
@@ -530,6 +537,8 @@ class SiteWriter:
         self.written: list[Path] = []
         self._folders: set[Path] = set()
         self.queries_dirs: tuple[Path, ...] = ()
+        #: The dataset's counts, once the downloads are written (they count them).
+        self.statistics: lod.Statistics | None = None
         self._network_data: Any = None
         self._gaps: list[Any] | None = None
         self._counties: dict[tuple[str, str], str | None] = {}
@@ -1326,20 +1335,23 @@ class SiteWriter:
                           "label": f"{s.name}{', gzip' if compressed else ''} ({name})"})
         return links
 
-    def write_downloads(self, dataset_file: Path | None = None) -> list[Path]:
+    def write_downloads(self, dataset_file: Path | None = None,
+                        dataset_written: Callable[[], object] | None = None) -> list[Path]:
         """The downloads of ``data/`` (:func:`lod.write_exports`) and the dataset's VoID
         counts (:func:`lod.dataset_statistics`, kept for :meth:`write_data`): Oxigraph's
         work almost all of it (the dump, the counting queries) and zlib's, both without
         Python's lock, so :func:`write_site` runs this in a thread beside the pages.
 
         ``dataset_file``: the same store's TriG already written (the build's
-        ``out/planegraf.trig``), which the TriG download then shares instead of a second dump.
+        ``out/planegraf.trig``), which the TriG download then shares instead of a second dump;
+        ``dataset_written`` waits until that file is whole (it is written beside).
         """
         data = self.folder / lod.DATA_FOLDER
         data.mkdir(parents=True, exist_ok=True)
         written = list(lod.write_exports(self.store, data, every_format=self.every_format,
-                                         dataset_file=dataset_file).values())
-        lod.dataset_statistics(self.store)
+                                         dataset_file=dataset_file,
+                                         dataset_written=dataset_written).values())
+        self.statistics = lod.dataset_statistics(self.store)
         return written
 
     def write_data(self, base_url: str | None, about: lod.DatasetInfo | None = None,
@@ -1354,7 +1366,7 @@ class SiteWriter:
         self.written += downloads() if downloads else self.write_downloads(dataset_file)
         self.written.append(lod.write_context(self.folder))
         self.written += lod.write_dataset_description(self.store, self.folder, base_url,
-                                                      about=about)
+                                                      about=about, statistics=self.statistics)
 
 
 def _activity_item(node: dict[str, Any]) -> Markup:
@@ -1542,6 +1554,7 @@ def write_site(
     base_url: str | None = None, extra_sections: Sequence[SectionWriter] = (),
     about: lod.DatasetInfo | None = None, queries_dir: Path | None = None,
     pages: str = "auto", dataset_file: Path | None = None,
+    dataset_written: Callable[[], object] | None = None,
 ) -> list[Path]:
     """Write the static site for ``store`` into ``out_dir`` (replacing it atomically).
 
@@ -1553,7 +1566,8 @@ def write_site(
     report pages and downloads (see :func:`resource_pages_written`), and whether every
     format is a download (:func:`every_download_written`). ``dataset_file`` is the store's
     TriG already written elsewhere on the same file system (the build's), shared by
-    ``data/planegraf.trig``. Returns the files written.
+    ``data/planegraf.trig``; when it is being written beside, ``dataset_written`` waits
+    until it is. Returns the files written.
 
     >>> import tempfile
     >>> from planegraf.pipeline import open_store
@@ -1566,10 +1580,10 @@ def write_site(
 
     if lang not in LANGUAGES:
         raise ValueError(f"lang must be one of {LANGUAGES}")
-    with_pages = resource_pages_written(store, pages)
+    with_pages, every_format = _at_scale(store, pages)
     with atomic.staged_directory(out_dir) as stage:
         writer = SiteWriter(store, stage, lang, resource_pages=with_pages)
-        writer.every_format = every_download_written(store, pages)
+        writer.every_format = every_format
         writer.queries_dirs = (queries_dir,) if queries_dir else ()
         for make_section in (*optional_sections(), *extra_sections):
             section = make_section(writer)
@@ -1581,7 +1595,7 @@ def write_site(
         # The downloads and the dataset's counts are Oxigraph's and zlib's work, which run
         # without Python's lock: a thread writes them beside the pages (started after the
         # workers fork: a forked process must not inherit a thread's half-held locks).
-        downloads = Beside(partial(writer.write_downloads, dataset_file),
+        downloads = Beside(partial(writer.write_downloads, dataset_file, dataset_written),
                            name="planegraf-downloads")
         try:
             for section in writer.sections:
