@@ -34,7 +34,7 @@ def test_wheel_contains_the_data_folders(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for required in ("planegraf/_data/ontology/planegraf.ttl",
                      "planegraf/_data/graph/rjl-hp-2018-2020.trig",
-                     "planegraf/_data/queries/derive/coordinator.ru",
+                     "planegraf/_data/queries/derive/shortcuts.ru",
                      "planegraf/_data/registry/sweden.trig",
                      "planegraf/_data/registry/municipalities.csv",
                      "planegraf/py.typed"):
