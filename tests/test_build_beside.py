@@ -150,3 +150,43 @@ def test_a_site_that_fails_while_the_dataset_is_written_leaves_the_last_good_out
         build(good_build, lang="en", pages="reports")
     assert _files(good_build) == before
     assert not [p for p in good_build.parent.iterdir() if p.name.startswith(".out.")]
+
+
+def test_the_site_s_libraries_are_imported_while_the_data_loads(tmp_path: Path) -> None:
+    # Matplotlib and NetworkX take about a second to import; the build imports them in a
+    # thread while Oxigraph loads the data, so they are there before the shapes are checked.
+    # A fresh interpreter: other tests have imported them already.
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from planegraf.i18n import Message\n"
+        "from planegraf.pipeline import build\n"
+        "seen = {}\n"
+        "def progress(step):\n"
+        "    if isinstance(step, Message) and step.key == 'cli_step_validate':\n"
+        "        seen.update({m: m in sys.modules for m in "
+        "('matplotlib.figure', 'networkx', 'planegraf.publish.site')})\n"
+        f"result = build(Path({str(tmp_path / 'out')!r}), pages='reports', progress=progress)\n"
+        "assert result.conforms\n"
+        "print(seen)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == str({"matplotlib.figure": True, "networkx": True,
+                                       "planegraf.publish.site": True}), done.stderr
+
+
+def test_a_source_that_fails_to_load_stops_the_build_with_the_site_half_prepared(
+        tmp_path: Path) -> None:
+    from planegraf.errors import InputError
+
+    bad = tmp_path / "bad.trig"
+    bad.write_text("<a> <b> .\n", encoding="utf-8")
+    project = Project.demonstration([bad], out_dir=tmp_path / "out")
+    with pytest.raises(InputError) as raised:
+        build(tmp_path / "out", project=project, pages="reports")
+    assert raised.value.path == bad
+    assert not (tmp_path / "out").exists()

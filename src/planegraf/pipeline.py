@@ -157,9 +157,11 @@ def check(
 def _check_started(
     files: Sequence[Path] = (), *, bundled: bool, progress: Progress,
     project: Project | None, beside: Callable[[EmbeddedStore], bool],
+    prepare: Callable[[], object] | None = None,
 ) -> tuple[EmbeddedStore, PendingValidation]:
     """Load and derive; start validating, beside the caller when ``beside(store)`` says so
-    (see :func:`~planegraf.validation.validate.start_validation`)."""
+    (see :func:`~planegraf.validation.validate.start_validation`). ``prepare()`` runs in a
+    thread meanwhile: Oxigraph loads outside Python's lock."""
     project = project or Project.demonstration()
     if files:
         project = Project(project.root, project.config, (*project.extra_files, *files),
@@ -168,6 +170,9 @@ def _check_started(
     # Files new to the validator's cache are read for their literals as written on the other
     # core while this one loads them into the store.
     ahead = scan_ahead(sources)
+    # Started after the scan's fork (a child must not inherit a thread's half-held locks),
+    # and over before anything else forks or validates.
+    preparing = Beside(prepare, name="planegraf-prepare") if prepare is not None else None
     try:
         if bundled:
             store = project.load_sources(progress)
@@ -178,7 +183,11 @@ def _check_started(
     except BaseException:
         if ahead is not None:
             ahead.cancel()
+        if preparing is not None:
+            preparing.wait()
         raise
+    if preparing is not None:
+        preparing.result()
     progress(Message("cli_step_validate"))
     # pyshacl is imported only when something is validated: query, network and gaps do not.
     from planegraf.validation.validate import start_validation
@@ -219,7 +228,8 @@ def build(
     hashes = project.input_hashes()
     store, pending = _check_started(
         bundled=True, project=project, progress=progress,
-        beside=lambda store: not site or not _site_forks(store, pages))
+        beside=lambda store: not site or not _site_forks(store, pages),
+        prepare=_prepare_site if site else None)
     project.use(store)
     written: list[Path] = []
     if not pending.beside:  # validated already: violations stop it before anything is written
@@ -253,6 +263,12 @@ def build(
     if site:
         written.append(out_dir / "site")
     return BuildResult(store, report, summary, out_dir, written)
+
+
+def _prepare_site() -> None:
+    from planegraf.publish.site import prepare
+
+    prepare()
 
 
 def _site_forks(store: EmbeddedStore, pages: str) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 T = TypeVar("T")
 
@@ -58,5 +58,4 @@ class Beside(Generic[T]):
         self.wait()
         if self._error is not None:
             raise self._error
-        assert self._value is not None
-        return self._value
+        return cast(T, self._value)  # T may be None: the work's value, whatever it is

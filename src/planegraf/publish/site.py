@@ -1704,6 +1704,21 @@ class _ResourcePages:
                                f"{failed[0]}); its error is printed above")
 
 
+def prepare() -> None:
+    """Import what writing a site imports on its way: the sections' modules (NetworkX,
+    with NumPy's random numbers for its seeded layouts; pyvis) and Matplotlib's drawing
+    parts, about a second at the start of the network section. The build does it in a
+    thread while Oxigraph loads and derives the data outside Python's lock."""
+    for module in ("sparql.queries", "publish.question_pages", "analysis.gaps", "render.viz",
+                   "analysis.compare"):
+        _available(module)
+    import numpy.random  # noqa: F401  (NetworkX imports it at the first seeded layout)
+
+    from planegraf.render import pictures
+
+    pictures.prepare()
+
+
 def optional_sections() -> list[SectionWriter]:
     """The sections whose modules are part of this installation (none is a stub)."""
     return [_query_section, _gaps_section, _network_section, _compare_section]

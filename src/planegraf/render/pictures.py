@@ -274,6 +274,15 @@ def _edge_patches(graph: nx.Graph, pos: Mapping[str, Position]) -> list[Any]:
     return patches
 
 
+def prepare() -> None:
+    """Import what drawing a picture imports (Matplotlib's figure, the Agg and SVG
+    canvases), for a caller with a core to spare now and pictures to draw later: the build
+    imports them while Oxigraph loads the data."""
+    _import_matplotlib()
+    import matplotlib.backends.backend_agg
+    import matplotlib.backends.backend_svg  # noqa: F401
+
+
 def _import_matplotlib() -> None:
     """Import Matplotlib's drawing parts without changing the rest of the process.
 
