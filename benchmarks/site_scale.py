@@ -80,8 +80,8 @@ def child_build(data: Path, out: Path) -> dict[str, object]:
         steps[name] = steps.get(name, 0.0) + until - at
     steps["load"] = steps.get("load", 0.0) + (marks[0][0] - started if marks else 0.0)
     return {"seconds": ended - started, "quads": len(result.store),
-            "steps": {**steps, **{k if "validation" in k or "literals" in k else f"site: {k}": v
-                                  for k, v in phases.items()}}}
+            "steps": {**steps, **{k if "beside" in k or "validation" in k or "literals" in k
+                                  else f"site: {k}": v for k, v in phases.items()}}}
 
 
 def _timed(phases: dict[str, float], name: str, function: Any) -> Any:
@@ -96,16 +96,23 @@ def _timed(phases: dict[str, float], name: str, function: Any) -> Any:
 
 
 def _time_validation(phases: dict[str, float]) -> None:
-    """The shapes are checked beside the writing (``planegraf.pipeline.build``), so the
-    build's progress marks no longer show their time: record how long the validation took
-    in its thread (reading the literals as written, then the queries), and how long the
-    build then waited for its report."""
+    """The shapes are checked beside the writing (``planegraf.pipeline.build``), and the
+    dataset, the summary, the downloads and the site's imports are done in threads too, so
+    the build's progress marks do not show their time: record how long each took in its
+    thread (the validation: reading the literals as written, then the queries), and how
+    long the build then waited for the validation's report."""
+    import planegraf.pipeline as pipeline
+    import planegraf.publish.site as site
     import planegraf.validation.validate as validate
 
     pending = validate.PendingValidation
-    for owner, name, shown in ((pending, "_beside", "validation (beside the writing)"),
-                               (validate, "scan", "of which literals as written"),
-                               (pending, "result", "waiting for the validation")):
+    for owner, name, shown in (
+            (pending, "_beside", "validation (beside the writing)"),
+            (validate, "scan", "of which literals as written"),
+            (pending, "result", "waiting for the validation"),
+            (pipeline, "_write_dataset_and_summarise", "dataset and summary (beside the site)"),
+            (site, "prepare", "site's libraries imported (beside the load)"),
+            (site.SiteWriter, "write_downloads", "downloads and VoID counts (beside the pages)")):
         setattr(owner, name, _timed(phases, shown, getattr(owner, name)))
 
 
