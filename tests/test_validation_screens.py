@@ -149,3 +149,13 @@ def test_conforming_data_is_checked_without_a_query_per_constraint() -> None:
                                  if c.screen is None or i in maybe)
     assert len(ran) <= 5
     assert len(counting.queries) < len(core)
+
+
+def test_a_repeated_path_is_never_read_from_every_subject_at_once() -> None:
+    core = compile_shapes(load_shapes([SCREENS / "repeated-path.ttl"]))
+    assert len(core) == 4
+    kinds = sorted(c.screen.kind if c.screen is not None else "" for c in core)
+    # sh:minCount still shares the pass over the focus nodes; the others run as compiled.
+    assert kinds == ["", "", "", "focus"]
+    for query, _ in screen_queries(core):
+        assert query.startswith("ASK { { { ?this <http://www.w3.org/1999/02/22-rdf-syntax-ns#type>")

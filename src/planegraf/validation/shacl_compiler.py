@@ -19,6 +19,7 @@ a new shape can never be skipped in silence.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -381,7 +382,7 @@ class _Compiler:
                 return None
             if path is None:
                 return Screen("focus", "", condition)
-            return Screen("values", self.path(path), condition)
+            return Screen("values", self.path(path), condition) if self._bounded(path) else None
 
         for parameter in sorted({p for p in shapes.predicates(shape, None)}, key=str):
             if parameter not in _SUPPORTED or parameter == SH.property:
@@ -434,7 +435,8 @@ class _Compiler:
                         pattern = f"{start} MINUS {{ {present} }}"
                         # Screened by the same anti-join without the focus nodes: the values
                         # of the path, whoever's they are.
-                        screen = Screen("alone", "", pattern) if path is not None else None
+                        screen = (Screen("alone", "", pattern)
+                                  if path is not None and self._bounded(path) else None)
                 assert component is not None
                 found.append(_Violation(component, pattern, screen))
         if not top_level:
@@ -626,7 +628,8 @@ class _Compiler:
             at_most = _count(argument)
             # sh:maxCount 0 is not screened: the count screen tells one value from more.
             return (self._distinct_values(path, this, at_most + 1),
-                    Screen("count", path, "") if top_level and at_most > 0 else None)
+                    Screen("count", path, "")
+                    if top_level and at_most > 0 and _bounded_path(path) else None)
         # sh:uniqueLang: one result per language tag (ignoring case) used twice.
         # Only the literal true switches it on: "1"^^xsd:boolean does not (W3C SHACL test
         # core/property/uniqueLang-002).
@@ -709,6 +712,9 @@ class _Compiler:
             return "(" + "|".join(self.path(p) for p in self._list(alternatives)) + ")"
         raise UnsupportedShapeError(f"unsupported sh:path {path}")
 
+    def _bounded(self, path: Node) -> bool:
+        return _bounded_path(self.path(path))
+
     def _list(self, head: Node) -> list[Node]:
         return list(Collection(self.shapes, head))
 
@@ -744,6 +750,13 @@ class _Compiler:
 # Constructs where Oxigraph's regular expressions (Rust's regex crate) and XPath's differ:
 # POSIX classes, class subtraction, inline groups and look-around, Unicode block names.
 _REGEX_DIFFERENCES = ("[:", "-[", "(?", "\\p{Is", "\\P{Is")
+
+
+def _bounded_path(path: str) -> bool:
+    """Whether a SPARQL path has no repetition (``*``, ``+``, ``?``). Screens read a path's
+    values from every subject at once; a repeated path would relate every node to its
+    closure there, a cost the constraint (which starts from its focus nodes) never pays."""
+    return not any(c in re.sub(r"<[^>]*>", "", path) for c in "*+?")
 
 
 def _not_matching(arguments: str, v: str) -> str:
