@@ -43,6 +43,7 @@ from planegraf.validation.shacl_compiler import (
     UnsupportedShapeError,
     compile_shapes,
     not_shacl,
+    screen_queries,
     targeted_shapes,
 )
 from planegraf.validation.sparql_constraints import (
@@ -56,6 +57,7 @@ from planegraf.validation.sparql_constraints import (
 
 Language = Lang["sv", "en"]
 T = TypeVar("T")
+Rows = list[dict[str, object]]
 
 _SEVERITY_ORDER = {SH.Violation: 0, SH.Warning: 1, SH.Info: 2}
 # The severities' words are in the text catalogue (report_severity_*, report_count_*).
@@ -367,6 +369,32 @@ def _validate(store: EmbeddedStore, shapes: Graph, core: Sequence[CompiledConstr
     def violations(constraint: SparqlConstraint) -> list[SparqlViolation]:
         return run_sparql_constraint(store.oxigraph, constraint, shapes)
 
+    def screened(query: str, members: tuple[int, ...]) -> list[Rows]:
+        # The screen is false when its constraints have no results (screen_queries); when
+        # it is true, or cannot be asked, they run as compiled.
+        try:
+            maybe = bool(store.oxigraph.query(query, use_default_graph_as_union=True))
+        except (SyntaxError, OSError, RuntimeError):
+            maybe = True
+        return [rows(core[i]) for i in members] if maybe else [[] for _ in members]
+
+    def unscreened(index: int) -> list[Rows]:
+        return [rows(core[index])]
+
+    # The core constraints as tasks: each screen with the constraints it screens, each
+    # constraint without a screen alone; in_order puts their rows back in the constraints'
+    # order.
+    screens = screen_queries(core)
+    screened_members = {i for _, members in screens for i in members}
+    alone = [i for i in range(len(core)) if i not in screened_members]
+    core_tasks = [*(partial(screened, q, m) for q, m in screens),
+                  *(partial(unscreened, i) for i in alone)]
+    order = [*(i for _, members in screens for i in members), *alone]
+
+    def in_order(done: Sequence[list[Rows]]) -> list[Rows]:
+        by_index = dict(zip(order, chain.from_iterable(done), strict=True))
+        return [by_index[i] for i in range(len(core))]
+
     # Oxigraph evaluates outside the GIL, so the queries share the cores; map keeps the
     # results in the order of the constraints. SPARQL constraints see the store's own terms
     # (their queries compare values); the core constraints see the literals as written.
@@ -377,10 +405,9 @@ def _validate(store: EmbeddedStore, shapes: Graph, core: Sequence[CompiledConstr
         # Beside a caller: the store is never changed here (start_validation), so every
         # query goes into one list, taken by this thread and the waiting caller.
         assert not rewritten and not with_shapes
-        done = shared.run([*(partial(violations, c) for c in joined),
-                           *(partial(rows, c) for c in core)])
+        done = shared.run([*(partial(violations, c) for c in joined), *core_tasks])
         sparql_rows = list(chain.from_iterable(done[:len(joined)]))
-        core_rows = done[len(joined):]
+        core_rows = in_order(done[len(joined):])
         return _finish(report, shapes, core, core_rows, sparql_rows, rewritten, sparql)
     with ThreadPoolExecutor(max_workers=workers) as pool:
         sparql_rows = list(chain.from_iterable(pool.map(violations, joined)))
@@ -393,7 +420,7 @@ def _validate(store: EmbeddedStore, shapes: Graph, core: Sequence[CompiledConstr
         finally:
             store.oxigraph.remove_graph(ox.NamedNode(SHAPES_GRAPH_IRI))
     with swapped(store.oxigraph, rewritten), ThreadPoolExecutor(max_workers=workers) as pool:
-        core_rows = list(pool.map(rows, core))
+        core_rows = in_order(list(pool.map(lambda task: task(), core_tasks)))
     return _finish(report, shapes, core, core_rows, sparql_rows, rewritten, sparql)
 
 

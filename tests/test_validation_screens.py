@@ -1,0 +1,161 @@
+"""The screens of the compiled validator (issue 15: the shapes' queries at a million quads).
+
+A screen is one cheap ASK that is false only when the constraints it stands for have no
+results (:func:`planegraf.validation.shacl_compiler.screen_queries`); on conforming data the
+screens are all that runs. What a user would suffer if they were wrong: a violation passed in
+silence (a screen false where its constraint has rows), or a build that checks every
+constraint of every shape with a query of its own over the whole store.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Graph
+
+from planegraf.pipeline import derive, load_dataset, open_store
+from planegraf.rdf.store import EmbeddedStore
+from planegraf.synthetic import generate
+from planegraf.validation.shacl_compiler import (
+    UnsupportedShapeError,
+    compile_shapes,
+    screen_queries,
+)
+from planegraf.validation.validate import (
+    load_shapes,
+    shapes_graph,
+    validate_graph,
+    validate_store,
+)
+
+from .conftest import FIXTURES
+from .w3c_shacl import cases
+
+INJECTED = FIXTURES / "injected-violations.ru"
+COMPONENTS = FIXTURES / "shacl-components"
+SCREENS = FIXTURES / "screens"
+EX = "http://example.org/ns#"
+
+
+def _synthetic_store() -> EmbeddedStore:
+    store = load_dataset([], bundled=False)
+    store.oxigraph.extend(generate(10_000, seed=3))
+    derive(store)
+    return store
+
+
+def _ask(store: ox.Store, query: str) -> bool:
+    return bool(store.query(query, use_default_graph_as_union=True))
+
+
+def _rows(store: ox.Store, query: str) -> int:
+    solutions = store.query(query, use_default_graph_as_union=True)
+    assert isinstance(solutions, ox.QuerySolutions)
+    return sum(1 for _ in solutions)
+
+
+def _screens_hold(store: ox.Store, shapes: Graph) -> int:
+    """Assert that every screened constraint with results has a screen that says so; return
+    how many screened constraints had results (so a test knows it checked something)."""
+    core = compile_shapes(shapes)
+    with_results = 0
+    for query, members in screen_queries(core):
+        found = [core[i] for i in members if _rows(store, core[i].query)]
+        if found:
+            with_results += len(found)
+            assert _ask(store, query), (
+                f"the screen of {[str(c.shape) for c in found]} is false, but they have "
+                f"results:\n{query}")
+    return with_results
+
+
+def test_a_screen_never_hides_a_violation_of_the_bundled_shapes() -> None:
+    checked = 0
+    for store in (open_store(), _synthetic_store()):
+        store.oxigraph.update(INJECTED.read_text(encoding="utf-8"))
+        checked += _screens_hold(store.oxigraph, shapes_graph())
+    assert checked >= 10
+
+
+def test_a_screen_never_hides_a_violation_of_any_core_component() -> None:
+    store = EmbeddedStore()
+    store.load_file(COMPONENTS / "data.ttl")
+    shapes = Graph().parse(COMPONENTS / "shapes.ttl", format="turtle")
+    assert _screens_hold(store.oxigraph, shapes) >= 20
+
+
+W3C = [case for case in cases() if not case.expects_failure]
+
+
+@pytest.mark.skipif(not W3C, reason="../shared/external/w3c-shacl-tests is not beside the checkout")
+def test_a_screen_never_hides_a_violation_in_the_w3c_suite() -> None:
+    checked = 0
+    for case in W3C:
+        store = EmbeddedStore()
+        store.load_file(case.data, base_iri=case.data.as_uri())
+        try:
+            shapes = load_shapes([case.shapes], [case.shapes.as_uri()])
+            checked += _screens_hold(store.oxigraph, shapes)
+        except UnsupportedShapeError:
+            continue  # refused as a whole (tests/test_w3c_shacl_suite.py says which)
+    assert checked >= 50
+
+
+def test_a_statement_in_two_graphs_is_one_value_for_max_count() -> None:
+    store = EmbeddedStore()
+    store.load_file(SCREENS / "data.trig")
+    shapes = load_shapes([SCREENS / "shapes.ttl"])
+    report = validate_store(store, shapes)
+    found = sorted((f.focus.removeprefix(EX), f.shape.removeprefix(EX),
+                    f.value) for f in report.findings)
+    assert found == [("b", "ThingCode", ""), ("c", "ThingCode", "")]
+    reference = validate_graph(store.to_rdflib_graph(), shapes)
+    assert sorted(report.findings) == sorted(reference.findings)
+
+
+class _CountingStore:
+    """An Oxigraph store that remembers every query it is asked."""
+
+    def __init__(self, store: ox.Store) -> None:
+        self._store = store
+        self.queries: list[str] = []
+
+    def query(self, query: str, **options: Any) -> Any:
+        self.queries.append(query)
+        return self._store.query(query, **options)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+
+def test_conforming_data_is_checked_without_a_query_per_constraint() -> None:
+    store = _synthetic_store()
+    counting = _CountingStore(store.oxigraph)
+    store.oxigraph = counting  # type: ignore[assignment]
+    report = validate_store(store)
+    assert report.conforms
+    core = compile_shapes(shapes_graph())
+    screens = screen_queries(core)
+    constraint_queries = {c.query for c in core}
+    ran = [q for q in counting.queries if q in constraint_queries]
+    # Every screen was asked; a constraint ran only where it has no screen or its screen
+    # answered true (the plans' prov:wasDerivedFrom documents, not source excerpts, make the
+    # screen of the activities' sh:class check true).
+    assert {q for q, _ in screens} <= set(counting.queries)
+    maybe = {i for q, members in screens if _ask(counting._store, q) for i in members}
+    assert sorted(ran) == sorted(c.query for i, c in enumerate(core)
+                                 if c.screen is None or i in maybe)
+    assert len(ran) <= 5
+    assert len(counting.queries) < len(core)
+
+
+def test_a_repeated_path_is_never_read_from_every_subject_at_once() -> None:
+    core = compile_shapes(load_shapes([SCREENS / "repeated-path.ttl"]))
+    assert len(core) == 4
+    kinds = sorted(c.screen.kind if c.screen is not None else "" for c in core)
+    # sh:minCount still shares the pass over the focus nodes; the others run as compiled.
+    assert kinds == ["", "", "", "focus"]
+    for query, _ in screen_queries(core):
+        assert query.startswith("ASK { { { ?this <http://www.w3.org/1999/02/22-rdf-syntax-ns#type>")
