@@ -97,7 +97,12 @@ def _roles(activities: list[Activity]) -> dict[str, Counter[str]]:
         for agent, role in activity.participants.items():
             how = "inferred" if agent in activity.inferred else "stated"
             part = "coordinator" if role == "coordinator" else "partner"
-            counts.setdefault(agent, Counter())[f"{part}_{how}"] += 1
+            # Not setdefault(agent, Counter()): that made a Counter for every participation
+            # (80 000 of a national site's comparisons) to keep one per organisation.
+            counted = counts.get(agent)
+            if counted is None:
+                counted = counts[agent] = Counter()
+            counted[f"{part}_{how}"] += 1
     return counts
 
 

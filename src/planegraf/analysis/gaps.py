@@ -315,6 +315,11 @@ def _never_together(data: NetworkData, by_area: dict[tuple[str | None, str], lis
     shared_by_pair: Counter[tuple[str, str]] = Counter()
     for counted in per_plan.values():
         shared_by_pair.update(counted)
+    shared = shared_by_pair.get
+    # Each plan's partners as bit masks over its organisations (one bit each): whether a
+    # pair worked together is one AND, their partners in common one AND and a bit count,
+    # for each of the 340 000 pairs in a national dataset's areas, not a set intersection.
+    masks: dict[str | None, tuple[dict[str, int], dict[str, int]]] = {}
     found = []
     for (plan, area), acts in sorted(by_area.items(), key=lambda kv: _area_key(data, kv[0])):
         members = sorted({a for act in acts for a in stated(act)})
@@ -324,12 +329,23 @@ def _never_together(data: NetworkData, by_area: dict[tuple[str | None, str], lis
         total = len(members) * (len(members) - 1) // 2 - linked
         if total <= 0:
             continue
-        in_plan = per_plan[plan]
+        if plan not in masks:
+            bit = {agent: 1 << number for number, agent in enumerate(worked)}
+            masks[plan] = (bit, {agent: sum(bit[o] for o in others)
+                                 for agent, others in worked.items()})
+        bit, partners_of = masks[plan]
+        in_plan = per_plan[plan].get
         # Each pair that never meets in the plan, keyed so that those sharing most come
-        # first (partners in common, then activities elsewhere), then by the pair.
-        keyed = [((-len(worked[first] & worked[second]),
-                   in_plan[first, second] - shared_by_pair[first, second]), (first, second))
-                 for first, second in combinations(members, 2) if second not in worked[first]]
+        # first (partners in common, then activities elsewhere), then by the pair. (A
+        # count missing from a Counter is read with get(): __missing__ is a Python call.)
+        keyed = []
+        for number, first in enumerate(members, start=1):
+            mine = partners_of.get(first, 0)
+            for second in members[number:]:
+                if not mine & bit.get(second, 0):
+                    pair = (first, second)
+                    keyed.append(((-(mine & partners_of.get(second, 0)).bit_count(),
+                                   in_plan(pair, 0) - shared(pair, 0)), pair))
         # Only the first PAIRS_LISTED are listed: no need to sort thousands of pairs.
         listed = heapq.nsmallest(PAIRS_LISTED, keyed)
         involved = tuple(sorted({o for _, pair in listed for o in pair}))

@@ -292,11 +292,17 @@ def load_network_data(store: Reader) -> NetworkData:
             activities[iri] = Activity(iri, plan, area, notation, label, follow_up,
                                        follow_up_label)
     stated_roles: set[tuple[str, str]] = set()
+    # A role's short key once per role IRI, not once per participation (77 000 of them at
+    # a million quads).
+    role_keys: dict[str, str] = {}
     for iri, role, agent, stated in _rows(store, "network/participations.rq",
                                           "activity", "role", "agent", "stated"):
         activity = activities.get(iri)
         if activity is not None:
-            _add_participant(activity.participants, agent, _tail(role, ROLE_PREFIX) or "partner")
+            key = role_keys.get(role)
+            if key is None:
+                key = role_keys[role] = _tail(role, ROLE_PREFIX) or "partner"
+            _add_participant(activity.participants, agent, key)
             # A participation without pg:stated (data from before it existed) counts as
             # stated: it was read from the source like every other.
             if stated in ("false", "0"):

@@ -12,6 +12,7 @@ into the document as text.
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import math
@@ -22,7 +23,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import networkx as nx
-import pyvis
 
 from planegraf import i18n
 from planegraf.analysis.network import (
@@ -45,7 +45,18 @@ SIZE_METRICS: tuple[str, ...] = (
     "activities", "coordinates",
 )
 TEMPLATE = Path(__file__).resolve().parent.parent / "data" / "network.html"
-VIS_DIR = Path(pyvis.__file__).parent / "lib" / "vis-9.1.2"
+
+def _package_dir(name: str) -> Path:
+    """The folder of an installed package, found without importing it: pyvis is here only
+    for the vis-network files it ships, and importing it imports IPython (0.2 s of CPU in
+    every build that writes the network page)."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+    return Path(spec.origin).parent
+
+
+VIS_DIR = _package_dir("pyvis") / "lib" / "vis-9.1.2"
 
 # Colour-blind-safe where it matters (Okabe–Ito first), one colour per sector of the ontology.
 SECTOR_COLOURS = {
