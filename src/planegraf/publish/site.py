@@ -962,11 +962,13 @@ class SiteWriter:
 
     def _value(self, file: str, term: Term, lang: str) -> dict[str, Any]:
         if isinstance(term, ox.NamedNode):
-            label = self._scoped_label(term.value, lang)
             if term.value.startswith(DATA + "participation/"):
                 # A participation record is named by what it records, not its last segment
-                # (nine records of one organisation would all read "qulturum").
+                # (nine records of one organisation would all read "qulturum"); no name is
+                # looked up for it (six lookups each, for an organisation's hundreds).
                 label = term.value[len(DATA + "participation/"):]
+            else:
+                label = self._scoped_label(term.value, lang)
             return {"iri": term.value, "href": self.href(file, term.value, lang),
                     "label": label,
                     "notation": self.index.literal(term.value, (SKOS + "notation",), lang)}
