@@ -279,6 +279,7 @@ class ServedPages:
         self.site_dir = site_dir
         self.dataset = EmbeddedStore()
         self.dataset.oxigraph = renderer.store
+        renderer.warm_up()
 
     def routes(self) -> list[BaseRoute]:
         return [Route("/data/{name}", self.download, methods=["GET", "HEAD"]),
