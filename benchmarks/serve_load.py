@@ -270,8 +270,9 @@ def prepare_pages(work: Path, quads: int, data: Path | None = None
     store = ox.Store()
     if marker.is_file() and json.loads(marker.read_text("utf-8")) == stamp:
         # The served dataset itself (what planegraf serve loads) for the sample.
-        store.bulk_load(path=str(site / lod.DATA_FOLDER / lod.SERIALISATIONS["nq"].file_name),
-                        format=ox.RdfFormat.N_QUADS)
+        # (the TriG, as planegraf serve loads it: a national site's N-Quads are compressed)
+        store.bulk_load(path=str(site / lod.DATA_FOLDER / lod.SERIALISATIONS["trig"].file_name),
+                        format=ox.RdfFormat.TRIG)
         print(f"reusing the site prepared in {work}", file=sys.stderr, flush=True)
     else:
         marker.unlink(missing_ok=True)

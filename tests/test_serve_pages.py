@@ -272,7 +272,8 @@ def test_a_busy_server_does_not_look_up_again_what_every_page_names(sites):
 
     full, _ = sites
     counting = CountingLookups(open_store().oxigraph)
-    renderer = PageRenderer(counting, full)  # type: ignore[arg-type]
+    # No page kept whole (see the next tests): what is kept is the lookups.
+    renderer = PageRenderer(counting, full, page_bytes=0)  # type: ignore[arg-type]
     stem = "id/org/qulturum"
     first = renderer.page(ROOT + stem, stem, "sv")
     looked_up_first = counting.lookups
@@ -280,3 +281,45 @@ def test_a_busy_server_does_not_look_up_again_what_every_page_names(sites):
     assert first == second == (full / f"{stem}.html").read_text("utf-8")
     assert looked_up_first > 50  # an organisation in many activities
     assert counting.lookups - looked_up_first <= 2  # its own statements and those naming it
+
+
+def test_the_other_language_of_a_page_does_not_look_up_again_which_links_have_a_page(sites):
+    """Whether what a page links to has a page is the same in both languages: the English
+    page of an organisation after its Swedish one looks up its own statements and only what
+    it alone names (a partner among the first eight by English name), not every link."""
+    from planegraf.publish.site import PageRenderer
+
+    full, _ = sites
+    counting = CountingLookups(open_store().oxigraph)
+    renderer = PageRenderer(counting, full, page_bytes=0)  # type: ignore[arg-type]
+    stem = "id/org/qulturum"
+    renderer.page(ROOT + stem, stem, "sv")
+    before = counting.lookups
+    english = renderer.page(ROOT + stem, stem, "en")
+    assert english == (full / f"{stem}.en.html").read_text("utf-8")
+    assert english.count("href=") > 50
+    assert counting.lookups - before <= 8
+
+
+def test_a_page_asked_again_is_the_page_kept_without_a_lookup(sites):
+    """A busy server renders a page once: asked again, it is the same page and costs no
+    lookup; kept pages are bounded, the oldest forgotten first (then rendered again, alike)."""
+    from planegraf.publish.site import PageRenderer
+
+    full, _ = sites
+    counting = CountingLookups(open_store().oxigraph)
+    stem, other = "id/org/qulturum", "id/activity/rjl-hp-2018-2020/6-3"
+    page = (full / f"{stem}.html").read_text("utf-8")
+    renderer = PageRenderer(counting, full)  # type: ignore[arg-type]
+    assert renderer.page(ROOT + stem, stem, "sv") == page
+    before = counting.lookups
+    assert renderer.page(ROOT + stem, stem, "sv") == page
+    assert counting.lookups == before
+    # Room for about one page: the next one pushes the first out.
+    small = PageRenderer(counting, full, page_bytes=4 * len(page.encode("utf-8")) + 4096
+                         )  # type: ignore[arg-type]
+    assert small.page(ROOT + stem, stem, "sv") == page
+    assert small.page(ROOT + other, other, "sv") == (full / f"{other}.html").read_text("utf-8")
+    before = counting.lookups
+    assert small.page(ROOT + stem, stem, "sv") == page
+    assert counting.lookups > before

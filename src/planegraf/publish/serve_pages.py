@@ -49,7 +49,7 @@ from planegraf.ids import DATA
 from planegraf.namespaces import PREFIXES
 from planegraf.publish import lod
 from planegraf.publish.serve_app import SiteFiles, negotiate, weighted
-from planegraf.publish.serve_sparql import _close_sockets, _die_with
+from planegraf.publish.serve_sparql import close_sockets, die_with
 from planegraf.publish.site import (
     DATA_SUFFIXES,
     LANGUAGES,
@@ -146,11 +146,12 @@ class PageWorkers:
     not several uvicorn processes: the store would be loaded once per process (or forked
     with the query admission split between them); here one server admits and answers every
     request, and only the rendering is spread. Each worker keeps its own
-    :class:`PageRenderer` lookups (bounded, :data:`planegraf.publish.site.KEPT_NAMES`).
+    :class:`PageRenderer` lookups and pages (bounded, :data:`planegraf.publish.site.KEPT_NAMES`,
+    :data:`planegraf.publish.site.KEPT_PAGE_BYTES`).
 
     Used with ``planegraf serve --page-workers N`` (:data:`DEFAULT_PAGE_WORKERS` says why
-    not by default). The workers are forked when :meth:`start` is called, before the server runs any
-    thread of its own. A worker that dies is not replaced (forking a threaded server is
+    not by default). The workers are forked when :meth:`start` is called, before the server
+    runs any thread of its own. A worker that dies is not replaced (forking a threaded server is
     what the query workers must be careful about; a page renderer has no reason to be):
     its requests are rendered in the server process, as they are with no workers at all.
     """
@@ -250,11 +251,11 @@ class _Worker:
 
 def _render_loop(renderer: PageRenderer, requests: Any, answers: Any, parent: int) -> None:
     """A page worker: render what the server asks until it goes."""
-    _die_with(parent)
+    die_with(parent)
     # Ctrl-C reaches the whole process group: the server stops its workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _close_sockets()  # the listening socket and clients' connections are the server's
+    close_sockets()  # the listening socket and clients' connections are the server's
     while True:
         try:
             method, args = requests.recv()
@@ -279,6 +280,7 @@ class ServedPages:
         self.site_dir = site_dir
         self.dataset = EmbeddedStore()
         self.dataset.oxigraph = renderer.store
+        renderer.warm_up()
 
     def routes(self) -> list[BaseRoute]:
         return [Route("/data/{name}", self.download, methods=["GET", "HEAD"]),

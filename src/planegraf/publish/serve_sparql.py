@@ -226,12 +226,12 @@ class _CappedSink(io.BytesIO):
 def _in_worker(parent: int, store: ox.Store, request: Request, union: bool,
                fmt: ox.QueryResultsFormat | ox.RdfFormat, cap: int) -> tuple[str, object]:
     """Runs in the forked worker: evaluate and serialise; nothing here parses with rdflib."""
-    _die_with(parent)
+    die_with(parent)
     _lower_priority()
     # No collection here: a finalizer could wait for a lock another thread of the server
     # held when this worker was forked.
     gc.disable()
-    _close_sockets()
+    close_sockets()
     graphs: dict[str, object] = {}
     if request.default_graphs:
         graphs["default_graph"] = [ox.NamedNode(g) for g in request.default_graphs]
@@ -271,7 +271,7 @@ def _find_prctl() -> Callable[..., int] | None:
 _PRCTL = _find_prctl()
 
 
-def _die_with(parent: int) -> None:
+def die_with(parent: int) -> None:
     """Have the kernel kill this worker when the thread that forked it goes (Linux), so a
     server killed with SIGKILL leaves no query running."""
     if _PRCTL is not None:
@@ -287,7 +287,7 @@ def _lower_priority() -> None:
         os.nice(QUERY_NICENESS)
 
 
-def _close_sockets() -> None:
+def close_sockets() -> None:
     """Close the server's sockets in this worker: a long query must not hold the listening
     socket or another client's connection open after the server has let go of them."""
     for name in os.listdir("/proc/self/fd") if os.path.isdir("/proc/self/fd") else ():
