@@ -238,10 +238,10 @@ def get(host: str, port: int, target: str, timeout: float) -> tuple[int, bytes]:
 
 
 def prepare_pages(work: Path, quads: int, data: Path | None = None
-                  ) -> tuple[Path, Path, dict[str, list[str]], int]:
+                  ) -> tuple[Path, Path, dict[str, list[str]], int, dict[str, list[str]]]:
     """The synthetic data's site (report pages only), the static reference folder with
-    the sampled resource pages written beside them, the sample's paths by kind and the
-    number of quads.
+    the sampled resource pages written beside them, the sample's paths by kind, the
+    number of quads, and the paths of every resource of those kinds, by kind, shuffled.
 
     ``data`` is a TriG file to serve instead of writing ``quads`` quads of synthetic data
     (e.g. ``/work/tmp/data/synthetic-1000000.trig``). What the build does before the site is
@@ -284,11 +284,15 @@ def prepare_pages(work: Path, quads: int, data: Path | None = None
         marker.write_text(json.dumps(stamp) + "\n", encoding="utf-8")
     rng = random.Random(1)
     sample: dict[str, list[str]] = {}
+    population: dict[str, list[str]] = {}
     for kind, cls in PAGE_CLASSES.items():
         iris = sorted({q.subject.value for q in store.quads_for_pattern(
             None, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
             ox.NamedNode(cls), None)})
         sample[kind] = rng.sample(iris, min(SAMPLE_PER_CLASS, len(iris)))
+        every = [path for path in map(resource_path, iris) if path is not None]
+        rng.shuffle(every)
+        population[kind] = every
     # The reference: the same pages as static files, made by SiteWriter.resource_page (what
     # --pages all writes; tests/test_serve_pages.py checks served pages are the same bytes).
     static = work / "static"
@@ -307,7 +311,7 @@ def prepare_pages(work: Path, quads: int, data: Path | None = None
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(html, encoding="utf-8")
             paths[kind].append(path)
-    return site, static, paths, len(store)
+    return site, static, paths, len(store), population
 
 
 #: In a kept ``--work`` folder: which data file its site was prepared from.
@@ -316,8 +320,14 @@ PREPARED = "prepared.json"
 
 def page_load(url: str, clients: int, seconds: float, paths: dict[str, list[str]],
               question: str, kinds: tuple[str, ...] = MIX, request_timeout: float = 60.0,
-              ) -> dict[str, Tally]:
-    """``clients`` threads asking, in turn, the kinds of ``kinds`` for ``seconds``."""
+              once: bool = False) -> dict[str, Tally]:
+    """``clients`` threads asking, in turn, the kinds of ``kinds`` for ``seconds``.
+
+    ``once``: every page (and its Turtle) is asked for at most once, a kind of page chosen
+    at random each time and its next page taken from ``paths`` (shuffled), so no answer can
+    come from what the server kept of an earlier request: what a first visit costs. A kind
+    whose pages are all asked is no longer chosen; the phase ends early when none is left.
+    """
     import random
 
     parts = urllib.parse.urlsplit(url)
@@ -329,6 +339,17 @@ def page_load(url: str, clients: int, seconds: float, paths: dict[str, list[str]
     every = [(kind, path) for kind, found in paths.items() for path in found]
     sparql = "/sparql?" + urllib.parse.urlencode({"query": LIGHT})
     stop_at = time.monotonic() + seconds
+    unasked = {kind: (list(found), list(found)) for kind, found in paths.items() if found}
+    taking = threading.Lock()
+
+    def first_time(rng: random.Random, kind: str) -> tuple[str, str] | None:
+        # (kind of page, path) not asked before for this kind of request, or None
+        with taking:
+            left = [k for k, lists in unasked.items() if lists[kind == "data"]]
+            if not left:
+                return None
+            page_kind = rng.choice(left)
+            return page_kind, unasked[page_kind][kind == "data"].pop()
 
     def client(number: int) -> None:
         rng = random.Random(number)
@@ -337,7 +358,13 @@ def page_load(url: str, clients: int, seconds: float, paths: dict[str, list[str]
             kind = kinds[turn % len(kinds)]
             turn += 1
             if kind in ("page", "data"):
-                page_kind, path = rng.choice(every)
+                if once:
+                    chosen = first_time(rng, kind)
+                    if chosen is None:
+                        return
+                    page_kind, path = chosen
+                else:
+                    page_kind, path = rng.choice(every)
                 target = f"/{path}.html" if kind == "page" else f"/{path}.ttl"
                 tally = tallies[page_kind if kind == "page" else "data"]
             elif kind == "start":
@@ -388,13 +415,24 @@ def pages_main(args: argparse.Namespace) -> None:
         else:
             work = stack.enter_context(tempfile.TemporaryDirectory(prefix="planegraf-pages-"))
         started = time.monotonic()
-        site, static, paths, quads = prepare_pages(Path(work), args.quads, args.data)
+        site, static, paths, quads, population = prepare_pages(Path(work), args.quads,
+                                                               args.data)
         prepared = time.monotonic() - started
         temp = Path(work) / "tmp"
         subprocess.run(["rm", "-rf", str(temp)], check=True)
         temp.mkdir()
         results: dict[str, dict[str, object]] = {}
         with running_server(site, args.serve_option, temp) as (process, url):
+            if args.pages_only_too:
+                # First, on the fresh server: pages nobody asked for before, each once (what
+                # the server keeps between requests cannot answer them).
+                started = time.monotonic()
+                first = page_load(url, args.clients, args.seconds, population, args.question,
+                                  kinds=PAGES_ONLY, once=True)
+                results["planegraf serve, pages asked for the first time"] = {
+                    "seconds": round(time.monotonic() - started, 1),
+                    "load_average": os.getloadavg(),
+                    **{kind: tally.summary() for kind, tally in first.items()}}
             started = time.monotonic()
             served = page_load(url, args.clients, args.seconds, paths, args.question)
             results["planegraf serve"] = {
@@ -403,11 +441,12 @@ def pages_main(args: argparse.Namespace) -> None:
                 **{kind: tally.summary() for kind, tally in served.items()}}
             if args.pages_only_too:
                 # The same server without the queries' forked workers competing for the
-                # CPU: what a page costs by itself.
+                # CPU: what a page costs by itself (the sample's pages, asked again and again:
+                # mostly answered from the pages the server keeps).
                 started = time.monotonic()
                 alone = page_load(url, args.clients, args.seconds, paths, args.question,
                                   kinds=PAGES_ONLY)
-                results["planegraf serve, pages only"] = {
+                results["planegraf serve, pages only, asked again"] = {
                     "seconds": round(time.monotonic() - started, 1),
                     "load_average": os.getloadavg(),
                     **{kind: tally.summary() for kind, tally in alone.items()}}
@@ -420,16 +459,21 @@ def pages_main(args: argparse.Namespace) -> None:
                 "seconds": round(time.monotonic() - started, 1),
                 "load_average": os.getloadavg(),
                 **{kind: tally.summary() for kind, tally in plain.items()}}
-    page_tallies = [served[kind] for kind in PAGE_CLASSES if kind in served]
-    errors = sum(n for t in served.values() for s, n in t.statuses.items() if s != 200)
-    worst_p95 = max(float(t.summary()["p95_s"] or 0) for t in page_tallies)
     report = {"quads": quads, "clients": args.clients, "prepared_s": round(prepared, 1),
               "question": args.question, "sparql": LIGHT, "results": results, "stop": ended,
               "load_average": os.getloadavg(), "cpus": os.cpu_count()}
     print(json.dumps(report, indent=2))
-    met = errors == 0 and worst_p95 < 0.1
-    print(f"pages p95 (worst kind) {worst_p95 * 1000:.0f} ms, {errors} errors: targets "
-          f"{'met' if met else 'NOT met'}", file=sys.stderr)
+    met = True
+    for phase in [name for name in results if name.startswith("planegraf serve")]:
+        found = results[phase]
+        errors = sum(n for kind, tally in found.items() if isinstance(tally, dict)
+                     for status, n in tally.get("statuses", {}).items() if status != "200")
+        worst_p95 = max(float(found[kind]["p95_s"] or 0)  # type: ignore[index]
+                        for kind in PAGE_CLASSES if kind in found)
+        met = met and errors == 0 and worst_p95 < 0.1
+        print(f"{phase}: pages p95 (worst kind) {worst_p95 * 1000:.0f} ms, {errors} errors",
+              file=sys.stderr)
+    print(f"targets {'met' if met else 'NOT met'}", file=sys.stderr)
     sys.exit(0 if met else 1)
 
 
