@@ -71,6 +71,8 @@ def test_the_gzipped_nquads_are_the_same_bytes_at_every_build(
         national_site: Path, store: EmbeddedStore, tmp_path: Path) -> None:
     again = lod.export_compressed(store, "nq", tmp_path / "planegraf.nq.gz")
     assert again.read_bytes() == (national_site / "data" / "planegraf.nq.gz").read_bytes()
+    # The plain dump it compressed (in a folder of its own beside) is gone.
+    assert [p.name for p in tmp_path.iterdir()] == ["planegraf.nq.gz"]
     # The header names the plain file and no time (gzip's FNAME and MTIME fields).
     header = again.read_bytes()[:32]
     assert header[4:8] == b"\0\0\0\0" and b"planegraf.nq\0" in header
