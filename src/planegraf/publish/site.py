@@ -123,26 +123,23 @@ class StatementIndex:
 
     def _find_literal(self, subject: str, predicates: tuple[str, ...], lang: str) -> str | None:
         for predicate in predicates:
-            literals = [t for t in self.values(subject, predicate) if isinstance(t, ox.Literal)]
-            if not literals:
-                continue
-            if len(literals) > 1:  # sorted once, not once per language tried
-                literals.sort(key=lambda t: t.value)
-            for wanted in (lang, "sv", "en", None):
-                for term in literals:
-                    if (term.language or None) == wanted or wanted is None:
-                        return str(term.value)
+            found = _pick_literal(self.values(subject, predicate), lang)
+            if found is not None:
+                return found
         return None
 
     def label(self, iri: str, lang: str) -> str:
         """A name for people: prefLabel, label or title in ``lang`` (else any), else the IRI."""
-        found = self.literal(iri, LABEL_PROPERTIES, lang)
-        if found is None:
-            found = iri.rsplit("#", 1)[-1] if "#" in iri else iri.rstrip("/").rsplit("/", 1)[-1]
-        notation = self.literal(iri, (SKOS + "notation",), lang)
-        if notation and not found.startswith(notation):
-            return f"{notation} {found}"
-        return found
+        return _named(iri, self.literal(iri, LABEL_PROPERTIES, lang),
+                      self.literal(iri, (SKOS + "notation",), lang))
+
+    def labels(self, iris: Iterable[str], lang: str) -> dict[str, str]:
+        """:meth:`label` of each of ``iris``."""
+        return {iri: self.label(iri, lang) for iri in iris}
+
+    def literals(self, iris: Iterable[str], predicate: str, lang: str) -> dict[str, str | None]:
+        """:meth:`literal` of one predicate for each of ``iris``."""
+        return {iri: self.literal(iri, (predicate,), lang) for iri in iris}
 
 
 @dataclass
@@ -214,25 +211,36 @@ class PredicateIndex(StatementIndex):
         self.scans = 0
 
     def _load(self, predicate: str) -> None:
-        outgoing: dict[str, list[Term]] = defaultdict(list)
-        incoming: dict[str, set[str]] = defaultdict(set)
-        seen: set[tuple[str, Term]] = set()
+        outgoing: dict[str, list[Term]] = {}
+        incoming: dict[str, set[str]] = {}
         self.scans += 1
+        # Each quad read once and each term taken from it once: a predicate of every
+        # activity is 25 000 to 50 000 quads at a million, where the Python work per quad
+        # (not Oxigraph's scan) is the time.
         for quad in self._store.quads_for_pattern(None, ox.NamedNode(predicate), None, None):
-            if not isinstance(quad.subject, ox.NamedNode) or isinstance(quad.object, ox.Triple):
+            subject, obj = quad.subject, quad.object
+            if not isinstance(subject, ox.NamedNode) or isinstance(obj, ox.Triple):
                 continue
-            key = (quad.subject.value, quad.object)
-            if key in seen:  # the same triple in several named graphs
+            name = subject.value
+            objects = outgoing.get(name)
+            if objects is None:
+                outgoing[name] = [obj]
+            elif obj in objects:  # the same triple in several named graphs
                 continue
-            seen.add(key)
-            outgoing[key[0]].append(quad.object)
-            if isinstance(quad.object, ox.NamedNode):
-                incoming[quad.object.value].add(key[0])
+            else:
+                objects.append(obj)
+            if isinstance(obj, ox.NamedNode):
+                target = obj.value
+                found = incoming.get(target)
+                if found is None:
+                    incoming[target] = {name}
+                else:
+                    found.add(name)
         # Each subject's objects in one order whatever the store's (see _canonical); one
         # object is in order already (most subjects have one: a label, an area).
         self._outgoing[predicate] = {s: o if len(o) == 1 else _canonical(o)
                                      for s, o in outgoing.items()}
-        self._incoming[predicate] = dict(incoming)
+        self._incoming[predicate] = incoming
 
     def values(self, subject: str, predicate: str) -> list[Term]:
         if predicate not in self._outgoing:
@@ -264,6 +272,32 @@ class PredicateIndex(StatementIndex):
             self._members[cls] = frozenset(found)
         return self._members[cls]
 
+    def _table(self, predicate: str) -> dict[str, list[Term]]:
+        if predicate not in self._outgoing:
+            self._load(predicate)
+        return self._outgoing[predicate]
+
+    def labels(self, iris: Iterable[str], lang: str) -> dict[str, str]:
+        # The labels of thousands of things at once (every activity of a national start
+        # page's county and plan pages): each predicate's statements looked up directly,
+        # the same choice as label()'s, without its per-call lookups and cache.
+        tables = [self._table(p) for p in LABEL_PROPERTIES]
+        notations = self.literals(iris, SKOS + "notation", lang)
+        found: dict[str, str] = {}
+        for iri, notation in notations.items():
+            literal = None
+            for table in tables:
+                values = table.get(iri)
+                if values and (literal := _pick_literal(values, lang)) is not None:
+                    break
+            found[iri] = _named(iri, literal, notation)
+        return found
+
+    def literals(self, iris: Iterable[str], predicate: str, lang: str) -> dict[str, str | None]:
+        table = self._table(predicate)
+        return {iri: _pick_literal(values, lang) if (values := table.get(iri)) else None
+                for iri in iris}
+
     def is_a(self, iri: str, classes: frozenset[str]) -> bool:
         if RDF_TYPE not in self._outgoing and classes.issubset(self.PAGE_CLASSES):
             return any(iri in self._class_members(cls) for cls in classes)
@@ -281,6 +315,30 @@ class PredicateIndex(StatementIndex):
             quads = self._store.quads_for_pattern(ox.NamedNode(iri), None, None, None)
             self._subjects[iri] = next(iter(quads), None) is not None
         return self._subjects[iri]
+
+
+def _pick_literal(values: Sequence[Term], lang: str) -> str | None:
+    """The literal among ``values`` in ``lang``, else Swedish, English, any (the least by
+    value of equals); None without a literal."""
+    literals = [t for t in values if isinstance(t, ox.Literal)]
+    if not literals:
+        return None
+    if len(literals) > 1:  # sorted once, not once per language tried
+        literals.sort(key=lambda t: t.value)
+    for wanted in (lang, "sv", "en", None):
+        for term in literals:
+            if (term.language or None) == wanted or wanted is None:
+                return str(term.value)
+    return None
+
+
+def _named(iri: str, label: str | None, notation: str | None) -> str:
+    """What :meth:`StatementIndex.label` makes of a label and a notation found for ``iri``."""
+    if label is None:
+        label = iri.rsplit("#", 1)[-1] if "#" in iri else iri.rstrip("/").rsplit("/", 1)[-1]
+    if notation and not label.startswith(notation):
+        return f"{notation} {label}"
+    return label
 
 
 #: What is always named with its county (:meth:`SiteWriter._scoped_label`).
@@ -542,7 +600,7 @@ class SiteWriter:
         self._nodes: dict[tuple[str | int, str, str], dict[str, Any]] = {}
         self._items: dict[tuple[str | int, str, str], Markup] = {}
         self._in_plan: dict[str, frozenset[str]] | None = None
-        self._by_plan: dict[str | None, list[Any]] | None = None
+        self._by_plan: dict[str | None, _PlanFigures] | None = None
         self._gaps_by_plan: Counter[str | None] = Counter()
         self._figure_numbers: dict[frozenset[str], list[tuple[str, int]]] = {}
 
@@ -1072,19 +1130,27 @@ class SiteWriter:
     def _count_figures(self, data: Any, plans: set[str], found: list[Any]
                        ) -> list[tuple[str, int]]:
         if self._by_plan is None:  # once per site: a national dataset has hundreds of plans
-            self._by_plan = defaultdict(list)
+            self._by_plan = {}
+            grouped: dict[str | None, list[Any]] = defaultdict(list)
             for activity in data.activities.values():
-                self._by_plan[activity.plan].append(activity)
+                grouped[activity.plan].append(activity)
+            # Each plan's figures counted once from its activities (a plan's card is on
+            # three pages, its county's and the whole dataset's figures sum it again): the
+            # figures of some plans are then unions and sums of theirs.
+            for plan, acts in grouped.items():
+                self._by_plan[plan] = _PlanFigures(
+                    len(acts), frozenset(p for a in acts for p in a.participants),
+                    frozenset(c for a in acts for c in a.coordinators() if c not in a.inferred),
+                    sum(1 for a in acts for c in a.coordinators() if c in a.inferred),
+                    frozenset(a.area for a in acts if a.area))
             self._gaps_by_plan = Counter(g.plan for g in found)
-        acts = [a for plan in sorted(plans) for a in self._by_plan.get(plan, ())]
-        stated = {c for a in acts for c in a.coordinators() if c not in a.inferred}
-        inferred = sum(1 for a in acts for c in a.coordinators() if c in a.inferred)
+        counted = [self._by_plan[p] for p in plans if p in self._by_plan]
         return [
-            ("fig_activities", len(acts)),
-            ("fig_organisations", len({p for a in acts for p in a.participants})),
-            ("fig_coordinators_stated", len(stated)),
-            ("fig_coordinators_inferred", inferred),
-            ("fig_areas", len({a.area for a in acts if a.area})),
+            ("fig_activities", sum(f.activities for f in counted)),
+            ("fig_organisations", len(frozenset().union(*(f.organisations for f in counted)))),
+            ("fig_coordinators_stated", len(frozenset().union(*(f.stated for f in counted)))),
+            ("fig_coordinators_inferred", sum(f.inferred for f in counted)),
+            ("fig_areas", len(frozenset().union(*(f.areas for f in counted)))),
             ("fig_gaps", sum(self._gaps_by_plan[p] for p in plans)),
         ]
 
@@ -1149,12 +1215,14 @@ class SiteWriter:
             return self._nodes[key]
 
         def item(iri: str) -> Markup:
-            # An activity of the tree as its list item, made once per place like its node:
-            # a national county page lists thousands (what macros.html's link() writes).
+            # An activity of the tree as its list item, made once per place: a national
+            # county page lists thousands (what macros.html's link() writes).
             key = (where, iri, lang)
-            if key not in self._items:
-                self._items[key] = _activity_item(node(iri))
-            return self._items[key]
+            found = self._items.get(key)
+            if found is None:
+                found = self._items[key] = _activity_item(
+                    {"href": self.href(file, iri, lang), "label": self._scoped_label(iri, lang)})
+            return found
 
         def by_notation(iris: Iterable[str]) -> list[str]:
             return sorted(iris, key=lambda i: (_notation_key(
@@ -1242,11 +1310,20 @@ class SiteWriter:
         trees (start, county and plan pages) show the area."""
         key = (area, lang)
         if key not in self._in_area:
-            self._in_area[key] = sorted(
-                (a for a in self.index.subjects(PG + "actionArea", area) if a in self._activities),
-                key=lambda i: (_notation_key(self.index.literal(i, (SKOS + "notation",), lang)),
-                               i))
+            members = [a for a in self.index.subjects(PG + "actionArea", area)
+                       if a in self._activities]
+            notations = self.index.literals(members, SKOS + "notation", lang)
+            self._in_area[key] = sorted(members, key=lambda i: (_notation_key(notations[i]), i))
+            self._name(members, lang)
         return self._in_area[key]
+
+    def _name(self, iris: Sequence[str], lang: str) -> None:
+        """Find the labels of many things at once (:meth:`StatementIndex.labels`) for
+        :meth:`_scoped_label`: an area's activities, listed by the county and plan pages."""
+        unnamed = [iri for iri in iris if (iri, lang) not in self._scoped]
+        for iri, label in self.index.labels(unnamed, lang).items():
+            if not self.index.is_a(iri, _SCOPED):  # else named with its county when asked
+                self._scoped[iri, lang] = label
 
     def _area_plans(self, area: str, lang: str) -> list[tuple[str, list[str]]]:
         """The activities of an area (:meth:`_activities_in`) by the plan they are in (the
@@ -1355,6 +1432,17 @@ class SiteWriter:
         self.written.append(lod.write_context(self.folder))
         self.written += lod.write_dataset_description(self.store, self.folder, base_url,
                                                       about=about)
+
+
+@dataclass(frozen=True)
+class _PlanFigures:
+    """What one plan's key figures are made of (:meth:`SiteWriter._count_figures`)."""
+
+    activities: int
+    organisations: frozenset[str]
+    stated: frozenset[str]
+    inferred: int
+    areas: frozenset[str]
 
 
 def _activity_item(node: dict[str, Any]) -> Markup:
