@@ -1299,8 +1299,12 @@ class SiteWriter:
         by_plan = {plan: listed_in for plan, listed_in in grouped if listed_in}
         plans = []
         for plan in by_plan:
+            items = [listed[a] for a in by_plan[plan] if a in listed]
+            # The plan's list items as one string, each on its line (what macros.html's
+            # loop over them wrote, one call per activity; 100 000 at a million quads).
             plans.append({**(node(plan) if plan else {"iri": "", "href": None, "label": ""}),
-                          "activities": [listed[a] for a in by_plan[plan] if a in listed],
+                          "activities": items, "listed": Markup("".join(
+                              f"{item}\n" for item in items)),
                           "count": len(by_plan[plan])})
         return {**node(area), "activities": list(listed.values()), "count": len(activities),
                 "plans": plans}
@@ -1332,9 +1336,9 @@ class SiteWriter:
         key = (area, lang)
         if key not in self._area_groups:
             by_plan: dict[str, list[str]] = {}
+            first_plan = self._first_plan
             for activity in self._activities_in(area, lang):
-                plan = next(iter(self.index.iris(activity, PG + "inPlan")), "")
-                by_plan.setdefault(plan, []).append(activity)
+                by_plan.setdefault(first_plan[activity], []).append(activity)
             self._area_groups[key] = [(plan, by_plan[plan]) for plan in sorted(
                 by_plan, key=lambda p: (self.index.literal(p, (PG + "startYear",), "sv") or "",
                                         p))]
@@ -1348,6 +1352,12 @@ class SiteWriter:
                     by_plan[in_plan].add(activity)
             self._in_plan = {p: frozenset(a) for p, a in by_plan.items()}
         return self._in_plan.get(plan, frozenset())
+
+    @cached_property
+    def _first_plan(self) -> dict[str, str]:
+        """The plan of each activity (the first, for one in several; "" for none): once,
+        not once per language."""
+        return {a: next(iter(self.index.iris(a, PG + "inPlan")), "") for a in self._activities}
 
     @cached_property
     def _activities(self) -> frozenset[str]:
