@@ -12,7 +12,7 @@ import posixpath
 import re
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache, partial
 from pathlib import Path
@@ -133,8 +133,10 @@ class StatementIndex:
         return _named(iri, self.literal(iri, LABEL_PROPERTIES, lang),
                       self.literal(iri, (SKOS + "notation",), lang))
 
-    def labels(self, iris: Iterable[str], lang: str) -> dict[str, str]:
-        """:meth:`label` of each of ``iris``."""
+    def labels(self, iris: Iterable[str], lang: str,
+               notations: Mapping[str, str | None] | None = None) -> dict[str, str]:
+        """:meth:`label` of each of ``iris`` (``notations``: their :meth:`literals` of
+        skos:notation in ``lang``, when found already)."""
         return {iri: self.label(iri, lang) for iri in iris}
 
     def literals(self, iris: Iterable[str], predicate: str, lang: str) -> dict[str, str | None]:
@@ -277,12 +279,16 @@ class PredicateIndex(StatementIndex):
             self._load(predicate)
         return self._outgoing[predicate]
 
-    def labels(self, iris: Iterable[str], lang: str) -> dict[str, str]:
+    def labels(self, iris: Iterable[str], lang: str,
+               notations: Mapping[str, str | None] | None = None) -> dict[str, str]:
         # The labels of thousands of things at once (every activity of a national start
         # page's county and plan pages): each predicate's statements looked up directly,
         # the same choice as label()'s, without its per-call lookups and cache.
         tables = [self._table(p) for p in LABEL_PROPERTIES]
-        notations = self.literals(iris, SKOS + "notation", lang)
+        if notations is None:
+            notations = self.literals(iris, SKOS + "notation", lang)
+        else:
+            notations = {iri: notations[iri] for iri in iris}
         found: dict[str, str] = {}
         for iri, notation in notations.items():
             literal = None
@@ -320,6 +326,8 @@ class PredicateIndex(StatementIndex):
 def _pick_literal(values: Sequence[Term], lang: str) -> str | None:
     """The literal among ``values`` in ``lang``, else Swedish, English, any (the least by
     value of equals); None without a literal."""
+    if len(values) == 1:  # most things have one: it is the choice in any language
+        return str(values[0].value) if isinstance(values[0], ox.Literal) else None
     literals = [t for t in values if isinstance(t, ox.Literal)]
     if not literals:
         return None
@@ -1221,7 +1229,8 @@ class SiteWriter:
             found = self._items.get(key)
             if found is None:
                 found = self._items[key] = _activity_item(
-                    {"href": self.href(file, iri, lang), "label": self._scoped_label(iri, lang)})
+                    {"href": self._activity_href(file, iri, lang),
+                     "label": self._scoped_label(iri, lang)})
             return found
 
         def by_notation(iris: Iterable[str]) -> list[str]:
@@ -1318,15 +1327,31 @@ class SiteWriter:
                        if a in self._activities]
             notations = self.index.literals(members, SKOS + "notation", lang)
             self._in_area[key] = sorted(members, key=lambda i: (_notation_key(notations[i]), i))
-            self._name(members, lang)
+            self._name(members, lang, notations)
         return self._in_area[key]
 
-    def _name(self, iris: Sequence[str], lang: str) -> None:
+    def _activity_href(self, file: str, activity: str, lang: str) -> str | None:
+        """:meth:`href` of an activity, which has statements (its type: that is how it was
+        found), so the index is not asked (50 000 times at a million quads)."""
+        if activity.startswith(ONTOLOGY_NS):
+            return self.href(file, activity, lang)
+        path = resource_path(activity)
+        return None if path is None else self._relative(
+            file, page_name(path, lang, self.default_lang))
+
+    @cached_property
+    def _scoped_things(self) -> frozenset[str]:
+        """What :meth:`_scoped_label` names with its county: every strategy and plan."""
+        return frozenset(iri for cls in sorted(_SCOPED) for iri in self.index.of_type(cls))
+
+    def _name(self, iris: Sequence[str], lang: str,
+              notations: Mapping[str, str | None] | None = None) -> None:
         """Find the labels of many things at once (:meth:`StatementIndex.labels`) for
         :meth:`_scoped_label`: an area's activities, listed by the county and plan pages."""
         unnamed = [iri for iri in iris if (iri, lang) not in self._scoped]
-        for iri, label in self.index.labels(unnamed, lang).items():
-            if not self.index.is_a(iri, _SCOPED):  # else named with its county when asked
+        scoped = self._scoped_things
+        for iri, label in self.index.labels(unnamed, lang, notations).items():
+            if iri not in scoped:  # else named with its county when asked
                 self._scoped[iri, lang] = label
 
     def _area_plans(self, area: str, lang: str) -> list[tuple[str, list[str]]]:
