@@ -1146,11 +1146,17 @@ class SiteWriter:
             # three pages, its county's and the whole dataset's figures sum it again): the
             # figures of some plans are then unions and sums of theirs.
             for plan, acts in grouped.items():
+                stated: set[str] = set()
+                inferred = 0
+                for activity in acts:
+                    for coordinator in activity.coordinators():
+                        if coordinator in activity.inferred:
+                            inferred += 1
+                        else:
+                            stated.add(coordinator)
                 self._by_plan[plan] = _PlanFigures(
                     len(acts), frozenset(p for a in acts for p in a.participants),
-                    frozenset(c for a in acts for c in a.coordinators() if c not in a.inferred),
-                    sum(1 for a in acts for c in a.coordinators() if c in a.inferred),
-                    frozenset(a.area for a in acts if a.area))
+                    frozenset(stated), inferred, frozenset(a.area for a in acts if a.area))
             self._gaps_by_plan = Counter(g.plan for g in found)
         counted = [self._by_plan[p] for p in plans if p in self._by_plan]
         return [
