@@ -24,7 +24,7 @@ from planegraf.ids import DATA
 from planegraf.rdf.store import EmbeddedStore
 from planegraf.render.results import display, headed_columns, render
 from planegraf.sparql.engines import EmbeddedEngine, Solutions
-from planegraf.sparql.lookup import Candidate, Kind, candidates, parameter_kind
+from planegraf.sparql.lookup import Candidate, Kind, LookupEngine, candidates, parameter_kind
 from planegraf.sparql.queries import QueryFile, bind_parameters, query_form, read_query
 
 LANGUAGES = ("sv", "en")
@@ -103,7 +103,7 @@ class ParameterChoices:
     from ``store`` once (the server reads them before any query worker is forked)."""
 
     def __init__(self, store: EmbeddedStore, queries: Iterable[QueryFile]) -> None:
-        self.engines = {lang: EmbeddedEngine(store) for lang in LANGUAGES}
+        self.engines = {lang: LookupEngine(store) for lang in LANGUAGES}
         self.choices: dict[tuple[str, Kind], list[Choice]] = {}
         kinds = {parameter_kind(p.name, p.type) for q in queries for p in q.parameters}
         kinds.discard(None)

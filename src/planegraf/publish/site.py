@@ -13,7 +13,7 @@ import re
 import sys
 import threading
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache, partial
 from pathlib import Path
@@ -124,26 +124,25 @@ class StatementIndex:
 
     def _find_literal(self, subject: str, predicates: tuple[str, ...], lang: str) -> str | None:
         for predicate in predicates:
-            literals = [t for t in self.values(subject, predicate) if isinstance(t, ox.Literal)]
-            if not literals:
-                continue
-            if len(literals) > 1:  # sorted once, not once per language tried
-                literals.sort(key=lambda t: t.value)
-            for wanted in (lang, "sv", "en", None):
-                for term in literals:
-                    if (term.language or None) == wanted or wanted is None:
-                        return str(term.value)
+            found = _pick_literal(self.values(subject, predicate), lang)
+            if found is not None:
+                return found
         return None
 
     def label(self, iri: str, lang: str) -> str:
         """A name for people: prefLabel, label or title in ``lang`` (else any), else the IRI."""
-        found = self.literal(iri, LABEL_PROPERTIES, lang)
-        if found is None:
-            found = iri.rsplit("#", 1)[-1] if "#" in iri else iri.rstrip("/").rsplit("/", 1)[-1]
-        notation = self.literal(iri, (SKOS + "notation",), lang)
-        if notation and not found.startswith(notation):
-            return f"{notation} {found}"
-        return found
+        return _named(iri, self.literal(iri, LABEL_PROPERTIES, lang),
+                      self.literal(iri, (SKOS + "notation",), lang))
+
+    def labels(self, iris: Iterable[str], lang: str,
+               notations: Mapping[str, str | None] | None = None) -> dict[str, str]:
+        """:meth:`label` of each of ``iris`` (``notations``: their :meth:`literals` of
+        skos:notation in ``lang``, when found already)."""
+        return {iri: self.label(iri, lang) for iri in iris}
+
+    def literals(self, iris: Iterable[str], predicate: str, lang: str) -> dict[str, str | None]:
+        """:meth:`literal` of one predicate for each of ``iris``."""
+        return {iri: self.literal(iri, (predicate,), lang) for iri in iris}
 
 
 @dataclass
@@ -215,25 +214,36 @@ class PredicateIndex(StatementIndex):
         self.scans = 0
 
     def _load(self, predicate: str) -> None:
-        outgoing: dict[str, list[Term]] = defaultdict(list)
-        incoming: dict[str, set[str]] = defaultdict(set)
-        seen: set[tuple[str, Term]] = set()
+        outgoing: dict[str, list[Term]] = {}
+        incoming: dict[str, set[str]] = {}
         self.scans += 1
+        # Each quad read once and each term taken from it once: a predicate of every
+        # activity is 25 000 to 50 000 quads at a million, where the Python work per quad
+        # (not Oxigraph's scan) is the time.
         for quad in self._store.quads_for_pattern(None, ox.NamedNode(predicate), None, None):
-            if not isinstance(quad.subject, ox.NamedNode) or isinstance(quad.object, ox.Triple):
+            subject, obj = quad.subject, quad.object
+            if not isinstance(subject, ox.NamedNode) or isinstance(obj, ox.Triple):
                 continue
-            key = (quad.subject.value, quad.object)
-            if key in seen:  # the same triple in several named graphs
+            name = subject.value
+            objects = outgoing.get(name)
+            if objects is None:
+                outgoing[name] = [obj]
+            elif obj in objects:  # the same triple in several named graphs
                 continue
-            seen.add(key)
-            outgoing[key[0]].append(quad.object)
-            if isinstance(quad.object, ox.NamedNode):
-                incoming[quad.object.value].add(key[0])
+            else:
+                objects.append(obj)
+            if isinstance(obj, ox.NamedNode):
+                target = obj.value
+                found = incoming.get(target)
+                if found is None:
+                    incoming[target] = {name}
+                else:
+                    found.add(name)
         # Each subject's objects in one order whatever the store's (see _canonical); one
         # object is in order already (most subjects have one: a label, an area).
         self._outgoing[predicate] = {s: o if len(o) == 1 else _canonical(o)
                                      for s, o in outgoing.items()}
-        self._incoming[predicate] = dict(incoming)
+        self._incoming[predicate] = incoming
 
     def values(self, subject: str, predicate: str) -> list[Term]:
         if predicate not in self._outgoing:
@@ -265,6 +275,36 @@ class PredicateIndex(StatementIndex):
             self._members[cls] = frozenset(found)
         return self._members[cls]
 
+    def _table(self, predicate: str) -> dict[str, list[Term]]:
+        if predicate not in self._outgoing:
+            self._load(predicate)
+        return self._outgoing[predicate]
+
+    def labels(self, iris: Iterable[str], lang: str,
+               notations: Mapping[str, str | None] | None = None) -> dict[str, str]:
+        # The labels of thousands of things at once (every activity of a national start
+        # page's county and plan pages): each predicate's statements looked up directly,
+        # the same choice as label()'s, without its per-call lookups and cache.
+        tables = [self._table(p) for p in LABEL_PROPERTIES]
+        if notations is None:
+            notations = self.literals(iris, SKOS + "notation", lang)
+        else:
+            notations = {iri: notations[iri] for iri in iris}
+        found: dict[str, str] = {}
+        for iri, notation in notations.items():
+            literal = None
+            for table in tables:
+                values = table.get(iri)
+                if values and (literal := _pick_literal(values, lang)) is not None:
+                    break
+            found[iri] = _named(iri, literal, notation)
+        return found
+
+    def literals(self, iris: Iterable[str], predicate: str, lang: str) -> dict[str, str | None]:
+        table = self._table(predicate)
+        return {iri: _pick_literal(values, lang) if (values := table.get(iri)) else None
+                for iri in iris}
+
     def is_a(self, iri: str, classes: frozenset[str]) -> bool:
         if RDF_TYPE not in self._outgoing and classes.issubset(self.PAGE_CLASSES):
             return any(iri in self._class_members(cls) for cls in classes)
@@ -282,6 +322,32 @@ class PredicateIndex(StatementIndex):
             quads = self._store.quads_for_pattern(ox.NamedNode(iri), None, None, None)
             self._subjects[iri] = next(iter(quads), None) is not None
         return self._subjects[iri]
+
+
+def _pick_literal(values: Sequence[Term], lang: str) -> str | None:
+    """The literal among ``values`` in ``lang``, else Swedish, English, any (the least by
+    value of equals); None without a literal."""
+    if len(values) == 1:  # most things have one: it is the choice in any language
+        return str(values[0].value) if isinstance(values[0], ox.Literal) else None
+    literals = [t for t in values if isinstance(t, ox.Literal)]
+    if not literals:
+        return None
+    if len(literals) > 1:  # sorted once, not once per language tried
+        literals.sort(key=lambda t: t.value)
+    for wanted in (lang, "sv", "en", None):
+        for term in literals:
+            if (term.language or None) == wanted or wanted is None:
+                return str(term.value)
+    return None
+
+
+def _named(iri: str, label: str | None, notation: str | None) -> str:
+    """What :meth:`StatementIndex.label` makes of a label and a notation found for ``iri``."""
+    if label is None:
+        label = iri.rsplit("#", 1)[-1] if "#" in iri else iri.rstrip("/").rsplit("/", 1)[-1]
+    if notation and not label.startswith(notation):
+        return f"{notation} {label}"
+    return label
 
 
 #: What is always named with its county (:meth:`SiteWriter._scoped_label`).
@@ -568,7 +634,7 @@ class SiteWriter:
         self._nodes: dict[tuple[str | int, str, str], dict[str, Any]] = {}
         self._items: dict[tuple[str | int, str, str], Markup] = {}
         self._in_plan: dict[str, frozenset[str]] | None = None
-        self._by_plan: dict[str | None, list[Any]] | None = None
+        self._by_plan: dict[str | None, _PlanFigures] | None = None
         self._gaps_by_plan: Counter[str | None] = Counter()
         self._figure_numbers: dict[frozenset[str], list[tuple[str, int]]] = {}
 
@@ -1100,19 +1166,33 @@ class SiteWriter:
     def _count_figures(self, data: Any, plans: set[str], found: list[Any]
                        ) -> list[tuple[str, int]]:
         if self._by_plan is None:  # once per site: a national dataset has hundreds of plans
-            self._by_plan = defaultdict(list)
+            self._by_plan = {}
+            grouped: dict[str | None, list[Any]] = defaultdict(list)
             for activity in data.activities.values():
-                self._by_plan[activity.plan].append(activity)
+                grouped[activity.plan].append(activity)
+            # Each plan's figures counted once from its activities (a plan's card is on
+            # three pages, its county's and the whole dataset's figures sum it again): the
+            # figures of some plans are then unions and sums of theirs.
+            for plan, acts in grouped.items():
+                stated: set[str] = set()
+                inferred = 0
+                for activity in acts:
+                    for coordinator in activity.coordinators():
+                        if coordinator in activity.inferred:
+                            inferred += 1
+                        else:
+                            stated.add(coordinator)
+                self._by_plan[plan] = _PlanFigures(
+                    len(acts), frozenset(p for a in acts for p in a.participants),
+                    frozenset(stated), inferred, frozenset(a.area for a in acts if a.area))
             self._gaps_by_plan = Counter(g.plan for g in found)
-        acts = [a for plan in sorted(plans) for a in self._by_plan.get(plan, ())]
-        stated = {c for a in acts for c in a.coordinators() if c not in a.inferred}
-        inferred = sum(1 for a in acts for c in a.coordinators() if c in a.inferred)
+        counted = [self._by_plan[p] for p in plans if p in self._by_plan]
         return [
-            ("fig_activities", len(acts)),
-            ("fig_organisations", len({p for a in acts for p in a.participants})),
-            ("fig_coordinators_stated", len(stated)),
-            ("fig_coordinators_inferred", inferred),
-            ("fig_areas", len({a.area for a in acts if a.area})),
+            ("fig_activities", sum(f.activities for f in counted)),
+            ("fig_organisations", len(frozenset().union(*(f.organisations for f in counted)))),
+            ("fig_coordinators_stated", len(frozenset().union(*(f.stated for f in counted)))),
+            ("fig_coordinators_inferred", sum(f.inferred for f in counted)),
+            ("fig_areas", len(frozenset().union(*(f.areas for f in counted)))),
             ("fig_gaps", sum(self._gaps_by_plan[p] for p in plans)),
         ]
 
@@ -1177,12 +1257,15 @@ class SiteWriter:
             return self._nodes[key]
 
         def item(iri: str) -> Markup:
-            # An activity of the tree as its list item, made once per place like its node:
-            # a national county page lists thousands (what macros.html's link() writes).
+            # An activity of the tree as its list item, made once per place: a national
+            # county page lists thousands (what macros.html's link() writes).
             key = (where, iri, lang)
-            if key not in self._items:
-                self._items[key] = _activity_item(node(iri))
-            return self._items[key]
+            found = self._items.get(key)
+            if found is None:
+                found = self._items[key] = _activity_item(
+                    {"href": self._activity_href(file, iri, lang),
+                     "label": self._scoped_label(iri, lang)})
+            return found
 
         def by_notation(iris: Iterable[str]) -> list[str]:
             return sorted(iris, key=lambda i: (_notation_key(
@@ -1259,8 +1342,12 @@ class SiteWriter:
         by_plan = {plan: listed_in for plan, listed_in in grouped if listed_in}
         plans = []
         for plan in by_plan:
+            items = [listed[a] for a in by_plan[plan] if a in listed]
+            # The plan's list items as one string, each on its line (what macros.html's
+            # loop over them wrote, one call per activity; 100 000 at a million quads).
             plans.append({**(node(plan) if plan else {"iri": "", "href": None, "label": ""}),
-                          "activities": [listed[a] for a in by_plan[plan] if a in listed],
+                          "activities": items,
+                          "listed": Markup("\n".join(items) + "\n" if items else ""),
                           "count": len(by_plan[plan])})
         return {**node(area), "activities": list(listed.values()), "count": len(activities),
                 "plans": plans}
@@ -1270,11 +1357,36 @@ class SiteWriter:
         trees (start, county and plan pages) show the area."""
         key = (area, lang)
         if key not in self._in_area:
-            self._in_area[key] = sorted(
-                (a for a in self.index.subjects(PG + "actionArea", area) if a in self._activities),
-                key=lambda i: (_notation_key(self.index.literal(i, (SKOS + "notation",), lang)),
-                               i))
+            members = [a for a in self.index.subjects(PG + "actionArea", area)
+                       if a in self._activities]
+            notations = self.index.literals(members, SKOS + "notation", lang)
+            self._in_area[key] = sorted(members, key=lambda i: (_notation_key(notations[i]), i))
+            self._name(members, lang, notations)
         return self._in_area[key]
+
+    def _activity_href(self, file: str, activity: str, lang: str) -> str | None:
+        """:meth:`href` of an activity, which has statements (its type: that is how it was
+        found), so the index is not asked (50 000 times at a million quads)."""
+        if activity.startswith(ONTOLOGY_NS):
+            return self.href(file, activity, lang)
+        path = resource_path(activity)
+        return None if path is None else self._relative(
+            file, page_name(path, lang, self.default_lang))
+
+    @cached_property
+    def _scoped_things(self) -> frozenset[str]:
+        """What :meth:`_scoped_label` names with its county: every strategy and plan."""
+        return frozenset(iri for cls in sorted(_SCOPED) for iri in self.index.of_type(cls))
+
+    def _name(self, iris: Sequence[str], lang: str,
+              notations: Mapping[str, str | None] | None = None) -> None:
+        """Find the labels of many things at once (:meth:`StatementIndex.labels`) for
+        :meth:`_scoped_label`: an area's activities, listed by the county and plan pages."""
+        unnamed = [iri for iri in iris if (iri, lang) not in self._scoped]
+        scoped = self._scoped_things
+        for iri, label in self.index.labels(unnamed, lang, notations).items():
+            if iri not in scoped:  # else named with its county when asked
+                self._scoped[iri, lang] = label
 
     def _area_plans(self, area: str, lang: str) -> list[tuple[str, list[str]]]:
         """The activities of an area (:meth:`_activities_in`) by the plan they are in (the
@@ -1283,9 +1395,9 @@ class SiteWriter:
         key = (area, lang)
         if key not in self._area_groups:
             by_plan: dict[str, list[str]] = {}
+            first_plan = self._first_plan
             for activity in self._activities_in(area, lang):
-                plan = next(iter(self.index.iris(activity, PG + "inPlan")), "")
-                by_plan.setdefault(plan, []).append(activity)
+                by_plan.setdefault(first_plan[activity], []).append(activity)
             self._area_groups[key] = [(plan, by_plan[plan]) for plan in sorted(
                 by_plan, key=lambda p: (self.index.literal(p, (PG + "startYear",), "sv") or "",
                                         p))]
@@ -1299,6 +1411,12 @@ class SiteWriter:
                     by_plan[in_plan].add(activity)
             self._in_plan = {p: frozenset(a) for p, a in by_plan.items()}
         return self._in_plan.get(plan, frozenset())
+
+    @cached_property
+    def _first_plan(self) -> dict[str, str]:
+        """The plan of each activity (the first, for one in several; "" for none): once,
+        not once per language."""
+        return {a: next(iter(self.index.iris(a, PG + "inPlan")), "") for a in self._activities}
 
     @cached_property
     def _activities(self) -> frozenset[str]:
@@ -1386,6 +1504,17 @@ class SiteWriter:
         self.written.append(lod.write_context(self.folder))
         self.written += lod.write_dataset_description(self.store, self.folder, base_url,
                                                       about=about, statistics=self.statistics)
+
+
+@dataclass(frozen=True)
+class _PlanFigures:
+    """What one plan's key figures are made of (:meth:`SiteWriter._count_figures`)."""
+
+    activities: int
+    organisations: frozenset[str]
+    stated: frozenset[str]
+    inferred: int
+    areas: frozenset[str]
 
 
 def _activity_item(node: dict[str, Any]) -> Markup:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import Literal
 
 import pyoxigraph as ox
@@ -23,7 +25,9 @@ from rapidfuzz import fuzz, process
 from planegraf.errors import PlanegrafError
 from planegraf.ids import DATA
 from planegraf.ingest.resolver import compact, normalise
-from planegraf.sparql.engines import Engine
+from planegraf.resources import queries_dir
+from planegraf.sparql.engines import Answer, Bindings, EmbeddedEngine, Engine
+from planegraf.sparql.limits import QueryLimits
 from planegraf.sparql.queries import QueryFile, read_query
 
 Kind = Literal["organisation", "area", "plan", "goal", "county"]
@@ -60,6 +64,36 @@ class Candidate:
     def describe(self) -> str:
         context = ", ".join(sorted(c for c in self.contexts if c))
         return f"{self.label} [{self.key()}]" + (f" ({context})" if context else "")
+
+
+#: planegraf's own lookup questions that are SELECT queries (``queries/lookup/``): every
+#: one is parsed with the full grammar by the test suite (test_lookup_queries_are_selects).
+LOOKUP_SELECTS = frozenset({*_QUERIES.values(), "lookup/plan-counties.rq"})
+
+
+class LookupEngine(EmbeddedEngine):
+    """The embedded engine, answering planegraf's own lookup questions (:data:`LOOKUP_SELECTS`)
+    without parsing them again with rdflib's grammar: that check (refusing updates and
+    SERVICE) is for queries people write, and took 0.4 s of every site build for six files
+    the test suite checks. Every other query is checked as by :class:`EmbeddedEngine`."""
+
+    def run(self, query: QueryFile, bindings: Bindings | None = None) -> Answer:
+        if self.limits is not None or not _own_select(query):
+            return super().run(query, bindings)
+        return self._evaluate(query, "SELECT", {ox.Variable(k): v
+                                                for k, v in (bindings or {}).items()},
+                              QueryLimits(max_rows=None))
+
+
+def _own_select(query: QueryFile) -> bool:
+    """Whether ``query`` is one of :data:`LOOKUP_SELECTS` as the package holds it (its path
+    and its text: a question given another's path is checked)."""
+    return query.text == _own_texts().get(query.path)
+
+
+@cache
+def _own_texts() -> dict[Path, str]:
+    return {queries_dir() / name: read_query(name).text for name in LOOKUP_SELECTS}
 
 
 # Labels are chosen by language, so the same engine keeps one list per kind and language.
