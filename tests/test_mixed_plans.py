@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import networkx as nx
+import pyoxigraph as ox
 import pytest
 
 from planegraf.analysis.network import (
@@ -149,3 +150,25 @@ def test_the_weighted_constraint_agrees_with_networkx() -> None:
     theirs = nx.constraint(graph, weight="weight")
     assert ours == pytest.approx(theirs)
     assert ours != pytest.approx(burt_constraint(graph))
+
+
+@pytest.mark.parametrize("title", ["Aaa strategi", "Zzz strategi"])
+def test_a_plan_implementing_two_strategies_lists_them_in_the_same_order_everywhere(
+        title: str) -> None:
+    """Each strategy a plan implements is a row of the plans overview: they come in the
+    order of their names, not as the engine happens to find them (which changed with the
+    rewrite that counts per plan first)."""
+    store = open_store()
+    plan = f"{ID}plan/rjl-hp-2018-2020"
+    extra = ox.NamedNode(f"{ID}strategy/extra")
+    store.oxigraph.add(ox.Quad(ox.NamedNode(plan),
+                               ox.NamedNode("https://w3id.org/planegraf/def#implements"), extra))
+    store.oxigraph.add(ox.Quad(extra, ox.NamedNode("http://purl.org/dc/terms/title"),
+                               ox.Literal(title, language="sv")))
+    query = catalogue_query("plans-overview")
+    answer = EmbeddedEngine(store).run(query, bind_parameters(query, {}, "sv"))
+    assert answer.solutions is not None
+    listed = [str(json_value(r["strategyLabel"])) for r in answer.solutions.rows
+              if str(json_value(r["plan"])) == plan]
+    assert len(listed) == 2 and title in listed
+    assert listed == sorted(listed)
