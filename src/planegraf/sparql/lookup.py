@@ -67,7 +67,7 @@ class Candidate:
 
 
 #: planegraf's own lookup questions that are SELECT queries (``queries/lookup/``): every
-#: one is parsed with the full grammar by the test suite (test_lookup_queries_are_selects).
+#: one is parsed with the full grammar by the test suite (tests/test_lookup_unparsed.py).
 LOOKUP_SELECTS = frozenset({*_QUERIES.values(), "lookup/plan-counties.rq"})
 
 
