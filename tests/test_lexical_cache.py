@@ -181,3 +181,32 @@ def test_a_cancelled_scan_ahead_leaves_no_half_written_entry(
     # scan finds the rewritten literal.
     assert not [p for p in cache.glob("*") if p.name.endswith(".tmp")]
     assert _written(scan([Source(data)])) == {f'"05"^^<{XSD}int>'}
+
+
+def _children() -> set[str]:
+    """The processes this one has started and not yet waited for (Linux)."""
+    found: set[str] = set()
+    for task in Path("/proc/self/task").iterdir():
+        found.update((task / "children").read_text().split())
+    return found
+
+
+def test_a_build_whose_site_libraries_fail_to_import_leaves_no_scan_behind(
+        tmp_path: Path, cache: Path) -> None:
+    """The build imports the site's libraries in a thread while the data loads; when that
+    fails (a broken installation), the error stops the build, and the scan of the
+    literals started beside the load is stopped and waited for as on any other error, not
+    left running (or unreaped) in a process that goes on."""
+    from planegraf.pipeline import _check_started
+    from planegraf.rdf.loading import quiet
+
+    data = _big_source(tmp_path, rewritten=False)
+    before = _children()
+
+    def broken() -> None:
+        raise ImportError("matplotlib cannot be imported")
+
+    with pytest.raises(ImportError, match="matplotlib"):
+        _check_started([data], bundled=False, progress=quiet, project=None,
+                       beside=lambda _: False, prepare=broken)
+    assert _children() == before

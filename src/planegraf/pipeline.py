@@ -180,14 +180,14 @@ def _check_started(
             store = load_dataset(project.extra_files, bundled=False, progress=progress)
             progress(Message("cli_step_derive"))
             derive(store)
+        if preparing is not None:  # its error stops the build like a load's, scan and all
+            preparing.result()
     except BaseException:
         if ahead is not None:
             ahead.cancel()
         if preparing is not None:
             preparing.wait()
         raise
-    if preparing is not None:
-        preparing.result()
     progress(Message("cli_step_validate"))
     # pyshacl is imported only when something is validated: query, network and gaps do not.
     from planegraf.validation.validate import start_validation
