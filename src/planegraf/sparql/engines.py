@@ -74,13 +74,18 @@ class EmbeddedEngine:
     def run(self, query: QueryFile, bindings: Bindings | None = None) -> Answer:
         """The query's answer; with ``limits``, evaluated in a worker that is stopped when it
         goes over them (:class:`planegraf.sparql.limits.QueryLimitError`)."""
-        form = check_query(query.text, query.path)
+        form = self._checked_form(query)
         substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
             ox.Variable(k): v for k, v in (bindings or {}).items()}
         limits = self.limits
         if limits is None:
             return self._evaluate(query, form, substitutions, QueryLimits(max_rows=None))
         return run_limited(lambda: self._evaluate(query, form, substitutions, limits), limits)
+
+    def _checked_form(self, query: QueryFile) -> QueryForm:
+        """The query's form, once it is checked to be one this engine answers (no update,
+        no SERVICE: :func:`check_query`)."""
+        return check_query(query.text, query.path)
 
     def _evaluate(
         self, query: QueryFile, form: QueryForm,

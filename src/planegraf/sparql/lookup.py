@@ -26,9 +26,8 @@ from planegraf.errors import PlanegrafError
 from planegraf.ids import DATA
 from planegraf.ingest.resolver import compact, normalise
 from planegraf.resources import queries_dir
-from planegraf.sparql.engines import Answer, Bindings, EmbeddedEngine, Engine
-from planegraf.sparql.limits import QueryLimits
-from planegraf.sparql.queries import QueryFile, read_query
+from planegraf.sparql.engines import EmbeddedEngine, Engine
+from planegraf.sparql.queries import QueryFile, QueryForm, read_query
 
 Kind = Literal["organisation", "area", "plan", "goal", "county"]
 KINDS: tuple[Kind, ...] = ("organisation", "area", "plan", "goal", "county")
@@ -75,14 +74,11 @@ class LookupEngine(EmbeddedEngine):
     """The embedded engine, answering planegraf's own lookup questions (:data:`LOOKUP_SELECTS`)
     without parsing them again with rdflib's grammar: that check (refusing updates and
     SERVICE) is for queries people write, and took 0.4 s of every site build for six files
-    the test suite checks. Every other query is checked as by :class:`EmbeddedEngine`."""
+    the test suite checks. Every other query is checked as by :class:`EmbeddedEngine`; limits,
+    when given, apply to every query alike."""
 
-    def run(self, query: QueryFile, bindings: Bindings | None = None) -> Answer:
-        if self.limits is not None or not _own_select(query):
-            return super().run(query, bindings)
-        return self._evaluate(query, "SELECT", {ox.Variable(k): v
-                                                for k, v in (bindings or {}).items()},
-                              QueryLimits(max_rows=None))
+    def _checked_form(self, query: QueryFile) -> QueryForm:
+        return "SELECT" if _own_select(query) else super()._checked_form(query)
 
 
 def _own_select(query: QueryFile) -> bool:
