@@ -110,7 +110,8 @@ def _time_validation(phases: dict[str, float]) -> None:
             (pending, "_beside", "validation (beside the writing)"),
             (validate, "scan", "of which literals as written"),
             (pending, "result", "waiting for the validation"),
-            (pipeline, "_write_dataset_and_summarise", "dataset and summary (beside the site)"),
+            (pipeline, "_write_dataset", "dataset written (beside the site)"),
+            (pipeline, "summarise", "summary (beside the site)"),
             (site, "prepare", "site's libraries imported (beside the load)"),
             (site.SiteWriter, "write_downloads", "downloads and VoID counts (beside the pages)")):
         setattr(owner, name, _timed(phases, shown, getattr(owner, name)))

@@ -242,8 +242,10 @@ def build(
             # The dataset's dump and the summary's queries are Oxigraph's work, outside
             # Python's lock: beside the site's pages, like the validation (not when the
             # site forks page workers, see _site_forks).
-            dataset = Beside(partial(_write_dataset_and_summarise, stage, store, lang),
-                             beside=pending.beside, name="planegraf-dataset")
+            dataset = Beside(partial(_write_dataset, stage, store), beside=pending.beside,
+                             name="planegraf-dataset")
+            summary_made = Beside(partial(summarise, store, lang), beside=pending.beside,
+                                  name="planegraf-summary")
             try:
                 project.write_manifest(stage, hashes)
                 if site:
@@ -252,7 +254,8 @@ def build(
                                 dataset_written=dataset.result)
             finally:  # a failed site throws the stage away: not while the dump writes in it
                 dataset.wait()
-            summary = dataset.result()
+            dataset.result()
+            summary = summary_made.result()
             report = pending.result()
             if report.has_violations:  # warnings and infos do not stop a build
                 raise _Stopped
@@ -294,12 +297,6 @@ def _write_site(folder: Path, store: EmbeddedStore, lang: Language, base_url: st
     write_site(store, folder, lang=lang, base_url=base_url or about.base_url, about=about,
                queries_dir=project.queries_dir, pages=pages,
                dataset_file=folder.parent / "planegraf.trig", dataset_written=dataset_written)
-
-
-def _write_dataset_and_summarise(folder: Path, store: EmbeddedStore, lang: Language
-                                 ) -> Summary:
-    _write_dataset(folder, store)
-    return summarise(store, lang)
 
 
 def _write_dataset(folder: Path, store: EmbeddedStore) -> None:
