@@ -1354,11 +1354,9 @@ class SiteWriter:
             # The plan's list items as one string, each on its line (what macros.html's
             # loop over them wrote, one call per activity; 100 000 at a million quads).
             plans.append({**(node(plan) if plan else {"iri": "", "href": None, "label": ""}),
-                          "activities": items,
                           "listed": Markup("\n".join(items) + "\n" if items else ""),
                           "count": len(by_plan[plan])})
-        return {**node(area), "activities": list(listed.values()), "count": len(activities),
-                "plans": plans}
+        return {**node(area), "count": len(activities), "plans": plans}
 
     def _activities_in(self, area: str, lang: str) -> list[str]:
         """The activities of an area by notation: once per area and language, however many
