@@ -400,7 +400,7 @@ class KeptLookups:
     naming: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     #: Whether an IRI is the subject of a statement (has a page): asked for every link,
     #: in each language's page alike.
-    subjects: dict[str, bool] = field(default_factory=dict)
+    has_page: dict[str, bool] = field(default_factory=dict)
 
 
 class StoreIndex(ResourceIndex):
@@ -428,7 +428,7 @@ class StoreIndex(ResourceIndex):
         self._kept = kept is not None
         kept = kept or KeptLookups()
         self._values, self._names, self._naming = kept.values, kept.names, kept.naming
-        self._has_page = kept.subjects
+        self._has_page = kept.has_page
         if iri is not None:
             self.focus(iri)
 
