@@ -190,3 +190,33 @@ def test_a_source_that_fails_to_load_stops_the_build_with_the_site_half_prepared
         build(tmp_path / "out", project=project, pages="reports")
     assert raised.value.path == bad
     assert not (tmp_path / "out").exists()
+
+
+def test_a_build_walks_its_site_s_objects_rarely_and_leaves_the_collector_as_it_found_it(
+        tmp_path: Path) -> None:
+    # Full garbage collections walk every object the site keeps (millions at a million
+    # quads); a build makes them rare while it runs. A program that calls build() gets its
+    # collector back as it set it, also when the build fails.
+    import gc
+
+    from planegraf.errors import InputError
+    from planegraf.pipeline import FULL_COLLECTION_AFTER
+
+    seen: list[tuple[int, int, int]] = []
+
+    def progress(step: object) -> None:
+        seen.append(gc.get_threshold())
+
+    before = gc.get_threshold()
+    gc.set_threshold(900, 11, 12)
+    try:
+        assert build(tmp_path / "out", pages="reports", progress=progress).conforms
+        assert gc.get_threshold() == (900, 11, 12)
+        assert seen and all(t == (900, 11, FULL_COLLECTION_AFTER) for t in seen)
+        bad = tmp_path / "bad.trig"
+        bad.write_text("<a> <b> .\n", encoding="utf-8")
+        with pytest.raises(InputError):
+            build(tmp_path / "out2", project=Project.demonstration([bad]), pages="reports")
+        assert gc.get_threshold() == (900, 11, 12)
+    finally:
+        gc.set_threshold(*before)
