@@ -1400,7 +1400,9 @@ class SiteWriter:
         scoped = self._scoped_label
         items = []
         for activity in activities:
-            label = escape(scoped(activity, lang))
+            label = scoped(activity, lang)
+            if "&" in label or "<" in label or ">" in label or '"' in label or "'" in label:
+                label = str(escape(label))  # else as escape() writes it: unchanged
             path = None if activity.startswith(ONTOLOGY_NS) else resource_path(activity)
             # A path of _SAFE_PATH's characters and a language's suffix: nothing to escape.
             items.append(f'<li><a href="{up}{path}{suffix}" class="activity">{label}</a></li>'
