@@ -103,7 +103,10 @@ class ParameterChoices:
     from ``store`` once (the server reads them before any query worker is forked)."""
 
     def __init__(self, store: EmbeddedStore, queries: Iterable[QueryFile]) -> None:
-        self.engines = {lang: LookupEngine(store) for lang in LANGUAGES}
+        # One engine for both languages: its lookups keep what every language shares (the
+        # plans of the areas, read from every activity) once.
+        engine = LookupEngine(store)
+        self.engines = {lang: engine for lang in LANGUAGES}
         self.choices: dict[tuple[str, Kind], list[Choice]] = {}
         kinds = {parameter_kind(p.name, p.type) for q in queries for p in q.parameters}
         kinds.discard(None)

@@ -641,7 +641,7 @@ class SiteWriter:
         self._in_area: dict[tuple[str, str], list[str]] = {}
         self._area_groups: dict[tuple[str, str], list[tuple[str, list[str]]]] = {}
         self._nodes: dict[tuple[str | int, str, str], dict[str, Any]] = {}
-        self._items: dict[tuple[str | int, str, str], Markup] = {}
+        self._listings: dict[tuple[str | int, str, str, str], Markup] = {}
         self._in_plan: dict[str, frozenset[str]] | None = None
         self._by_plan: dict[str | None, _PlanFigures] | None = None
         self._gaps_by_plan: Counter[str | None] = Counter()
@@ -1265,15 +1265,17 @@ class SiteWriter:
                                     "label": self._scoped_label(iri, lang)}
             return self._nodes[key]
 
-        def item(iri: str) -> Markup:
-            # An activity of the tree as its list item, made once per place: a national
-            # county page lists thousands (what macros.html's link() writes).
-            key = (where, iri, lang)
-            found = self._items.get(key)
+        def listing(area: str, plan: str, activities: list[str], whole: bool) -> Markup:
+            # A plan's activities in an area as their list items, each on its line (what
+            # macros.html's link() wrote, one call per activity: 100 000 at a million
+            # quads): made once per place and language for the county page and the plan
+            # page alike (``whole``: every activity of the group, not a plan's share).
+            key = (where, area, plan, lang)
+            found = self._listings.get(key) if whole else None
             if found is None:
-                found = self._items[key] = _activity_item(
-                    {"href": self._activity_href(file, iri, lang),
-                     "label": self._scoped_label(iri, lang)})
+                found = self._list_items(file, where, activities, lang)
+                if whole:
+                    self._listings[key] = found
             return found
 
         def by_notation(iris: Iterable[str]) -> list[str]:
@@ -1289,12 +1291,12 @@ class SiteWriter:
             areas = [a for a in areas_in_scheme if goal in self.index.iris(a, PG + "underGoal")]
             placed.update(areas)
             goals.append({**node(goal), "areas": [
-                self._area(a, node, item, lang, plan, list_activities)
+                self._area(a, node, listing, lang, plan, list_activities)
                 for a in by_notation(areas)]})
         rest = [a for a in areas_in_scheme if a not in placed]
         if rest:
             goals.append({"iri": "", "href": None, "label": _strings()[lang]["other_areas"],
-                          "areas": [self._area(a, node, item, lang, plan, list_activities)
+                          "areas": [self._area(a, node, listing, lang, plan, list_activities)
                                     for a in by_notation(rest)]})
         # Every level says in which plan its activities are (two plans share an area).
         plan_label = self._scoped_label(plan, lang) if plan else None
@@ -1334,30 +1336,33 @@ class SiteWriter:
         return None
 
     def _area(self, area: str, node: Callable[[str], dict[str, Any]],
-              item: Callable[[str], Markup], lang: str, only_plan: str | None = None,
-              list_activities: bool = True) -> dict[str, Any]:
+              listing: Callable[[str, str, list[str], bool], Markup], lang: str,
+              only_plan: str | None = None, list_activities: bool = True) -> dict[str, Any]:
         """An area with its activities grouped by plan: two plans' "7.1" are never listed
         side by side as if they were one plan's (the 2016–2017 and 2018–2020 plans share the
         strategy's area 7)."""
-        activities = self._activities_in(area, lang)
         grouped = self._area_plans(area, lang)
+        count = len(self._activities_in(area, lang))
         if only_plan is not None:
             in_plan = self._plan_activities(only_plan)
-            activities = [a for a in activities if a in in_plan]
-            grouped = [(plan, [a for a in listed_in if a in in_plan])
-                       for plan, listed_in in grouped]
-        # Each activity as its list item (macros.html's tree writes them as they are).
-        listed = {a: item(a) for a in activities} if list_activities else {}
-        by_plan = {plan: listed_in for plan, listed_in in grouped if listed_in}
+            shares = [(plan, [a for a in listed_in if a in in_plan])
+                      for plan, listed_in in grouped]
+            count = sum(len(share) for _, share in shares)
+            # A group kept whole is the same list as on the county page (one plan's own
+            # activities): its items are made once for both pages.
+            grouped = [(plan, listed_in if len(share) == len(listed_in) else share)
+                       for (plan, listed_in), (_, share) in zip(grouped, shares, strict=True)]
+        whole = dict(self._area_plans(area, lang))
         plans = []
-        for plan in by_plan:
-            items = [listed[a] for a in by_plan[plan] if a in listed]
-            # The plan's list items as one string, each on its line (what macros.html's
-            # loop over them wrote, one call per activity; 100 000 at a million quads).
+        for plan, listed_in in grouped:
+            if not listed_in:
+                continue
+            # Each activity as its list item (macros.html's tree writes them as they are).
             plans.append({**(node(plan) if plan else {"iri": "", "href": None, "label": ""}),
-                          "listed": Markup("\n".join(items) + "\n" if items else ""),
-                          "count": len(by_plan[plan])})
-        return {**node(area), "count": len(activities), "plans": plans}
+                          "listed": listing(area, plan, listed_in, listed_in is whole[plan])
+                          if list_activities else Markup(""),
+                          "count": len(listed_in)})
+        return {**node(area), "count": count, "plans": plans}
 
     def _activities_in(self, area: str, lang: str) -> list[str]:
         """The activities of an area by notation: once per area and language, however many
@@ -1379,6 +1384,33 @@ class SiteWriter:
         path = resource_path(activity)
         return None if path is None else self._relative(
             file, page_name(path, lang, self.default_lang))
+
+    def _list_items(self, file: str, where: str | int, activities: Sequence[str], lang: str
+                    ) -> Markup:
+        """``activities`` as the tree's list items (:func:`_activity_item`), each on its
+        line: from a folder outside id/ and def/ (``where`` its depth) an activity's link is
+        its page's path under as many ``../``, made here without a call per activity."""
+        if not activities:
+            return Markup("")
+        if not isinstance(where, int):
+            return Markup("\n".join([_activity_item(
+                {"href": self._activity_href(file, a, lang),
+                 "label": self._scoped_label(a, lang)}) for a in activities]) + "\n")
+        up = "../" * where
+        suffix = page_name("", lang, self.default_lang)
+        scoped = self._scoped_label
+        items = []
+        for activity in activities:
+            label = scoped(activity, lang)
+            if "&" in label or "<" in label or ">" in label or '"' in label or "'" in label:
+                label = str(escape(label))  # else as escape() writes it: unchanged
+            path = None if activity.startswith(ONTOLOGY_NS) else resource_path(activity)
+            # A path of _SAFE_PATH's characters and a language's suffix: nothing to escape.
+            items.append(f'<li><a href="{up}{path}{suffix}" class="activity">{label}</a></li>'
+                         if path is not None else str(_activity_item(
+                             {"href": self._activity_href(file, activity, lang),
+                              "label": scoped(activity, lang)})))
+        return Markup("\n".join(items) + "\n")
 
     @cached_property
     def _scoped_things(self) -> frozenset[str]:
