@@ -9,6 +9,8 @@ constraint of every shape with a query of its own over the whole store.
 
 from __future__ import annotations
 
+import logging
+import re
 from typing import Any
 
 import pyoxigraph as ox
@@ -23,7 +25,13 @@ from planegraf.validation.shacl_compiler import (
     compile_shapes,
     screen_queries,
 )
+from planegraf.validation.sparql_constraints import (
+    SCREEN,
+    run_sparql_constraint,
+    sparql_constraints,
+)
 from planegraf.validation.validate import (
+    compiled_shapes,
     load_shapes,
     shapes_graph,
     validate_graph,
@@ -36,6 +44,7 @@ from .w3c_shacl import cases
 INJECTED = FIXTURES / "injected-violations.ru"
 COMPONENTS = FIXTURES / "shacl-components"
 SCREENS = FIXTURES / "screens"
+SHORTCUT_CASES = sorted((SCREENS / "shortcuts").glob("*.ru"))
 EX = "http://example.org/ns#"
 
 
@@ -159,3 +168,108 @@ def test_a_repeated_path_is_never_read_from_every_subject_at_once() -> None:
     assert kinds == ["", "", "", "focus"]
     for query, _ in screen_queries(core):
         assert query.startswith("ASK { { { ?this <http://www.w3.org/1999/02/22-rdf-syntax-ns#type>")
+
+
+# -- the declared screen of the derived shortcuts' SHACL-SPARQL constraints --
+
+def _shortcut_constraints() -> list[Any]:
+    _, sparql = compiled_shapes()
+    screened = [c for c in sparql if c.screen is not None]
+    assert sorted(str(c.shape).rsplit("#", 1)[1] for c in screened) == [
+        "CoordinatorShortcutShape", "PartnerShortcutShape"]
+    assert len({c.screen for c in screened}) == 1  # one ASK for both
+    return screened
+
+
+def _without_screens(shapes: Graph) -> Graph:
+    stripped = Graph()
+    for triple in shapes:
+        stripped.add(triple)
+    stripped.remove((None, SCREEN, None))
+    assert not sparql_constraints(stripped)[0].screen
+    return stripped
+
+
+@pytest.mark.parametrize("case", SHORTCUT_CASES, ids=lambda path: path.stem)
+def test_a_wrong_shortcut_is_never_hidden_by_the_shortcut_screen(case: Any) -> None:
+    store = _synthetic_store()
+    constraints = _shortcut_constraints()
+    assert not _ask(store.oxigraph, constraints[0].screen)  # derived data: nothing to run
+    store.oxigraph.update(case.read_text(encoding="utf-8"))
+    found = [row for c in constraints
+             for row in run_sparql_constraint(store.oxigraph, c, shapes_graph())]
+    if case.stem == "in-two-graphs":
+        assert not found  # the same statement twice is one: no violation
+    else:
+        assert found, f"{case.name} injects no violation of the shortcut shapes"
+        assert _ask(store.oxigraph, constraints[0].screen), (
+            f"{case.name}: the screen is false but the shortcut shapes have results")
+    screened = validate_store(store)
+    unscreened = validate_store(store, _without_screens(shapes_graph()))
+    assert screened.text("en") == unscreened.text("en")
+    assert sorted(screened.findings) == sorted(unscreened.findings)
+    shortcut_findings = [f for f in screened.findings if "Shortcut" in f.shape]
+    assert len(shortcut_findings) == len(found)
+
+
+def test_the_shortcut_screen_holds_on_the_bundled_data_with_injected_violations() -> None:
+    store = open_store()
+    store.oxigraph.update(INJECTED.read_text(encoding="utf-8"))
+    constraints = _shortcut_constraints()
+    assert any(run_sparql_constraint(store.oxigraph, c, shapes_graph()) for c in constraints)
+    assert _ask(store.oxigraph, constraints[0].screen)
+    reference = validate_graph(store.to_rdflib_graph())
+    assert sorted(validate_store(store).findings) == sorted(reference.findings)
+
+
+def test_conforming_shortcuts_are_checked_by_one_ask() -> None:
+    store = _synthetic_store()
+    counting = _CountingStore(store.oxigraph)
+    store.oxigraph = counting  # type: ignore[assignment]
+    assert validate_store(store).conforms
+    constraints = _shortcut_constraints()
+    assert counting.queries.count(constraints[0].screen) == 1
+    assert not {c.joined for c in constraints} & set(counting.queries)
+
+
+@pytest.mark.parametrize("kind", ["select", "service"])
+def test_a_screen_planegraf_cannot_trust_is_refused(kind: str) -> None:
+    shapes = load_shapes([SCREENS / f"{kind}-screen.ttl"])
+    with pytest.raises(UnsupportedShapeError, match="ASK" if kind == "select" else "SERVICE"):
+        sparql_constraints(shapes)
+
+
+# -- a screen that fails is said, and changes nothing in the report --
+
+class _ScreensFail(_CountingStore):
+    """A store on which every ASK fails, as a screen with a bug would."""
+
+    def __init__(self, store: ox.Store) -> None:
+        super().__init__(store)
+        self.asks: list[str] = []
+
+    def query(self, query: str, **options: Any) -> Any:
+        if re.search(r"^\s*ASK\b", query, re.MULTILINE):
+            self.asks.append(query)
+            raise RuntimeError("a screen with a bug")
+        return super().query(query, **options)
+
+
+def test_a_failing_screen_is_reported_not_hidden_as_lost_speed(
+        caplog: pytest.LogCaptureFixture) -> None:
+    store = open_store()
+    store.oxigraph.update(INJECTED.read_text(encoding="utf-8"))
+    expected = validate_store(store)
+    assert expected.findings and not expected.failed_screens
+    failing = _ScreensFail(store.oxigraph)
+    store.oxigraph = failing  # type: ignore[assignment]
+    with caplog.at_level(logging.WARNING, logger="planegraf.validation.validate"):
+        report = validate_store(store)
+    assert report.text("sv") == expected.text("sv")
+    assert sorted(report.findings) == sorted(expected.findings)
+    # every screen asked failed, and each is named (core screens and the shortcut screen)
+    asked = len(failing.asks)
+    assert asked == len(report.failed_screens) >= 10
+    assert any("CoordinatorShortcutShape" in f for f in report.failed_screens)
+    warnings = [r for r in caplog.records if "screen" in r.getMessage()]
+    assert len(warnings) == asked

@@ -66,6 +66,17 @@ def datatype_expression(v: str) -> str:
             f"DATATYPE({v}))")
 
 
+def written_with(v: str, datatype: str) -> str | None:
+    """A SPARQL expression true when ``v`` is a literal written with ``datatype`` (an IRI):
+    the same as ``sameTerm(datatype_expression(v), <datatype>)``, as two comparisons of
+    terms instead of strings built for every value (a screen reads every value of a path).
+    None for one of planegraf's private datatypes, which only the long form gets right."""
+    if datatype.startswith((AS_WRITTEN, ILL_TYPED)):
+        return None
+    return (f"(isLiteral({v}) && (sameTerm(DATATYPE({v}), <{datatype}>) || "
+            f"sameTerm(DATATYPE({v}), <{AS_WRITTEN}{datatype}>)))")
+
+
 def _examined(term: object) -> bool:
     return (isinstance(term, ox.Literal) and term.datatype.value.startswith(_XSD)
             and term.datatype.value != _XSD_STRING)

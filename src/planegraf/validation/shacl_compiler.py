@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -31,7 +32,12 @@ from rdflib.collection import Collection
 from rdflib.term import Node
 
 from planegraf.errors import PlanegrafError
-from planegraf.validation.lexical import datatype_expression, stand_in, value_expression
+from planegraf.validation.lexical import (
+    datatype_expression,
+    stand_in,
+    value_expression,
+    written_with,
+)
 
 # Called with a variable name, gives a group pattern binding that variable to each focus node.
 FocusPattern = Callable[[str], str]
@@ -88,6 +94,10 @@ _CASTABLE = {XSD.integer, XSD.decimal, XSD.double, XSD.float, XSD.boolean, XSD.d
              XSD.date}
 
 
+# How constraints share one screening query (see Screen).
+ScreenKind = typing.Literal["values", "count", "focus", "alone"]
+
+
 class UnsupportedShapeError(PlanegrafError):
     """A shape uses SHACL the compiler cannot translate; validating it would skip checks."""
 
@@ -102,7 +112,7 @@ class Screen:
     node of the pattern ``key``) and ``alone`` (``test`` is the whole pattern, not shared).
     """
 
-    kind: str
+    kind: ScreenKind
     key: str
     test: str
 
@@ -608,7 +618,10 @@ class _Compiler:
             return f"isLiteral({v})"
         if datatype == RDF.langString:
             return f"(isLiteral({v}) && LANG({v}) != \"\")"
-        same = (f"COALESCE(isLiteral({v}) && sameTerm({datatype_expression(v)}, "
+        written = (written_with(v, str(datatype)) if isinstance(datatype, URIRef)
+                   and _IRI_TERM.fullmatch(str(datatype)) else None)
+        same = (f"COALESCE({written}, false)" if written is not None else
+                f"COALESCE(isLiteral({v}) && sameTerm({datatype_expression(v)}, "
                 f"{_sparql_term(datatype)}), false)")
         if datatype in _CASTABLE:
             cast = f"{_sparql_term(datatype)}({v})"
@@ -750,6 +763,8 @@ class _Compiler:
 # Constructs where Oxigraph's regular expressions (Rust's regex crate) and XPath's differ:
 # POSIX classes, class subtraction, inline groups and look-around, Unicode block names.
 _REGEX_DIFFERENCES = ("[:", "-[", "(?", "\\p{Is", "\\P{Is")
+# An IRI that can be written between angle brackets as it is (no escapes needed).
+_IRI_TERM = re.compile(r'[^<>"{}|^`\\\x00-\x20]+')
 
 
 def _bounded_path(path: str) -> bool:

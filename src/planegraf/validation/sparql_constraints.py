@@ -45,6 +45,14 @@ THIS, SHAPES_GRAPH, CURRENT_SHAPE = Variable("this"), Variable("shapesGraph"), V
 # The shapes graph, while a constraint that names $shapesGraph runs.
 SHAPES_GRAPH_IRI = "urn:x-planegraf:shapes-graph"
 _PATH = re.compile(r"\$PATH\b")
+# planegraf's own terms for a screen (not SHACL's): a SPARQL constraint may name, with
+# pgsh:screen, a node whose pgsh:ask is an ASK query over the data (with the node's
+# sh:prefixes) that is false only when the constraint has no results. planegraf asks it
+# first and runs the constraint only where it is true; constraints naming the same screen
+# share one ASK. Other SHACL processors ignore both terms. The shapes' author vouches that
+# the screen never hides a result (tests/test_validation_screens.py checks planegraf's).
+_PGSH = "https://w3id.org/planegraf/def/shapes#"
+SCREEN, ASK = URIRef(_PGSH + "screen"), URIRef(_PGSH + "ask")
 
 FocusTerm = ox.NamedNode | ox.BlankNode | ox.Literal
 
@@ -66,6 +74,9 @@ class SparqlConstraint:
     joined: str | None
     needs_shapes_graph: bool
     projected: frozenset[str] = frozenset()
+    # An ASK over the data that is false only when the constraint has no results (declared
+    # in the shapes with pgsh:screen, see :data:`SCREEN`); None: always run the constraint.
+    screen: str | None = None
 
 
 @dataclass(frozen=True)
@@ -134,7 +145,35 @@ def _compile(shapes: Graph, shape: Node, constraint: Node) -> SparqlConstraint:
         raise UnsupportedShapeError(f"{shape}: sh:severity must be an IRI")
     projected = frozenset(str(v) for v in algebra.algebra.get("PV") or ())
     return SparqlConstraint(shape, severity, messages, path, f"{prefixes}\n{text}",
-                            focus_query, joined, needs_shapes_graph, projected)
+                            focus_query, joined, needs_shapes_graph, projected,
+                            _screen(shapes, shape, constraint))
+
+
+def _screen(shapes: Graph, shape: Node, constraint: Node) -> str | None:
+    """The constraint's declared screen (:data:`SCREEN`) as a query, or None."""
+    from rdflib.plugins.sparql.algebra import translateQuery
+    from rdflib.plugins.sparql.parser import parseQuery
+    node = shapes.value(constraint, SCREEN)
+    if node is None:
+        return None
+    ask = shapes.value(node, ASK)
+    if not isinstance(ask, Literal):
+        raise UnsupportedShapeError(
+            f"{shape}: the screen {node} of a SPARQL constraint needs a pgsh:ask query")
+    query = f"{_prefix_lines(shapes, node)}\n{ask}"
+    try:
+        parsed = parseQuery(query)
+        algebra = translateQuery(parsed)
+    except Exception as err:  # rdflib raises pyparsing's and its own errors
+        raise UnsupportedShapeError(f"{shape}: the screen {node} cannot be read: {err}") from None
+    if algebra.algebra.name != "AskQuery":
+        raise UnsupportedShapeError(f"{shape}: the screen {node} must be an ASK query")
+    from rdflib.plugins.sparql.parserutils import CompValue
+    if any(isinstance(n, CompValue) and n.name == "ServiceGraphPattern" for n in _walk(parsed)):
+        raise UnsupportedShapeError(
+            f"{shape}: SERVICE in the screen {node} would query another server; planegraf "
+            "never sends validation queries over the network")
+    return query
 
 
 def run_sparql_constraint(store: ox.Store, constraint: SparqlConstraint,
