@@ -283,16 +283,17 @@ def _build(
             # The dataset's dump and the summary's queries are Oxigraph's work, outside
             # Python's lock: beside the site's pages, like the validation (not when the
             # site forks page workers, see _site_forks).
+            # Whoever waits for one of them runs the validation's queries meanwhile.
             dataset = Beside(partial(_write_dataset, stage, store), beside=pending.beside,
-                             name="planegraf-dataset")
+                             help_with=pending.help, name="planegraf-dataset")
             summary_made = Beside(partial(summarise, store, lang), beside=pending.beside,
-                                  name="planegraf-summary")
+                                  help_with=pending.help, name="planegraf-summary")
             try:
                 project.write_manifest(stage, hashes)
                 if site:
                     progress(Message("cli_step_write", target=f"{out_dir}/site"))
                     _write_site(stage / "site", store, lang, base_url, project, pages,
-                                dataset_written=dataset.result)
+                                dataset_written=dataset.result, while_waiting=pending.help)
             finally:  # a failed site throws the stage away: not while the dump writes in it
                 dataset.wait()
             dataset.result()
@@ -326,7 +327,8 @@ def _site_forks(store: EmbeddedStore, pages: str) -> bool:
 
 def _write_site(folder: Path, store: EmbeddedStore, lang: Language, base_url: str | None,
                 project: Project, pages: str = "auto",
-                dataset_written: Callable[[], object] | None = None) -> None:
+                dataset_written: Callable[[], object] | None = None,
+                while_waiting: Callable[[], None] | None = None) -> None:
     # The site module pulls in Jinja2 and the exports; imported here so that validate,
     # query and the other commands do not pay for it.
     from planegraf.publish.lod import DatasetInfo
@@ -337,7 +339,8 @@ def _write_site(folder: Path, store: EmbeddedStore, lang: Language, base_url: st
     # shared (a hard link in the same staged folder), not dumped a second time.
     write_site(store, folder, lang=lang, base_url=base_url or about.base_url, about=about,
                queries_dir=project.queries_dir, pages=pages,
-               dataset_file=folder.parent / "planegraf.trig", dataset_written=dataset_written)
+               dataset_file=folder.parent / "planegraf.trig", dataset_written=dataset_written,
+               while_waiting=while_waiting)
 
 
 def _write_dataset(folder: Path, store: EmbeddedStore) -> None:

@@ -1775,6 +1775,7 @@ def write_site(
     about: lod.DatasetInfo | None = None, queries_dir: Path | None = None,
     pages: str = "auto", dataset_file: Path | None = None,
     dataset_written: Callable[[], object] | None = None,
+    while_waiting: Callable[[], None] | None = None,
 ) -> list[Path]:
     """Write the static site for ``store`` into ``out_dir`` (replacing it atomically).
 
@@ -1787,7 +1788,9 @@ def write_site(
     format is a download (:func:`every_download_written`). ``dataset_file`` is the store's
     TriG already written elsewhere on the same file system (the build's), shared by
     ``data/planegraf.trig``; when it is being written beside, ``dataset_written`` waits
-    until it is. Returns the files written.
+    until it is. ``while_waiting`` is work this thread does before it waits for the downloads
+    (the build's validation queries), so that its core is not idle. Returns the files
+    written.
 
     >>> import tempfile
     >>> from planegraf.pipeline import open_store
@@ -1816,7 +1819,7 @@ def write_site(
         # without Python's lock: a thread writes them beside the pages (started after the
         # workers fork: a forked process must not inherit a thread's half-held locks).
         downloads = Beside(partial(writer.write_downloads, dataset_file, dataset_written),
-                           name="planegraf-downloads")
+                           help_with=while_waiting, name="planegraf-downloads")
         try:
             for section in writer.sections:
                 section.write(writer)

@@ -283,8 +283,9 @@ class PendingValidation:
         self._report: ValidationReport | None = None
         self._work: Beside[ValidationReport | Rewritten] | None = None
         self._ahead = ahead
+        self._shared: _SharedQueries | None = None
         if beside:
-            shared = _SharedQueries()
+            shared = self._shared = _SharedQueries()
             self._work = Beside(partial(self._beside, sources, shared),
                                 help_with=shared.help)
         else:
@@ -294,6 +295,13 @@ class PendingValidation:
     def beside(self) -> bool:
         """Whether the validation runs in a thread of its own (else it is already done)."""
         return self._work is not None
+
+    def help(self) -> None:
+        """Run here the validation's queries its thread has not begun (none when it runs
+        alone, or is not at its queries yet): for a caller about to wait for other work, so
+        that its core is not idle while queries remain."""
+        if self._shared is not None:
+            self._shared.help()
 
     def result(self) -> ValidationReport:
         """The report, once the validation is over (raises what the validation raised)."""
