@@ -281,6 +281,8 @@ class ServedPages:
         self.dataset = EmbeddedStore()
         self.dataset.oxigraph = renderer.store
         renderer.warm_up()
+        # Before the server runs a thread or forks a worker: the tables are then read-only.
+        renderer.read_tables()
 
     def routes(self) -> list[BaseRoute]:
         return [Route("/data/{name}", self.download, methods=["GET", "HEAD"]),
