@@ -1189,6 +1189,7 @@ class SiteWriter:
         top = sorted(partners.items(), key=lambda kv: (-kv[1], self.index.label(kv[0], lang)))
         return {
             "kind": "organisation", "activities": activities,
+            "activity_items": _activity_roles(activities),
             "coordinates": i18n.counted(len(coordinates), "activities_count", lang),
             "partner_in": i18n.counted(len(partner_in), "activities_count", lang),
             "areas": [{**self._node(file, a, lang),
@@ -1687,6 +1688,20 @@ def _activity_item(node: dict[str, Any]) -> Markup:
     label = escape(node["label"])
     return Markup(f'<li><a href="{escape(node["href"])}" class="activity">{label}</a></li>'
                   if node["href"] else f"<li>{label}</li>")
+
+
+def _activity_roles(activities: Sequence[dict[str, Any]]) -> Markup:
+    """An organisation's activities as list items (linked, with its role and plan), escaped
+    as the template would: made here for the same reason as :func:`_value_items`."""
+    items = []
+    for activity in activities:
+        label = _escape(activity["label"])
+        link = (f'<a href="{_escape(activity["href"])}">{label}</a>' if activity["href"]
+                else label)
+        plan = f', {_escape(activity["plan"]["label"])}' if activity["plan"] else ""
+        items.append(f'<li>{link} <span class="role">— {_escape(activity["role"])}{plan}'
+                     "</span></li>\n")
+    return Markup("".join(items))
 
 
 def _value_items(values: Sequence[dict[str, Any]], data_iri: bool = True) -> Markup:
