@@ -119,6 +119,7 @@ def _prepared(site_dir: Path, dataset: Path, port: int, timeout_s: float,
         endpoint.stop()
         if pages is not None:
             pages.workers.stop()
+            gc.unfreeze()  # frozen since the pages' tables were read (ServedPages)
         listener.close()
 
 

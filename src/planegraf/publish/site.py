@@ -401,6 +401,133 @@ class KeptLookups:
     #: Whether an IRI is the subject of a statement (has a page): asked for every link,
     #: in each language's page alike.
     has_page: dict[str, bool] = field(default_factory=dict)
+    #: Whole predicates read once (``planegraf serve``: :meth:`PageRenderer.read_tables`),
+    #: never forgotten: their lookups are answered from them.
+    tables: LinkTables | None = None
+
+
+#: The predicates a resource page reads of what it links to, not of itself: the names of
+#: its links (a plan's or area's page names every activity in it) and, for an organisation's
+#: page, the participations of each of its activities (their roles, whether stated, who
+#: takes part) and their plan and area. :class:`LinkTables` holds each of them whole.
+LINK_PREDICATES = (*LABEL_PROPERTIES, SKOS + "notation", PG + "inPlan", PG + "actionArea",
+                   CV + "hasParticipation", CV + "hasParticipant", CV + "role", PG + "stated")
+#: Of these, the ones whose subjects are also looked up by object (an organisation's page
+#: goes from each of its participations to the activity holding it).
+LINK_PREDICATES_NAMING = (CV + "hasParticipation",)
+#: Of these, the ones with few objects, each named by thousands of statements (a role, an
+#: organisation, a plan): each object is held once.
+_FEW_OBJECTS = frozenset({PG + "inPlan", PG + "actionArea", CV + "hasParticipant",
+                          CV + "role", PG + "stated"})
+
+
+@dataclass
+class LinkTables:
+    """Every statement of :data:`LINK_PREDICATES`, by subject (and those of
+    :data:`LINK_PREDICATES_NAMING` by object too), and the members of the classes whose
+    things are named with their county (:data:`_SCOPED`): what ``planegraf serve`` reads
+    once at start (:meth:`PageRenderer.read_tables`, one scan per predicate) so that a page
+    asked for the first time looks up only its own statements, not several per link.
+
+    Why: at a million quads an organisation's page lists some hundred activities, each
+    with three participations: 1 600 store lookups and 30 ms of CPU per page (80 ms for the
+    biggest), a plan's page 1 000 lookups for the names of its activities; with 8 clients
+    the pages waited for each other (p95 of first requests 288 ms for organisations).
+    What it costs at a million quads: 2 s of CPU at start (450 000 statements read into
+    Python) and 56 MB (README, serve at national scale). Read-only once made, so any
+    thread (and a forked worker) reads it without a lock.
+
+    An answer from a table is the answer of a lookup (:meth:`StoreIndex.values`,
+    :meth:`StoreIndex.subjects`): each triple once whatever the named graphs, objects in
+    their canonical order (:func:`_canonical`), no RDF-star triple as an object.
+    """
+
+    #: predicate -> subject -> its object (one) or objects (several, canonical order)
+    values: dict[str, dict[str, Term | list[Term]]] = field(default_factory=dict)
+    #: predicate -> object -> the subject (one) or subjects (several, sorted)
+    naming: dict[str, dict[str, str | list[str]]] = field(default_factory=dict)
+    #: class -> its members
+    members: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, store: ox.Store) -> LinkTables:
+        tables = cls()
+        strings: dict[str, str] = {}  # one str per IRI, whatever the tables holding it
+        terms: dict[Term, Term] = {}  # one object per term of the predicates of few objects
+        for predicate in LINK_PREDICATES:
+            table: dict[str, Term | list[Term]] = {}
+            several: dict[str, set[Term]] = {}
+            named: dict[str, str | set[str]] | None = (
+                {} if predicate in LINK_PREDICATES_NAMING else None)
+            few = predicate in _FEW_OBJECTS
+            for quad in store.quads_for_pattern(None, ox.NamedNode(predicate), None, None):
+                subject, obj = quad.subject, quad.object
+                if not isinstance(subject, ox.NamedNode) or isinstance(obj, ox.Triple):
+                    continue
+                value = subject.value
+                name = strings.setdefault(value, value)
+                if few:
+                    obj = terms.setdefault(obj, obj)
+                found = table.get(name)
+                if found is None:
+                    table[name] = obj
+                else:
+                    known = several.get(name)
+                    if known is None:
+                        assert not isinstance(found, list)
+                        known = several[name] = {found}
+                        table[name] = found = [found]
+                    if obj in known:  # the same triple in several named graphs
+                        continue
+                    known.add(obj)
+                    assert isinstance(found, list)
+                    found.append(obj)
+                if named is not None and isinstance(obj, ox.NamedNode):
+                    value = obj.value
+                    target = strings.setdefault(value, value)
+                    by = named.get(target)
+                    if by is None:
+                        named[target] = name
+                    elif isinstance(by, str):
+                        named[target] = {by, name}
+                    else:
+                        by.add(name)
+            for name in several:
+                objects = table[name]
+                assert isinstance(objects, list)
+                table[name] = _canonical(objects)
+            tables.values[predicate] = table
+            if named is not None:
+                tables.naming[predicate] = {
+                    target: by if isinstance(by, str) else sorted(by)
+                    for target, by in named.items()}
+        rdf_type = ox.NamedNode(RDF_TYPE)
+        for cls_iri in sorted(_SCOPED):
+            tables.members[cls_iri] = frozenset(
+                strings.get(q.subject.value, q.subject.value)
+                for q in store.quads_for_pattern(None, rdf_type, ox.NamedNode(cls_iri), None)
+                if isinstance(q.subject, ox.NamedNode))
+        return tables
+
+    def holds(self, predicate: str) -> bool:
+        return predicate in self.values
+
+    def objects(self, subject: str, predicate: str) -> list[Term]:
+        found = self.values[predicate].get(subject)
+        if found is None:
+            return []
+        return found if isinstance(found, list) else [found]
+
+    def subjects(self, predicate: str, obj: str) -> list[str]:
+        found = self.naming[predicate].get(obj)
+        if found is None:
+            return []
+        return [found] if isinstance(found, str) else found
+
+    def is_subject(self, iri: str) -> bool:
+        """Whether ``iri`` is the subject of a statement of a table (and so has a page);
+        False says nothing."""
+        return any(iri in table for table in self.values.values())
 
 
 class StoreIndex(ResourceIndex):
@@ -429,6 +556,7 @@ class StoreIndex(ResourceIndex):
         kept = kept or KeptLookups()
         self._values, self._names, self._naming = kept.values, kept.names, kept.naming
         self._has_page = kept.has_page
+        self._tables = kept.tables
         if iri is not None:
             self.focus(iri)
 
@@ -472,9 +600,30 @@ class StoreIndex(ResourceIndex):
         assert found is None or isinstance(found, str)
         return found
 
+    def _find_literal(self, subject: str, predicates: tuple[str, ...], lang: str) -> str | None:
+        tables = self._tables
+        if tables is None or subject in self.outgoing:
+            return super()._find_literal(subject, predicates, lang)
+        # A name of a link (most of a page's work): straight from the tables.
+        for predicate in predicates:
+            table = tables.values.get(predicate)
+            if table is None:
+                values = self.values(subject, predicate)
+            else:
+                found = table.get(subject)
+                if found is None:
+                    continue
+                values = found if isinstance(found, list) else [found]
+            literal = _pick_literal(values, lang)
+            if literal is not None:
+                return literal
+        return None
+
     def values(self, subject: str, predicate: str) -> list[Term]:
         if subject in self.outgoing:
             return super().values(subject, predicate)
+        if self._tables is not None and self._tables.holds(predicate):
+            return self._tables.objects(subject, predicate)
         key = (subject, predicate)
         # Read into a local: a dictionary kept between requests may be emptied by another
         # thread between storing and returning (see PageRenderer).
@@ -491,6 +640,8 @@ class StoreIndex(ResourceIndex):
     def subjects(self, predicate: str, obj: str) -> list[str]:
         if obj in self.incoming:
             return super().subjects(predicate, obj)
+        if self._tables is not None and predicate in self._tables.naming:
+            return self._tables.subjects(predicate, obj)
         key = (predicate, obj)
         found = self._naming.get(key)
         if found is None:
@@ -499,11 +650,19 @@ class StoreIndex(ResourceIndex):
                                               None)) if isinstance(q.subject, ox.NamedNode)})
         return found
 
+    def is_a(self, iri: str, classes: frozenset[str]) -> bool:
+        if (self._tables is not None and iri not in self.outgoing
+                and classes.issubset(self._tables.members)):
+            return any(iri in self._tables.members[cls] for cls in classes)
+        return super().is_a(iri, classes)
+
     def has_statements(self, iri: str) -> bool:
         if iri in self.outgoing:
             return True
         if self._subjects is not None:
             return iri in self._subjects
+        if self._tables is not None and self._tables.is_subject(iri):
+            return True
         found = self._has_page.get(iri)
         if found is None:
             try:
@@ -850,7 +1009,7 @@ class SiteWriter:
             values.sort(key=lambda v: (_notation_key(v.get("notation")), v["label"]))
             rows.append({"iri": predicate, "label": self._property_label(predicate, lang),
                          "href": self.href(file, predicate, lang) or predicate,
-                         "objects": values})
+                         "objects": values, "items": _value_items(values)})
         incoming = []
         for predicate, subjects in sorted(self.index.incoming.get(iri, {}).items()):
             if predicate == RDF_TYPE:
@@ -858,6 +1017,7 @@ class SiteWriter:
             values = [self._value(file, ox.NamedNode(s), lang) for s in sorted(subjects)]
             values.sort(key=lambda v: (_notation_key(v.get("notation")), v["label"]))
             incoming.append({"label": self._property_label(predicate, lang), "objects": values,
+                             "items": _value_items(values, data_iri=False),
                              "curie": _curie(predicate)})
         # Two properties with one name ("deltagare") are told apart, never shown twice alike.
         names = [row["label"] for row in incoming]
@@ -1031,6 +1191,7 @@ class SiteWriter:
         top = sorted(partners.items(), key=lambda kv: (-kv[1], self.index.label(kv[0], lang)))
         return {
             "kind": "organisation", "activities": activities,
+            "activity_items": _activity_roles(activities),
             "coordinates": i18n.counted(len(coordinates), "activities_count", lang),
             "partner_in": i18n.counted(len(partner_in), "activities_count", lang),
             "areas": [{**self._node(file, a, lang),
@@ -1563,6 +1724,40 @@ def _activity_item(node: dict[str, Any]) -> Markup:
                   if node["href"] else f"<li>{label}</li>")
 
 
+def _activity_roles(activities: Sequence[dict[str, Any]]) -> Markup:
+    """An organisation's activities as list items (linked, with its role and plan), escaped
+    as the template would: made here for the same reason as :func:`_value_items`."""
+    items = []
+    for activity in activities:
+        label = _escape(activity["label"])
+        link = (f'<a href="{_escape(activity["href"])}">{label}</a>' if activity["href"]
+                else label)
+        plan = f', {_escape(activity["plan"]["label"])}' if activity["plan"] else ""
+        items.append(f'<li>{link} <span class="role">— {_escape(activity["role"])}{plan}'
+                     "</span></li>\n")
+    return Markup("".join(items))
+
+
+def _value_items(values: Sequence[dict[str, Any]], data_iri: bool = True) -> Markup:
+    """The values of a resource page's statement (or of the statements naming it) as list
+    items, escaped as the template would: made here, not by a template loop, because an
+    organisation's or plan's page lists hundreds (the template's lookups, tests and escaping
+    per value were half of such a page's CPU)."""
+    items = []
+    for value in values:
+        label = _escape(value["label"])
+        if value["href"]:
+            named = f' data-iri="{_escape(value["iri"])}"' if data_iri else ""
+            items.append(f'<li><a href="{_escape(value["href"])}"{named}>{label}</a></li>')
+        elif value["iri"] or not data_iri:
+            items.append(f'<li><code>{_escape(value["iri"])}</code></li>')
+        else:
+            lang = value.get("lang")
+            spoken = f' lang="{_escape(lang)}"' if lang else ""
+            items.append(f"<li><span{spoken}>{label}</span></li>")
+    return Markup("".join(items))
+
+
 def _in_plans(areas: Sequence[dict[str, Any]], lang: str, plan_label: str | None) -> str:
     """How many activities some areas have in each plan: "3 aktiviteter i Handlingsplan
     2018–2020 (Jönköpings län)"; with one plan given, its count even when 0."""
@@ -1744,6 +1939,13 @@ class PageRenderer:
         it: 90 ms)."""
         for template in ("resource.html", "not_found.html"):
             _environment().get_template(template)
+
+    def read_tables(self) -> None:
+        """Read the statements every page reads of what it links to, whole, once
+        (:class:`LinkTables`): a page asked for the first time then looks up only its own
+        statements and the few others it names. Called before the server runs a thread
+        (one scan per predicate of the store; the tables are read-only afterwards)."""
+        self._kept.tables = LinkTables.read(self.store)
 
     def data(self, iri: str, suffix: str) -> bytes | None:
         """The statements of ``iri`` as a data file (:data:`DATA_SUFFIXES`); None when there
