@@ -19,9 +19,11 @@ import math
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
+import jinja2
 import networkx as nx
 
 from planegraf import i18n
@@ -402,7 +404,7 @@ def network_html(data: NetworkData, metrics: NetworkMetrics, *, size_by: str = "
                        positions)
     heading = title or scope_heading(data, metrics, lang)
     summary = metrics.summary
-    template = environment().from_string(TEMPLATE.read_text(encoding="utf-8"))
+    template = _page_template()
     return template.render(
         lang=lang, title=heading, words=words,
         counts=words["counts"].format(nodes=summary.nodes, edges=summary.edges),
@@ -420,6 +422,13 @@ def network_html(data: NetworkData, metrics: NetworkMetrics, *, size_by: str = "
         vis_js=(VIS_DIR / "vis-network.min.js").read_text(encoding="utf-8"),
         vis_css=(VIS_DIR / "vis-network.css").read_text(encoding="utf-8"),
     )
+
+
+@cache
+def _page_template() -> jinja2.Template:
+    """The page's template, compiled once per process (a site writes it in each language;
+    compiling took as long as rendering)."""
+    return environment().from_string(TEMPLATE.read_text(encoding="utf-8"))
 
 
 def _size_explanation(size_by: str, lang: Language) -> str:
