@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import combinations
@@ -253,13 +253,13 @@ def _tail(iri: str | None, prefix: str) -> str | None:
     return iri[len(prefix):] if iri and iri.startswith(prefix) else iri
 
 
-def _rows(store: Reader, query: str, *names: str) -> Iterator[tuple[Any, ...]]:
-    """The rows of a SELECT in ``queries/`` as tuples of plain strings (``None`` where
-    unbound), one per variable in ``names``: tens of thousands of rows at national scale,
-    where looking each term up by name took longer than the query."""
+def _terms(store: Reader, query: str, *names: str) -> Iterator[Sequence[Any]]:
+    """The rows of a SELECT in ``queries/`` as sequences of terms (each with its ``value``;
+    ``None`` where unbound), one per variable in ``names``: the national network's 100 000
+    rows are read term by term where they are used, without a tuple of values made first."""
     if not isinstance(store, EmbeddedStore):  # a remote endpoint: rows come back by name
         for row in store.select(read_query(query).text):
-            yield tuple(None if row.get(n) is None else row[n].value for n in names)
+            yield tuple([row.get(n) for n in names])
         return
     solutions = store.oxigraph.query(read_query(query).text, use_default_graph_as_union=True)
     assert isinstance(solutions, ox.QuerySolutions), f"{query} must be a SELECT"
@@ -269,12 +269,22 @@ def _rows(store: Reader, query: str, *names: str) -> Iterator[tuple[Any, ...]]:
         raise PlanegrafError(f"queries/{query} must select ?{', ?'.join(missing)}")
     order = [projected.index(name) for name in names]
     if order == list(range(len(projected))):  # every variable, in the query's order
-        for row in solutions:
-            yield tuple([None if term is None else term.value for term in row])
+        yield from solutions
         return
     for row in solutions:
         terms = tuple(row)
-        yield tuple([None if terms[i] is None else terms[i].value for i in order])
+        yield tuple([terms[i] for i in order])
+
+
+def _rows(store: Reader, query: str, *names: str) -> Iterator[tuple[Any, ...]]:
+    """The rows of a SELECT in ``queries/`` as tuples of plain strings (``None`` where
+    unbound), one per variable in ``names``."""
+    for terms in _terms(store, query, *names):
+        yield tuple([None if term is None else term.value for term in terms])
+
+
+def _value(term: Any) -> Any:
+    return None if term is None else term.value
 
 
 def load_network_data(store: Reader) -> NetworkData:
@@ -287,22 +297,24 @@ def load_network_data(store: Reader) -> NetworkData:
     55
     """
     activities: dict[str, Activity] = {}
-    for iri, plan, area, notation, label, follow_up, follow_up_label in _rows(
-            store, "network/activities.rq", "activity", "plan", "area", "notation", "label",
-            "followUp", "followUpLabel"):
+    for iri_term, *terms in _terms(store, "network/activities.rq", "activity", "plan", "area",
+                                   "notation", "label", "followUp", "followUpLabel"):
+        iri = iri_term.value
         if iri not in activities:
-            activities[iri] = Activity(iri, plan, area, notation, label, follow_up,
-                                       follow_up_label)
+            activities[iri] = Activity(iri, *[_value(term) for term in terms])
     stated_roles: set[tuple[str, str]] = set()
     # A role's short key once per role IRI, not once per participation (77 000 of them at
     # a million quads).
     role_keys: dict[str, str] = {}
     # What _add_participant does, written out: one call fewer per participation.
     rank = ROLE_RANK.get
-    for iri, role, agent, stated in _rows(store, "network/participations.rq",
-                                          "activity", "role", "agent", "stated"):
+    for iri_term, role_term, agent_term, stated_term in _terms(
+            store, "network/participations.rq", "activity", "role", "agent", "stated"):
+        iri = iri_term.value
         activity = activities.get(iri)
         if activity is not None:
+            role, agent = role_term.value, agent_term.value
+            stated = None if stated_term is None else stated_term.value
             key = role_keys.get(role)
             if key is None:
                 key = role_keys[role] = _tail(role, ROLE_PREFIX) or "partner"
