@@ -91,19 +91,24 @@ def side_activities(data: NetworkData, kind: SideKind, iri: str) -> list[Activit
     return found
 
 
-def _roles(activities: list[Activity]) -> dict[str, Counter[str]]:
-    counts: dict[str, Counter[str]] = {}
+def _roles(activities: list[Activity]) -> dict[str, list[int]]:
+    """Each organisation's roles on a side, counted as [coordinator stated, coordinator
+    inferred, partner stated, partner inferred]."""
+    counts: dict[str, list[int]] = {}
     for activity in activities:
+        inferred = activity.inferred
         for agent, role in activity.participants.items():
-            how = "inferred" if agent in activity.inferred else "stated"
-            part = "coordinator" if role == "coordinator" else "partner"
-            # Not setdefault(agent, Counter()): that made a Counter for every participation
-            # (80 000 of a national site's comparisons) to keep one per organisation.
+            # A list of four counts per organisation, not a Counter of named keys: 80 000
+            # participations in a national site's comparisons.
+            slot = (0 if role == "coordinator" else 2) + (agent in inferred)
             counted = counts.get(agent)
             if counted is None:
-                counted = counts[agent] = Counter()
-            counted[f"{part}_{how}"] += 1
+                counted = counts[agent] = [0, 0, 0, 0]
+            counted[slot] += 1
     return counts
+
+
+_NO_ROLES = [0, 0, 0, 0]
 
 
 def _ties(graph: nx.Graph) -> set[tuple[str, str]]:
@@ -115,7 +120,7 @@ class _Side:
     """What one side of a comparison needs, computed once per side."""
 
     graph: nx.Graph
-    roles: dict[str, Counter[str]]
+    roles: dict[str, list[int]]
     betweenness: dict[str, float] | None
     members: frozenset[str]
     ties: frozenset[tuple[str, str]]
@@ -155,10 +160,9 @@ def compare_plans(data: NetworkData, kind: SideKind, before: str, after: str, *,
     first, second = known[kind, before], known[kind, after]
 
     def role(side: _Side, agent: str) -> Role:
-        counts = side.roles.get(agent, Counter())
+        counts = side.roles.get(agent, _NO_ROLES)
         graph = side.graph
-        return Role(counts["coordinator_stated"], counts["coordinator_inferred"],
-                    counts["partner_stated"], counts["partner_inferred"],
+        return Role(counts[0], counts[1], counts[2], counts[3],
                     graph.degree(agent) if agent in graph else None,
                     float(side.betweenness[agent])
                     if agent in graph and side.betweenness is not None else None)
@@ -373,6 +377,13 @@ def page_context(result: Comparison, data: NetworkData, lang: Language) -> dict[
 
     counts = Counter(o.status for o in result.organisations)
     name = {o.iri: data.agent(o.iri).label(lang) for o in result.organisations}
+
+    def label(iri: str) -> str:
+        # A tie's ends are organisations of the comparison: named once above (a national
+        # comparison page lists 100 000 ties).
+        found = name.get(iri)
+        return data.agent(iri).label(lang) if found is None else found
+
     return {
         "before": side_label(data, result.kind, result.before, lang),
         "after": side_label(data, result.kind, result.after, lang),
@@ -388,8 +399,7 @@ def page_context(result: Comparison, data: NetworkData, lang: Language) -> dict[
                             key=lambda o: (("new", "gone", "kept").index(o.status),
                                            name[o.iri].casefold()))],
         "ties": [{"status": w[s], "count": len(t),
-                  "pairs": [f"{data.agent(p).label(lang)} – {data.agent(q).label(lang)}"
-                            for p, q in t]}
+                  "pairs": [f"{label(p)} – {label(q)}" for p, q in t]}
                  for s, t in (("new", result.ties_new), ("gone", result.ties_gone),
                               ("kept", result.ties_kept))],
         "areas": [{"label": data.county_area_label(a, lang),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import combinations
@@ -152,6 +152,8 @@ class Activity:
 
     def stated_participants(self) -> list[str]:
         """The participants the source names in this activity, in IRI order."""
+        if not self.inferred:  # most activities: every participant is named
+            return sorted(self.participants)
         return sorted(a for a in self.participants if a not in self.inferred)
 
     @property
@@ -173,7 +175,7 @@ class NetworkData:
     @cached_property
     def ordered_activities(self) -> list[Activity]:
         """Every activity in document order (natural IRI order), sorted once."""
-        return sorted(self.activities.values(), key=lambda a: natural_key(a.iri))
+        return sorted(self.activities.values(), key=lambda a: _flat_natural_key(a.iri))
 
     @cached_property
     def activities_by_plan(self) -> dict[str | None, list[Activity]]:
@@ -251,13 +253,13 @@ def _tail(iri: str | None, prefix: str) -> str | None:
     return iri[len(prefix):] if iri and iri.startswith(prefix) else iri
 
 
-def _rows(store: Reader, query: str, *names: str) -> Iterator[tuple[Any, ...]]:
-    """The rows of a SELECT in ``queries/`` as tuples of plain strings (``None`` where
-    unbound), one per variable in ``names``: tens of thousands of rows at national scale,
-    where looking each term up by name took longer than the query."""
+def _terms(store: Reader, query: str, *names: str) -> Iterator[Sequence[Any]]:
+    """The rows of a SELECT in ``queries/`` as sequences of terms (each with its ``value``;
+    ``None`` where unbound), one per variable in ``names``: the national network's 100 000
+    rows are read term by term where they are used, without a tuple of values made first."""
     if not isinstance(store, EmbeddedStore):  # a remote endpoint: rows come back by name
         for row in store.select(read_query(query).text):
-            yield tuple(None if row.get(n) is None else row[n].value for n in names)
+            yield tuple([row.get(n) for n in names])
         return
     solutions = store.oxigraph.query(read_query(query).text, use_default_graph_as_union=True)
     assert isinstance(solutions, ox.QuerySolutions), f"{query} must be a SELECT"
@@ -267,12 +269,22 @@ def _rows(store: Reader, query: str, *names: str) -> Iterator[tuple[Any, ...]]:
         raise PlanegrafError(f"queries/{query} must select ?{', ?'.join(missing)}")
     order = [projected.index(name) for name in names]
     if order == list(range(len(projected))):  # every variable, in the query's order
-        for row in solutions:
-            yield tuple([None if term is None else term.value for term in row])
+        yield from solutions
         return
     for row in solutions:
         terms = tuple(row)
-        yield tuple([None if terms[i] is None else terms[i].value for i in order])
+        yield tuple([terms[i] for i in order])
+
+
+def _rows(store: Reader, query: str, *names: str) -> Iterator[tuple[Any, ...]]:
+    """The rows of a SELECT in ``queries/`` as tuples of plain strings (``None`` where
+    unbound), one per variable in ``names``."""
+    for terms in _terms(store, query, *names):
+        yield tuple([None if term is None else term.value for term in terms])
+
+
+def _value(term: Any) -> Any:
+    return None if term is None else term.value
 
 
 def load_network_data(store: Reader) -> NetworkData:
@@ -285,24 +297,31 @@ def load_network_data(store: Reader) -> NetworkData:
     55
     """
     activities: dict[str, Activity] = {}
-    for iri, plan, area, notation, label, follow_up, follow_up_label in _rows(
-            store, "network/activities.rq", "activity", "plan", "area", "notation", "label",
-            "followUp", "followUpLabel"):
+    for iri_term, *terms in _terms(store, "network/activities.rq", "activity", "plan", "area",
+                                   "notation", "label", "followUp", "followUpLabel"):
+        iri = iri_term.value
         if iri not in activities:
-            activities[iri] = Activity(iri, plan, area, notation, label, follow_up,
-                                       follow_up_label)
+            activities[iri] = Activity(iri, *[_value(term) for term in terms])
     stated_roles: set[tuple[str, str]] = set()
     # A role's short key once per role IRI, not once per participation (77 000 of them at
     # a million quads).
     role_keys: dict[str, str] = {}
-    for iri, role, agent, stated in _rows(store, "network/participations.rq",
-                                          "activity", "role", "agent", "stated"):
+    # What _add_participant does, written out: one call fewer per participation.
+    rank = ROLE_RANK.get
+    for iri_term, role_term, agent_term, stated_term in _terms(
+            store, "network/participations.rq", "activity", "role", "agent", "stated"):
+        iri = iri_term.value
         activity = activities.get(iri)
         if activity is not None:
+            role, agent = role_term.value, agent_term.value
+            stated = None if stated_term is None else stated_term.value
             key = role_keys.get(role)
             if key is None:
                 key = role_keys[role] = _tail(role, ROLE_PREFIX) or "partner"
-            _add_participant(activity.participants, agent, key)
+            participants = activity.participants
+            current = participants.get(agent)
+            if current is None or rank(key, 9) < rank(current, 9):
+                participants[agent] = key
             # A participation without pg:stated (data from before it existed) counts as
             # stated: it was read from the source like every other.
             if stated in ("false", "0"):
@@ -431,6 +450,19 @@ def natural_key(text: str) -> tuple[tuple[int, str], ...]:
 _NUMBERS = re.compile(r"(\d+)")
 
 
+def _flat_natural_key(text: str) -> tuple[int | str, ...]:
+    """:func:`natural_key` with its pairs laid end to end: the same order (every pair has
+    two items, so comparing the flat tuples compares the pairs in turn), sorted in about
+    half the time (the 25 000 activities of a national dataset: 0.2 s of 0.4)."""
+    flat: list[int | str] = []
+    for part in _NUMBERS.split(text):
+        if part.isdigit():
+            flat += (int(part), "")
+        else:
+            flat += (-1, part)
+    return tuple(flat)
+
+
 def scoped_activities(data: NetworkData, scope: Scope) -> list[Activity]:
     """The activities in scope, in document order (natural IRI order); with
     ``expand_groups`` each closed group is replaced by its members (in the group's role);
@@ -505,33 +537,40 @@ def collaboration_graph_of(data: NetworkData, activities: Iterable[Activity]) ->
     """The collaboration graph of the given activities (see :func:`collaboration_graph`)."""
     graph = nx.Graph()
     node_areas: dict[str, set[str]] = defaultdict(set)
-    pair_activities: dict[tuple[str, str], list[str]] = defaultdict(list)
-    pair_areas: dict[tuple[str, str], set[str]] = defaultdict(set)
-    activity_count: Counter[str] = Counter()
-    coordinate_count: Counter[str] = Counter()
+    # Each tie's activities, in the order met; its areas are read from them at the end
+    # (a set per tie, not an insertion per shared activity: 77 000 pairs at national scale).
+    pair_activities: dict[tuple[str, str], list[str]] = {}
+    area_of: dict[str, str] = {}
+    activity_count: dict[str, int] = {}
+    coordinate_count: dict[str, int] = {}
     for activity in activities:
         # Only roles the source states make a node or a tie: the publisher made coordinator
         # where the source names no one would otherwise tie itself to everyone (see
         # :func:`inferred_roles`, which the reports show).
         agents = activity.stated_participants()
+        iri, area, roles = activity.iri, activity.area, activity.participants
         for agent in agents:
-            activity_count[agent] += 1
-            if activity.participants[agent] == "coordinator":
-                coordinate_count[agent] += 1
-            if activity.area:
-                node_areas[agent].add(activity.area)
-        iri, area = activity.iri, activity.area
-        for pair in combinations(agents, 2):
-            pair_activities[pair].append(iri)
+            activity_count[agent] = activity_count.get(agent, 0) + 1
+            if roles[agent] == "coordinator":
+                coordinate_count[agent] = coordinate_count.get(agent, 0) + 1
             if area:
-                pair_areas[pair].add(area)
+                node_areas[agent].add(area)
+        if area:
+            area_of[iri] = area
+        for pair in combinations(agents, 2):
+            shared = pair_activities.get(pair)
+            if shared is None:
+                pair_activities[pair] = [iri]
+            else:
+                shared.append(iri)
     for agent in sorted(activity_count):
         graph.add_node(agent, **_agent_attributes(data, agent),
-                       activities=activity_count[agent], coordinates=coordinate_count[agent],
-                       areas=tuple(sorted(node_areas[agent])))
+                       activities=activity_count[agent],
+                       coordinates=coordinate_count.get(agent, 0),
+                       areas=tuple(sorted(node_areas.get(agent, ()))))
     graph.add_edges_from(
         (first, second, {"weight": len(acts), "activities": tuple(acts),
-                         "areas": tuple(sorted(pair_areas[first, second]))})
+                         "areas": tuple(sorted({area_of[a] for a in acts if a in area_of}))})
         for (first, second), acts in pair_activities.items()
     )
     return graph
