@@ -12,7 +12,7 @@ import io
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import chain, combinations
@@ -89,6 +89,9 @@ class Gap:
     shared: tuple[tuple[int, int], ...] = ()
     #: Text quoted from the source as it is (an objective's label, a follow-up).
     quoted: str | None = None
+    #: The quoted text in other languages, where the graph holds it (by language): the
+    #: follow-up ingest writes where the source states none is labelled in English too.
+    quoted_in: tuple[tuple[str, str], ...] = ()
     #: The area an objective belongs to (``objective-without-activities``).
     area: str | None = None
 
@@ -114,6 +117,19 @@ def load_objectives(store: Reader) -> list[Objective]:
             iri, *(None if row[v] is None else str(row[v].value)
                    for v in ("plan", "area", "notation", "label"))))
     return sorted(seen.values(), key=lambda o: o.iri)
+
+
+def load_follow_up_labels(store: Reader) -> dict[str, dict[str, str]]:
+    """The follow-ups' labels in languages other than Swedish, by follow-up IRI and language,
+    from ``queries/gaps/follow-up-labels.rq`` (the network data quotes the Swedish one)."""
+    found: dict[str, dict[str, str]] = {}
+    for row in store.select(read_query("gaps/follow-up-labels.rq").text):
+        by_lang = found.setdefault(str(row["followUp"].value), {})
+        # One label per language, the same whatever order the store holds them in.
+        lang, label = str(row["lang"].value), str(row["label"].value)
+        if lang not in by_lang or label < by_lang[lang]:
+            by_lang[lang] = label
+    return found
 
 
 # --------------------------------------------------------------------------------------------
@@ -197,10 +213,12 @@ def _takes_part(data: NetworkData, agent: str, sector: str) -> bool:
 
 
 def coordination_gaps(data: NetworkData, objectives: Sequence[Objective] = (),
-                      scope: Scope | None = None, rules: Iterable[str] | None = None
+                      scope: Scope | None = None, rules: Iterable[str] | None = None, *,
+                      follow_ups: Mapping[str, Mapping[str, str]] | None = None
                       ) -> list[Gap]:
     """Every finding of the gap rules (all of :data:`RULES` unless ``rules`` names some),
-    in rule order, within ``scope``; computed once, without a language.
+    in rule order, within ``scope``; computed once, without a language. ``follow_ups``
+    (:func:`load_follow_up_labels`) gives a quoted follow-up's words in other languages.
 
     Rules about areas work per plan: an area of one plan is not helped by another plan.
     """
@@ -261,11 +279,14 @@ def coordination_gaps(data: NetworkData, objectives: Sequence[Objective] = (),
     if "sole-link-between-areas" in wanted:
         found += _sole_links(data, by_area)
     if "unmeasurable-follow-up" in wanted:
+        translated = follow_ups or {}
         for act, _ in activities:
             if measurability(act.follow_up_label) is None:
                 found.append(Gap("unmeasurable-follow-up", act.plan, act.iri, (act.iri,),
                                  tuple(sorted(act.participants)), county=county(act.plan),
-                                 quoted=act.follow_up_label or None))
+                                 quoted=act.follow_up_label or None,
+                                 quoted_in=tuple(sorted(
+                                     translated.get(act.follow_up or "", {}).items()))))
     order = {rule.id: i for i, rule in enumerate(RULES)}
     return sorted(found, key=lambda g: order[g.rule])
 
@@ -520,7 +541,10 @@ def detail(gap: Gap, data: NetworkData, lang: Language = "sv") -> str:
     if rule == "objective-without-activities":
         return data.area_label(gap.area, lang)
     if rule == "unmeasurable-follow-up":
-        return gap.quoted or i18n.text("gap_detail_no_follow_up", lang)
+        # The follow-up's words in the reader's language where the graph has them (the
+        # "no follow-up stated" ingest writes), else as the source says them.
+        return (dict(gap.quoted_in).get(lang) if gap.quoted_in else None) or gap.quoted \
+            or i18n.text("gap_detail_no_follow_up", lang)
     raise ValueError(f"no words for the rule {rule!r}")
 
 

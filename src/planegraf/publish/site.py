@@ -660,8 +660,9 @@ class SiteWriter:
         """The gap findings of the whole dataset, found once (they have no language) for
         the gap report and the key figures of the start, county and plan pages."""
         if self._gaps is None:
-            self._gaps = gaps.coordination_gaps(self.network_data(network),
-                                                gaps.load_objectives(self.store))
+            self._gaps = gaps.coordination_gaps(
+                self.network_data(network), gaps.load_objectives(self.store),
+                follow_ups=gaps.load_follow_up_labels(self.store))
         return list(self._gaps)
 
     def network_data(self, network: Any) -> Any:
@@ -2003,8 +2004,8 @@ GAP_FINDINGS_ON_ONE_PAGE = 2000
 
 
 def _gaps_section(writer: SiteWriter) -> SiteSection | None:
-    gaps = _available("analysis.gaps", "coordination_gaps", "load_objectives", "RULES",
-                      "subject_label", "detail")
+    gaps = _available("analysis.gaps", "coordination_gaps", "load_objectives",
+                      "load_follow_up_labels", "RULES", "subject_label", "detail")
     network = _available("analysis.network", "load_network_data")
     if gaps is None or network is None:
         return None
