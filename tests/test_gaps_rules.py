@@ -327,3 +327,50 @@ def test_a_follow_up_is_quoted_in_the_source_language_whatever_order_the_store_h
                         ox.RdfFormat.TURTLE, graph=ox.NamedNode("https://w3id.org/planegraf/g"))
     (activity_read,) = load_network_data(store).activities.values()
     assert activity_read.follow_up_label == "Källan anger inget uppföljningsmått för aktiviteten."
+
+
+NO_FOLLOW_UP_SV = "Källan anger inget uppföljningsmått för aktiviteten."
+NO_FOLLOW_UP_EN = "The source states no follow-up measure for this activity."
+
+
+def test_the_english_report_says_no_follow_up_was_stated_in_english(tmp_path: Path) -> None:
+    """The English gap report quoted the Swedish placeholder ingest writes where the source
+    states no follow-up (37 findings of the bundled data), though the graph labels it in
+    English too: the site's English page, and the CLI's English report in every format."""
+    import subprocess
+    import sys
+
+    from planegraf.publish import site
+
+    out = tmp_path / "site"
+    site.write_site(open_store(), out, pages="reports")
+    english = (out / "gaps.en.html").read_text(encoding="utf-8")
+    swedish = (out / "gaps.html").read_text(encoding="utf-8")
+    assert NO_FOLLOW_UP_SV not in english
+    assert english.count(NO_FOLLOW_UP_EN) == swedish.count(NO_FOLLOW_UP_SV) == 37
+    assert NO_FOLLOW_UP_EN not in swedish
+    # What the source itself says is quoted as it says it, on both pages.
+    assert "Enligt projektplan" in english and "Enligt projektplan" in swedish
+    for fmt in ("md", "csv", "json"):
+        report = subprocess.run(
+            [sys.executable, "-m", "planegraf.cli", "gaps", "--lang", "en", "--format", fmt],
+            capture_output=True, text=True, check=True).stdout
+        assert NO_FOLLOW_UP_SV not in report and NO_FOLLOW_UP_EN in report, fmt
+
+
+def test_a_follow_up_labelled_only_in_swedish_is_quoted_in_swedish_in_english() -> None:
+    """The source's own words have no English label: the English report quotes them."""
+    store = open_store()
+    data = load_network_data(store)
+    from planegraf.analysis.gaps import load_follow_up_labels
+
+    labels = load_follow_up_labels(store)
+    assert labels and all(set(by_lang) == {"en"} for by_lang in labels.values())
+    found = coordination_gaps(data, load_objectives(store), follow_ups=labels,
+                              rules=["unmeasurable-follow-up"])
+    quoted = [g for g in found if g.quoted and g.quoted != NO_FOLLOW_UP_SV]
+    assert quoted and all(detail(g, data, "en") == g.quoted for g in quoted)
+    placeholders = [g for g in found if g.quoted == NO_FOLLOW_UP_SV]
+    assert len(placeholders) == 37
+    assert {detail(g, data, "en") for g in placeholders} == {NO_FOLLOW_UP_EN}
+    assert {detail(g, data, "sv") for g in placeholders} == {NO_FOLLOW_UP_SV}

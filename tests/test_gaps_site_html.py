@@ -120,3 +120,30 @@ def test_the_site_writes_the_findings_into_the_report(tmp_path: Path) -> None:
     assert '<ul class="findings">\n<li class="finding">\n<p class="subject">' in html
     assert html.count('<li class="finding">') > 50
     assert "</li>\n</ul>\n<p><a href=\"#gap-contents\">" in html
+
+
+def test_where_an_activity_page_is_is_looked_up_once_for_both_languages(
+        report: tuple[Any, NetworkData, list[gaps.Gap]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A national report names 25 000 activities in each language: where each one's page is
+    was looked up for each language, though only the page's suffix differs."""
+    writer, data, found = report
+    asked: list[tuple[str, str]] = []
+    href = writer.href
+
+    def counted(page: str, iri: str, lang: str) -> str | None:
+        asked.append((iri, lang))
+        return href(page, iri, lang)
+
+    monkeypatch.setattr(writer, "href", counted)
+    links = site._GapLinks(writer, data)
+    pages = {lang: site._GapPages(writer, gaps, data, found, lang, links)
+             for lang in ("sv", "en")}
+    written = {lang: pages[lang].findings_html(f"gaps/a{'' if lang == 'sv' else '.en'}.html",
+                                               found) for lang in pages}
+    activities = {a for g in found for a in g.activities if a.startswith("https://")}
+    assert activities and all((a, "sv") in asked for a in activities)
+    assert not any(iri in activities for iri, lang in asked if lang == "en")
+    assert len(asked) == len(set(asked))
+    # Each language still links to its own pages.
+    assert '.en.html"' in written["en"] and '.en.html"' not in written["sv"]

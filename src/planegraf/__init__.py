@@ -148,13 +148,14 @@ def coordination_gaps(project: Project | Path | str | None = None, *, plan: str 
     """Where coordination is missing in a scope of the data, each finding with its evidence
     (language-free: ``planegraf.analysis.gaps.detail`` says it in Swedish or English)."""
     from planegraf.analysis.gaps import coordination_gaps as gaps
-    from planegraf.analysis.gaps import load_objectives
+    from planegraf.analysis.gaps import load_follow_up_labels, load_objectives
     from planegraf.analysis.network import load_network_data, resolve_scope
 
     reader = _reader(project, endpoint)
     data = load_network_data(reader)
     return list(gaps(data, load_objectives(reader),
-                     resolve_scope(data, plan, area, goal, expand_groups)))
+                     resolve_scope(data, plan, area, goal, expand_groups),
+                     follow_ups=load_follow_up_labels(reader)))
 
 
 def write_site(out_dir: Path, project: Project | Path | str | None = None, *,

@@ -6,15 +6,16 @@ the activities and organisations it rests on. Rendered as Markdown, CSV or JSON.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import io
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache, lru_cache
-from itertools import combinations
+from itertools import chain, combinations
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,9 @@ class Gap:
     shared: tuple[tuple[int, int], ...] = ()
     #: Text quoted from the source as it is (an objective's label, a follow-up).
     quoted: str | None = None
+    #: The quoted text in other languages, where the graph holds it (by language): the
+    #: follow-up ingest writes where the source states none is labelled in English too.
+    quoted_in: tuple[tuple[str, str], ...] = ()
     #: The area an objective belongs to (``objective-without-activities``).
     area: str | None = None
 
@@ -113,6 +117,19 @@ def load_objectives(store: Reader) -> list[Objective]:
             iri, *(None if row[v] is None else str(row[v].value)
                    for v in ("plan", "area", "notation", "label"))))
     return sorted(seen.values(), key=lambda o: o.iri)
+
+
+def load_follow_up_labels(store: Reader) -> dict[str, dict[str, str]]:
+    """The follow-ups' labels in languages other than Swedish, by follow-up IRI and language,
+    from ``queries/gaps/follow-up-labels.rq`` (the network data quotes the Swedish one)."""
+    found: dict[str, dict[str, str]] = {}
+    for row in store.select(read_query("gaps/follow-up-labels.rq").text):
+        by_lang = found.setdefault(str(row["followUp"].value), {})
+        # One label per language, the same whatever order the store holds them in.
+        lang, label = str(row["lang"].value), str(row["label"].value)
+        if lang not in by_lang or label < by_lang[lang]:
+            by_lang[lang] = label
+    return found
 
 
 # --------------------------------------------------------------------------------------------
@@ -196,73 +213,82 @@ def _takes_part(data: NetworkData, agent: str, sector: str) -> bool:
 
 
 def coordination_gaps(data: NetworkData, objectives: Sequence[Objective] = (),
-                      scope: Scope | None = None, rules: Iterable[str] | None = None
+                      scope: Scope | None = None, rules: Iterable[str] | None = None, *,
+                      follow_ups: Mapping[str, Mapping[str, str]] | None = None
                       ) -> list[Gap]:
     """Every finding of the gap rules (all of :data:`RULES` unless ``rules`` names some),
-    in rule order, within ``scope``; computed once, without a language.
+    in rule order, within ``scope``; computed once, without a language. ``follow_ups``
+    (:func:`load_follow_up_labels`) gives a quoted follow-up's words in other languages.
 
     Rules about areas work per plan: an area of one plan is not helped by another plan.
     """
     wanted = set(rules) if rules is not None else set(RULES_BY_ID)
     scope = scope or Scope()
-    activities = scoped_activities(data, scope)
     stated = _Stated()
-    by_area: dict[tuple[str | None, str], list[Activity]] = defaultdict(list)
-    for activity in activities:
-        if activity.area:
-            by_area[activity.plan, activity.area].append(activity)
+    # Each activity with its stated participants, found once: every rule reads them.
+    activities = stated.each(scoped_activities(data, scope))
+    # Every finding names the county of its plan (its publisher's), given as it is made.
+    county = data.plan_county
+    by_area: dict[tuple[str | None, str], list[Named]] = defaultdict(list)
+    for entry in activities:
+        if entry[0].area:
+            by_area[entry[0].plan, entry[0].area].append(entry)
     found: list[Gap] = []
     if "activity-source-names-no-one" in wanted:
-        for act in activities:
-            if act.participants and not stated(act):  # the source names no one
+        for act, named in activities:
+            if act.participants and not named:  # the source names no one
                 found.append(Gap("activity-source-names-no-one", act.plan, act.iri,
-                                 (act.iri,), tuple(sorted(act.participants))))
+                                 (act.iri,), tuple(sorted(act.participants)),
+                                 county=county(act.plan)))
     for (plan, area), acts in sorted(by_area.items(), key=lambda kv: _area_key(data, kv[0])):
         # Only participants the source names count: the publisher made coordinator where
         # the source names no one says nothing about who takes part.
-        participants = sorted({a for act in acts for a in stated(act)})
-        act_iris = tuple(a.iri for a in acts)
+        participants = sorted({a for _, named in acts for a in named})
+        act_iris = tuple(act.iri for act, _ in acts)
         numbers = (("activities", len(acts)), ("participants", len(participants)))
+        in_county = county(plan)
         for rule_id, sector in (("area-without-municipality", "municipality"),
                                 ("area-without-civil-society", "civil-society")):
             if rule_id in wanted and participants and \
                     not any(_takes_part(data, p, sector) for p in participants):
                 found.append(Gap(rule_id, plan, area, act_iris, tuple(participants),
-                                 numbers=numbers))
+                                 county=in_county, numbers=numbers))
         # Who coordinates (no order needed: one IRI is all the rule looks for), and
         # whether the source states each of them.
-        coordinating = [(a, act) for act in acts for a, role in act.participants.items()
+        coordinating = [(a, act) for act, _ in acts for a, role in act.participants.items()
                         if role == "coordinator"]
         coordinators = {a for a, _ in coordinating}
         all_stated = all(a not in act.inferred for a, act in coordinating)
         if "area-single-coordinator" in wanted and len(coordinators) == 1 and all_stated:
             (only,) = coordinators
             found.append(Gap("area-single-coordinator", plan, area, act_iris, (only,),
-                             numbers=numbers))
+                             county=in_county, numbers=numbers))
     if "activity-single-organisation" in wanted:
-        for act in activities:
-            if len(act.participants) == 1 and stated(act):
+        for act, named in activities:
+            if len(act.participants) == 1 and named:
                 (only,) = act.participants
                 found.append(Gap("activity-single-organisation", act.plan, act.iri,
-                                 (act.iri,), (only,)))
+                                 (act.iri,), (only,), county=county(act.plan)))
     if "same-area-never-together" in wanted:
         # "Never together" means nowhere in the plan, also outside an area or goal in scope.
-        whole_plans = scoped_activities(data, Scope(plan=scope.plan,
-                                                    expand_groups=scope.expand_groups))
+        whole_plans = stated.each(scoped_activities(
+            data, Scope(plan=scope.plan, expand_groups=scope.expand_groups)))
         found += _never_together(data, by_area, whole_plans, stated)
     if wanted & {"area-without-activities", "objective-without-activities"}:
         found += _without_activities(data, objectives, scope, by_area, wanted)
     if "sole-link-between-areas" in wanted:
-        found += _sole_links(data, by_area, stated)
+        found += _sole_links(data, by_area)
     if "unmeasurable-follow-up" in wanted:
-        for act in activities:
+        translated = follow_ups or {}
+        for act, _ in activities:
             if measurability(act.follow_up_label) is None:
                 found.append(Gap("unmeasurable-follow-up", act.plan, act.iri, (act.iri,),
-                                 tuple(sorted(act.participants)),
-                                 quoted=act.follow_up_label or None))
+                                 tuple(sorted(act.participants)), county=county(act.plan),
+                                 quoted=act.follow_up_label or None,
+                                 quoted_in=tuple(sorted(
+                                     translated.get(act.follow_up or "", {}).items()))))
     order = {rule.id: i for i, rule in enumerate(RULES)}
-    return [replace(g, county=data.plan_county(g.plan))
-            for g in sorted(found, key=lambda g: order[g.rule])]
+    return sorted(found, key=lambda g: order[g.rule])
 
 
 def _area_key(data: NetworkData, key: tuple[str | None, str]) -> tuple[str, int, str]:
@@ -272,92 +298,129 @@ def _area_key(data: NetworkData, key: tuple[str | None, str]) -> tuple[str, int,
     return (plan or "", number, area)
 
 
+#: An activity with its stated participants (:meth:`Activity.stated_participants`).
+Named = tuple[Activity, list[str]]
+
+
 class _Stated:
     """Each activity's stated participants (:meth:`Activity.stated_participants`, a sorted
-    list), made once per activity object: the rules ask for them about ten times each."""
+    list), made once per activity object: every rule reads them, and the activities of a
+    scope with groups expanded are other objects than the data's."""
 
     def __init__(self) -> None:
-        self._known: dict[int, tuple[Activity, list[str]]] = {}
+        self._known: dict[int, Named] = {}
 
-    def __call__(self, activity: Activity) -> list[str]:
+    def each(self, activities: Iterable[Activity]) -> list[Named]:
+        """Each of ``activities`` with its stated participants, in the same order."""
         # Keyed by identity (an Activity is not hashable); the activity is kept with its
         # answer so that its id is never reused while the answer is remembered.
-        known = self._known.get(id(activity))
-        if known is None:
-            known = self._known[id(activity)] = (activity, activity.stated_participants())
-        return known[1]
+        known = self._known
+        found = []
+        for activity in activities:
+            entry = known.get(id(activity))
+            if entry is None:
+                # Activity.stated_participants, without its generator for the activities
+                # whose every participant is stated (nearly all).
+                inferred = activity.inferred
+                entry = known[id(activity)] = (activity, sorted(
+                    activity.participants if not inferred else
+                    (a for a in activity.participants if a not in inferred)))
+            found.append(entry)
+        return found
 
 
-def _never_together(data: NetworkData, by_area: dict[tuple[str | None, str], list[Activity]],
-                    activities: Sequence[Activity], stated: _Stated) -> list[Gap]:
-    # Who works with whom, in the plan (any role) and in the other plans of the whole data
-    # (shared activities): what a pair that never meets in the plan still has in common.
-    partners: dict[str | None, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for act in activities:
-        named = stated(act)
-        if len(named) < 2:
-            continue
-        worked = partners[act.plan]
-        # Each participant gets every other (and itself, taken out below): one set update
-        # per participant instead of two set additions per pair.
-        for agent in named:
-            worked[agent].update(named)
-    for worked in partners.values():
-        for agent, others in worked.items():
-            others.discard(agent)
-    # Shared activities per pair, in each plan and in all: Counter.update counts a
-    # sequence of pairs in C.
-    per_plan: dict[str | None, Counter[tuple[str, str]]] = defaultdict(Counter)
-    for act in data.activities.values():
-        named = stated(act)
+def _never_together(data: NetworkData, by_area: dict[tuple[str | None, str], list[Named]],
+                    activities: Sequence[Named], stated: _Stated) -> list[Gap]:
+    # Who works with whom in each plan (any role), as bit masks over the plan's named
+    # organisations numbered in IRI order: whether a pair worked together is one AND, their
+    # partners in common one AND and a bit count, and the members of an area after one of
+    # them are the bits above its own, so only the pairs that never met are visited (86 000
+    # of the 340 000 pairs in a national dataset's areas).
+    plans: dict[str | None, list[list[str]]] = defaultdict(list)
+    for act, named in activities:
+        plans[act.plan].append(named)
+    numbered: dict[str | None, tuple[list[str], dict[str, int], list[int]]] = {}
+    for plan, named_lists in plans.items():
+        agents = sorted({a for named in named_lists for a in named})
+        number = {agent: i for i, agent in enumerate(agents)}
+        partners_of = [0] * len(agents)
+        for named in named_lists:
+            if len(named) < 2:
+                continue
+            together = 0
+            for agent in named:
+                together |= 1 << number[agent]
+            for agent in named:
+                partners_of[number[agent]] |= together
+        for i in range(len(agents)):
+            partners_of[i] &= ~(1 << i)
+        numbered[plan] = (agents, number, partners_of)
+    # Shared activities per pair, in each plan and in all (the whole data, whatever the
+    # scope): what a pair that never meets in the plan still has in common. Counted in C
+    # (Counter over a chain of each activity's sorted pairs); looked up only for the pairs
+    # that can be listed.
+    named_in: dict[str | None, list[list[str]]] = defaultdict(list)
+    for act, named in stated.each(data.activities.values()):
         if len(named) > 1:
-            per_plan[act.plan].update(combinations(named, 2))  # sorted already
+            named_in[act.plan].append(named)
+    per_plan = {plan: Counter(chain.from_iterable(combinations(named, 2) for named in lists))
+                for plan, lists in named_in.items()}
     shared_by_pair: Counter[tuple[str, str]] = Counter()
     for counted in per_plan.values():
         shared_by_pair.update(counted)
     shared = shared_by_pair.get
-    # Each plan's partners as bit masks over its organisations (one bit each): whether a
-    # pair worked together is one AND, their partners in common one AND and a bit count,
-    # for each of the 340 000 pairs in a national dataset's areas, not a set intersection.
-    masks: dict[str | None, tuple[dict[str, int], dict[str, int]]] = {}
+    empty: Counter[tuple[str, str]] = Counter()
     found = []
     for (plan, area), acts in sorted(by_area.items(), key=lambda kv: _area_key(data, kv[0])):
-        members = sorted({a for act in acts for a in stated(act)})
-        member_set = set(members)
-        worked = partners[plan]
-        linked = sum(len(worked[m] & member_set) for m in members) // 2
+        agents, number, partners_of = numbered[plan]
+        members = sorted({number[a] for _, named in acts for a in named})
+        in_area = 0
+        for i in members:
+            in_area |= 1 << i
+        linked = sum((partners_of[i] & in_area).bit_count() for i in members) // 2
         total = len(members) * (len(members) - 1) // 2 - linked
         if total <= 0:
             continue
-        if plan not in masks:
-            bit = {agent: 1 << number for number, agent in enumerate(worked)}
-            masks[plan] = (bit, {agent: sum(bit[o] for o in others)
-                                 for agent, others in worked.items()})
-        bit, partners_of = masks[plan]
-        in_plan = per_plan[plan].get
-        # Each pair that never meets in the plan, keyed so that those sharing most come
-        # first (partners in common, then activities elsewhere), then by the pair. (A
-        # count missing from a Counter is read with get(): __missing__ is a Python call.)
+        # Each pair that never meets in the plan as one number that sorts as the pair
+        # should, partners in common (most first), then the pair (numbers in IRI order
+        # sort as the IRIs do): (everyone - in common, first, second) in bit fields.
+        width = len(agents).bit_length()
         keyed = []
-        for number, first in enumerate(members, start=1):
-            mine = partners_of.get(first, 0)
-            for second in members[number:]:
-                if not mine & bit.get(second, 0):
-                    pair = (first, second)
-                    keyed.append(((-(mine & partners_of.get(second, 0)).bit_count(),
-                                   in_plan(pair, 0) - shared(pair, 0)), pair))
-        # Only the first PAIRS_LISTED are listed: no need to sort thousands of pairs.
-        listed = heapq.nsmallest(PAIRS_LISTED, keyed)
-        involved = tuple(sorted({o for _, pair in listed for o in pair}))
-        found.append(Gap("same-area-never-together", plan, area, tuple(a.iri for a in acts),
-                         involved, tuple(pair for _, pair in listed), total,
-                         shared=tuple((-common, -elsewhere)
-                                      for (common, elsewhere), _ in listed)))
+        for i in members:
+            mine = partners_of[i]
+            first = i << width
+            others = in_area & ~mine & ~((2 << i) - 1)
+            while others:
+                low = others & -others
+                others ^= low
+                keyed.append(((len(agents) - (mine & partners_of[low.bit_length() - 1])
+                               .bit_count()) << 2 * width) | first | (low.bit_length() - 1))
+        # Only the first PAIRS_LISTED are listed, ranked by partners in common, then by
+        # activities shared elsewhere, then by the pair: none with fewer partners in common
+        # than the PAIRS_LISTED-th can be among them, so their activities elsewhere are
+        # never looked up.
+        keyed.sort()
+        if len(keyed) > PAIRS_LISTED:
+            bound = ((keyed[PAIRS_LISTED - 1] >> 2 * width) + 1) << 2 * width
+            del keyed[bisect.bisect_left(keyed, bound):]
+        in_plan = per_plan.get(plan, empty).get
+        ranked = []
+        mask = (1 << width) - 1
+        for code in keyed:
+            pair = (agents[code >> width & mask], agents[code & mask])
+            ranked.append(((code >> 2 * width) - len(agents),
+                           in_plan(pair, 0) - shared(pair, 0), pair))
+        listed = heapq.nsmallest(PAIRS_LISTED, ranked)
+        involved = tuple(sorted({o for _, _, pair in listed for o in pair}))
+        found.append(Gap("same-area-never-together", plan, area, tuple(a.iri for a, _ in acts),
+                         involved, tuple(pair for _, _, pair in listed), total,
+                         county=data.plan_county(plan),
+                         shared=tuple((-common, -elsewhere) for common, elsewhere, _ in listed)))
     return found
 
 
 def _without_activities(data: NetworkData, objectives: Sequence[Objective], scope: Scope,
-                        by_area: dict[tuple[str | None, str], list[Activity]],
+                        by_area: dict[tuple[str | None, str], list[Named]],
                         wanted: set[str]) -> list[Gap]:
     found = []
     plans = [scope.plan] if scope.plan else sorted(data.plans)
@@ -371,7 +434,8 @@ def _without_activities(data: NetworkData, objectives: Sequence[Objective], scop
                           if (a.iri in covered if covered else a.strategy == strategy)]
             for area in sorted(candidates, key=lambda a: _area_key(data, (plan, a.iri))):
                 if _in_scope_area(area.iri, area.goal, scope) and (plan, area.iri) not in by_area:
-                    found.append(Gap("area-without-activities", plan, area.iri))
+                    found.append(Gap("area-without-activities", plan, area.iri,
+                                     county=data.plan_county(plan)))
         if "objective-without-activities" in wanted:
             for objective in objectives:
                 if objective.plan != plan or objective.area is None:
@@ -381,6 +445,7 @@ def _without_activities(data: NetworkData, objectives: Sequence[Objective], scop
                         (plan, objective.area) not in by_area:
                     found.append(Gap(
                         "objective-without-activities", plan, objective.iri,
+                        county=data.plan_county(plan),
                         quoted=f"{objective.notation or ''} {objective.label or ''}".strip(),
                         area=objective.area))
     return found
@@ -391,31 +456,34 @@ def _in_scope_area(area: str, goal: str | None, scope: Scope) -> bool:
                                                             or goal == scope.goal)
 
 
-def _sole_links(data: NetworkData, by_area: dict[tuple[str | None, str], list[Activity]],
-                stated: _Stated) -> list[Gap]:
+def _sole_links(data: NetworkData,
+                by_area: dict[tuple[str | None, str], list[Named]]) -> list[Gap]:
     areas_of: dict[str | None, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for (plan, area), acts in by_area.items():
-        for act in acts:
-            for agent in stated(act):
-                areas_of[plan][agent].add(area)
+        of_plan = areas_of[plan]
+        for _, named in acts:
+            for agent in named:
+                of_plan[agent].add(area)
     found = []
     for plan in sorted(areas_of, key=lambda p: p or ""):
+        # Each area's place in the plan, made once (it orders every pair of areas).
+        place = {area: _area_key(data, (plan, area))
+                 for areas in areas_of[plan].values() for area in areas}
         shared: Counter[tuple[str, str]] = Counter()
         linker: dict[tuple[str, str], str] = {}
         for agent, areas in areas_of[plan].items():
-            for pair in combinations(sorted(areas, key=lambda a: _area_key(data, (plan, a))), 2):
+            for pair in combinations(sorted(areas, key=place.__getitem__), 2):
                 shared[pair] += 1
                 linker[pair] = agent
         for (first, second), count in sorted(
-                shared.items(), key=lambda kv: (_area_key(data, (plan, kv[0][0])),
-                                                _area_key(data, (plan, kv[0][1])))):
+                shared.items(), key=lambda kv: (place[kv[0][0]], place[kv[0][1]])):
             if count != 1:
                 continue
             only = linker[first, second]
-            evidence = tuple(a.iri for area in (first, second) for a in by_area[plan, area]
+            evidence = tuple(a.iri for area in (first, second) for a, _ in by_area[plan, area]
                              if only in a.participants)
             found.append(Gap("sole-link-between-areas", plan, f"{first} {second}",
-                             evidence, (only,)))
+                             evidence, (only,), county=data.plan_county(plan)))
     return found
 
 
@@ -473,11 +541,16 @@ def detail(gap: Gap, data: NetworkData, lang: Language = "sv") -> str:
     if rule == "objective-without-activities":
         return data.area_label(gap.area, lang)
     if rule == "unmeasurable-follow-up":
-        return gap.quoted or i18n.text("gap_detail_no_follow_up", lang)
+        # The follow-up's words in the reader's language where the graph has them (the
+        # "no follow-up stated" ingest writes), else as the source says them.
+        return (dict(gap.quoted_in).get(lang) if gap.quoted_in else None) or gap.quoted \
+            or i18n.text("gap_detail_no_follow_up", lang)
     raise ValueError(f"no words for the rule {rule!r}")
 
 
+@lru_cache(maxsize=1024)
 def _shared_text(lang: Language, common: int, other: int) -> str:
+    # A few dozen different counts say what 24 000 listed pairs of a national report share.
     parts = [i18n.counted(common, "gap_partners_in_common", lang)]
     if other:
         parts.append(i18n.counted(other, "gap_shared_elsewhere", lang))

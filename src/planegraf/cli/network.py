@@ -14,6 +14,7 @@ from planegraf.analysis.gaps import (
     gaps_csv,
     gaps_json,
     gaps_markdown,
+    load_follow_up_labels,
     load_objectives,
 )
 from planegraf.analysis.network import (
@@ -193,7 +194,8 @@ def gaps_command(plan: str | None, area: str | None, goal: str | None, expand_gr
     chosen = output_format(output, REPORT_OUTPUTS, fmt) if output else (fmt or "md")
     lang = run.lang
     store, data, scope = _load(run, plan, area, goal, expand_groups)
-    gaps = coordination_gaps(data, load_objectives(store), scope)
+    gaps = coordination_gaps(data, load_objectives(store), scope,
+                             follow_ups=load_follow_up_labels(store))
     render = {"md": gaps_markdown, "csv": gaps_csv, "json": gaps_json}[chosen]
     run.emit(render(gaps, data, lang), output, f" ({len(gaps)})")
     if fail and gaps:

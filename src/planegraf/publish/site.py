@@ -820,8 +820,9 @@ class SiteWriter:
         """The gap findings of the whole dataset, found once (they have no language) for
         the gap report and the key figures of the start, county and plan pages."""
         if self._gaps is None:
-            self._gaps = gaps.coordination_gaps(self.network_data(network),
-                                                gaps.load_objectives(self.store))
+            self._gaps = gaps.coordination_gaps(
+                self.network_data(network), gaps.load_objectives(self.store),
+                follow_ups=gaps.load_follow_up_labels(self.store))
         return list(self._gaps)
 
     def network_data(self, network: Any) -> Any:
@@ -2241,8 +2242,8 @@ GAP_FINDINGS_ON_ONE_PAGE = 2000
 
 
 def _gaps_section(writer: SiteWriter) -> SiteSection | None:
-    gaps = _available("analysis.gaps", "coordination_gaps", "load_objectives", "RULES",
-                      "subject_label", "detail")
+    gaps = _available("analysis.gaps", "coordination_gaps", "load_objectives",
+                      "load_follow_up_labels", "RULES", "subject_label", "detail")
     network = _available("analysis.network", "load_network_data")
     if gaps is None or network is None:
         return None
@@ -2251,8 +2252,10 @@ def _gaps_section(writer: SiteWriter) -> SiteSection | None:
         data = writer.network_data(network)
         # Once, without a language: both pages say the same findings in their own words.
         found = writer.gaps(gaps, network)
+        # Where each IRI's page is and each activity's name: once for both languages.
+        links = _GapLinks(writer, data)
         for lang in LANGUAGES:
-            _GapPages(writer, gaps, data, found, lang).write()
+            _GapPages(writer, gaps, data, found, lang, links).write()
 
     return SiteSection("gaps.html", {lang: _strings()[lang]["gap_report"] for lang in LANGUAGES},
                        write)
@@ -2263,9 +2266,10 @@ class _GapPages:
     :data:`GAP_FINDINGS_ON_ONE_PAGE` findings one page per county under ``gaps/``."""
 
     def __init__(self, writer: SiteWriter, gaps: Any, data: Any, found: Sequence[Any],
-                 lang: str) -> None:
+                 lang: str, links: _GapLinks | None = None) -> None:
         self.writer, self.gaps, self.data, self.found, self.lang = (
             writer, gaps, data, found, lang)
+        self.links = links or _GapLinks(writer, data)
         self.file = page_name("gaps", lang, writer.default_lang)
         self.t = _strings()[lang]
         self.plans = sorted({g.plan for g in found},
@@ -2277,10 +2281,15 @@ class _GapPages:
         # A county's name is looked up through the plans: once per county, not per finding.
         self.county_names: dict[str | None, str] = {
             c: data.county_label(c, lang) for c in self.by_county if c}
-        self.hrefs: dict[tuple[str, str], str | None] = {}
         self.items: dict[tuple[str, str], str] = {}
+        #: What ends the name of a page in this language (``.en.html``), escaped.
+        self.suffix = _escape(page_name("", lang, writer.default_lang))
         #: "3 aktiviteter" escaped, per number.
         self.counted: dict[int, str] = {}
+        #: Each finding's paragraph naming its plan and county, per folder, plan and county.
+        self.where: dict[tuple[str, str, str | None], str] = {}
+        #: Each list of activities (an area's is evidence in several rules), per folder.
+        self.lists: dict[tuple[str, tuple[str, ...]], str] = {}
 
     def write(self) -> None:
         county_pages = []
@@ -2336,38 +2345,50 @@ class _GapPages:
         same bytes; tests/test_gaps_site_html.py). Every text is escaped as the template
         escapes it."""
         data, lang, gaps = self.data, self.lang, self.gaps
-        # Links and items are made once per folder (every county page is in gaps/).
+        # Links, items and lists are made once per folder (every county page is in gaps/).
         folder = page.rpartition("/")[0]
-        plan_word = _escape(self.t["plan"])
-        county_word = _escape(self.t["county"])
-        counted = self.counted
-        activity_item = self._activity_item
+        where, lists = self.where, self.lists
+        linked = self._linked
         parts: list[str] = []
         for g in listed:
             plan = g.plan or ""
-            county = self.county_names.get(g.county, "") if g.county else ""
+            place = where.get((folder, plan, g.county))
+            if place is None:
+                place = where[folder, plan, g.county] = self._where(page, folder, plan, g.county)
             parts += ['<li class="finding">\n<p class="subject"><strong>',
-                      self._linked(page, folder, g.subject, gaps.subject_label(g, data, lang)),
-                      '</strong></p>\n<p class="where"><span class="label">', plan_word,
-                      ":</span> ",
-                      # Two counties' "area 7" must never look alike: every finding names
-                      # its plan and county.
-                      self._linked(page, folder, plan, data.plans[plan].title(lang)
-                                   if plan in data.plans else None)]
-            if county:
-                parts += [' · <span class="label">', county_word, ":</span> ",
-                          _escape(county)]
-            parts += ['</p>\n<p class="detail">', _escape(gaps.detail(g, data, lang)),
+                      linked(page, folder, g.subject, gaps.subject_label(g, data, lang)),
+                      place, '<p class="detail">', _escape(gaps.detail(g, data, lang)),
                       "</p>\n"]
             if g.activities:
-                number = len(g.activities)
-                if number not in counted:
-                    counted[number] = _escape(i18n.counted(number, "activities_count", lang))
-                parts += ["<details><summary>", counted[number], "</summary>\n<ul>"]
-                parts += [activity_item(page, folder, a) for a in g.activities]
-                parts.append("</ul></details>")
+                key = (folder, g.activities)
+                evidence = lists.get(key)
+                if evidence is None:
+                    evidence = lists[key] = self._activity_list(page, folder, g.activities)
+                parts.append(evidence)
             parts.append("</li>\n")
         return markupsafe.Markup("".join(parts))
+
+    def _where(self, page: str, folder: str, plan: str, county: str | None) -> str:
+        """The end of a finding's subject and the paragraph naming its plan and county: two
+        counties' "area 7" must never look alike."""
+        data, lang = self.data, self.lang
+        parts = ['</strong></p>\n<p class="where"><span class="label">', _escape(self.t["plan"]),
+                 ":</span> ", self._linked(page, folder, plan, data.plans[plan].title(lang)
+                                           if plan in data.plans else None)]
+        name = self.county_names.get(county, "") if county else ""
+        if name:
+            parts += [' · <span class="label">', _escape(self.t["county"]), ":</span> ",
+                      _escape(name)]
+        parts.append("</p>\n")
+        return "".join(parts)
+
+    def _activity_list(self, page: str, folder: str, activities: tuple[str, ...]) -> str:
+        number = len(activities)
+        if number not in self.counted:
+            self.counted[number] = _escape(i18n.counted(number, "activities_count", self.lang))
+        item = self._activity_item
+        return "".join(["<details><summary>", self.counted[number], "</summary>\n<ul>",
+                        *[item(page, folder, a) for a in activities], "</ul></details>"])
 
     def _activity_item(self, page: str, folder: str, iri: str) -> str:
         """An activity as an item of a finding's list; the same activity is evidence in
@@ -2375,21 +2396,73 @@ class _GapPages:
         key = (folder, iri)
         found = self.items.get(key)
         if found is None:
-            found = self.items[key] = (
-                f"<li>{self._linked(page, folder, iri, _activity_label(self.data, iri))}</li>")
+            shared = self.links.activity(page, folder, iri)
+            if shared is None:
+                label = _activity_label(self.data, iri)
+                found = f"<li>{self._linked(page, folder, iri, label)}</li>"
+            elif shared[0] is None:
+                found = f"<li>{shared[1]}</li>"
+            else:
+                found = f'<li><a href="{shared[0]}{self.suffix}">{shared[1]}</a></li>'
+            self.items[key] = found
         return found
 
     def _linked(self, page: str, folder: str, iri: str, label: str | None = None) -> str:
         """``label`` linked to the page of ``iri`` when it is one of the site's IRIs, else
-        plain text; each link is made once per folder (every county page is in ``gaps/``):
-        the same activity is evidence in several rules."""
-        key = (folder, iri)
-        if key not in self.hrefs:
-            self.hrefs[key] = (self.writer.href(page, iri, self.lang)
-                               if iri.startswith("http") and " " not in iri else None)
-        href = self.hrefs[key]
+        plain text (escaped)."""
+        href = self.links.href(page, folder, iri, self.lang)
         text = _escape(label or (self.writer.index.label(iri, self.lang) if href else iri))
         return text if href is None else f'<a href="{_escape(href)}">{text}</a>'
+
+
+class _GapLinks:
+    """What the gap report's pages in both languages link to, found once: a national report
+    names 25 000 activities in each language. Where an IRI's page is (relative to a folder)
+    is the same in both languages but for the page's suffix (:func:`page_name`), which only
+    ever ends the last part of the path, so it is looked up once (:meth:`SiteWriter.href`,
+    in the site's language) and given each language's suffix."""
+
+    def __init__(self, writer: SiteWriter, data: Any) -> None:
+        self.writer, self.data = writer, data
+        #: Per folder and IRI: the path of its page without the suffix, or None.
+        self.stems: dict[tuple[str, str], str | None] = {}
+        #: Per folder and activity: the path of its page without the suffix (or None) and
+        #: its name, both escaped for HTML; None where it is not the same in both languages.
+        self.activities: dict[tuple[str, str], tuple[str | None, str] | None] = {}
+
+    def href(self, page: str, folder: str, iri: str, lang: str) -> str | None:
+        """:meth:`SiteWriter.href` from ``page`` (in ``folder``) to ``iri`` in ``lang``."""
+        if not iri.startswith("http") or " " in iri:
+            return None
+        if iri.startswith(ONTOLOGY_NS):  # the vocabulary's page, with a fragment
+            return self.writer.href(page, iri, lang)
+        stem = self._stem(page, folder, iri)
+        return None if stem is None else page_name(stem, lang, self.writer.default_lang)
+
+    def _stem(self, page: str, folder: str, iri: str) -> str | None:
+        key = (folder, iri)
+        if key not in self.stems:
+            default = self.writer.default_lang
+            found = self.writer.href(page, iri, default)
+            suffix = page_name("", default, default)
+            assert found is None or found.endswith(suffix)
+            self.stems[key] = None if found is None else found[:-len(suffix)]
+        return self.stems[key]
+
+    def activity(self, page: str, folder: str, iri: str) -> tuple[str | None, str] | None:
+        """Where an activity's page is, without the suffix (or None), and its notation and
+        label, escaped; None for the rare IRI whose link differs by language otherwise (of
+        the vocabulary, or an activity without a name, named by its page's label)."""
+        key = (folder, iri)
+        if key not in self.activities:
+            label = _activity_label(self.data, iri)
+            linked = iri.startswith("http") and " " not in iri
+            if not label or (linked and iri.startswith(ONTOLOGY_NS)):
+                self.activities[key] = None
+            else:
+                stem = self._stem(page, folder, iri) if linked else None
+                self.activities[key] = (None if stem is None else _escape(stem), _escape(label))
+        return self.activities[key]
 
 
 def _escape(text: str) -> str:
