@@ -183,7 +183,7 @@ def _natural(label: str) -> tuple[tuple[int, str], ...]:
     >>> sorted(["10 b", "2 a"], key=_natural)
     ['2 a', '10 b']
     """
-    return tuple((int(part), "") if part.isdigit() else (0, part.casefold())
+    return tuple((int(part), "") if part.isdecimal() else (0, part.casefold())
                  for part in re.split(r"(\d+)", label))
 
 

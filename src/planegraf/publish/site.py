@@ -692,7 +692,7 @@ def _environment() -> jinja2.Environment:
 @lru_cache(maxsize=65_536)  # a national dataset's 25 000 activities share a few hundred
 def _notation_key(text: str | None) -> tuple[Any, ...]:
     parts = re.split(r"[.\-]", text or "")
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)
+    return tuple((0, int(p), "") if p.isdecimal() else (1, 0, p) for p in parts)
 
 
 #: ``--pages``: every resource page, only the report pages, or every page for a dataset of at

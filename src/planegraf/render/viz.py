@@ -447,7 +447,7 @@ def _size_explanation(size_by: str, lang: Language) -> str:
 def _area_order(data: NetworkData, iri: str) -> tuple[int, str]:
     area = data.areas.get(iri)
     notation = area.notation if area else None
-    return (int(notation) if notation and notation.isdigit() else 10 ** 6, iri)
+    return (int(notation) if notation and notation.isdecimal() else 10 ** 6, iri)
 
 
 # --------------------------------------------------------------------------------------------
