@@ -126,9 +126,11 @@ class EmbeddedStore:
         lock).
 
         >>> store = EmbeddedStore()
-        >>> store.holds_more_than(0)
-        False
+        >>> store.holds_more_than(0), store.holds_more_than(-1)
+        (False, True)
         """
+        if quads < 0:  # as len(self) > quads; islice refuses a negative start
+            return True
         beyond = itertools.islice(self.oxigraph.quads_for_pattern(None, None, None, None),
                                   quads, quads + 1)
         return next(beyond, None) is not None
