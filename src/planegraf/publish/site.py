@@ -1009,7 +1009,7 @@ class SiteWriter:
             values = [self._value(file, term, lang) for term in statements[predicate]]
             values.sort(key=lambda v: (_notation_key(v.get("notation")), v["label"]))
             rows.append({"iri": predicate, "label": self._property_label(predicate, lang),
-                         "href": self.href(file, predicate, lang) or predicate,
+                         "href": self.href(file, predicate, lang) or _web_link(predicate),
                          "objects": values, "items": _value_items(values)})
         incoming = []
         for predicate, subjects in sorted(self.index.incoming.get(iri, {}).items()):
@@ -1025,7 +1025,8 @@ class SiteWriter:
         for row in incoming:
             if names.count(row["label"]) > 1:
                 row["label"] = f"{row['label']} ({row['curie']})"
-        types = [{"href": self.href(file, t, lang) or t, "label": self._type_label(t, lang)}
+        types = [{"href": self.href(file, t, lang) or _web_link(t),
+                  "label": self._type_label(t, lang)}
                  for t in sorted(self.index.iris(iri, RDF_TYPE))]
         base = posixpath.basename(path)
         up = "../" if file_stem.endswith("/index") else ""
@@ -1800,6 +1801,13 @@ def _ego_network(centre: str, partners: Sequence[tuple[str, int]]) -> dict[str, 
                       "dy": -14 if y < cy - 40 else (22 if y > cy + 40 else 4)})
     return {"width": width, "height": height, "cx": cx, "cy": cy, "nodes": nodes,
             "centre": centre if len(centre) <= 40 else centre[:39] + "…"}
+
+
+def _web_link(iri: str) -> str | None:
+    """``iri`` as a link of its own where it is a web address, else None (shown as text):
+    escaping keeps an IRI such as ``javascript:alert(1)``, valid RDF, from breaking out of
+    the attribute, not from running as a link's script when clicked."""
+    return iri if iri.startswith(("http://", "https://")) else None
 
 
 def _curie(iri: str) -> str:
