@@ -549,6 +549,10 @@ class _SharedQueries:
             except BaseException as err:  # raised by run(), in the validation's thread
                 with self._lock:
                     self._errors.append(err)
+                # Ctrl-C (or an exit) in a query the caller took stops the caller now, not
+                # once it waits for the report: it helps while waiting for other work too.
+                if not isinstance(err, Exception):
+                    raise
             else:
                 self._results[index] = result
             finally:
