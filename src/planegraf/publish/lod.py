@@ -254,7 +254,8 @@ def export_compressed(store: EmbeddedStore, key: str, path: Path,
                       level: int = GZIP_LEVEL) -> Path:
     """Write the dataset in one serialisation to ``path``, gzip-compressed (atomically,
     streamed). The gzip header holds no time and the plain file's name, so the same dataset
-    gives the same bytes at every build."""
+    gives the same bytes at every build on the same machine (ISA-L chooses its code by the
+    processor, so another machine's file may differ in bytes, never in what it unpacks to)."""
     target = serialisation(key)
     with atomic.writing(path) as output, _gzip_writer(output, target.file_name, level
                                                        ) as packed:
