@@ -1,37 +1,15 @@
 """Work run beside the caller in a thread of its own: Oxigraph evaluates queries, writes
 dumps and zlib compresses outside Python's lock, so such work shares the machine's cores
 with the Python the caller runs meanwhile (the build's validation beside its site, the
-site's downloads beside its pages).
-
-The caller's own work is the longer (the build's critical path: the site's Python, which
-only one core can run), so on Linux a thread beside runs at a lower priority: it takes the
-core the caller leaves, where the scheduler would otherwise share the caller's core with
-it and the threads beside (four at times, on two cores).
-"""
+site's downloads beside its pages)."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
 import threading
 from collections.abc import Callable
 from typing import Generic, TypeVar, cast
 
 T = TypeVar("T")
-
-#: Added to the nice value of a thread beside the caller (Linux, where it is per thread).
-BESIDE_NICENESS = 5
-
-
-def _make_way_for_the_caller() -> None:
-    # Only on Linux is the nice value a thread's own; elsewhere it would be the process's.
-    if not sys.platform.startswith("linux"):
-        return
-    thread = threading.get_native_id()
-    with contextlib.suppress(OSError):  # not allowed here (a sandbox): the work runs anyway
-        os.setpriority(os.PRIO_PROCESS, thread,
-                       os.getpriority(os.PRIO_PROCESS, thread) + BESIDE_NICENESS)
 
 
 class Beside(Generic[T]):
@@ -58,7 +36,6 @@ class Beside(Generic[T]):
             self._value = work()
 
     def _run(self, work: Callable[[], T]) -> None:
-        _make_way_for_the_caller()
         try:
             self._value = work()
         except BaseException as err:  # handed to the caller by result()

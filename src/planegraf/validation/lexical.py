@@ -40,8 +40,6 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Literal, URIRef
 
-from planegraf.threads import BESIDE_NICENESS
-
 AS_WRITTEN = "urn:x-planegraf:as-written:"
 ILL_TYPED = "urn:x-planegraf:ill-typed:"
 _XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -281,8 +279,6 @@ def scan_ahead(sources: Sequence[Source]) -> ScanAhead | None:
             # Stopped by cancel(): a half-written entry's temporary file is removed on the
             # way out, as for any error (planegraf.rdf.atomic).
             signal.signal(signal.SIGTERM, _stop)
-            # The parent's load is the build's critical path: this takes the core it leaves.
-            os.nice(BESIDE_NICENESS)
             for source in sources:
                 _FileScan.of(source)
         except BaseException:  # an unreadable file: the parent reports it when it loads
