@@ -17,7 +17,13 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from planegraf.errors import InputError
-from planegraf.rdf.safe_input import explain_syntax_error, screen
+from planegraf.rdf.safe_input import (
+    explain_syntax_error,
+    may_hold_triple_terms,
+    screen,
+    triple_term_refused,
+)
+from planegraf.sparql.queries import read_query
 
 FORMATS_BY_SUFFIX: dict[str, ox.RdfFormat] = {
     ".ttl": ox.RdfFormat.TURTLE,
@@ -165,6 +171,11 @@ class EmbeddedStore:
             message, hint = explain_syntax_error(_syntax_message(err), fmt.name)
             raise InputError(path, message, line=err.lineno, column=err.offset, hint=hint
                              ) from None
+        # Oxigraph reads RDF 1.2 triple terms, which nothing after the load knows (the site,
+        # JSON-LD, CSV). Only a file whose bytes could write one is looked at exactly; in the
+        # direct way that look covers the store's earlier files too, which held none.
+        if may_hold_triple_terms(data, fmt.name) and _holds_triple_term(loaded):
+            raise triple_term_refused(data, fmt.name, path)
         if direct:
             return []
         written = sorted(loaded.named_graphs(), key=lambda g: g.value)
@@ -245,6 +256,12 @@ class EmbeddedStore:
         dataset = Dataset()
         dataset.parse(data=self.dump(ox.RdfFormat.N_QUADS), format="nquads")
         return dataset
+
+
+def _holds_triple_term(store: ox.Store) -> bool:
+    answer = store.query(read_query("load/triple-terms.rq").text)
+    assert isinstance(answer, ox.QueryBoolean), "load/triple-terms.rq must be an ASK query"
+    return bool(answer)
 
 
 def _syntax_message(err: SyntaxError) -> str:
