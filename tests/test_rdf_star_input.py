@@ -75,7 +75,8 @@ def _refused(outcome_stderr: str, exit_code: int, bad_file: Path, line: int) -> 
 def test_build_refuses_a_triple_term_and_writes_nothing(tmp_path: Path, case: str) -> None:
     bad_file, line, _ = _files(tmp_path, case)
     out = tmp_path / "out"
-    done = invoke("build", "--data", str(bad_file), "--out", str(out), "-q", cwd=tmp_path)
+    done = invoke("build", "--data", str(bad_file), "--out", str(out), "-q", "--lang", "en",
+                  cwd=tmp_path)
     _refused(done.stderr, done.exit_code, bad_file, line)
     assert not out.exists() or not any(out.iterdir())
 
@@ -84,7 +85,7 @@ def test_build_refuses_a_triple_term_and_writes_nothing(tmp_path: Path, case: st
 def test_validate_refuses_a_triple_term_but_reads_angle_brackets_in_text(
         tmp_path: Path, case: str) -> None:
     bad_file, line, fine_file = _files(tmp_path, case)
-    done = invoke("validate", str(bad_file), "-q", cwd=tmp_path)
+    done = invoke("validate", str(bad_file), "-q", "--lang", "en", cwd=tmp_path)
     _refused(done.stderr, done.exit_code, bad_file, line)
     fine = invoke("validate", str(fine_file), "-q", cwd=tmp_path)
     assert fine.exit_code == 0, fine.output
@@ -94,7 +95,8 @@ def test_validate_refuses_a_triple_term_but_reads_angle_brackets_in_text(
 def test_query_refuses_a_triple_term_but_reads_angle_brackets_in_text(
         tmp_path: Path, case: str) -> None:
     bad_file, line, fine_file = _files(tmp_path, case)
-    done = invoke("query", "coordinators-ranked", "--data", str(bad_file), "-q", cwd=tmp_path)
+    done = invoke("query", "coordinators-ranked", "--data", str(bad_file), "-q", "--lang", "en",
+                  cwd=tmp_path)
     _refused(done.stderr, done.exit_code, bad_file, line)
     assert done.stdout == ""
     fine = invoke("query", "coordinators-ranked", "--data", str(fine_file), "-q", "--format",
@@ -123,3 +125,23 @@ def test_a_project_source_with_a_triple_term_is_refused_at_its_line(
     assert (refused.value.path, refused.value.line) == (bad_file, line)
     assert refused.value.column is not None and "pg:SourceExcerpt" in str(refused.value.hint)
     assert len(load_files([fine_file])) > len(load_files([]))
+
+
+def test_a_triple_term_after_many_parentheses_in_literals_is_still_refused(
+        tmp_path: Path) -> None:
+    # past 10 000 "(" the bytes are searched for "<<(" at once instead of at each one
+    text = EX + 'ex:a ex:says "' + "(" * 20_000 + '" .\n' + "ex:a ex:b <<( ex:a ex:b ex:c )>> .\n"
+    bad_file = tmp_path / "many.ttl"
+    bad_file.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as refused:
+        load_files([bad_file])
+    assert (refused.value.line, refused.value.column) == (3, 11)
+
+
+def test_a_swedish_run_refuses_a_triple_term_in_swedish(tmp_path: Path) -> None:
+    bad_file, line, _ = _files(tmp_path, "annotation-turtle")
+    done = invoke("validate", str(bad_file), "-q", "--lang", "sv", cwd=tmp_path)
+    assert done.exit_code == 2, done.output
+    assert f"{bad_file}:{line}:" in done.stderr
+    assert "trippelterm" in done.stderr and "till exempel en pg:SourceExcerpt" in done.stderr
+    assert "triple term" not in done.stderr and "instead" not in done.stderr

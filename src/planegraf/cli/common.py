@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 import click
 
-from planegraf.errors import PlanegrafError
+from planegraf.errors import InputError, PlanegrafError
 from planegraf.i18n import Message, in_language, text
 from planegraf.project import Project
 
@@ -151,7 +151,13 @@ def data_options(*, remote: bool = False, alone: bool = False) -> Callable[[F], 
             run = Run(project, endpoint or None, lang or project.config.language, quiet)
             if "timeout" in kwargs and isinstance(kwargs["timeout"], (int, float)):
                 run.timeout = float(kwargs["timeout"]) or run.timeout
-            return function(*args, run=run, **kwargs)
+            try:
+                return function(*args, run=run, **kwargs)
+            except InputError as err:
+                # an error worded from the catalogue is shown in the run's language
+                err.message = in_language(err.message, run.lang)
+                err.hint = in_language(err.hint, run.lang) if err.hint else err.hint
+                raise
 
         options = [
             click.option("--project", "project_dir",

@@ -18,10 +18,11 @@ from rdflib.term import Node
 
 from planegraf.errors import InputError
 from planegraf.rdf.safe_input import (
+    TripleTermScope,
     explain_syntax_error,
-    may_hold_triple_terms,
     screen,
     triple_term_refused,
+    triple_term_scope,
 )
 from planegraf.sparql.queries import read_query
 
@@ -172,9 +173,10 @@ class EmbeddedStore:
             raise InputError(path, message, line=err.lineno, column=err.offset, hint=hint
                              ) from None
         # Oxigraph reads RDF 1.2 triple terms, which nothing after the load knows (the site,
-        # JSON-LD, CSV). Only a file whose bytes could write one is looked at exactly; in the
-        # direct way that look covers the store's earlier files too, which held none.
-        if may_hold_triple_terms(data, fmt.name) and _holds_triple_term(loaded):
+        # JSON-LD, CSV). The bytes say where the parsed quads could hold one; in the direct
+        # way the look covers the store's earlier files too, which held none.
+        scope = triple_term_scope(data, fmt.name)
+        if scope != "none" and _holds_triple_term(loaded, scope):
             raise triple_term_refused(data, fmt.name, path)
         if direct:
             return []
@@ -258,8 +260,9 @@ class EmbeddedStore:
         return dataset
 
 
-def _holds_triple_term(store: ox.Store) -> bool:
-    answer = store.query(read_query("load/triple-terms.rq").text)
+def _holds_triple_term(store: ox.Store, scope: TripleTermScope) -> bool:
+    query = "load/triple-terms.rq" if scope == "all" else "load/reified-triples.rq"
+    answer = store.query(read_query(query).text)
     assert isinstance(answer, ox.QueryBoolean), "load/triple-terms.rq must be an ASK query"
     return bool(answer)
 
