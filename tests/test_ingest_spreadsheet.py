@@ -139,3 +139,19 @@ def test_unknown_column_names_the_header_line(tmp_path: Path) -> None:
     done = cli("import", str(sheet), "-q")
     assert done.returncode == 2
     assert "odd.csv:1: unknown column 'Kostnad'" in done.stderr
+
+
+def test_an_area_written_with_a_superscript_digit_is_a_reported_row_not_a_crash(
+        tmp_path: Path) -> None:
+    # "²" is a digit to str.isdigit() but not a number int() reads: the row is refused
+    # with its number and the cell, as any area that is not a number.
+    rows = csv_rows_comma(FIXTURES / "bad-rows.csv")[:2]
+    rows.append(["rjl-hp-2021-2022", "²", "Översätta materialet.", "Översättningar gjorda",
+                 "Barndialogen", "", "2021"])
+    path = tmp_path / "superscript.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    result = import_spreadsheet(path, STRATEGY)
+    assert [n.line for n in result.source.rejected] == [3]
+    assert "Row 3: the action area '²' is not a number" in result.source.rejected[0].en
+    assert [r.row.activity for r in result.rows] == ["Ta fram kunskapsunderlag."]

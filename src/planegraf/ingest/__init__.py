@@ -275,7 +275,7 @@ def _number_named_areas(source: PlanSource, context: PlanContext, store: Embedde
     by_name: dict[str, int] = {}
     for solution in store.select(read_query("ingest/strategy-area-labels.rq").text,
                                  strategy=ox.NamedNode(context.strategy)):
-        if solution["number"].value.isdigit():
+        if solution["number"].value.isdecimal():
             by_name[normalise(solution["label"].value)] = int(solution["number"].value)
     if not by_name:
         return
@@ -313,7 +313,7 @@ def _known_plan_period(source: PlanSource, context: PlanContext, store: Embedded
     """A sheet states no plan period; a plan already in the data does."""
     for solution in store.select(read_query("ingest/plan-period.rq").text,
                                  plan=ox.NamedNode(f"{DATA}plan/{context.plan_key}")):
-        if solution["start"].value.isdigit() and solution["end"].value.isdigit():
+        if solution["start"].value.isdecimal() and solution["end"].value.isdecimal():
             source.start_year, source.end_year = (int(solution["start"].value),
                                                   int(solution["end"].value))
             source.period_known = True
@@ -366,7 +366,7 @@ def _context(source: PlanSource, path: Path, settings: ImportSettings,
     goals: dict[int, str] = {}
     for row in store.select(read_query("ingest/strategy-areas.rq").text,
                             strategy=ox.NamedNode(strategy)):
-        if row["number"].value.isdigit():
+        if row["number"].value.isdecimal():
             areas[int(row["number"].value)] = row["area"].value
             if row["goal"] is not None:
                 goals[int(row["number"].value)] = row["goal"].value

@@ -267,7 +267,7 @@ def _check(values: dict[str, str]
     if values.get("plan") and (key_problem := plan_key_problem(values["plan"])):
         return (f"planen {values['plan']!r}: {key_problem[0]}",
                 f"the plan {values['plan']!r}: {key_problem[1]}"), None, None
-    if not area_text.isdigit():
+    if not area_text.isdecimal():  # what int() reads: "²" is a digit, not a number
         return (f"handlingsområdet {area_text!r} är inget nummer",
                 f"the action area {area_text!r} is not a number"), None, None
     if not values.get("activity"):
