@@ -263,7 +263,7 @@ class EmbeddedStore:
 def _holds_triple_term(store: ox.Store, scope: TripleTermScope) -> bool:
     query = "load/triple-terms.rq" if scope == "all" else "load/reified-triples.rq"
     answer = store.query(read_query(query).text)
-    assert isinstance(answer, ox.QueryBoolean), "load/triple-terms.rq must be an ASK query"
+    assert isinstance(answer, ox.QueryBoolean), f"{query} must be an ASK query"
     return bool(answer)
 
 
