@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from planegraf.errors import InputError
+from planegraf.errors import InputError, PlanegrafError
 from planegraf.ingest import ImportSettings, import_spreadsheet
 from planegraf.ingest.report import report_markdown
 from planegraf.ingest.spreadsheet import HEADERS_SV, read_spreadsheet
@@ -264,3 +264,9 @@ def test_names_in_the_import_report_cannot_become_html_or_links(tmp_path: Path) 
             assert element not in html, (lang, element)
         assert "&lt;img src=x onerror=alert(1)&gt;" in html
         assert "[klicka](http://127.0.0.1:9/)" in html
+
+
+def test_a_limit_set_to_a_superscript_digit_is_refused_with_a_message_not_a_crash() -> None:
+    # '²'.isdigit() is true, but int('²') raises ValueError.
+    with pytest.raises(PlanegrafError, match=r"PLANEGRAF_MAX_ROWS='²': expected a whole number"):
+        InputLimits.from_environment({"PLANEGRAF_MAX_ROWS": "²"})

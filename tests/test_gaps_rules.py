@@ -374,3 +374,18 @@ def test_a_follow_up_labelled_only_in_swedish_is_quoted_in_swedish_in_english() 
     assert len(placeholders) == 37
     assert {detail(g, data, "en") for g in placeholders} == {NO_FOLLOW_UP_EN}
     assert {detail(g, data, "sv") for g in placeholders} == {NO_FOLLOW_UP_SV}
+
+
+def test_an_action_area_numbered_with_a_superscript_digit_does_not_crash_the_gap_report(
+    tmp_path: Path,
+) -> None:
+    # '²'.isdigit() is true but int('²') fails: the areas are ordered by their number.
+    text = TRIGGER.read_text(encoding="utf-8")
+    odd = text.replace('id:area\\/t\\/1 a pg:ActionArea ; skos:inScheme id:strategy\\/t ; '
+                       'skos:notation "1"', 'id:area\\/t\\/1 a pg:ActionArea ; skos:inScheme '
+                       'id:strategy\\/t ; skos:notation "²"')
+    assert odd != text
+    written = tmp_path / "gaps-superscript.trig"
+    written.write_text(odd, encoding="utf-8")
+    found, _ = _gaps(written, UNNAMED)
+    assert {gap.rule for gap in found} == {gap.rule for gap in _gaps(TRIGGER, UNNAMED)[0]}

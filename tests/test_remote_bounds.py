@@ -269,3 +269,19 @@ def test_publish_redirected_to_another_host_sends_nothing_there(
             publish(dataset, Connection(url), graph_store=url.replace("/query", "/store"))
     assert other_seen == []  # neither the data nor the credentials reached the other host
     assert [s["query"] for s in seen] == ["PUT"]
+
+
+def _busy_superscript(handler: http.server.BaseHTTPRequestHandler, query: str) -> None:
+    handler.send_response(503)
+    handler.send_header("Retry-After", "²")  # '²'.isdigit() is true; float('²') fails
+    handler.send_header("Content-Length", "4")
+    handler.end_headers()
+    handler.wfile.write(b"busy")
+
+
+def test_a_retry_after_of_a_superscript_digit_is_an_endpoint_error_not_a_crash() -> None:
+    with http_server(_busy_superscript) as (url, seen):
+        engine = RemoteEngine(Connection(url, timeout=2), graphs=(GRAPH,))
+        with pytest.raises(EndpointError):
+            engine.run(ROWS)
+    assert seen

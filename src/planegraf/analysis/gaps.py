@@ -294,7 +294,7 @@ def coordination_gaps(data: NetworkData, objectives: Sequence[Objective] = (),
 def _area_key(data: NetworkData, key: tuple[str | None, str]) -> tuple[str, int, str]:
     plan, area = key
     notation = data.areas[area].notation if area in data.areas else None
-    number = int(notation) if notation and notation.isdigit() else 10 ** 6
+    number = int(notation) if notation and notation.isdecimal() else 10 ** 6
     return (plan or "", number, area)
 
 

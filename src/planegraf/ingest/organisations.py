@@ -160,7 +160,7 @@ def read_decisions(path: Path) -> list[Decision]:
         same = _SAME.match(decision)
         if same:
             target = same.group(1).strip()
-            if target.isdigit() and 1 <= int(target) <= CANDIDATES:
+            if target.isdecimal() and 1 <= int(target) <= CANDIDATES:  # int() reads no '²'
                 chosen = value(f"candidate{target}")
                 found = _IRI_IN.search(chosen)
                 if not found:

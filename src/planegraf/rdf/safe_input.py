@@ -57,7 +57,8 @@ class InputLimits:
             text = environ.get(name, "").strip()
             if not text:
                 continue
-            if not text.isdigit() or len(text) > 18 or int(text) < 1:
+            # isdecimal, not isdigit: int() reads every decimal digit, and no '²'
+            if not text.isdecimal() or len(text) > 18 or int(text) < 1:
                 raise PlanegrafError(f"{name}={text!r}: expected a whole number of at least 1")
             values[field.name] = int(text)
         return cls(**values)

@@ -119,7 +119,7 @@ class Connection:
 def _retry_delay(headers: email.message.Message | None, fallback: float) -> float:
     header = headers.get("Retry-After") if headers else None
     if header:
-        if header.strip().isdigit():
+        if header.strip().isdecimal():  # float() reads no '²'
             return min(float(header), 60.0)
         try:
             when = email.utils.parsedate_to_datetime(header)

@@ -1,0 +1,43 @@
+"""The organisation decision sheet a user fills in after an import: what each decision
+means, and the row named when one cannot be read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from planegraf.errors import InputError
+from planegraf.ingest.organisations import read_decisions
+
+HEADER = ("Omnämnande;Källa;Status;Kandidat 1;Kandidat 2;Kandidat 3;Beslut;Namn;Sektor;Län;"
+          "Överordnad")
+
+
+def _sheet(tmp_path: Path, *rows: str) -> Path:
+    sheet = tmp_path / "organisationer.csv"
+    sheet.write_text("\n".join((HEADER, *rows)) + "\n", encoding="utf-8")
+    return sheet
+
+
+def test_same_as_a_candidate_number_takes_that_candidates_organisation(tmp_path: Path) -> None:
+    sheet = _sheet(tmp_path, "Folkhälsomyndigheten;plan.docx:3;okänd;"
+                   "Folkhälsomyndigheten <https://w3id.org/planegraf/id/org/fohm>;;;"
+                   "samma som 1;;;;")
+    [decision] = read_decisions(sheet)
+    assert decision.same_as == "https://w3id.org/planegraf/id/org/fohm"
+    assert decision.line == 2
+
+
+def test_same_as_a_superscript_digit_is_read_as_a_name_not_a_crash(tmp_path: Path) -> None:
+    # '²'.isdigit() is true but int('²') raises: the decision is a name like any other text.
+    sheet = _sheet(tmp_path, "Kommunen;plan.docx:3;okänd;;;;samma som ²;;;;")
+    [decision] = read_decisions(sheet)
+    assert decision.same_as == "²"
+
+
+def test_an_empty_candidate_chosen_by_number_names_the_row(tmp_path: Path) -> None:
+    sheet = _sheet(tmp_path, "Kommunen;plan.docx:3;okänd;;;;samma som 2;;;;")
+    with pytest.raises(InputError, match="candidate 2 is empty") as raised:
+        read_decisions(sheet)
+    assert raised.value.line == 2
