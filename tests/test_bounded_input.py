@@ -105,7 +105,7 @@ def test_an_xlsx_whose_last_row_is_numbered_a_million_is_refused(tmp_path: Path)
     book = _xlsx(tmp_path / "far.xlsx", _good_rows(),
                  extra_rows=f'<row r="1048576">{_cell("A1048576", "x")}</row>')
     done = _planegraf("import", str(book), "--strategy", "rjl-jamlik-halsa-2016-2025",
-                      "-o", str(tmp_path / "far.trig"), "-q", memory_mib=1024)
+                      "-o", str(tmp_path / "far.trig"), "-q", "--lang", "en", memory_mib=1024)
     assert done.returncode == 2, done.stderr[-2000:]
     assert "100000 rows" in done.stderr and "PLANEGRAF_MAX_ROWS" in done.stderr
     assert "Traceback" not in done.stderr

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from planegraf.errors import InputError
+from planegraf.i18n import Message
 from planegraf.ingest.document import clean_cell, decode_document
 from planegraf.ingest.model import ActivityRow, AreaHeading, Note, PlanSource
 from planegraf.rdf.atomic import write_bytes
@@ -75,17 +76,19 @@ class _Table:
 
     def add(self, line: int, cells: list[str], path: Path, limits: InputLimits) -> None:
         if len(self.rows) >= limits.max_rows:
-            raise limits.refuse(path, "the sheet has too many rows",
+            raise limits.refuse(path, Message("limit_too_many_rows"),
                                 "max_rows", line=line)
         while cells and not cells[-1]:
             cells.pop()
         if len(cells) > limits.max_columns:
-            raise limits.refuse(path, f"row {line} has {len(cells)} columns", "max_columns",
+            raise limits.refuse(path, Message("limit_row_columns", line=line, count=len(cells)),
+                                "max_columns",
                                 line=line)
         for column, cell in enumerate(cells, start=1):
             if len(cell) > limits.max_cell:
-                raise limits.refuse(path, f"the cell in column {column} has {len(cell)} "
-                                    "characters", "max_cell", line=line, column=column)
+                raise limits.refuse(path, Message("limit_cell_characters", column=column,
+                                                  count=len(cell)),
+                                    "max_cell", line=line, column=column)
         self.rows.append(cells)
         self.lines.append(line)
 
@@ -97,7 +100,8 @@ def _csv_rows(path: Path, limits: InputLimits) -> _Table:
     try:
         size = path.stat().st_size
         if size > limits.max_mib * 1024 * 1024:
-            raise limits.refuse(path, f"the file is {size // (1 << 20)} MiB", "max_mib")
+            raise limits.refuse(path, Message("limit_file_size", size=size // (1 << 20)),
+                                "max_mib")
         raw = path.read_bytes()
     except OSError as err:
         raise InputError(path, f"cannot read the file: {err.strerror or err}") from None
@@ -151,7 +155,7 @@ def _read_csv_lines(lines: list[str], delimiter: str, path: Path, limits: InputL
         except csv.Error as err:
             line = start + reader.line_num
             if "field larger than field limit" in str(err):
-                raise limits.refuse(path, "a cell is too long", "max_cell",
+                raise limits.refuse(path, Message("limit_cell_too_long"), "max_cell",
                                     line=line) from None
             raise InputError(path, f"not readable as CSV ({err})", line=line,
                              hint="save it from the spreadsheet program as CSV") from None

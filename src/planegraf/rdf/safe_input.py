@@ -67,12 +67,11 @@ class InputLimits:
                column: int | None = None) -> InputError:
         """The error for input over ``limit`` (a field name), saying how to raise it."""
         value = getattr(self, limit)
-        unit = {"max_mib": " MiB", "max_rows": " rows", "max_columns": " columns",
-                "max_cell": " characters in a cell", "max_xml_depth": " levels"}[limit]
-        return InputError(path, f"{what}: over the limit of {value}{unit}", line=line,
-                          column=column,
-                          hint=f"if the file is right, raise the limit: "
-                               f"{self.ENVIRONMENT[limit]}={value * 10} (docs/limits.md)")
+        return InputError(path, Message("limit_exceeded", what=what, value=value,
+                                        unit=Message(f"limit_unit_{limit}")),
+                          line=line, column=column,
+                          hint=Message("limit_exceeded_hint", variable=self.ENVIRONMENT[limit],
+                                       raised=value * 10))
 
 
 _PLAN_KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -107,16 +106,16 @@ def check_xlsx_archive(path: Path, limits: InputLimits) -> None:
             members = archive.infolist()
             declared = sum(member.file_size for member in members)
             if declared > cap:
-                raise limits.refuse(path, f"the workbook unpacks to {declared // (1 << 20)} MiB",
-                                    "max_mib")
+                raise limits.refuse(path, Message("limit_workbook_size",
+                                                  size=declared // (1 << 20)), "max_mib")
             unpacked = 0
             for member in members:
                 with archive.open(member) as part:
                     while chunk := part.read(1 << 20):
                         unpacked += len(chunk)
                         if unpacked > cap:
-                            raise limits.refuse(path, "the workbook unpacks to more than it "
-                                                        "declares", "max_mib")
+                            raise limits.refuse(path, Message("limit_workbook_more"),
+                                                "max_mib")
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError,
             ValueError) as err:
         raise InputError(path, f"not a readable XLSX workbook ({err})",
@@ -158,7 +157,7 @@ def check_xml_depth(data: bytes, path: Path | str, limits: InputLimits | None = 
     try:
         parser.Parse(data, True)
     except TooDeep:
-        raise limits.refuse(path, "the XML elements nest too deep", "max_xml_depth",
+        raise limits.refuse(path, Message("limit_xml_depth"), "max_xml_depth",
                             line=parser.CurrentLineNumber) from None
     except expat.ExpatError:
         return
@@ -189,19 +188,18 @@ def check_rdf_xml(data: bytes, path: Path | str) -> None:
         return
     text = data.decode("utf-8")
     if match := _EXTERNAL_DTD.search(text):
-        raise InputError(path, "the document type refers to an outside DTD, which planegraf "
-                         "never reads", line=_line(text, match.start()),
-                         hint="remove the SYSTEM or PUBLIC part of <!DOCTYPE …>")
+        raise InputError(path, Message("load_outside_dtd"), line=_line(text, match.start()),
+                         hint=Message("load_outside_dtd_hint"))
     values: dict[str, str] = {}
     lines: dict[str, int] = {}
     for match in _ENTITY.finditer(text):
         name, line = match["name"], _line(text, match.start())
         if match["parameter"] or match["external"]:
-            kind = "parameter entity" if match["parameter"] else "entity"
-            raise InputError(path, f"the {kind} {name!r} refers to an outside file or URL, "
-                             "which planegraf never reads" if match["external"] else
-                             f"the {kind} {name!r} is not supported", line=line,
-                             hint="write the value into the file itself")
+            key = ("load_parameter_entity" if not match["external"] else
+                   "load_outside_parameter_entity" if match["parameter"] else
+                   "load_outside_entity")
+            raise InputError(path, Message(key, name=repr(name)), line=line,
+                             hint=Message("load_entity_value_hint"))
         values[name] = match["double"] if match["double"] is not None else match["single"]
         lines[name] = line
     if not values:
@@ -210,8 +208,8 @@ def check_rdf_xml(data: bytes, path: Path | str) -> None:
 
     def size(name: str, seen: tuple[str, ...]) -> int:
         if name in seen:
-            raise InputError(path, f"the entity {name!r} refers to itself", line=lines[name],
-                             hint="an entity's value may not use the entity")
+            raise InputError(path, Message("load_entity_itself", name=repr(name)),
+                             line=lines[name], hint=Message("load_entity_itself_hint"))
         if name not in sizes:
             value = values[name]
             total = len(_REFERENCE.sub("", value))
@@ -230,9 +228,8 @@ def check_rdf_xml(data: bytes, path: Path | str) -> None:
             expanded += size(ref[1], ())
             if expanded > MAX_ENTITY_EXPANSION:
                 raise InputError(
-                    path, f"the XML entities would expand to more than {MAX_ENTITY_EXPANSION} "
-                    "characters (an 'XML bomb')", line=_line(text, ref.start()),
-                    hint="use entities only to abbreviate names, not to repeat text")
+                    path, Message("load_entity_bomb", limit=MAX_ENTITY_EXPANSION),
+                    line=_line(text, ref.start()), hint=Message("load_entity_bomb_hint"))
 
 
 def explain_syntax_error(message: str, format_name: str) -> tuple[str, str]:
@@ -244,10 +241,9 @@ def explain_syntax_error(message: str, format_name: str) -> tuple[str, str]:
     'the @context is a URL or file name, and planegraf never fetches a context'
     """
     if "LoadDocumentCallback" in message:
-        return ("the @context is a URL or file name, and planegraf never fetches a context",
-                "put the context object itself into the file (planegraf export writes "
-                "JSON-LD that way)")
-    return message, f"fix the {format_name} syntax there"
+        return Message("load_remote_context"), Message("load_remote_context_hint")
+    return Message("load_syntax", detail=message), Message("load_syntax_hint",
+                                                            format=format_name)
 
 
 def _line(text: str, offset: int) -> int:
@@ -279,11 +275,10 @@ def screen(data: bytes, format_name: str, path: Path | str) -> bytes:
         check_xml_depth(data, path)
     elif format_name == "JSON-LD" and (match := _CONTEXT_REFERENCE.search(data)):
         raise InputError(
-            path, f"the @context {match[1].decode('utf-8', 'replace')!r} is a URL or file "
-            "name, and planegraf never fetches a context", line=data.count(b"\n", 0,
-                                                                            match.start()) + 1,
-            hint="put the context object itself into the file (planegraf export writes "
-                 "JSON-LD that way)")
+            path, Message("load_remote_context_named",
+                          context=repr(match[1].decode("utf-8", "replace"))),
+            line=data.count(b"\n", 0, match.start()) + 1,
+            hint=Message("load_remote_context_hint"))
     return data
 
 

@@ -17,6 +17,7 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from planegraf.errors import InputError
+from planegraf.i18n import Message
 from planegraf.rdf.safe_input import (
     TripleTermScope,
     explain_syntax_error,
@@ -51,8 +52,8 @@ def rdf_format_for(path: Path) -> ox.RdfFormat:
     except KeyError:
         known = ", ".join(sorted(FORMATS_BY_SUFFIX))
         raise InputError(
-            path, f"unknown RDF file extension {path.suffix or '(none)'!r}",
-            hint=f"use one of {known}",
+            path, Message("load_unknown_extension", suffix=repr(path.suffix or "(none)")),
+            hint=Message("load_unknown_extension_hint", known=known),
         ) from None
 
 
@@ -72,7 +73,7 @@ def read_utf8(path: Path) -> bytes:
     try:
         raw = path.read_bytes()
     except OSError as err:
-        raise InputError(path, f"cannot read the file: {err.strerror or err}") from None
+        raise InputError(path, Message("load_unreadable", reason=err.strerror or err)) from None
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     bad = _first_invalid_utf8(raw)
@@ -80,8 +81,8 @@ def read_utf8(path: Path) -> bytes:
         line = raw.count(b"\n", 0, bad) + 1
         column = bad - (raw.rfind(b"\n", 0, bad) + 1) + 1
         raise InputError(
-            path, "the file is not valid UTF-8", line=line, column=column,
-            hint="save it as UTF-8 (for example: iconv -f latin1 -t utf-8)",
+            path, Message("load_not_utf8"), line=line, column=column,
+            hint=Message("load_not_utf8_hint"),
         ) from None
     return raw
 

@@ -1,0 +1,63 @@
+"""A file planegraf cannot read is explained in the run's language: a Swedish strategist
+whose export is Latin-1, or whose RDF/XML points at an outside DTD, reads what is wrong and
+what to do in Swedish, with the file, line and column, and exit code 2. The parser's own
+words (Oxigraph's syntax messages) stay as the parser wrote them, inside a Swedish frame."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .cli import invoke
+
+EX = "@prefix ex: <http://example.org/> .\n"
+# name -> (file name, bytes, line, Swedish words, English words)
+CASES: dict[str, tuple[str, bytes, int, tuple[str, ...], tuple[str, ...]]] = {
+    "latin-1": ("latin1.ttl", (EX + 'ex:a ex:b "Jönköping" .\n').encode("latin-1"), 2,
+                ("filen är inte giltig UTF-8", "spara den som UTF-8"),
+                ("the file is not valid UTF-8", "save it as UTF-8")),
+    "syntax": ("open.ttl", (EX + 'ex:a ex:b "open .\n').encode(), 2,
+               ("syntaxfel: ", "rätta Turtle-syntaxen där"), ("fix the Turtle syntax there",)),
+    "outside-dtd": ("dtd.rdf", b'<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF SYSTEM '
+                    b'"http://example.org/x.dtd">\n<rdf:RDF xmlns:rdf="http://www.w3.org/'
+                    b'1999/02/22-rdf-syntax-ns#"/>\n', 2,
+                    ("yttre DTD", "ta bort SYSTEM- eller PUBLIC-delen"),
+                    ("outside DTD", "remove the SYSTEM or PUBLIC part")),
+    "remote-context": ("remote.jsonld", b'{\n  "@context": "https://example.org/ctx.jsonld",\n'
+                       b'  "@id": "http://example.org/a"\n}\n', 2,
+                       ("hämtar aldrig en kontext", "lägg in själva kontextobjektet"),
+                       ("never fetches a context", "put the context object itself")),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_an_unreadable_file_is_explained_in_the_runs_language(
+    tmp_path: Path, case: str, lang: str,
+) -> None:
+    name, data, line, swedish, english = CASES[case]
+    bad_file = tmp_path / name
+    bad_file.write_bytes(data)
+    done = invoke("validate", str(bad_file), "-q", "--lang", lang, cwd=tmp_path)
+    assert done.exit_code == 2, done.output
+    assert f"{bad_file}:{line}" in done.stderr
+    wanted, other = (swedish, english) if lang == "sv" else (english, swedish)
+    for words in wanted:
+        assert words in done.stderr
+    for words in other:
+        assert words not in done.stderr
+    assert "Traceback" not in done.output
+
+
+def test_a_sheet_over_the_row_limit_is_refused_in_swedish_with_the_setting_to_raise(
+    tmp_path: Path,
+) -> None:
+    sheet = tmp_path / "handlingsplan.csv"
+    sheet.write_text("Handlingsområde;Aktivitet\n1;Ett\n1;Två\n1;Tre\n", encoding="utf-8")
+    done = invoke("import", str(sheet), "--plan-key", "test-2024", "-q", "--lang", "sv",
+                  cwd=tmp_path, env={"PLANEGRAF_MAX_ROWS": "2"})
+    assert done.exit_code == 2, done.output
+    assert "arket har för många rader: över gränsen 2 rader" in done.stderr
+    assert "höj gränsen: PLANEGRAF_MAX_ROWS=20" in done.stderr
+    assert "over the limit" not in done.stderr
