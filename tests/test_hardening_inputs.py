@@ -281,7 +281,7 @@ def test_a_damaged_workbook_is_refused_through_the_cli(tmp_path: Path, damage: s
             archive.writestr("[Content_Types].xml", "<Types/>")
         data = buffer.getvalue()
     book = _write(tmp_path / "aktiviteter.xlsx", data)
-    done = _planegraf("import", str(book), "-q", cwd=tmp_path)
+    done = _planegraf("import", str(book), "-q", "--lang", "en", cwd=tmp_path)
     assert done.returncode == 2, done.stderr
     assert f"{book}: not a readable XLSX workbook" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "aktiviteter.trig").exists()

@@ -136,7 +136,7 @@ def test_unknown_column_names_the_header_line(tmp_path: Path) -> None:
     sheet = tmp_path / "odd.csv"
     sheet.write_text("Plan,Handlingsområde,Aktivitet,Kostnad,Samordningsansvariga\n",
                      encoding="utf-8")
-    done = cli("import", str(sheet), "-q")
+    done = cli("import", str(sheet), "-q", "--lang", "en")
     assert done.returncode == 2
     assert "odd.csv:1: unknown column 'Kostnad'" in done.stderr
 

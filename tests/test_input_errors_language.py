@@ -61,3 +61,19 @@ def test_a_sheet_over_the_row_limit_is_refused_in_swedish_with_the_setting_to_ra
     assert "arket har för många rader: över gränsen 2 rader" in done.stderr
     assert "höj gränsen: PLANEGRAF_MAX_ROWS=20" in done.stderr
     assert "over the limit" not in done.stderr
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_a_sheet_without_the_templates_columns_is_explained_in_the_runs_language(
+    tmp_path: Path, lang: str,
+) -> None:
+    sheet = tmp_path / "handlingsplan.csv"
+    sheet.write_text("Handlingsområde;Åtgärd\n1;Ett\n", encoding="utf-8")
+    done = invoke("import", str(sheet), "--plan-key", "test-2024", "-q", "--lang", lang,
+                  cwd=tmp_path)
+    assert done.exit_code == 2, done.output
+    assert f"{sheet}:1:" in done.stderr
+    if lang == "sv":
+        assert "okänd kolumn 'Åtgärd'" in done.stderr and "använd kolumnerna" in done.stderr
+    else:
+        assert "unknown column 'Åtgärd'" in done.stderr and "use the columns" in done.stderr

@@ -73,8 +73,9 @@ def import_into_project(
         raise PlanegrafError("internal: import_into_project needs a project folder")
     suffix = file.suffix.lower()
     if suffix not in SPREADSHEET_SUFFIXES + DOCUMENT_SUFFIXES:
-        raise InputError(file, f"unknown input type {file.suffix or '(none)'!r}",
-                         hint="import a plan document (.txt) or a sheet (.csv, .xlsx)")
+        raise InputError(file, Message("import_unknown_type",
+                                       suffix=repr(file.suffix or "(none)")),
+                         hint=Message("import_text_type_hint"))
     spreadsheet = suffix in SPREADSHEET_SUFFIXES
     years = parse_period(period) if period else None
     key = plan_key or (None if spreadsheet else slugify(file.stem))
@@ -160,8 +161,7 @@ def _mint_strategy(project: Project, store: EmbeddedStore, file: Path,
     """The project's strategy, from the document's "Handlingsområde N: Name" headings."""
     source = read_plan_document(file)
     if not source.areas:
-        raise InputError(file, "the document names no action area (Handlingsområde N: Name)",
-                         hint="give the strategy the plan implements with --strategy")
+        raise InputError(file, Message("import_no_area"), hint=Message("import_no_area_hint"))
     key = f"{project.config.key}-folkhalsa"
     strategy = ox.NamedNode(f"{DATA}strategy/{key}")
     graph = ox.NamedNode(str(graph_iri(key)))

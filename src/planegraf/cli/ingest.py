@@ -97,9 +97,9 @@ def import_command(file: Path, run: Run, title: str | None, period: str | None, 
         elif file.suffix.lower() in DOCUMENT_SUFFIXES:
             result = import_document(file, settings)
         else:
-            raise InputError(file, f"unknown input type {file.suffix or '(none)'!r}",
-                             hint="import a plan document (.pdf, .docx, .txt) or a sheet "
-                                  "(.csv, .xlsx)")
+            raise InputError(file, Message("import_unknown_type",
+                                           suffix=repr(file.suffix or "(none)")),
+                             hint=Message("import_unknown_type_hint"))
         out = out or file.with_suffix(".trig")
         report = report or out.with_suffix(".report.md")
         write_bytes(out, result.trig())

@@ -61,8 +61,8 @@ def read_spreadsheet(path: Path, limits: InputLimits | None = None) -> PlanSourc
     elif suffix in (".xlsx", ".xlsm"):
         table = _xlsx_rows(path, limits)
     else:
-        raise InputError(path, f"unknown spreadsheet type {suffix or '(none)'!r}",
-                         hint="use a .csv or .xlsx file (planegraf template writes one)")
+        raise InputError(path, Message("sheet_unknown_type", suffix=repr(suffix or "(none)")),
+                         hint=Message("sheet_unknown_type_hint"))
     return rows_to_source(table.rows, path, table.lines, table.rejected)
 
 
@@ -104,7 +104,7 @@ def _csv_rows(path: Path, limits: InputLimits) -> _Table:
                                 "max_mib")
         raw = path.read_bytes()
     except OSError as err:
-        raise InputError(path, f"cannot read the file: {err.strerror or err}") from None
+        raise InputError(path, Message("load_unreadable", reason=err.strerror or err)) from None
     text, _ = decode_document(raw, path)
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
@@ -157,8 +157,8 @@ def _read_csv_lines(lines: list[str], delimiter: str, path: Path, limits: InputL
             if "field larger than field limit" in str(err):
                 raise limits.refuse(path, Message("limit_cell_too_long"), "max_cell",
                                     line=line) from None
-            raise InputError(path, f"not readable as CSV ({err})", line=line,
-                             hint="save it from the spreadsheet program as CSV") from None
+            raise InputError(path, Message("sheet_not_csv", reason=err), line=line,
+                             hint=Message("sheet_not_csv_hint")) from None
         if restart is None:
             return
         start = restart
@@ -183,8 +183,8 @@ def _xlsx_rows(path: Path, limits: InputLimits) -> _Table:
         # read_only streams the sheet; data_only takes stored values, never evaluating formulas
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as err:  # openpyxl raises many types for a damaged file
-        raise InputError(path, f"not a readable XLSX workbook ({err})",
-                         hint="save it from the spreadsheet program as .xlsx") from None
+        raise InputError(path, Message("sheet_not_xlsx", reason=err),
+                         hint=Message("sheet_not_xlsx_hint")) from None
     table = _Table()
     try:
         sheet = book.worksheets[0]
@@ -217,7 +217,7 @@ def rows_to_source(table: list[list[str]], path: Path, lines: Sequence[int] | No
     source = PlanSource(file_name=path.name)
     source.rejected.extend(rejected)
     if not table:
-        raise InputError(path, "the spreadsheet is empty", hint="start from planegraf template")
+        raise InputError(path, Message("sheet_empty"), hint=Message("sheet_empty_hint"))
     numbers = list(lines) if lines is not None else list(range(1, len(table) + 1))
     columns = _columns(table[0], path)
     per_area: dict[int, int] = {}
@@ -243,8 +243,8 @@ def rows_to_source(table: list[list[str]], path: Path, lines: Sequence[int] | No
             plan_key=values.get("plan") or None))
     source.rejected.sort(key=lambda note: note.line or 0)
     if not source.rows and not source.rejected:
-        raise InputError(path, "the spreadsheet has a header but no activity rows",
-                         line=1, hint="add one row per activity below the header")
+        raise InputError(path, Message("sheet_no_rows"), line=1,
+                         hint=Message("sheet_no_rows_hint"))
     return source
 
 
@@ -253,15 +253,15 @@ def _columns(header: list[str], path: Path) -> dict[str, int]:
     for index, name in enumerate(header):
         key = _ALIASES.get(clean_cell(name).casefold())
         if key is None and clean_cell(name):
-            raise InputError(path, f"unknown column {name!r}", line=1,
-                             hint=f"use the columns {', '.join(HEADERS_SV)}")
+            raise InputError(path, Message("sheet_unknown_column", name=repr(name)), line=1,
+                             hint=Message("sheet_columns_hint", columns=", ".join(HEADERS_SV)))
         if key:
             columns[key] = index
     missing = [HEADERS_SV[COLUMNS.index(c)] for c in ("area", "activity", "coordinators")
                if c not in columns]
     if missing:
-        raise InputError(path, f"missing column(s) {', '.join(missing)}", line=1,
-                         hint=f"the header row needs {', '.join(HEADERS_SV)}")
+        raise InputError(path, Message("sheet_missing_columns", columns=", ".join(missing)),
+                         line=1, hint=Message("sheet_header_hint", columns=", ".join(HEADERS_SV)))
     return columns
 
 
@@ -315,5 +315,5 @@ def write_template(path: Path) -> None:
         book.save(data)
         write_bytes(path, data.getvalue())
     else:
-        raise InputError(path, f"unknown spreadsheet type {suffix or '(none)'!r}",
-                         hint="name the template .csv or .xlsx")
+        raise InputError(path, Message("sheet_unknown_type", suffix=repr(suffix or "(none)")),
+                         hint=Message("sheet_template_type_hint"))

@@ -118,8 +118,8 @@ def check_xlsx_archive(path: Path, limits: InputLimits) -> None:
                                                 "max_mib")
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError,
             ValueError) as err:
-        raise InputError(path, f"not a readable XLSX workbook ({err})",
-                         hint="save it from the spreadsheet program as .xlsx") from None
+        raise InputError(path, Message("sheet_not_xlsx", reason=err),
+                         hint=Message("sheet_not_xlsx_hint")) from None
 
 
 def check_xml_depth(data: bytes, path: Path | str, limits: InputLimits | None = None) -> None:
