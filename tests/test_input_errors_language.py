@@ -9,6 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from planegraf.errors import InputError
+from planegraf.i18n import in_language
+from planegraf.ingest.organisations import read_decisions
+
 from .cli import invoke
 
 EX = "@prefix ex: <http://example.org/> .\n"
@@ -77,3 +81,37 @@ def test_a_sheet_without_the_templates_columns_is_explained_in_the_runs_language
         assert "okänd kolumn 'Åtgärd'" in done.stderr and "använd kolumnerna" in done.stderr
     else:
         assert "unknown column 'Åtgärd'" in done.stderr and "use the columns" in done.stderr
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_a_plan_document_with_a_broken_table_is_explained_in_the_runs_language(
+    tmp_path: Path, lang: str,
+) -> None:
+    document = tmp_path / "handlingsplan.txt"
+    document.write_text("Handlingsplan för folkhälsa 2024–2025\n"
+                        "Handlingsområde 1: Trygg uppväxt\n"
+                        "Aktivitet\tUppföljning\tSamordningsansvarig och samverkansparter\n"
+                        "Föräldrastöd\tAntal grupper\tRegionen\tEn tabb för mycket\n",
+                        encoding="utf-8")
+    done = invoke("import", str(document), "--strategy", "rjl-jamlik-halsa-2016-2025", "-q",
+                  "--lang", lang, cwd=tmp_path)
+    assert done.exit_code == 2, done.output
+    assert f"{document}:4:" in done.stderr
+    if lang == "sv":
+        assert "tabellrad med 4 kolumner, inte 3" in done.stderr
+        assert "ta bort den extra tabben" in done.stderr
+    else:
+        assert "table row with 4 columns, not 3" in done.stderr
+        assert "remove the extra tab" in done.stderr
+
+
+def test_a_decision_sheet_with_an_unknown_decision_is_refused_in_swedish(tmp_path: Path) -> None:
+    sheet = tmp_path / "organisationer.csv"
+    sheet.write_text("Omnämnande;Beslut\nKommunen;okänt\n", encoding="utf-8")
+    with pytest.raises(InputError) as refused:
+        read_decisions(sheet)
+    error = refused.value
+    assert error.line == 2
+    assert in_language(error.message, "sv") == "okänt beslut 'okänt'"
+    assert error.hint is not None
+    assert "skriv 'samma som N' eller 'ny organisation'" in in_language(error.hint, "sv")

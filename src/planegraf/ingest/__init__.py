@@ -16,6 +16,7 @@ import pyoxigraph as ox
 from rdflib import Dataset
 
 from planegraf.errors import InputError, PlanegrafError
+from planegraf.i18n import Message
 from planegraf.ids import DATA, slugify
 from planegraf.ingest.cells import Mention, extract_mentions, scrub_personal_data
 from planegraf.ingest.document import read_plan_document
@@ -118,8 +119,8 @@ def import_spreadsheet(path: Path, settings: ImportSettings = ImportSettings(),
         settings = ImportSettings(keys.pop(), settings.strategy, settings.county,
                                   settings.publisher, settings.registry_files)
     elif settings.plan_key is None and len(keys) > 1:
-        raise InputError(path, f"the sheet holds rows of several plans ({', '.join(sorted(keys))})",
-                         hint="import one plan per file, or choose one with --plan-key")
+        raise InputError(path, Message("sheet_several_plans", keys=", ".join(sorted(keys))),
+                         hint=Message("sheet_several_plans_hint"))
     else:
         _reject(source, lambda row: bool(row.plan_key) and row.plan_key != settings.plan_key,
                 ("hör till en annan plan", "belongs to another plan"))
@@ -284,9 +285,9 @@ def _number_named_areas(source: PlanSource, context: PlanContext, store: Embedde
         known = by_name.get(normalise(heading.name))
         if known is None:
             raise InputError(
-                path, f"the theme or area {heading.name!r} is not an action area of "
-                f"{context.strategy_key}", line=heading.line,
-                hint="name it as the strategy names its area, or import with --strategy")
+                path, Message("import_unknown_theme", name=repr(heading.name),
+                              strategy=context.strategy_key),
+                line=heading.line, hint=Message("import_unknown_theme_hint"))
         mapping[number] = known
     source.areas = {mapping[n]: AreaHeading(mapping[n], h.name, h.goal, h.line)
                     for n, h in source.areas.items()}
@@ -417,10 +418,9 @@ def _check_areas(source: PlanSource, context: PlanContext, path: Path) -> None:
     for number, heading in sorted(source.areas.items()):
         if number not in context.areas:
             raise InputError(
-                path, f"Handlingsområde {number} is not an action area of "
-                f"{context.strategy_key} (it has {', '.join(map(str, sorted(context.areas)))})",
-                line=heading.line or None,
-                hint="check the number, or import with --strategy for the right strategy")
+                path, Message("import_unknown_area", number=number, strategy=context.strategy_key,
+                              areas=", ".join(map(str, sorted(context.areas)))),
+                line=heading.line or None, hint=Message("import_unknown_area_hint"))
 
 
 def strategy_iri(key: str) -> str:

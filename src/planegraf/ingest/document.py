@@ -9,6 +9,7 @@ import unicodedata
 from pathlib import Path
 
 from planegraf.errors import InputError
+from planegraf.i18n import Message
 from planegraf.ingest.model import ActivityRow, AreaHeading, Note, Objective, PlanSource
 
 _MARKUP = re.compile(r"</?(?:p|i|b|em|strong|u|span|br|div)\b[^>]*>", re.IGNORECASE)
@@ -53,9 +54,8 @@ def decode_document(raw: bytes, path: Path | str) -> tuple[str, str]:
             line = raw.count(b"\n", 0, err.start) + 1
             column = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
             raise InputError(
-                path, f"unreadable text: byte 0x{raw[err.start]:02x} is neither UTF-8 nor "
-                "Swedish Latin-1", line=line, column=column,
-                hint="save the document as UTF-8 text",
+                path, Message("doc_unreadable_byte", byte=f"0x{raw[err.start]:02x}"),
+                line=line, column=column, hint=Message("doc_unreadable_byte_hint"),
             ) from None
         encoding = "latin-1"
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -88,7 +88,7 @@ def read_plan_document(path: Path) -> PlanSource:
     try:
         raw = path.read_bytes()
     except OSError as err:
-        raise InputError(path, f"cannot read the file: {err.strerror or err}") from None
+        raise InputError(path, Message("load_unreadable", reason=err.strerror or err)) from None
     text, encoding = decode_document(raw, path)
     source = parse_plan_document(text, path.name, path=path)
     source.encoding = encoding
@@ -116,7 +116,7 @@ class _Parser:
         self.in_objectives = False
         self.in_contact = False
 
-    def error(self, line: int, message: str, hint: str) -> InputError:
+    def error(self, line: int, message: Message, hint: Message) -> InputError:
         return InputError(self.path, message, line=line, hint=hint)
 
     def feed(self, number: int, line: str) -> None:
@@ -145,9 +145,8 @@ class _Parser:
             if first.startswith("aktivitet"):
                 self.start_table(number, line)
                 return
-            raise self.error(number, "table row outside an activity table",
-                             "put the header line 'Aktivitet<TAB>Uppföljning<TAB>"
-                             "Samordningsansvarig och samverkansparter' above the rows")
+            raise self.error(number, Message("doc_row_outside_table"),
+                             Message("doc_row_outside_table_hint"))
         if self.in_objectives:
             bullet = _BULLET.match(stripped)
             if bullet and self.area is not None:
@@ -170,8 +169,8 @@ class _Parser:
             return
         if match := _TABLE.match(stripped):
             if self.area is None:
-                raise self.error(number, f"'{stripped}' before any 'Handlingsområde N:' heading",
-                                 "add the action area's heading above its table")
+                raise self.error(number, Message("doc_before_area", text=f"'{stripped}'"),
+                                 Message("doc_area_heading_hint"))
             self.pending_table = int(match[1])
             return
         if _OBJECTIVES.match(stripped):
@@ -183,9 +182,8 @@ class _Parser:
             self.area_goals[int(match[1])] = self.list_goal
             return
         if _STRUCTURAL.match(stripped) and len(stripped) <= 120 and not stripped.endswith("."):
-            raise self.error(number, f"unknown heading {stripped!r}",
-                             "write it as 'Handlingsområde N: Namn', 'Strategiskt mål N: Namn' "
-                             "or 'Tabell N Namn'")
+            raise self.error(number, Message("doc_unknown_heading", text=repr(stripped)),
+                             Message("doc_unknown_heading_hint"))
 
     def read_title(self, stripped: str) -> None:
         title = clean_cell(stripped.lstrip("# "))
@@ -203,20 +201,19 @@ class _Parser:
         goal = self.area_goals.get(number, self.goal)
         if number in self.source.areas:
             first = self.source.areas[number].line
-            raise self.error(line, f"'Handlingsområde {number}' appears twice (first at line "
-                                   f"{first})", "give each action area one heading")
+            raise self.error(line, Message("doc_area_twice", number=number, first=first),
+                             Message("doc_area_twice_hint"))
         self.area = AreaHeading(number, name, goal, line)
         self.source.areas[number] = self.area
 
     def start_table(self, number: int, line: str) -> None:
         if self.area is None:
-            raise self.error(number, "activity table before any 'Handlingsområde N:' heading",
-                             "add the action area's heading above its table")
+            raise self.error(number, Message("doc_table_before_area"),
+                             Message("doc_area_heading_hint"))
         columns = [c for c in line.split("\t") if c.strip()]
         if len(columns) != _COLUMNS:
-            raise self.error(number, f"the table header has {len(columns)} columns, not 3",
-                             "an activity table has the columns Aktivitet, Uppföljning and "
-                             "Samordningsansvarig och samverkansparter, separated by tabs")
+            raise self.error(number, Message("doc_header_columns", count=len(columns)),
+                             Message("doc_header_columns_hint"))
         self.table = self.pending_table if self.pending_table is not None else self.area.number
         self.pending_table = None
         self.table_line = number
@@ -228,17 +225,16 @@ class _Parser:
         assert self.area is not None and self.table is not None
         cells = [clean_cell(c) for c in line.split("\t")]
         if len(cells) > _COLUMNS and any(cells[_COLUMNS:]):
-            raise self.error(number, f"table row with {len(cells)} columns, not 3",
-                             "a row has three cells separated by tabs: activity, follow-up, "
-                             "coordinator and partners; remove the extra tab")
+            raise self.error(number, Message("doc_row_columns", count=len(cells)),
+                             Message("doc_row_columns_hint"))
         cells = (cells + ["", ""])[:_COLUMNS]
         first = cells[0]
         tab_started = line.startswith("\t") or not first
         continues = tab_started or first[:1].islower()
         if continues:
             if self.current is None:
-                raise self.error(number, "continuation line with no table row above it",
-                                 "start the table with a row whose first cell is the activity")
+                raise self.error(number, Message("doc_continuation"),
+                                 Message("doc_continuation_hint"))
             row = self.current
             row.activity = _join(row.activity, cells[0])
             row.follow_up = _join(row.follow_up, cells[1])
@@ -297,9 +293,6 @@ def parse_plan_document(text: str, file_name: str, path: Path | str | None = Non
         parser.feed(number, line)
     parser.end_table()
     if not parser.source.rows:
-        raise InputError(path or file_name, "no activity table found",
-                         hint="a plan document needs 'Handlingsområde N: Namn' headings and "
-                              "tab-separated tables headed 'Aktivitet<TAB>Uppföljning<TAB>…', "
-                              "or themes with 'Planskrivning' and 'Aktivitet' sections, or "
-                              "activities under 'Aktivitet och uppföljning'")
+        raise InputError(path or file_name, Message("doc_no_table"),
+                         hint=Message("doc_no_table_hint"))
     return parser.source

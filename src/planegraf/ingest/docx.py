@@ -20,6 +20,7 @@ from typing import Any
 from lxml import etree
 
 from planegraf.errors import InputError
+from planegraf.i18n import Message
 from planegraf.ingest.layout_text import LaidOut, Where
 from planegraf.ingest.model import PlanSource
 
@@ -44,8 +45,8 @@ def read_docx(path: Path) -> PlanSource:
     try:
         document = docx.Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as err:
-        raise InputError(path, f"not a readable Word document (.docx): {err}",
-                         hint="save the plan from Word as .docx (not .doc or .odt)") from None
+        raise InputError(path, Message("doc_not_docx", reason=err),
+                         hint=Message("doc_not_docx_hint")) from None
     headings = _heading_styles(document)
     laid = LaidOut("paragraph")
     paragraph = 0

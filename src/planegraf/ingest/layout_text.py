@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from planegraf.errors import InputError
+from planegraf.i18n import Message
 from planegraf.ingest.document import parse_plan_document
 from planegraf.ingest.model import LocatorKind, Note, PlanSource
 
@@ -60,9 +61,9 @@ class LaidOut:
             return None
         where = self.where[line - 1]
         if where.page is not None:
-            return f"page {where.page}"
+            return Message("doc_page", number=where.page)
         if where.paragraph is not None:
-            return f"paragraph {where.paragraph}"
+            return Message("doc_paragraph", number=where.paragraph)
         return None
 
     def parse(self, path: Path) -> PlanSource:
@@ -73,7 +74,8 @@ class LaidOut:
             place = self.place(err.line)
             text = self.lines[err.line - 1].strip() if err.line else ""
             raise InputError(
-                path, f"{err.message}" + (f" ({place}: {text[:80]!r})" if place else ""),
+                path, Message("doc_at_place", message=err.message, place=place,
+                              text=repr(text[:80])) if place else err.message,
                 hint=err.hint) from None
         source.locator = self.kind
         for row in source.rows:

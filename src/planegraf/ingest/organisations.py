@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from planegraf.errors import InputError, PlanegrafError
+from planegraf.i18n import Message
 from planegraf.ids import DATA, slugify
 from planegraf.namespaces import PREFIXES
 from planegraf.rdf import atomic
@@ -136,14 +137,14 @@ def read_decisions(path: Path) -> list[Decision]:
     """The decided rows of a sheet (.xlsx or .csv); undecided rows are skipped."""
     table = _read_table(path)
     if not table:
-        raise InputError(path, "the sheet is empty", hint="use the sheet planegraf import wrote")
+        raise InputError(path, Message("sheet_empty"), hint=Message("decisions_sheet_hint"))
     header = [str(cell or "").strip().casefold() for cell in table[0]]
     by_header = {name.casefold(): key for key, sv, en in COLUMNS for name in (sv, en)}
     index = {by_header[h]: i for i, h in enumerate(header) if h in by_header}
     missing = [sv for key, sv, _ in COLUMNS if key in ("mention", "decision") and key not in index]
     if missing:
-        raise InputError(path, f"the header lacks {', '.join(missing)}", line=1,
-                         hint="use the sheet planegraf import wrote")
+        raise InputError(path, Message("decisions_header_lacks", columns=", ".join(missing)),
+                         line=1, hint=Message("decisions_sheet_hint"))
     decisions: list[Decision] = []
     for number, cells in enumerate(table[1:], start=2):
         def value(key: str, cells: Sequence[object] = cells) -> str:
@@ -156,7 +157,7 @@ def read_decisions(path: Path) -> list[Decision]:
         if not decision:
             continue
         if not mention:
-            raise InputError(path, "a decision without a mention", line=number)
+            raise InputError(path, Message("decisions_no_mention"), line=number)
         same = _SAME.match(decision)
         if same:
             target = same.group(1).strip()
@@ -164,12 +165,12 @@ def read_decisions(path: Path) -> list[Decision]:
                 chosen = value(f"candidate{target}")
                 found = _IRI_IN.search(chosen)
                 if not found:
-                    raise InputError(path, f"candidate {target} is empty", line=number,
-                                     hint="choose a listed candidate or write its name or IRI")
+                    raise InputError(path, Message("decisions_empty_candidate", number=target),
+                                     line=number, hint=Message("decisions_empty_candidate_hint"))
                 target = found.group(1)
             if not target:
-                raise InputError(path, f"{decision!r}: same as which organisation?", line=number,
-                                 hint="write e.g. 'samma som 1' or 'samma som Region Östergötland'")
+                raise InputError(path, Message("decisions_same_as_what", decision=repr(decision)),
+                                 line=number, hint=Message("decisions_same_as_what_hint"))
             decisions.append(Decision(number, mention, same_as=target))
         elif _NEW.match(decision):
             decisions.append(Decision(number, mention, name=value("name") or mention,
@@ -177,9 +178,8 @@ def read_decisions(path: Path) -> list[Decision]:
                                       county=value("county") or None,
                                       parent=value("parent") or None))
         else:
-            raise InputError(path, f"unknown decision {decision!r}", line=number,
-                             hint="write 'samma som N' (same as N) or 'ny organisation' "
-                                  "(new organisation)")
+            raise InputError(path, Message("decisions_unknown", decision=repr(decision)),
+                             line=number, hint=Message("decisions_unknown_hint"))
     return decisions
 
 
@@ -189,8 +189,8 @@ def _read_table(path: Path) -> list[list[object]]:
         try:
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as err:
-            raise InputError(path, f"cannot read the sheet: {err}",
-                             hint="save it as UTF-8 CSV") from None
+            raise InputError(path, Message("decisions_unreadable", reason=err),
+                             hint=Message("decisions_unreadable_hint")) from None
         dialect = csv.Sniffer().sniff(text.splitlines()[0]) if text.strip() else csv.excel
         return [list(r) for r in csv.reader(io.StringIO(text), dialect)]
     if suffix == ".xlsx":
@@ -199,14 +199,14 @@ def _read_table(path: Path) -> list[list[object]]:
         try:
             book = load_workbook(path, read_only=True, data_only=True)
         except Exception as err:  # openpyxl raises many types for a damaged file
-            raise InputError(path, f"not a readable XLSX workbook ({err})") from None
+            raise InputError(path, Message("sheet_not_xlsx", reason=err)) from None
         try:
             sheet = book.worksheets[0]
             return [list(r) for r in sheet.iter_rows(values_only=True)]
         finally:
             book.close()
-    raise InputError(path, f"unknown sheet type {suffix or '(none)'!r}",
-                     hint="give the .xlsx or .csv that planegraf import wrote")
+    raise InputError(path, Message("decisions_unknown_type", suffix=repr(suffix or "(none)")),
+                     hint=Message("decisions_unknown_type_hint"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -280,9 +280,8 @@ def add_decisions(project: Project, decisions: Sequence[Decision], store: Embedd
         if decision.same_as is not None:
             iri = registry.find(decision.same_as)
             if iri is None:
-                raise InputError(sheet, f"no single organisation is called {decision.same_as!r}",
-                                 line=decision.line,
-                                 hint="write a candidate's number, its exact name or its IRI")
+                raise InputError(sheet, Message("decisions_no_single", name=repr(decision.same_as)),
+                                 line=decision.line, hint=Message("decisions_no_single_hint"))
             quads.append(ox.Quad(_n(iri), _n(_SKOS + "altLabel"),
                                  ox.Literal(decision.mention, language="sv"), graph))
             done.append(f"{decision.mention} → {registry.preferred.get(iri, iri)} <{iri}>")
@@ -297,18 +296,18 @@ def _new_organisation(project: Project, decision: Decision, registry: Registry,
     name = decision.name or decision.mention
     iri = f"{DATA}org/{slugify(name)}"
     if iri in registry.labels and name not in registry.labels[iri]:
-        raise InputError(sheet, f"{iri} is already {registry.preferred.get(iri)!r}",
-                         line=decision.line,
-                         hint="give the new organisation a name that tells them apart")
+        raise InputError(sheet, Message("decisions_taken", iri=iri,
+                                        name=repr(registry.preferred.get(iri))),
+                         line=decision.line, hint=Message("decisions_taken_hint"))
     if not decision.sector:
-        raise InputError(sheet, f"new organisation {name!r} needs a sector", line=decision.line,
-                         hint="e.g. " + ", ".join(sorted(k for k in registry.sectors
-                                                         if re.fullmatch(r"[a-z-]+", k))))
+        raise InputError(sheet, Message("decisions_needs_sector", name=repr(name)),
+                         line=decision.line, hint=Message("decisions_needs_sector_hint",
+                                                          sectors=_sector_keys(registry)))
     sector = registry.sectors.get(decision.sector.casefold())
     if sector is None:
-        raise InputError(sheet, f"unknown sector {decision.sector!r}", line=decision.line,
-                         hint="one of " + ", ".join(sorted(k for k in registry.sectors
-                                                           if re.fullmatch(r"[a-z-]+", k))))
+        raise InputError(sheet, Message("decisions_unknown_sector", sector=repr(decision.sector)),
+                         line=decision.line, hint=Message("decisions_unknown_sector_hint",
+                                                          sectors=_sector_keys(registry)))
     place = _place(project, decision, registry, sheet)
     node = _n(iri)
     out = [ox.Quad(node, _n(_RDF + "type"), _n(_ORG + "Organization"), graph),
@@ -324,13 +323,17 @@ def _new_organisation(project: Project, decision: Decision, registry: Registry,
     if decision.parent:
         parent = registry.find(decision.parent)
         if parent is None:
-            raise InputError(sheet, f"no single organisation is called {decision.parent!r}",
-                             line=decision.line, hint="give the parent's exact name or IRI")
+            raise InputError(sheet, Message("decisions_no_single", name=repr(decision.parent)),
+                             line=decision.line, hint=Message("decisions_parent_hint"))
         out += [ox.Quad(node, _n(_RDF + "type"), _n(_ORG + "OrganizationalUnit"), graph),
                 ox.Quad(node, _n(_ORG + "unitOf"), _n(parent), graph)]
     registry.labels.setdefault(iri, [name])
     done.append(f"{decision.mention} → {name} <{iri}> (ny/new)")
     return out
+
+
+def _sector_keys(registry: Registry) -> str:
+    return ", ".join(sorted(k for k in registry.sectors if re.fullmatch(r"[a-z-]+", k)))
 
 
 def _place(project: Project, decision: Decision, registry: Registry, sheet: Path) -> str | None:
@@ -340,8 +343,10 @@ def _place(project: Project, decision: Decision, registry: Registry, sheet: Path
         try:
             county = find_county(decision.county)
         except PlanegrafError:
-            raise InputError(sheet, f"unknown county {decision.county!r}", line=decision.line,
-                             hint="a county code (05) or name (Östergötlands län)") from None
+            raise InputError(sheet, Message("decisions_unknown_county",
+                                            county=repr(decision.county)),
+                             line=decision.line, hint=Message("decisions_unknown_county_hint")
+                             ) from None
         return county.place
     places = project.config.places
     return places[0] if len(places) == 1 else None

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from planegraf.errors import InputError
+from planegraf.i18n import Message
 from planegraf.ingest.layout_text import LaidOut, Where
 from planegraf.ingest.model import Note, PlanSource
 
@@ -50,8 +51,8 @@ def read_pdf(path: Path) -> PlanSource:
     try:
         document = pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as err:
-        raise InputError(path, f"not a readable PDF: {err}",
-                         hint="export the plan again as PDF, or as Word (.docx)") from None
+        raise InputError(path, Message("doc_not_pdf", reason=err),
+                         hint=Message("doc_not_pdf_hint")) from None
     try:
         laid = _lay_out((_read_page(document[i]) for i in range(len(document))), path)
     finally:
@@ -301,11 +302,8 @@ def _lay_out(pages: Iterable[_Page], path: Path) -> LaidOut:
         seen |= {line.text for line in page.lines}
     _release(laid, held)
     if not any_text:
-        raise InputError(
-            path, "the PDF has no text layer (it looks scanned: its pages are images), so "
-            "there is no text to read", hint="run text recognition on it first (for example "
-            "ocrmypdf plan.pdf plan-ocr.pdf), or export the plan from its original program "
-            "as PDF with text or as Word (.docx)")
+        raise InputError(path, Message("doc_no_text_layer"),
+                         hint=Message("doc_no_text_layer_hint"))
     return laid
 
 

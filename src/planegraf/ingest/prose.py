@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from planegraf.errors import InputError
+from planegraf.i18n import Message
 from planegraf.ingest.cells import Mention, Role
 from planegraf.ingest.model import ActivityRow, AreaHeading, Note, Objective, PlanSource
 from planegraf.ingest.resolver import OrganisationRegistry
@@ -213,10 +214,8 @@ class _Themes:
                                                     and len(block.text) <= 120))
             if kind is not None:
                 if area is None:
-                    raise InputError(self.path, f"'{block.text}' before any theme heading",
-                                     line=block.line,
-                                     hint="put the theme's heading above its "
-                                          "'Planskrivning' and 'Aktivitet' sections")
+                    raise InputError(self.path, Message("doc_before_theme", text=f"'{block.text}'"),
+                                     line=block.line, hint=Message("doc_before_theme_hint"))
                 section, current = kind, None
                 continue
             if block.kind == "heading" or (block.kind == "para" and opens_theme
@@ -264,9 +263,8 @@ class _Themes:
                 deadline=deadline_of(label))
             source.rows.append(current)
         if not source.rows:
-            raise InputError(self.path, "no activities found under the themes' 'Aktivitet' "
-                             "headings", hint="list each activity as a bullet or paragraph "
-                             "under a heading 'Aktivitet'")
+            raise InputError(self.path, Message("doc_no_theme_activities"),
+                             hint=Message("doc_no_theme_activities_hint"))
         source.intro = " ".join(self.intro)
         return source
 
@@ -325,9 +323,8 @@ def _titles(lines: list[str], file_name: str, path: Path | str) -> PlanSource:
             count = len(source.objectives)
             source.objectives.append(Objective(1, count + 1, _clean(bullet[1]), number))
     if not source.rows:
-        raise InputError(path, "no activities found under 'Aktivitet och uppföljning'",
-                         hint="list each activity as a bullet with its description on the "
-                              "next line")
+        raise InputError(path, Message("doc_no_listed_activities"),
+                         hint=Message("doc_no_listed_activities_hint"))
     return source
 
 
