@@ -115,3 +115,19 @@ def test_a_decision_sheet_with_an_unknown_decision_is_refused_in_swedish(tmp_pat
     assert in_language(error.message, "sv") == "okänt beslut 'okänt'"
     assert error.hint is not None
     assert "skriv 'samma som N' eller 'ny organisation'" in in_language(error.hint, "sv")
+
+
+@pytest.mark.parametrize(("lang", "words"), [
+    ("sv", "[project] language måste vara \"sv\" eller \"en\", inte 'fi'"),
+    ("en", "[project] language must be \"sv\" or \"en\", not 'fi'"),
+])
+def test_a_broken_project_file_is_explained_in_the_language_asked_for(
+    tmp_path: Path, lang: str, words: str,
+) -> None:
+    # The project's own language cannot be read from a broken planegraf.toml: --lang decides.
+    (tmp_path / "planegraf.toml").write_text(
+        '[project]\nkey = "x"\ntitle.sv = "X"\nlanguage = "fi"\n[publisher]\nname = "X"\n',
+        encoding="utf-8")
+    done = invoke("validate", "-q", "--lang", lang, cwd=tmp_path)
+    assert done.exit_code == 2, done.output
+    assert f"{tmp_path / 'planegraf.toml'}: {words}" in done.stderr

@@ -82,41 +82,40 @@ class ProjectConfig:
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as err:
-            raise InputError(path, f"not valid TOML: {err}",
-                             hint="compare it with the file planegraf init writes") from None
+            raise InputError(path, Message("config_not_toml", reason=err),
+                             hint=Message("config_init_hint")) from None
         except (OSError, UnicodeDecodeError) as err:
-            raise InputError(path, f"cannot read the file: {err}") from None
+            raise InputError(path, Message("load_unreadable", reason=err)) from None
 
         def get(section: str, name: str, default: object = None) -> object:
             value = data.get(section, {}).get(name, default)
             if value is None:
-                raise InputError(path, f"[{section}] {name} is missing",
-                                 hint=f"add {name} = \"…\" under [{section}]")
+                raise InputError(path, Message("config_missing", setting=f"[{section}] {name}"),
+                                 hint=Message("config_missing_hint", name=name, section=section))
             return value
 
         def text(section: str, name: str, default: str | None = None) -> str:
             value = get(section, name, default)
             if not isinstance(value, str):
-                raise InputError(path, f"[{section}] {name} must be a string")
+                raise InputError(path, Message("config_not_text", setting=f"[{section}] {name}"))
             return value
 
         title = get("project", "title")
         if not isinstance(title, dict) or not isinstance(title.get("sv"), str):
-            raise InputError(path, "[project] title.sv is missing",
-                             hint='write title.sv = "…" and title.en = "…"')
+            raise InputError(path, Message("config_missing", setting="[project] title.sv"),
+                             hint=Message("config_title_hint"))
         language = text("project", "language", "sv")
         if language not in ("sv", "en"):
-            raise InputError(path, f"[project] language must be \"sv\" or \"en\", not {language!r}")
+            raise InputError(path, Message("config_language", language=repr(language)))
         codes = get("project", "counties", [])
         if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
-            raise InputError(path, "[project] counties must be a list of county codes",
-                             hint='e.g. counties = ["05"]')
+            raise InputError(path, Message("config_counties"), hint=Message("config_counties_hint"))
         for code in codes:
             find_county(code)
         issued = data.get("project", {}).get("issued")
         description = data.get("project", {}).get("description", {})
         if not isinstance(description, dict):
-            raise InputError(path, "[project] description must be description.sv / description.en")
+            raise InputError(path, Message("config_description"))
         return cls(
             key=text("project", "key"), title_sv=title["sv"],
             title_en=str(title.get("en") or title["sv"]),

@@ -145,7 +145,12 @@ def data_options(*, remote: bool = False, alone: bool = False) -> Callable[[F], 
                     alone_flag: bool = False, **kwargs: Any) -> Any:
             if alone_flag and not data_files and not kwargs.get("files"):
                 raise PlanegrafError("--alone needs at least one --data FILE")
-            project = Project.find(explicit=project_dir, extra_files=data_files)
+            try:
+                project = Project.find(explicit=project_dir, extra_files=data_files)
+            except InputError as err:
+                # planegraf.toml unreadable: its language unknown, --lang or planegraf's own
+                _word(err, lang or "sv")
+                raise
             if alone_flag:
                 project.include_sources = False
             run = Run(project, endpoint or None, lang or project.config.language, quiet)
@@ -154,9 +159,7 @@ def data_options(*, remote: bool = False, alone: bool = False) -> Callable[[F], 
             try:
                 return function(*args, run=run, **kwargs)
             except InputError as err:
-                # an error worded from the catalogue is shown in the run's language
-                err.message = in_language(err.message, run.lang)
-                err.hint = in_language(err.hint, run.lang) if err.hint else err.hint
+                _word(err, run.lang)
                 raise
 
         options = [
@@ -190,6 +193,12 @@ def data_options(*, remote: bool = False, alone: bool = False) -> Callable[[F], 
         return command
 
     return decorate
+
+
+def _word(err: InputError, lang: Language) -> None:
+    # An error worded from the catalogue is shown in the run's language.
+    err.message = in_language(err.message, lang)
+    err.hint = in_language(err.hint, lang) if err.hint else err.hint
 
 
 def progress_printer(quiet: bool) -> Callable[[str], None]:

@@ -31,6 +31,7 @@ from typing import Any, Literal
 import pyoxigraph as ox
 
 from planegraf.errors import InputError, PlanegrafError, RefusedQueryError
+from planegraf.i18n import Message
 from planegraf.ids import DATA
 from planegraf.resources import queries_dir
 
@@ -185,9 +186,9 @@ def parse_query_file(path: Path, name: str | None = None) -> QueryFile:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise InputError(path, "the file is not valid UTF-8", hint="save it as UTF-8") from None
+        raise InputError(path, Message("load_not_utf8"), hint=Message("query_utf8_hint")) from None
     except OSError as err:
-        raise InputError(path, f"cannot read the query: {err.strerror or err}") from None
+        raise InputError(path, Message("query_unreadable", reason=err.strerror or err)) from None
     return parse_query_text(text, path, name)
 
 
