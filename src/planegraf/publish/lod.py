@@ -391,7 +391,8 @@ def _count(store: EmbeddedStore) -> tuple[int, Statistics]:
     """The VoID counts in two passes over the statements, where counting the distinct
     triples alone was one more (hashing every triple: at a million quads, half of the
     counting): it is needed only when a triple can be in two graphs, that is when a
-    subject is. Returns the number of quads counted with them."""
+    subject is, and so are the distinct entities. Returns the number of quads counted with
+    them."""
     folder = ontology_dir() / "dcat"
     row = next(store.select(parse_query_file(folder / "statistics.rq").text))
     subjects = store.oxigraph.query(parse_query_file(folder / "statistics-subjects.rq").text,
@@ -406,11 +407,16 @@ def _count(store: EmbeddedStore) -> tuple[int, Statistics]:
     quads = number(row, "quads") or 0
     distinct_subjects = number(per_subject, "distinctSubjects") or 0
     triples = quads
+    # The entities once per graph they are in: as many as the entities when no subject is
+    # in two graphs (each subject's one graph), else counted once each by a query of their own.
+    entities = number(per_subject, "entityGraphs") or 0
     if (number(per_subject, "subjectGraphs") or 0) != distinct_subjects:
         counted = next(store.select(parse_query_file(folder / "statistics-triples.rq").text))
         triples = number(counted, "triples") or 0
+        distinct = next(store.select(parse_query_file(folder / "statistics-entities.rq").text))
+        entities = number(distinct, "entities") or 0
     return quads, Statistics(
-        triples=triples, entities=number(per_subject, "entities") or 0,
+        triples=triples, entities=entities,
         classes=number(row, "classes") or 0, properties=number(row, "properties") or 0,
         distinct_subjects=distinct_subjects,
         distinct_objects=number(row, "distinctObjects") or 0,
