@@ -53,3 +53,53 @@ def test_the_county_and_plan_pages_name_their_activities_in_one_pass_per_languag
     assert activities and (tmp_path / "site" / "plans").is_dir()
     assert not [a for a in activities if counted["label " + a]]  # none one at a time
     assert len({iri for iri, _ in writer._scoped} & activities) == len(activities)
+
+
+def _pages(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _index_pages(store: Any, folder: Path, *, from_network: bool) -> tuple[site.SiteWriter,
+                                                                           dict[str, bytes]]:
+    writer = site.SiteWriter(store, folder, resource_pages=False)
+    if not from_network:  # what the start page did before it read the network data's
+        writer.__dict__["_places"] = None
+    writer.write_index()
+    return writer, _pages(folder)
+
+
+def test_the_start_page_does_not_read_the_activities_plans_and_areas_a_second_time(
+        tmp_path: Path) -> None:
+    # The network data holds every activity's plan and area: read into Python again they
+    # were 50 000 statements at a million quads. The pages are the same bytes either way.
+    store = open_store()
+    writer, pages = _index_pages(store, tmp_path / "new", from_network=True)
+    read = {*writer.index._outgoing, *writer.index._incoming}  # type: ignore[attr-defined]
+    assert site.PG + "inPlan" not in read and site.PG + "actionArea" not in read
+    assert writer._places is not None and any(p.startswith("plans/") for p in pages)
+    assert pages == _index_pages(store, tmp_path / "old", from_network=False)[1]
+
+
+def test_an_activity_in_two_plans_or_two_areas_is_still_listed_under_each(
+        tmp_path: Path) -> None:
+    # The network data keeps one plan and one area per activity: when the data gives an
+    # activity two, the start page reads them all, as it always did.
+    import pyoxigraph as ox
+
+    store = open_store()
+    data = network.load_network_data(store)
+    plans = sorted(data.plans)
+    activity = next(a for a in sorted(data.activities.values(), key=lambda a: a.iri)
+                    if a.plan == plans[0] and a.area)
+    other_area = next(a.area for a in data.activities.values()
+                      if a.area and a.area != activity.area and a.plan == plans[0])
+    for predicate, value in (("inPlan", plans[1]), ("actionArea", other_area)):
+        store.oxigraph.add(ox.Quad(ox.NamedNode(activity.iri),
+                                   ox.NamedNode(site.PG + predicate), ox.NamedNode(value)))
+    writer, pages = _index_pages(store, tmp_path / "new", from_network=True)
+    assert writer._places is None
+    assert pages == _index_pages(store, tmp_path / "old", from_network=False)[1]
+    # Listed under its second area too, on its plan's page.
+    plan_page = pages["plans/" + site._slug(plans[0]) + ".html"].decode()
+    assert site.resource_path(activity.iri) in plan_page
