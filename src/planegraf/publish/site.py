@@ -2476,6 +2476,8 @@ class _GapLinks:
         #: Per folder and activity: the path of its page without the suffix (or None) and
         #: its name, both escaped for HTML; None where it is not the same in both languages.
         self.activities: dict[tuple[str, str], tuple[str | None, str] | None] = {}
+        #: Per folder outside id/ and def/, the "../" that leads from it to the site's root.
+        self.up: dict[str, str | None] = {}
 
     def href(self, page: str, folder: str, iri: str, lang: str) -> str | None:
         """:meth:`SiteWriter.href` from ``page`` (in ``folder``) to ``iri`` in ``lang``."""
@@ -2488,6 +2490,18 @@ class _GapLinks:
 
     def _stem(self, page: str, folder: str, iri: str) -> str | None:
         key = (folder, iri)
+        if key not in self.stems and iri in self.data.activities:
+            # An activity has statements (its type), so it has a page wherever its IRI
+            # makes a path; from a folder outside id/ and def/ the link is that path under
+            # as many "../" as the folder is deep (SiteWriter._relative's answer, made here
+            # without its walk for each of a national report's 25 000 activities).
+            if folder not in self.up:
+                self.up[folder] = (None if folder.split("/")[0] in ("id", "def") else
+                                   "../" * (folder.count("/") + 1 if folder else 0))
+            up = self.up[folder]
+            if up is not None:
+                path = resource_path(iri)
+                self.stems[key] = None if path is None else up + path
         if key not in self.stems:
             default = self.writer.default_lang
             found = self.writer.href(page, iri, default)
