@@ -1634,20 +1634,25 @@ class SiteWriter:
     @cached_property
     def _places(self) -> tuple[dict[str, str], dict[str, list[str]]] | None:
         """Each activity's plan ("" for none) and each area's activities, taken from the
-        network data, which read them with the activities (``network/activities.rq``),
-        when every thing with a ``pg:inPlan`` or a ``pg:actionArea`` has one, an IRI
-        (``site/activity-places.rq``, counted in the store): read again into Python they
-        were 50 000 statements at a million quads, a sixth of the start page's time. None
-        (they are read from the index) without the network data, or when some activity
-        has two plans or two areas: the network data keeps one of them, the index all."""
+        network data, which read them with the activities (``network/activities.rq``):
+        read again into Python they were 50 000 statements at a million quads, a sixth of
+        the start page's time. Only when the activities have as many ``pg:inPlan``
+        statements as the network data has activities with a plan, and as many
+        ``pg:actionArea`` as with an area, every one an IRI (``site/activity-places.rq``,
+        counted in the store): then none has two. None (they are read from the index)
+        without the network data, or when some activity has two plans or two areas: the
+        network data keeps one of them, the index all."""
         data = self._network_data
         if data is None:
             return None
-        for row in self.store.select(read_query("site/activity-places.rq").text):
-            subjects, pairs, others = row["subjects"], row["pairs"], row["others"]
-            if (subjects is None or pairs is None or others is None
-                    or subjects.value != pairs.value or int(others.value) != 0):
-                return None
+        planned = sum(1 for a in data.activities.values() if a.plan is not None)
+        placed = sum(1 for a in data.activities.values() if a.area is not None)
+        counted = next(self.store.select(read_query("site/activity-places.rq").text), None)
+        if counted is None or any(
+                term is None or int(term.value) != expected for term, expected in (
+                    (counted["plans"], planned), (counted["areas"], placed),
+                    (counted["others"], 0))):
+            return None
         plan_of: dict[str, str] = {}
         in_area: dict[str, list[str]] = defaultdict(list)
         for iri in self._activities:
