@@ -103,3 +103,59 @@ def test_an_activity_in_two_plans_or_two_areas_is_still_listed_under_each(
     # Listed under its second area too, on its plan's page.
     plan_page = pages["plans/" + site._slug(plans[0]) + ".html"].decode()
     assert site.resource_path(activity.iri) in plan_page
+
+
+# The area of macros.html's strategy tree as the template wrote it before the areas were
+# written in Python (site._tree_area), with its link macro.
+TREE_AREA = (
+    '{% macro link(node, cls="") %}{% if node.href %}<a href="{{ node.href }}"{% if cls %} '
+    'class="{{ cls }}"{% endif %}>{{ node.label }}</a>{% else %}{{ node.label }}{% endif %}'
+    '{% endmacro %}'
+    '      <li><details><summary>{{ area.label }} <span class="count">({{ area.in_plans or '
+    'area.count|counted("activities_count", lang) }})</span></summary>\n'
+    '        <ul>\n'
+    '        {% if area.href %}<li class="tree-link">{{ link(area, "area") }}</li>{% endif %}\n'
+    '        {% for plan in area.plans %}<li class="plan">{{ link(plan, "plan") }}\n'
+    '          <ul>\n'
+    '          {# a comment, as the template had #}\n'
+    '          {% if plan.listed %}{{ plan.listed }}{% endif %}\n'
+    '          </ul></li>\n'
+    '        {% endfor %}\n'
+    '        </ul>\n'
+    '      </details></li>\n')
+
+HOSTILE = '<script>alert("x")</script> & \'Tom\' <b>'
+
+
+def test_a_strategy_trees_areas_are_the_html_the_template_wrote(tmp_path: Path) -> None:
+    # Every area of the start page's, a county page's and a plan page's trees, in both
+    # languages, with and without its activities listed, and with names holding markup.
+    import copy
+
+    store = open_store()
+    writer = site.SiteWriter(store, tmp_path / "site", resource_pages=False)
+    data = writer.network_data(network)
+    reference = writer.env.from_string(TREE_AREA)
+    plan = sorted(data.plans)[0]
+    areas = []
+    for lang in ("sv", "en"):
+        for strategy in writer.index.of_type(site.PG + "Strategy"):
+            for file, only, listed in (("index.html", None, False), ("index.html", None, True),
+                                       ("counties/x.html", None, True),
+                                       ("plans/y.html", plan, True)):
+                tree = writer._strategy_tree(strategy, file, lang, only, list_activities=listed)
+                areas += [(a, lang) for goal in tree["goals"] for a in goal["areas"]]
+    assert any(a["href"] for a, _ in areas) and any(p["listed"] for a, _ in areas
+                                                     for p in a["plans"])
+    hostile = []
+    for area, lang in areas[:20]:
+        changed = copy.deepcopy(area)
+        changed["label"] = changed["in_plans"] = HOSTILE
+        changed["href"] = HOSTILE
+        for node in changed["plans"]:
+            node["label"], node["href"] = HOSTILE, None
+        changed["plans"].append({"label": HOSTILE, "href": HOSTILE, "listed": HOSTILE})
+        hostile.append((changed, lang))
+    for area, lang in areas + hostile:
+        # (Jinja drops a template's last newline: in the macro, more followed it.)
+        assert site._tree_area(area, lang) == reference.render(area=area, lang=lang) + "\n"
