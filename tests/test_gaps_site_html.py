@@ -142,8 +142,28 @@ def test_where_an_activity_page_is_is_looked_up_once_for_both_languages(
     written = {lang: pages[lang].findings_html(f"gaps/a{'' if lang == 'sv' else '.en'}.html",
                                                found) for lang in pages}
     activities = {a for g in found for a in g.activities if a.startswith("https://")}
-    assert activities and all((a, "sv") in asked for a in activities)
-    assert not any(iri in activities for iri, lang in asked if lang == "en")
+    # An activity of the network data has a page (its type is a statement): its link is
+    # its path, never looked up, in either language. Anything else once, not per language.
+    assert activities and activities <= set(data.activities)
+    assert not any(iri in activities for iri, _ in asked)
+    assert asked and all(lang == "sv" for _, lang in asked)
     assert len(asked) == len(set(asked))
     # Each language still links to its own pages.
     assert '.en.html"' in written["en"] and '.en.html"' not in written["sv"]
+
+
+@pytest.mark.parametrize("page", ["gaps.html", "gaps/a.en.html", "gaps/deeper/b.html",
+                                  "id/activity/c.html", "def/d.en.html"])
+def test_an_activity_linked_without_asking_the_writer_is_linked_where_the_writer_would(
+        report: tuple[Any, NetworkData, list[gaps.Gap]], page: str) -> None:
+    """The gap report makes an activity's link from its path (a national report names
+    25 000): from any folder, in both languages, it is the link SiteWriter.href makes."""
+    writer, data, found = report
+    links = site._GapLinks(writer, data)
+    folder = page.rpartition("/")[0]
+    activities = sorted({a for g in found for a in g.activities} & set(data.activities))
+    assert activities
+    for lang in ("sv", "en"):
+        for iri in activities:
+            assert links.href(page, folder, iri, lang) == writer.href(page, iri, lang), iri
+    assert (folder in ("id/activity", "def")) == (links.up.get(folder, "") is None)

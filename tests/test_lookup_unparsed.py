@@ -30,6 +30,28 @@ def test_the_catalogue_pages_choices_parse_no_lookup_question_again() -> None:
     assert choices.choices  # the choices were read (the store has plans, areas, ...)
 
 
+def test_the_catalogue_pages_choices_never_parse_a_lookup_question_for_its_dataset(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Whether a query names its dataset is read with rdflib's grammar when its text holds
+    # the word "from" (0.04 s a question, more for the first): a lookup question's
+    # description saying "chosen from" cost every site build a parse.
+    import rdflib.plugins.sparql.parser as parser
+
+    from planegraf.sparql.queries import declares_dataset
+
+    parsed: list[str] = []
+    parse = parser.parseQuery
+
+    def counted(text: str) -> object:
+        parsed.append(text)
+        return parse(text)
+
+    monkeypatch.setattr(parser, "parseQuery", counted)
+    declares_dataset.cache_clear()
+    ParameterChoices(open_store(), catalogue())
+    assert parsed == []
+
+
 def test_the_lookup_engine_answers_as_the_embedded_engine() -> None:
     store = open_store()
     for kind in ("organisation", "area", "plan", "goal", "county"):

@@ -1467,6 +1467,7 @@ class SiteWriter:
             goal_node["in_plans"] = _in_plans(goal_node["areas"], lang, plan_label)
             for area_node in goal_node["areas"]:
                 area_node["in_plans"] = _in_plans([area_node], lang, plan_label)
+                area_node["html"] = _tree_area(area_node, lang)
         overarching = by_notation(g for g in self.index.of_type(PG + "OverarchingGoal")
                                   if g in in_scheme)
         return {**node(strategy), "goals": goals, "county": self._county_of(strategy, lang),
@@ -1532,8 +1533,10 @@ class SiteWriter:
         trees (start, county and plan pages) show the area."""
         key = (area, lang)
         if key not in self._in_area:
-            members = [a for a in self.index.subjects(PG + "actionArea", area)
-                       if a in self._activities]
+            places = self._places
+            members = (places[1].get(area, []) if places is not None else
+                       [a for a in self.index.subjects(PG + "actionArea", area)
+                        if a in self._activities])
             notations = self.index.literals(members, SKOS + "notation", lang)
             self._in_area[key] = sorted(members, key=lambda i: (_notation_key(notations[i]), i))
             self._name(members, lang, notations)
@@ -1608,9 +1611,15 @@ class SiteWriter:
     def _plan_activities(self, plan: str) -> frozenset[str]:
         if self._in_plan is None:
             by_plan: dict[str, set[str]] = defaultdict(set)
-            for activity in self._activities:
-                for in_plan in self.index.iris(activity, PG + "inPlan"):
-                    by_plan[in_plan].add(activity)
+            places = self._places
+            if places is not None:
+                for activity, in_plan in places[0].items():
+                    if in_plan:
+                        by_plan[in_plan].add(activity)
+            else:
+                for activity in self._activities:
+                    for in_plan in self.index.iris(activity, PG + "inPlan"):
+                        by_plan[in_plan].add(activity)
             self._in_plan = {p: frozenset(a) for p, a in by_plan.items()}
         return self._in_plan.get(plan, frozenset())
 
@@ -1618,7 +1627,43 @@ class SiteWriter:
     def _first_plan(self) -> dict[str, str]:
         """The plan of each activity (the first, for one in several; "" for none): once,
         not once per language."""
+        places = self._places
+        if places is not None:
+            return places[0]
         return {a: next(iter(self.index.iris(a, PG + "inPlan")), "") for a in self._activities}
+
+    @cached_property
+    def _places(self) -> tuple[dict[str, str], dict[str, list[str]]] | None:
+        """Each activity's plan ("" for none) and each area's activities, taken from the
+        network data, which read them with the activities (``network/activities.rq``):
+        read again into Python they were 50 000 statements at a million quads, a sixth of
+        the start page's time. Only when the activities have as many ``pg:inPlan``
+        statements as the network data has activities with a plan, and as many
+        ``pg:actionArea`` as with an area, every one an IRI (``site/activity-places.rq``,
+        counted in the store): then none has two. None (they are read from the index)
+        without the network data, or when some activity has two plans or two areas: the
+        network data keeps one of them, the index all."""
+        data = self._network_data
+        if data is None:
+            return None
+        planned = sum(1 for a in data.activities.values() if a.plan is not None)
+        placed = sum(1 for a in data.activities.values() if a.area is not None)
+        counted = next(self.store.select(read_query("site/activity-places.rq").text), None)
+        if counted is None or any(
+                term is None or int(term.value) != expected for term, expected in (
+                    (counted["plans"], planned), (counted["areas"], placed),
+                    (counted["others"], 0))):
+            return None
+        plan_of: dict[str, str] = {}
+        in_area: dict[str, list[str]] = defaultdict(list)
+        for iri in self._activities:
+            activity = data.activities.get(iri)
+            if activity is None:  # typed, but not read by the network's query
+                return None
+            plan_of[iri] = activity.plan or ""
+            if activity.area:
+                in_area[activity.area].append(iri)
+        return plan_of, dict(in_area)
 
     @cached_property
     def _activities(self) -> frozenset[str]:
@@ -1724,6 +1769,32 @@ def _activity_item(node: dict[str, Any]) -> Markup:
     label = escape(node["label"])
     return Markup(f'<li><a href="{escape(node["href"])}" class="activity">{label}</a></li>'
                   if node["href"] else f"<li>{label}</li>")
+
+
+def _tree_area(area: dict[str, Any], lang: str) -> Markup:
+    """An area of the strategy tree (macros.html's ``tree``) as its list item, with its link,
+    its plans and their activities (``listed``), written here rather than by the template:
+    a national site's county and plan pages show 5 000 areas and 10 000 plans in them, and
+    the template's loop and its ``link`` macro for each were a sixth of the start page's
+    time. The same bytes as the template wrote, every text escaped as it escaped it
+    (tests/test_start_page_work.py)."""
+    count = area["in_plans"] or i18n.counted(area["count"], "activities_count", lang)
+    parts = ['      <li><details><summary>', escape(area["label"]), ' <span class="count">(',
+             escape(count), ')</span></summary>\n        <ul>\n']
+    if area["href"]:
+        parts += ['<li class="tree-link">', _tree_link(area, "area"), "</li>"]
+    for plan in area["plans"]:
+        parts += ['<li class="plan">', _tree_link(plan, "plan"), "\n          <ul>\n",
+                  escape(plan["listed"]) if plan["listed"] else "", "          </ul></li>\n"]
+    parts.append("        </ul>\n      </details></li>\n")
+    return Markup("".join(parts))
+
+
+def _tree_link(node: dict[str, Any], cls: str) -> str:
+    """macros.html's ``link(node, cls)``."""
+    if node["href"]:
+        return f'<a href="{escape(node["href"])}" class="{cls}">{escape(node["label"])}</a>'
+    return str(escape(node["label"]))
 
 
 def _activity_roles(activities: Sequence[dict[str, Any]]) -> Markup:
@@ -2437,6 +2508,8 @@ class _GapLinks:
         #: Per folder and activity: the path of its page without the suffix (or None) and
         #: its name, both escaped for HTML; None where it is not the same in both languages.
         self.activities: dict[tuple[str, str], tuple[str | None, str] | None] = {}
+        #: Per folder outside id/ and def/, the "../" that leads from it to the site's root.
+        self.up: dict[str, str | None] = {}
 
     def href(self, page: str, folder: str, iri: str, lang: str) -> str | None:
         """:meth:`SiteWriter.href` from ``page`` (in ``folder``) to ``iri`` in ``lang``."""
@@ -2449,6 +2522,18 @@ class _GapLinks:
 
     def _stem(self, page: str, folder: str, iri: str) -> str | None:
         key = (folder, iri)
+        if key not in self.stems and iri in self.data.activities:
+            # An activity has statements (its type), so it has a page wherever its IRI
+            # makes a path; from a folder outside id/ and def/ the link is that path under
+            # as many "../" as the folder is deep (SiteWriter._relative's answer, made here
+            # without its walk for each of a national report's 25 000 activities).
+            if folder not in self.up:
+                self.up[folder] = (None if folder.split("/")[0] in ("id", "def") else
+                                   "../" * (folder.count("/") + 1 if folder else 0))
+            up = self.up[folder]
+            if up is not None:
+                path = resource_path(iri)
+                self.stems[key] = None if path is None else up + path
         if key not in self.stems:
             default = self.writer.default_lang
             found = self.writer.href(page, iri, default)
