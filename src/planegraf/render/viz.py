@@ -281,16 +281,23 @@ def _page_tables(data: NetworkData, metrics: NetworkMetrics) -> _PageTables:
 
     # Membership in a plain set: 77 000 participations at national scale, each asked once.
     present = set(graph)
+    # The numbers of an activity's plan, county and area, once per (plan, area) pair: a
+    # national network has 25 000 activities in a few thousand pairs.
+    numbers: dict[tuple[str | None, str | None], tuple[int, int, int]] = {}
     for activity in metrics.activities:
         stated = [a for a in activity.stated_participants() if a in present]
         if not stated:
             continue
-        county = data.plan_county(activity.plan) or data.area_county(activity.area)
+        plan, area = activity.plan, activity.area
+        numbered_place = numbers.get((plan, area))
+        if numbered_place is None:
+            county = data.plan_county(plan) or data.area_county(area)
+            numbered_place = numbers[plan, area] = (
+                number(plans, plan), number(counties, county), number(areas, area))
         numbered = activity_number[activity.iri] = len(activities)
         iris.append(activity.iri)
-        activities.append({"t": _activity_line(data, activity.iri),
-                           "p": number(plans, activity.plan), "c": number(counties, county),
-                           "a": number(areas, activity.area)})
+        activities.append({"t": _activity_line(data, activity.iri), "p": numbered_place[0],
+                           "c": numbered_place[1], "a": numbered_place[2]})
         roles = activity.participants
         for agent in stated:
             node_activities[agent].append(numbered)
