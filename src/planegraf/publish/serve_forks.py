@@ -139,51 +139,68 @@ class ForkServer(Generic[C]):
         sent = pickle.dumps((work, limits))
         if len(sent) > MAX_WORK_BYTES:
             raise PlanegrafError(f"the query is too large to run ({len(sent)} bytes)")
-        reply, read_fd = self._send(sent)
-        pidfd: int | None = None
+        reply, read_fd, pid, pidfd = self._start_worker(sent)
+        kill = _killer(pidfd)
         payload = bytearray()
         try:
-            said, fds, _, _ = socket.recv_fds(reply, 64, 1)
-            if not said or not fds:  # the fork server died before forking the worker
-                raise EngineGoneError("the query engine stopped unexpectedly before it ran the "
-                                      "query; ask again")
-            pid, pidfd = int(said), fds[0]
-            kill = _killer(pidfd)
-            try:
-                payload = collect_answer(read_fd, pid, limits, kill)
-            except BaseException:
-                kill()
-                raise
+            payload = collect_answer(read_fd, pid, limits, kill)
+        except BaseException:
+            kill()
+            raise
         finally:
             os.close(read_fd)
             status = _status(reply)
             reply.close()
-            if pidfd is not None:
-                os.close(pidfd)
+            os.close(pidfd)
         return unpack_answer(payload, status, limits)
 
-    def _send(self, sent: bytes) -> tuple[socket.socket, int]:
-        """Hand ``sent`` to the fork server (forked again, once, if it is gone); the reply
-        socket and the read end of the answer's pipe."""
+    def _start_worker(self, sent: bytes) -> tuple[socket.socket, int, int, int]:
+        """Hand ``sent`` to the fork server and get its worker: the reply socket, the read
+        end of the answer's pipe, the worker's pid and pidfd. A fork server found dead
+        (before or while it was asked: then it forked no worker, or one that died with it)
+        is reaped and forked again, once."""
         for attempt in (1, 2):
             with self._lock:
                 control = self._alive()
+                asked = self.pid
                 reply, theirs = socket.socketpair()
                 read_fd, write_fd = os.pipe()
                 try:
                     socket.send_fds(control, [sent], [theirs.fileno(), write_fd])
-                    return reply, read_fd
-                except OSError:  # the fork server died: fork another (once)
-                    reply.close()
-                    os.close(read_fd)
-                    self._forget()
-                    if attempt == 2:
-                        raise EngineGoneError("the query engine could not be started; "
-                                              "ask again") from None
+                    sent_ok = True
+                except OSError:
+                    sent_ok = False
                 finally:
                     theirs.close()
                     os.close(write_fd)
-        raise AssertionError("unreachable")
+            if sent_ok:
+                try:
+                    said, fds, _, _ = socket.recv_fds(reply, 64, 1)
+                except OSError:
+                    said, fds = b"", []
+                if said and fds:
+                    return reply, read_fd, int(said), fds[0]
+                for fd in fds:
+                    os.close(fd)
+            reply.close()
+            os.close(read_fd)
+            self._bury(asked)
+            if attempt == 2 or self._stopped:
+                break
+        raise EngineGoneError("the query engine stopped unexpectedly before it ran the "
+                              "query; ask again")
+
+    def _bury(self, pid: int | None) -> None:
+        """Kill and reap fork server ``pid`` if it is still the current one (another
+        thread may have replaced it already): the next query forks a new one."""
+        with self._lock:
+            if pid is None or pid != self.pid:
+                return
+            self._forget()
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
 
     def stop(self) -> None:
         """Kill the fork server (its workers die with it) and reap it."""

@@ -215,6 +215,8 @@ class SparqlEndpoint:
                 return Reply.text(503, "the server is stopping", **{"Retry-After": "10"})
             return Reply.text(503, str(err), **{"Retry-After": str(RETRY_AFTER_S)})
         except PlanegrafError as err:
+            if self.stopping:  # its worker was stopped with the server
+                return Reply.text(503, "the server is stopping", **{"Retry-After": "10"})
             return Reply.text(400, str(err))
         if kind == "too-large":
             return Reply.text(507, f"results are limited to {cap} bytes; add a LIMIT")
