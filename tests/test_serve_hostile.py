@@ -23,7 +23,6 @@ import pytest
 from benchmarks.serve_load import MEMORY_HEAVY, TIME_HEAVY, alive, descendants, load
 from planegraf.pipeline import open_store
 from planegraf.publish.serve import RunningSite, serve
-from planegraf.publish.serve_sparql import children_of
 from planegraf.publish.site import write_site
 
 from .servers import http_server
@@ -259,11 +258,11 @@ def test_a_full_queue_answers_503_with_retry_after(site):
     with serve(site, site / "data" / "planegraf.nq", timeout_s=600, memory_mib=None,
                workers=1, queue=0) as running:
         port = port_of(running)
-        before = set(children_of(os.getpid()))
+        before = descendants(os.getpid())
         hog = threading.Thread(target=post, args=(port, form(TIME_HEAVY)), daemon=True)
         hog.start()
         deadline = time.monotonic() + 120
-        while not set(children_of(os.getpid())) - before:  # the hog's worker is running
+        while not descendants(os.getpid()) - before:  # the hog's worker is running
             assert time.monotonic() < deadline, "the long query never started"
             time.sleep(0.05)
         answer = post(port, form(LIGHT))
@@ -308,10 +307,11 @@ def test_a_stop_signal_leaves_no_process_and_no_temp_folder(site, signum, tmp_pa
         line = process.stdout.readline()
         assert line.startswith("site:"), line + process.stderr.read()
         port = int(line.split(":")[-1].strip("/\n "))
+        started = descendants(process.pid)  # the fork server
         hog = threading.Thread(target=post, args=(port, form(TIME_HEAVY)), daemon=True)
         hog.start()
         deadline = time.monotonic() + 120
-        while not descendants(process.pid):  # a query's worker is running
+        while not descendants(process.pid) - started:  # a query's worker is running
             assert time.monotonic() < deadline, "the long query never started"
             time.sleep(0.05)
         tree = {process.pid} | descendants(process.pid)

@@ -20,9 +20,10 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.serve_load import descendants
 from planegraf.pipeline import open_store
 from planegraf.publish.serve import RunningSite, serve
-from planegraf.publish.serve_sparql import children_of
+from planegraf.publish.serve_forks import children_of
 from planegraf.publish.site import write_site
 from planegraf.sparql.limits import QueryLimits
 
@@ -71,19 +72,19 @@ def ask(url: str, query: str) -> tuple[int, bytes]:
                          ids=["count", "group-by"])
 def test_serve_stops_a_query_past_its_time_and_its_worker_stops_computing(
         timed: RunningSite, query: str) -> None:
-    before = set(children_of(os.getpid()))
+    before = descendants(os.getpid())  # the fork server and what it has forked
     status, body = ask(timed.sparql_url, query)
     assert status == 504 and b"longer than 3 s" in body, body
-    assert set(children_of(os.getpid())) <= before  # the worker that was counting is gone
+    assert descendants(os.getpid()) <= before  # the worker that was counting is gone
     status, body = ask(timed.sparql_url, "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")
     assert status == 200 and b'"n"' in body
 
 
 def test_serve_caps_a_querys_memory_and_answers_the_next(capped: RunningSite) -> None:
-    before = set(children_of(os.getpid()))
+    before = descendants(os.getpid())
     status, body = ask(capped.sparql_url, SORTED_THREE_WAY)
     assert status == 503 and b"more memory than the endpoint allows (64 MiB)" in body, body
-    assert set(children_of(os.getpid())) <= before
+    assert descendants(os.getpid()) <= before
     status, body = ask(capped.sparql_url, "ASK { ?s ?p ?o }")
     assert status == 200 and b"true" in body
 
@@ -118,7 +119,7 @@ def test_a_running_query_takes_the_cpu_only_after_the_pages_of_the_server(site: 
 
     answers: list[int] = []
     with serve(site, site / "data" / "planegraf.nq", timeout_s=600, memory_mib=None) as running:
-        before = set(children_of(os.getpid()))
+        before = descendants(os.getpid())
         asking = threading.Thread(target=lambda: answers.append(
             ask(running.sparql_url, COUNT_FOUR_WAY)[0]), daemon=True)
         asking.start()
@@ -126,7 +127,7 @@ def test_a_running_query_takes_the_cpu_only_after_the_pages_of_the_server(site: 
         while not workers:  # the query never ends: its worker computes until stopped
             assert asking.is_alive()
             time.sleep(0.05)
-            workers = {pid for pid in set(children_of(os.getpid())) - before
+            workers = {pid for pid in descendants(os.getpid()) - before
                        if _computing(pid)}
         niceness = {_niceness(pid) for pid in workers}
     asking.join(timeout=120)

@@ -2,8 +2,9 @@
 SPARQL endpoint on 127.0.0.1.
 
 The application (:mod:`planegraf.publish.serve_app`: Starlette) runs on uvicorn; SPARQL is answered
-in this process from an in-memory Oxigraph store, each query in a forked worker under its
-limits (:mod:`planegraf.publish.serve_sparql`), so the site's query page talks to its own origin and
+from an in-memory Oxigraph store loaded in this process, each query in a worker forked
+(by a fork server, :mod:`planegraf.publish.serve_forks`) under its limits
+(:mod:`planegraf.publish.serve_sparql`), so the site's query page talks to its own origin and
 no other port is opened. ``docs/limits.md`` gives the limits, ``docs/publishing.md`` the
 content negotiation and how to run it behind a public name.
 """
@@ -90,6 +91,9 @@ def _prepared(site_dir: Path, dataset: Path, port: int, timeout_s: float,
     pages: ServedPages | None = None
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
+        # Right after the load, before the pages' tables are made and before any thread of
+        # the server runs: the fork server shares the store and little else.
+        endpoint.start()
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             listener.bind(("127.0.0.1", port))

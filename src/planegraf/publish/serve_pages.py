@@ -49,7 +49,7 @@ from planegraf.ids import DATA
 from planegraf.namespaces import PREFIXES
 from planegraf.publish import lod
 from planegraf.publish.serve_app import SiteFiles, negotiate, weighted
-from planegraf.publish.serve_sparql import close_sockets, die_with
+from planegraf.publish.serve_forks import close_sockets, die_with
 from planegraf.publish.site import (
     DATA_SUFFIXES,
     LANGUAGES,

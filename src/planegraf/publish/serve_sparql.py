@@ -2,6 +2,10 @@
 Oxigraph store in this process, every query evaluated in a forked worker under
 :func:`planegraf.sparql.limits.run_limited`.
 
+The workers are forked by a fork server (:mod:`planegraf.publish.serve_forks`), a process
+forked once the dataset is loaded, so that the server itself never forks while it serves:
+a fork of the loaded server held its interpreter lock for 15-25 ms at a million quads.
+
 Why not an ``oxigraph serve`` child process, as before: one engine shared by every client
 means that a query which hits the memory cap aborts the engine and fails every other
 query running at that moment, and a query past the timeout can only be stopped by
@@ -21,24 +25,30 @@ the pages it renders keep the CPU while queries run. Concurrency is bounded: at 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import gc
 import io
 import os
 import signal
-import stat
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 import anyio
 import anyio.to_thread
 import pyoxigraph as ox
 
 from planegraf.errors import InputError, PlanegrafError, RefusedQueryError
+from planegraf.publish.serve_forks import (
+    EngineGoneError,
+    ForkServer,
+    available,
+    children_of,
+    close_sockets,
+    die_with,
+)
 from planegraf.sparql.limits import QueryLimitError, QueryLimits, run_limited
 from planegraf.sparql.queries import QueryForm, check_query, declares_dataset
 
@@ -129,6 +139,15 @@ class SparqlEndpoint:
         # happens in this process only, never in a worker, so a worker forked while another
         # thread parses cannot inherit a held lock.
         self._parse_lock = threading.Lock()
+        # The fork server holds the loaded store and nothing the server makes later (its
+        # pages' tables): :meth:`start` forks it.
+        self.forks: ForkServer[ox.Store] | None = ForkServer(self.store) if available() else None
+
+    def start(self) -> None:
+        """Fork the fork server that forks the query workers (before the server runs
+        threads); without it (or where it is missing) each query is forked from here."""
+        if self.forks is not None:
+            self.forks.start()
 
     @property
     def limits(self) -> QueryLimits:
@@ -174,12 +193,15 @@ class SparqlEndpoint:
                   fmt: ox.QueryResultsFormat | ox.RdfFormat, media_type: str) -> Reply:
         if self.stopping:
             return Reply.text(503, "the server is stopping", **{"Retry-After": "10"})
-        parent = os.getpid()
-        store, cap = self.store, self.max_result_bytes
+        cap = self.max_result_bytes
+        job = _QueryJob(request, union, media_type, cap)
         started = time.monotonic()
         try:
-            kind, value = run_limited(
-                lambda: _in_worker(parent, store, request, union, fmt, cap), self.limits)
+            if self.forks is not None:
+                kind, value = self.forks.run(job, self.limits)
+            else:
+                store, parent = self.store, os.getpid()
+                kind, value = run_limited(lambda: job(store, parent), self.limits)
         except QueryLimitError as err:
             if self.stopping:
                 return Reply.text(503, "the server is stopping", **{"Retry-After": "10"})
@@ -188,7 +210,13 @@ class SparqlEndpoint:
                                        "was stopped; narrow it or add a LIMIT")
             return Reply.text(503, "the query needed more memory than the endpoint allows "
                                    f"({self.memory_mib} MiB) and was stopped; narrow it")
+        except EngineGoneError as err:
+            if self.stopping:
+                return Reply.text(503, "the server is stopping", **{"Retry-After": "10"})
+            return Reply.text(503, str(err), **{"Retry-After": str(RETRY_AFTER_S)})
         except PlanegrafError as err:
+            if self.stopping:  # its worker was stopped with the server
+                return Reply.text(503, "the server is stopping", **{"Retry-After": "10"})
             return Reply.text(400, str(err))
         if kind == "too-large":
             return Reply.text(507, f"results are limited to {cap} bytes; add a LIMIT")
@@ -198,9 +226,12 @@ class SparqlEndpoint:
         return Reply(200, value, media_type)
 
     def stop(self) -> None:
-        """Refuse new queries and kill the workers of the ones running (Linux: every child
-        of this process is a query worker or a page worker: both are stopped)."""
+        """Refuse new queries and kill the workers of the ones running: the fork server
+        (its workers die with it) and, on Linux, every child of this process (a page worker,
+        or a query worker forked here where there is no fork server)."""
         self.stopping = True
+        if self.forks is not None:
+            self.forks.stop()
         for pid in children_of(os.getpid()):
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGKILL)
@@ -223,15 +254,35 @@ class _CappedSink(io.BytesIO):
         return super().write(data)
 
 
-def _in_worker(parent: int, store: ox.Store, request: Request, union: bool,
-               fmt: ox.QueryResultsFormat | ox.RdfFormat, cap: int) -> tuple[str, object]:
-    """Runs in the forked worker: evaluate and serialise; nothing here parses with rdflib."""
-    die_with(parent)
-    _lower_priority()
-    # No collection here: a finalizer could wait for a lock another thread of the server
-    # held when this worker was forked.
-    gc.disable()
-    close_sockets()
+@dataclass(frozen=True)
+class _QueryJob:
+    """One query as its worker runs it (sent pickled to the fork server): evaluate and
+    serialise as ``media_type``; nothing here parses with rdflib."""
+
+    request: Request
+    union: bool
+    media_type: str
+    cap: int
+
+    def __call__(self, store: ox.Store, parent: int | None = None) -> tuple[str, object]:
+        if parent is not None:  # forked from the server itself, not by the fork server
+            die_with(parent)
+        _lower_priority()
+        # No collection here: a finalizer could wait for a lock another thread of the
+        # server held when this worker (or its fork server) was forked.
+        gc.disable()
+        close_sockets()
+        return _evaluate_in_worker(store, self.request, self.union,
+                                   _FORMATS[self.media_type], self.cap)
+
+
+_FORMATS: dict[str, ox.QueryResultsFormat | ox.RdfFormat] = {
+    **dict(SOLUTION_FORMATS), **dict(GRAPH_FORMATS)}
+
+
+def _evaluate_in_worker(store: ox.Store, request: Request, union: bool,
+                        fmt: ox.QueryResultsFormat | ox.RdfFormat, cap: int
+                        ) -> tuple[str, object]:
     graphs: dict[str, object] = {}
     if request.default_graphs:
         graphs["default_graph"] = [ox.NamedNode(g) for g in request.default_graphs]
@@ -259,51 +310,11 @@ def _in_worker(parent: int, store: ox.Store, request: Request, union: bool,
     return "ok", sink.getvalue()
 
 
-def _find_prctl() -> Callable[..., int] | None:
-    try:
-        return cast(Callable[..., int], ctypes.CDLL(None, use_errno=True).prctl)
-    except (OSError, AttributeError):
-        return None
-
-
-# Looked up once here: a worker forked while another thread was inside the dynamic loader
-# must not need its lock.
-_PRCTL = _find_prctl()
-
-
-def die_with(parent: int) -> None:
-    """Have the kernel kill this worker when the thread that forked it goes (Linux), so a
-    server killed with SIGKILL leaves no query running."""
-    if _PRCTL is not None:
-        _PRCTL(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:
-        os._exit(1)
-
-
 def _lower_priority() -> None:
     """Run this worker :data:`QUERY_NICENESS` steps below the server, which renders the
     pages: on a busy machine a page waits for no query."""
     with contextlib.suppress(OSError, AttributeError):  # AttributeError: no os.nice
         os.nice(QUERY_NICENESS)
-
-
-def close_sockets() -> None:
-    """Close the server's sockets in this worker: a long query must not hold the listening
-    socket or another client's connection open after the server has let go of them."""
-    for name in os.listdir("/proc/self/fd") if os.path.isdir("/proc/self/fd") else ():
-        with contextlib.suppress(OSError, ValueError):
-            fd = int(name)
-            if fd > 2 and stat.S_ISSOCK(os.fstat(fd).st_mode):
-                os.close(fd)
-
-
-def children_of(pid: int) -> list[int]:
-    """The living child processes of ``pid`` (Linux ``/proc``; empty elsewhere)."""
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        with contextlib.suppress(OSError, ValueError):
-            found += [int(child) for child in (task / "children").read_text().split()]
-    return found
 
 
 def _rdf_format(path: Path) -> ox.RdfFormat:

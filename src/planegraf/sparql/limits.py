@@ -93,24 +93,44 @@ def run_limited(work: Callable[[], T], limits: QueryLimits) -> T:
         read_fd, write_fd = os.pipe()
         pid = os.fork()
         if pid == 0:  # the worker: never returns into the caller's code
-            try:
-                os.close(read_fd)
-                _silence_stderr()
-                if limits.memory_mib is not None:
-                    _cap_memory(limits.memory_mib)
-                _write_all(write_fd, _outcome(work))
-            finally:
-                os._exit(0)
+            os.close(read_fd)
+            work_in_worker(work, limits, write_fd)
         os.close(write_fd)
-    max_payload = (None if limits.memory_mib is None
-                   else limits.memory_mib * 1024 * 1024 // DECODED_PER_ENCODED)
     try:
-        payload = _collect(read_fd, pid, limits.timeout_s, max_payload, limits.memory_mib,
-                           limits.cpu_time)
+        payload = collect_answer(read_fd, pid, limits)
     finally:
         os.close(read_fd)
         status = _reap(pid)
-    return cast(T, _unpack(payload, status, limits))
+    return cast(T, unpack_answer(payload, status, limits))
+
+
+def work_in_worker(work: Callable[[], object], limits: QueryLimits, write_fd: int) -> None:
+    """The worker's side of :func:`run_limited` (also that of ``planegraf serve``'s fork
+    server): ``work()`` under the memory limit, its outcome pickled into ``write_fd``, then
+    the process ends. Never returns."""
+    try:
+        _silence_stderr()
+        if limits.memory_mib is not None:
+            _cap_memory(limits.memory_mib)
+        _write_all(write_fd, _outcome(work))
+    finally:
+        os._exit(0)
+
+
+def collect_answer(read_fd: int, pid: int, limits: QueryLimits,
+                   kill: Callable[[], None] | None = None) -> bytearray:
+    """The parent's side: the answer of worker ``pid`` read from ``read_fd`` under the time
+    and size limits; ``kill`` stops the worker (default: SIGKILL to ``pid``)."""
+    max_payload = (None if limits.memory_mib is None
+                   else limits.memory_mib * 1024 * 1024 // DECODED_PER_ENCODED)
+    return _collect(read_fd, pid, limits.timeout_s, max_payload, limits.memory_mib,
+                    limits.cpu_time, kill)
+
+
+def unpack_answer(payload: bytes | bytearray, status: int, limits: QueryLimits) -> object:
+    """The value a worker sent, or the error that says which limit stopped it; ``status``
+    is the worker's exit status (for a worker that died without a word)."""
+    return _unpack(payload, status, limits)
 
 
 def _outcome(work: Callable[[], object]) -> bytes:
@@ -127,11 +147,13 @@ def _outcome(work: Callable[[], object]) -> bytes:
 
 
 def _collect(read_fd: int, pid: int, timeout_s: float | None, max_payload: int | None = None,
-             memory_mib: int | None = None, cpu_time: bool = False) -> bytearray:
+             memory_mib: int | None = None, cpu_time: bool = False,
+             kill: Callable[[], None] | None = None) -> bytearray:
     """The worker's answer as it arrives, in one growing buffer (no copies), stopped past
     the deadline or past ``max_payload`` bytes: the parent is held to --max-memory too.
     With ``cpu_time`` the deadline moves on by the time the worker spent waiting for the
     CPU, up to :data:`CPU_TIMEOUT_WALL_FACTOR` times ``timeout_s``."""
+    stop = kill if kill is not None else lambda: _kill(pid)
     started = time.monotonic()
     deadline = None if timeout_s is None else started + timeout_s
     payload = bytearray()
@@ -145,7 +167,7 @@ def _collect(read_fd: int, pid: int, timeout_s: float | None, max_payload: int |
                 deadline = min(cap, time.monotonic() + max(timeout_s - used, 0.05))
                 remaining = deadline - time.monotonic()
         if remaining is not None and remaining <= 0:
-            _kill(pid)
+            stop()
             raise QueryLimitError(
                 f"the query ran longer than {timeout_s:g} s and was stopped: narrow it (a "
                 "FILTER, fewer unbound patterns, a LIMIT) or raise --timeout")
@@ -156,7 +178,7 @@ def _collect(read_fd: int, pid: int, timeout_s: float | None, max_payload: int |
                 return payload
             payload += chunk
             if max_payload is not None and len(payload) > max_payload:
-                _kill(pid)
+                stop()
                 raise QueryLimitError(
                     f"the answer is too large to hold within --max-memory {memory_mib} MiB "
                     f"(more than {max_payload // (1 << 20)} MiB as it comes from the query "
