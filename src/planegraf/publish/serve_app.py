@@ -234,7 +234,7 @@ async def _bounded_body(request: Request) -> bytes | None:
     reasonable size is read to its end first: answering while the client is still sending
     makes it see a broken pipe instead of the 413."""
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_QUERY_BYTES:
+    if declared is not None and declared.isdecimal() and int(declared) > MAX_QUERY_BYTES:
         if int(declared) <= DRAIN_LIMIT_BYTES:
             await _drain(request)
         return None
