@@ -150,8 +150,7 @@ def test_conforming_data_is_checked_without_a_query_per_constraint() -> None:
     constraint_queries = {c.query for c in core}
     ran = [q for q in counting.queries if q in constraint_queries]
     # Every screen was asked; a constraint ran only where it has no screen or its screen
-    # answered true (the plans' prov:wasDerivedFrom documents, not source excerpts, make the
-    # screen of the activities' sh:class check true).
+    # answered true.
     assert {q for q, _ in screens} <= set(counting.queries)
     maybe = {i for q, members in screens if _ask(counting._store, q) for i in members}
     assert sorted(ran) == sorted(c.query for i, c in enumerate(core)
