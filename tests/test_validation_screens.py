@@ -150,8 +150,7 @@ def test_conforming_data_is_checked_without_a_query_per_constraint() -> None:
     constraint_queries = {c.query for c in core}
     ran = [q for q in counting.queries if q in constraint_queries]
     # Every screen was asked; a constraint ran only where it has no screen or its screen
-    # answered true (the plans' prov:wasDerivedFrom documents, not source excerpts, make the
-    # screen of the activities' sh:class check true).
+    # answered true.
     assert {q for q, _ in screens} <= set(counting.queries)
     maybe = {i for q, members in screens if _ask(counting._store, q) for i in members}
     assert sorted(ran) == sorted(c.query for i, c in enumerate(core)
@@ -273,3 +272,46 @@ def test_a_failing_screen_is_reported_not_hidden_as_lost_speed(
     assert any("CoordinatorShortcutShape" in f for f in report.failed_screens)
     warnings = [r for r in caplog.records if "screen" in r.getMessage()]
     assert len(warnings) == asked
+
+
+# -- sh:class: the screen asks only about the focus nodes' values --
+
+def _class_store(violations: bool) -> EmbeddedStore:
+    store = EmbeddedStore()
+    store.load_file(SCREENS / "class-conforming.trig")
+    if violations:
+        store.oxigraph.update((SCREENS / "class-violations.ru").read_text(encoding="utf-8"))
+    return store
+
+
+def test_a_class_check_is_not_run_because_other_subjects_use_its_path() -> None:
+    # ex:plan's source is a document: no item and no part, so no violation. The screen used
+    # to be true for it (the values of the path, whoever's), and each sh:class check ran in
+    # full; at a million quads the plans' prov:wasDerivedFrom did so for the activities.
+    store = _class_store(violations=False)
+    shapes = load_shapes([SCREENS / "class-shapes.ttl"])
+    counting = _CountingStore(store.oxigraph)
+    store.oxigraph = counting  # type: ignore[assignment]
+    report = validate_store(store, shapes)
+    assert report.conforms
+    core = compile_shapes(shapes)
+    assert sorted(c.screen.kind for c in core if c.screen is not None) == ["alone", "alone"]
+    assert not {c.query for c in core} & set(counting.queries)
+    assert all(not _ask(counting._store, query) for query, _ in screen_queries(core))
+
+
+def test_a_class_screen_never_hides_a_violation_of_a_focus_node() -> None:
+    # Blank nodes, a value typed in no graph, a literal, a second value in another graph, a
+    # nested property shape: every result reported, as pyshacl reports it.
+    store = _class_store(violations=True)
+    shapes = load_shapes([SCREENS / "class-shapes.ttl"])
+    assert _screens_hold(store.oxigraph, shapes) == 2
+    report = validate_store(store, shapes)
+    found = sorted((f.focus.removeprefix(EX), f.shape.removeprefix(EX), f.value)
+                   for f in report.findings)
+    assert found == [("(BNode)", "ItemSource", "http://example.org/ns#document"),
+                     ("i5", "ItemSource", "'an excerpt'"),
+                     ("i7", "ItemSource", "http://example.org/ns#nowhere"),
+                     ("p6", "PartSource", "http://example.org/ns#document")]
+    reference = validate_graph(store.to_rdflib_graph(), shapes)
+    assert sorted(report.findings) == sorted(reference.findings)

@@ -109,7 +109,8 @@ class Screen:
     ``kind`` says how constraints share one screening query: ``values`` (a condition on each
     value of the path ``key``, the focus nodes left aside), ``count`` (at most one value per
     subject of the path ``key`` satisfies sh:maxCount), ``focus`` (a condition on each focus
-    node of the pattern ``key``) and ``alone`` (``test`` is the whole pattern, not shared).
+    node of the pattern ``key``) and ``alone`` (``test`` is the whole pattern, an anti-join
+    that binds ``?this``, not shared; ``key`` is the focus nodes' pattern, or empty).
     """
 
     kind: ScreenKind
@@ -191,7 +192,16 @@ def screen_queries(core: Sequence[CompiledConstraint]) -> list[tuple[str, tuple[
         screens = list({s: None for s in (core[i].screen for i in members)
                         if s is not None})  # the same check twice is asked once
         if kind == "alone":
-            query = f"ASK {{ {screens[0].test} }}"
+            # The violating values of the path, whoever's, then only those of a focus node:
+            # exactly the constraint's rows (its anti-join shares only ?value, never a
+            # variable of the focus pattern). Without the focus nodes the screen was true
+            # wherever other subjects use the path otherwise (a plan's prov:wasDerivedFrom
+            # document against the activities' source excerpts), and the constraint ran.
+            # The subquery keeps the anti-join first and the focus test to its rows.
+            alone = screens[0]
+            query = (f"ASK {{ {{ SELECT ?this WHERE {{ {alone.test} }} }} "
+                     f"FILTER EXISTS {{ {alone.key} }} }}" if alone.key else
+                     f"ASK {{ {alone.test} }}")
         elif kind == "focus":
             # A node shape's conditions name the focus node ?value (its only value node).
             either = " || ".join(s.test for s in screens)
@@ -331,8 +341,10 @@ class _Compiler:
                      f"  {start}\n"
                      f"  {violation.pattern}\n}}")
             screen = violation.screen
-            if screen is not None and screen.kind == "focus":
-                screen = Screen("focus", focus("?this"), screen.test)
+            if screen is not None and screen.kind in ("focus", "alone"):
+                # A focus screen is asked of the focus nodes; an anti-join screen keeps only
+                # violating values whose subject is a focus node (see screen_queries).
+                screen = Screen(screen.kind, focus("?this"), screen.test)
             compiled.append(CompiledConstraint(shape, violation.component, path, severity,
                                                messages or _default_messages(violation),
                                                query, screen))
