@@ -220,3 +220,27 @@ def test_a_build_walks_its_site_s_objects_rarely_and_leaves_the_collector_as_it_
         assert gc.get_threshold() == (900, 11, 12)
     finally:
         gc.set_threshold(*before)
+
+
+def test_plans_sharing_a_title_each_get_their_own_heading_in_the_summary() -> None:
+    # The national data has one "Handlingsplan …" per region and period with the same title:
+    # the summary listed them all under one heading, their areas interleaved.
+    from planegraf.pipeline import summarise
+    from planegraf.rdf.store import EmbeddedStore
+    from planegraf.synthetic import generate
+
+    store = EmbeddedStore()
+    store.oxigraph.extend(generate(10_000, seed=1))
+    summary = summarise(store, "sv")
+    plans = {area.plan for area in summary.areas}
+    titles = {area.plan_title for area in summary.areas}
+    assert len(titles) < len(plans)  # the case: titles repeat
+    lines = summary.text("sv").splitlines()
+    headings = [line for line in lines if line and not line[0].isspace()
+                and not line[0].isdecimal() and line not in (
+                    "Sammanfattning", "Aktiviteter per handlingsområde") and set(line) != {"="}
+                and set(line) != {"-"}]
+    assert len(headings) == len(plans) == len(set(headings))
+    # each plan's areas come together, under its heading
+    seen = [area.plan for area in summary.areas]
+    assert seen == sorted(seen, key=seen.index)

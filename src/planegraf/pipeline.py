@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -91,11 +92,16 @@ class Summary:
         lines = [head, "=" * len(head)]
         lines += [f"{self.totals.get(key, 0):>6}  {label}" for key, label in names.items()]
         lines += ["", area_head, "-" * len(area_head)]
+        # Plans of different regions may share a title (21 "Handlingsplan 2015–2016" in the
+        # national data): each plan gets its own heading, named by its key where titles repeat.
+        plans_titled = Counter(title for _, title in {(a.plan, a.plan_title) for a in self.areas})
         current_plan = None
         for area in self.areas:
-            if area.plan_title != current_plan:
-                current_plan = area.plan_title
-                lines.append(current_plan)
+            if area.plan != current_plan:
+                current_plan = area.plan
+                repeated = plans_titled[area.plan_title] > 1
+                lines.append(f"{area.plan_title} ({area.plan.rstrip('/').rsplit('/', 1)[-1]})"
+                             if repeated else area.plan_title)
             number = f"{area.area_number}. " if area.area_number else ""
             lines.append(f"{area.activities:>6}  {number}{area.area_label}")
         return "\n".join(lines) + "\n"
