@@ -131,3 +131,33 @@ def test_a_broken_project_file_is_explained_in_the_language_asked_for(
     done = invoke("validate", "-q", "--lang", lang, cwd=tmp_path)
     assert done.exit_code == 2, done.output
     assert f"{tmp_path / 'planegraf.toml'}: {words}" in done.stderr
+
+
+@pytest.mark.parametrize(("lang", "words", "other"), [
+    ("sv", "okänd sorts indata: (ingen ändelse)", "(none)"),
+    ("en", "unknown input type '(none)'", "ingen ändelse"),
+])
+def test_a_file_without_an_extension_is_named_so_in_the_runs_language(
+    tmp_path: Path, lang: str, words: str, other: str,
+) -> None:
+    # The extension's absence was written "(none)" into the Swedish sentence too.
+    plan = tmp_path / "handlingsplan"
+    plan.write_text("Handlingsområde 1: Statistik\n", encoding="utf-8")
+    done = invoke("import", str(plan), "-q", "--lang", lang, cwd=tmp_path)
+    assert done.exit_code == 2, done.output
+    assert f"{plan}: {words}" in done.stderr
+    assert other not in done.stderr
+
+
+@pytest.mark.parametrize(("lang", "words"), [
+    ("sv", "okänd sorts kalkylark: '.txt' (ge mallen ändelsen .csv eller .xlsx)"),
+    ("en", "unknown spreadsheet type '.txt' (name the template .csv or .xlsx)"),
+])
+def test_a_template_of_an_unknown_type_is_refused_in_the_language_asked_for(
+    tmp_path: Path, lang: str, words: str,
+) -> None:
+    # planegraf template reads no data, so its error was not put in --lang's language.
+    done = invoke("template", "-o", str(tmp_path / "mall.txt"), "--lang", lang, cwd=tmp_path)
+    assert done.exit_code == 2, done.output
+    assert words in done.stderr
+    assert not (tmp_path / "mall.txt").exists()

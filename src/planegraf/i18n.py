@@ -86,6 +86,17 @@ def in_language(message: str, lang: str) -> str:
     return message.in_language(lang) if isinstance(message, Message) else message
 
 
+def suffix_named(suffix: str) -> str:
+    """A file's extension as an error names it: quoted, or "none" in the run's language
+    (a :class:`Message`), where ``repr(suffix or "(none)")`` put English into a Swedish
+    error.
+
+    >>> suffix_named(".odt"), suffix_named("").in_language("sv")
+    ("'.odt'", '(ingen ändelse)')
+    """
+    return repr(suffix) if suffix else Message("file_no_suffix")
+
+
 def counted(n: int, key: str, lang: str) -> str:
     """``n`` with the word ``key`` in its singular (``key_one``) or plural (``key_other``)."""
     return text(f"{key}_{'one' if n == 1 else 'other'}", lang, n=n)

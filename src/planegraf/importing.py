@@ -15,7 +15,7 @@ import pyoxigraph as ox
 
 from planegraf.counties import find_county
 from planegraf.errors import InputError, PlanegrafError
-from planegraf.i18n import Message
+from planegraf.i18n import Message, suffix_named
 from planegraf.ids import DATA, data_iri, graph_iri, slugify
 from planegraf.ingest import ImportResult, ImportSettings, import_document, import_spreadsheet
 from planegraf.ingest.document import read_plan_document
@@ -74,7 +74,7 @@ def import_into_project(
     suffix = file.suffix.lower()
     if suffix not in SPREADSHEET_SUFFIXES + DOCUMENT_SUFFIXES:
         raise InputError(file, Message("import_unknown_type",
-                                       suffix=repr(file.suffix or "(none)")),
+                                       suffix=suffix_named(file.suffix)),
                          hint=Message("import_text_type_hint"))
     spreadsheet = suffix in SPREADSHEET_SUFFIXES
     years = parse_period(period) if period else None

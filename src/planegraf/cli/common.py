@@ -149,7 +149,7 @@ def data_options(*, remote: bool = False, alone: bool = False) -> Callable[[F], 
                 project = Project.find(explicit=project_dir, extra_files=data_files)
             except InputError as err:
                 # planegraf.toml unreadable: its language unknown, --lang or planegraf's own
-                _word(err, lang or "sv")
+                in_run_language(err, lang or "sv")
                 raise
             if alone_flag:
                 project.include_sources = False
@@ -159,7 +159,7 @@ def data_options(*, remote: bool = False, alone: bool = False) -> Callable[[F], 
             try:
                 return function(*args, run=run, **kwargs)
             except InputError as err:
-                _word(err, run.lang)
+                in_run_language(err, run.lang)
                 raise
 
         options = [
@@ -195,8 +195,8 @@ def data_options(*, remote: bool = False, alone: bool = False) -> Callable[[F], 
     return decorate
 
 
-def _word(err: InputError, lang: Language) -> None:
-    # An error worded from the catalogue is shown in the run's language.
+def in_run_language(err: InputError, lang: Language) -> None:
+    """Put an error worded from the catalogue (its message and hint) in the run's language."""
     err.message = in_language(err.message, lang)
     err.hint = in_language(err.hint, lang) if err.hint else err.hint
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from planegraf.cli.common import Run, data_options
+from planegraf.cli.common import Run, data_options, in_run_language
 from planegraf.errors import InputError, PlanegrafError
-from planegraf.i18n import Message, text
+from planegraf.i18n import Message, suffix_named, text
 from planegraf.ingest import ImportSettings, import_document, import_spreadsheet
 from planegraf.ingest.report import report_json, report_markdown
 from planegraf.ingest.spreadsheet import write_template
@@ -98,7 +98,7 @@ def import_command(file: Path, run: Run, title: str | None, period: str | None, 
             result = import_document(file, settings)
         else:
             raise InputError(file, Message("import_unknown_type",
-                                           suffix=repr(file.suffix or "(none)")),
+                                           suffix=suffix_named(file.suffix)),
                              hint=Message("import_unknown_type_hint"))
         out = out or file.with_suffix(".trig")
         report = report or out.with_suffix(".report.md")
@@ -135,5 +135,15 @@ def template_command(out: Path, lang: str | None) -> None:
     """
     from planegraf.project import Project
 
-    write_template(out)
+    try:
+        write_template(out)
+    except InputError as err:
+        # Not under data_options, so worded here: in --lang's language, else the project's
+        # (as the message below), else Swedish.
+        try:
+            language = lang or Project.find().config.language
+        except PlanegrafError:
+            language = "sv"
+        in_run_language(err, "en" if language == "en" else "sv")
+        raise
     click.echo(text("cli_wrote", lang or Project.find().config.language, what=out))

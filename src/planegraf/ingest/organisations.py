@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from planegraf.errors import InputError, PlanegrafError
-from planegraf.i18n import Message
+from planegraf.i18n import Message, suffix_named
 from planegraf.ids import DATA, slugify
 from planegraf.namespaces import PREFIXES
 from planegraf.rdf import atomic
@@ -205,7 +205,7 @@ def _read_table(path: Path) -> list[list[object]]:
             return [list(r) for r in sheet.iter_rows(values_only=True)]
         finally:
             book.close()
-    raise InputError(path, Message("decisions_unknown_type", suffix=repr(suffix or "(none)")),
+    raise InputError(path, Message("decisions_unknown_type", suffix=suffix_named(suffix)),
                      hint=Message("decisions_unknown_type_hint"))
 
 

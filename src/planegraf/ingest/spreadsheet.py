@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from planegraf.errors import InputError
-from planegraf.i18n import Message
+from planegraf.i18n import Message, suffix_named
 from planegraf.ingest.document import clean_cell, decode_document
 from planegraf.ingest.model import ActivityRow, AreaHeading, Note, PlanSource
 from planegraf.rdf.atomic import write_bytes
@@ -61,7 +61,7 @@ def read_spreadsheet(path: Path, limits: InputLimits | None = None) -> PlanSourc
     elif suffix in (".xlsx", ".xlsm"):
         table = _xlsx_rows(path, limits)
     else:
-        raise InputError(path, Message("sheet_unknown_type", suffix=repr(suffix or "(none)")),
+        raise InputError(path, Message("sheet_unknown_type", suffix=suffix_named(suffix)),
                          hint=Message("sheet_unknown_type_hint"))
     return rows_to_source(table.rows, path, table.lines, table.rejected)
 
@@ -315,5 +315,5 @@ def write_template(path: Path) -> None:
         book.save(data)
         write_bytes(path, data.getvalue())
     else:
-        raise InputError(path, Message("sheet_unknown_type", suffix=repr(suffix or "(none)")),
+        raise InputError(path, Message("sheet_unknown_type", suffix=suffix_named(suffix)),
                          hint=Message("sheet_template_type_hint"))

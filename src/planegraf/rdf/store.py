@@ -17,7 +17,7 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from planegraf.errors import InputError
-from planegraf.i18n import Message
+from planegraf.i18n import Message, suffix_named
 from planegraf.rdf.safe_input import (
     TripleTermScope,
     explain_syntax_error,
@@ -52,7 +52,7 @@ def rdf_format_for(path: Path) -> ox.RdfFormat:
     except KeyError:
         known = ", ".join(sorted(FORMATS_BY_SUFFIX))
         raise InputError(
-            path, Message("load_unknown_extension", suffix=repr(path.suffix or "(none)")),
+            path, Message("load_unknown_extension", suffix=suffix_named(path.suffix)),
             hint=Message("load_unknown_extension_hint", known=known),
         ) from None
 
