@@ -161,3 +161,26 @@ def test_a_template_of_an_unknown_type_is_refused_in_the_language_asked_for(
     assert done.exit_code == 2, done.output
     assert words in done.stderr
     assert not (tmp_path / "mall.txt").exists()
+
+
+@pytest.mark.parametrize(("text", "line", "swedish", "english"), [
+    ("#+ title Trasig\nSELECT * WHERE { ?s ?p ?o }\n", "1",
+     "oläslig huvudrad (skriv den som '#+ nyckel: värde')",
+     "unreadable header line (write it as '#+ key: value')"),
+    ("#+ param: n xsd:hex = 1\nSELECT * WHERE { ?s ?p ?o }\n", "1",
+     "parametertypen xsd:hex stöds inte (använd en av ", "unsupported parameter type xsd:hex"),
+    ("SELEKT * WHERE { ?s ?p ?o }\n", "1:1", "inte en SPARQL-fråga: ",
+     "not a SPARQL query: "),
+])
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_a_broken_question_file_is_explained_in_the_runs_language(
+    tmp_path: Path, text: str, line: str, swedish: str, english: str, lang: str,
+) -> None:
+    # The question file's header and syntax errors were English in a Swedish run.
+    query = tmp_path / "fraga.rq"
+    query.write_text(text, encoding="utf-8")
+    done = invoke("sparql", str(query), "-q", "--lang", lang, cwd=tmp_path)
+    assert done.exit_code == 2, done.output
+    wanted, other = (swedish, english) if lang == "sv" else (english, swedish)
+    assert f"{query}:{line}: {wanted}" in done.stderr
+    assert other not in done.stderr

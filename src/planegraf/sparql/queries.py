@@ -204,8 +204,8 @@ def parse_query_text(text: str, path: Path, name: str | None = None) -> QueryFil
         match = _HEADER_LINE.match(line)
         if not match:
             if line.startswith("#+"):
-                raise InputError(path, "unreadable header line", line=number,
-                                 hint="write it as '#+ key: value'")
+                raise InputError(path, Message("query_header_line"), line=number,
+                                 hint=Message("query_header_line_hint"))
             continue
         key, value = match["key"], match["value"]
         if key in ("title", "description"):
@@ -216,21 +216,22 @@ def parse_query_text(text: str, path: Path, name: str | None = None) -> QueryFil
         elif key == "param":
             param = _PARAM.match(value)
             if not param:
-                raise InputError(path, f"unreadable parameter {value!r}", line=number,
-                                 hint="write it as 'name xsd:type = default'")
+                raise InputError(path, Message("query_parameter", value=repr(value)), line=number,
+                                 hint=Message("query_parameter_hint"))
             default = param["default"]
             if default and len(default) >= 2 and default[0] == default[-1] == '"':
                 default = default[1:-1]
             if param["type"] not in PARAMETER_TYPES:
-                raise InputError(path, f"unsupported parameter type {param['type']}",
-                                 line=number, hint=f"use one of {', '.join(PARAMETER_TYPES)}")
+                raise InputError(path, Message("query_parameter_type", type=param["type"]),
+                                 line=number, hint=Message("query_parameter_type_hint",
+                                                           types=", ".join(PARAMETER_TYPES)))
             parameters.append(Parameter(param["name"], param["type"], default))
         elif key == "column":
             lang_match = _LANG_SUFFIX.match(value)
             column = _COLUMN.match(lang_match["text"] if lang_match else value)
             if not column:
-                raise InputError(path, f"unreadable column {value!r}", line=number,
-                                 hint="write it as 'variable Heading @sv'")
+                raise InputError(path, Message("query_column", value=repr(value)), line=number,
+                                 hint=Message("query_column_hint"))
             lang = lang_match["lang"] if lang_match else "sv"
             columns.setdefault(column["name"], {})[lang] = column["text"]
         elif key == "group":
@@ -275,8 +276,8 @@ def catalogue(extra_dirs: Sequence[Path | None] = ()) -> list[QueryFile]:
             continue
         for path in sorted(extra.glob("*.rq")):
             if path.stem in bundled:
-                raise InputError(path, f"a project query may not take the name of planegraf's "
-                                 f"own {path.stem!r}", hint="rename the file")
+                raise InputError(path, Message("query_name_taken", name=repr(path.stem)),
+                                 hint=Message("query_name_taken_hint"))
             found.append(parse_query_file(path))
     return found
 
@@ -358,8 +359,9 @@ def check_query(text: str, path: Path | str, *, allow_service: bool = False) -> 
         try:
             update = parseUpdate(text)
         except ParseException:
-            raise InputError(path, f"not a SPARQL query: {err.msg}", line=err.lineno,
-                             column=err.col, hint="fix the SPARQL syntax there") from None
+            raise InputError(path, Message("query_not_sparql", detail=err.msg), line=err.lineno,
+                             column=err.col,
+                             hint=Message("load_syntax_hint", format="SPARQL")) from None
         operations = ", ".join(sorted({op.name.upper() for op in update.request})) or "update"
         raise RefusedQueryError(
             f"{path}: {operations} is an update; planegraf runs read-only queries "
