@@ -184,3 +184,19 @@ def test_a_broken_question_file_is_explained_in_the_runs_language(
     wanted, other = (swedish, english) if lang == "sv" else (english, swedish)
     assert f"{query}:{line}: {wanted}" in done.stderr
     assert other not in done.stderr
+
+
+@pytest.mark.parametrize(("lang", "words", "other"), [
+    ("sv", "kan inte läsa reglerna (SHACL-former): ", "cannot read the shapes"),
+    ("en", "cannot read the shapes: ", "kan inte läsa reglerna"),
+])
+def test_a_broken_shapes_file_is_explained_in_the_runs_language(
+    tmp_path: Path, lang: str, words: str, other: str,
+) -> None:
+    shapes = tmp_path / "regler.ttl"
+    shapes.write_text("@prefix sh: <http://www.w3.org/ns/shacl#> .\nex:a sh:path .\n",
+                      encoding="utf-8")
+    done = invoke("validate", "-q", "--shapes", str(shapes), "--lang", lang, cwd=tmp_path)
+    assert done.exit_code == 2, done.output
+    assert f"{shapes}:1: {words}" in done.stderr
+    assert other not in done.stderr

@@ -223,9 +223,10 @@ def load_shapes(paths: Sequence[Path], base_iris: Sequence[str | None] = ()) -> 
                 raise
             except Exception as err:  # rdflib's parsers raise many kinds
                 line = getattr(err, "lines", None) or getattr(err, "lineno", None)
-                raise InputError(path, f"cannot read the shapes: {err}".splitlines()[0],
+                reason = (str(err).splitlines() or [""])[0]
+                raise InputError(path, i18n.Message("shapes_unreadable", reason=reason),
                                  line=line if isinstance(line, int) else None,
-                                 hint="fix the syntax of the shapes file") from None
+                                 hint=i18n.Message("shapes_unreadable_hint")) from None
     finally:
         rdflib.NORMALIZE_LITERALS = normalize
     return graph
