@@ -290,10 +290,13 @@ def _fork_worker(control: socket.socket, context: object, me: int,
         os.close(write_fd)
         return True
     pid = os.fork()
-    if pid == 0:  # the worker
-        die_with(me)
-        _close_inherited(keep=write_fd, sockets_only=True)
-        work_in_worker(lambda: work(context), limits, write_fd)
+    if pid == 0:  # the worker: whatever happens, it never goes back to the fork server's loop
+        try:
+            die_with(me)
+            _close_inherited(keep=write_fd, sockets_only=True)
+            work_in_worker(lambda: work(context), limits, write_fd)
+        finally:
+            os._exit(1)
     os.close(write_fd)
     pidfd = os.pidfd_open(pid)
     try:
