@@ -11,10 +11,14 @@ redirects or records what it was sent).
 from __future__ import annotations
 
 import contextlib
+import http.client
 import http.server
 import subprocess
 import tempfile
 import threading
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -80,3 +84,19 @@ class CountingLookups:
 
     def __len__(self) -> int:
         return len(self.store)
+
+
+def ask_sparql(url: str, query: str, timeout: float = 900) -> tuple[int, bytes]:
+    """POST ``query`` to a SPARQL endpoint: the status and body, or (0, b"") when the server
+    answered nothing (it stopped first)."""
+    request = urllib.request.Request(
+        url, data=urllib.parse.urlencode({"query": query}).encode(), method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded",
+                 "Accept": "application/sparql-results+json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+    except (urllib.error.URLError, ConnectionError, http.client.HTTPException):
+        return 0, b""

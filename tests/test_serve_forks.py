@@ -8,14 +8,10 @@ each test waits for the state it looks at (a worker computing), never for a time
 
 from __future__ import annotations
 
-import http.client
 import os
 import signal
 import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +23,8 @@ from planegraf.publish.serve import RunningSite, serve
 from planegraf.publish.serve_forks import ForkServer, available, children_of
 from planegraf.publish.site import write_site
 from planegraf.sparql.limits import QueryLimitError, QueryLimits
+
+from .servers import ask_sparql as ask
 
 pytestmark = pytest.mark.skipif(not available() or not Path("/proc/self/stat").is_file(),
                                 reason="the fork server needs Linux (pidfd, /proc)")
@@ -48,20 +46,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def running(site: Path) -> Iterator[RunningSite]:
     with serve(site, site / "data" / "planegraf.nq", timeout_s=600, memory_mib=None) as running:
         yield running
-
-
-def ask(url: str, query: str) -> tuple[int, bytes]:
-    request = urllib.request.Request(
-        url, data=urllib.parse.urlencode({"query": query}).encode(), method="POST",
-        headers={"Content-Type": "application/x-www-form-urlencoded",
-                 "Accept": "application/sparql-results+json"})
-    try:
-        with urllib.request.urlopen(request, timeout=900) as answer:
-            return answer.status, answer.read()
-    except urllib.error.HTTPError as err:
-        return err.code, err.read()
-    except (urllib.error.URLError, ConnectionError, http.client.HTTPException):
-        return 0, b""  # not answered: the server stopped first
 
 
 def _parent_of(pid: int) -> int:

@@ -12,9 +12,6 @@ import os
 import signal
 import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +23,8 @@ from planegraf.publish.serve import RunningSite, serve
 from planegraf.publish.serve_forks import children_of
 from planegraf.publish.site import write_site
 from planegraf.sparql.limits import QueryLimits
+
+from .servers import ask_sparql as ask
 
 # Counting every combination of four triples (about 10^14 on the bundled data) streams
 # rows in constant memory and cannot finish on any machine.
@@ -54,18 +53,6 @@ def timed(site: Path) -> Iterator[RunningSite]:
 def capped(site: Path) -> Iterator[RunningSite]:
     with serve(site, site / "data" / "planegraf.nq", timeout_s=600, memory_mib=64) as running:
         yield running
-
-
-def ask(url: str, query: str) -> tuple[int, bytes]:
-    request = urllib.request.Request(
-        url, data=urllib.parse.urlencode({"query": query}).encode(), method="POST",
-        headers={"Content-Type": "application/x-www-form-urlencoded",
-                 "Accept": "application/sparql-results+json"})
-    try:
-        with urllib.request.urlopen(request, timeout=600) as answer:
-            return answer.status, answer.read()
-    except urllib.error.HTTPError as err:
-        return err.code, err.read()
 
 
 @pytest.mark.parametrize("query", [COUNT_FOUR_WAY, GROUPED_FOUR_WAY],
