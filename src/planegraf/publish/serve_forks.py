@@ -197,10 +197,7 @@ class ForkServer(Generic[C]):
             if pid is None or pid != self.pid:
                 return
             self._forget()
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, 0)
+        _kill_and_reap(pid)
 
     def stop(self) -> None:
         """Kill the fork server (its workers die with it) and reap it."""
@@ -209,10 +206,14 @@ class ForkServer(Generic[C]):
             pid = self.pid
             self._forget()
         if pid is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, 0)
+            _kill_and_reap(pid)
+
+
+def _kill_and_reap(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
 
 
 def _killer(pidfd: int) -> Callable[[], None]:

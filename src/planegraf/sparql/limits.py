@@ -127,12 +127,6 @@ def collect_answer(read_fd: int, pid: int, limits: QueryLimits,
                     limits.cpu_time, kill)
 
 
-def unpack_answer(payload: bytes | bytearray, status: int, limits: QueryLimits) -> object:
-    """The value a worker sent, or the error that says which limit stopped it; ``status``
-    is the worker's exit status (for a worker that died without a word)."""
-    return _unpack(payload, status, limits)
-
-
 def _outcome(work: Callable[[], object]) -> bytes:
     try:
         return pickle.dumps(("ok", work()))
@@ -196,7 +190,9 @@ def _cpu_seconds(pid: int) -> float | None:
         return None
 
 
-def _unpack(payload: bytes | bytearray, status: int, limits: QueryLimits) -> Any:
+def unpack_answer(payload: bytes | bytearray, status: int, limits: QueryLimits) -> Any:
+    """The value a worker sent, or the error that says which limit stopped it; ``status``
+    is the worker's exit status (for a worker that died without a word)."""
     if not payload:
         if limits.memory_mib is not None:
             raise QueryLimitError(
