@@ -152,6 +152,27 @@ def test_a_site_that_fails_while_the_dataset_is_written_leaves_the_last_good_out
     assert not [p for p in good_build.parent.iterdir() if p.name.startswith(".out.")]
 
 
+def test_a_failed_build_leaves_no_thread_reading_the_store(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A site that fails at once, while the validation and the summary have just begun
+    # beside it: the error must not leave them reading the store (in a program that goes
+    # on, or through the interpreter's exit).
+    import threading
+
+    import planegraf.pipeline as pipeline
+
+    def fails_at_once(*_args: object, **_kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pipeline, "_write_site", fails_at_once)
+    before = {t.ident for t in threading.enumerate()}
+    with pytest.raises(OSError, match="No space left"):
+        build(tmp_path / "out", lang="en", pages="reports")
+    left = [t.name for t in threading.enumerate() if t.ident not in before and t.is_alive()]
+    assert left == []
+    assert not (tmp_path / "out").exists()
+
+
 def test_the_site_s_libraries_are_imported_while_the_data_loads(tmp_path: Path) -> None:
     # Matplotlib and NetworkX take about a second to import; the build imports them in a
     # thread while Oxigraph loads the data, so they are there before the shapes are checked.

@@ -300,16 +300,26 @@ def _build(
                     progress(Message("cli_step_write", target=f"{out_dir}/site"))
                     _write_site(stage / "site", store, lang, base_url, project, pages,
                                 dataset_written=dataset.result, while_waiting=pending.help)
-            finally:  # a failed site throws the stage away: not while the dump writes in it
+                dataset.result()
+                summary = summary_made.result()
+            except BaseException:
+                # A failed build leaves nothing running: the validation stops at its next
+                # query, and the stage is thrown away only once the dump no longer writes
+                # in it (a thread still reading the store at exit could crash the exit).
+                pending.abandon()
+                summary_made.wait()
+                raise
+            finally:
                 dataset.wait()
-            dataset.result()
-            summary = summary_made.result()
             report = pending.result()
             if report.has_violations:  # warnings and infos do not stop a build
                 raise _Stopped
             _write_outputs(stage, report, summary, lang)
     except _Stopped:
         return BuildResult(store, report, summary, out_dir, written)
+    except BaseException:
+        pending.abandon()  # e.g. the stage could not be made
+        raise
     written = [out_dir / name for name in OUTPUT_FILES]
     if site:
         written.append(out_dir / "site")

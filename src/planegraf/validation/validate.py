@@ -304,6 +304,21 @@ class PendingValidation:
         if self._shared is not None:
             self._shared.help()
 
+    def abandon(self) -> None:
+        """Stop the validation for a caller that has failed: no query not yet begun is run,
+        and its thread has ended when this returns (after the query it was running, if
+        any), so that nothing reads the store after the caller gave up on it. The report
+        is lost."""
+        if self._work is None:
+            return
+        if self._ahead is not None:
+            self._ahead.cancel()
+        assert self._shared is not None
+        self._shared.abandon()
+        self._work.wait()
+        self._work = None
+        self._report = None
+
     def result(self) -> ValidationReport:
         """The report, once the validation is over (raises what the validation raised)."""
         if self._work is not None:
@@ -319,6 +334,7 @@ class PendingValidation:
         # quads when the files are new to the cache. A validation that must change the store
         # (see start_validation) is left to result(), when the caller is done with it.
         rewritten = self._scan(sources)
+        shared.check()
         core, sparql = self._compiled
         if rewritten or any(c.needs_shapes_graph for c in sparql):
             return rewritten
@@ -327,6 +343,8 @@ class PendingValidation:
     def _scan(self, sources: Sequence[Source]) -> Rewritten:
         if self._ahead is not None:  # the cache being filled by a child: read it when done
             self._ahead.join()
+        if self._shared is not None:  # abandoned while it waited: not seconds of reading
+            self._shared.check()
         return scan(sources) if sources else Rewritten({})
 
     def _alone(self, rewritten: Rewritten) -> ValidationReport:
@@ -511,6 +529,10 @@ def _finish(report: _ReportBuilder, shapes: Graph, core: Sequence[CompiledConstr
     return finished
 
 
+class Abandoned(Exception):
+    """The validation was abandoned by its caller (:meth:`PendingValidation.abandon`)."""
+
+
 class _SharedQueries:
     """Queries taken one at a time by the validation's thread and, once it waits for the
     report, by the caller's (:meth:`help`): the results in the order of the queries."""
@@ -522,6 +544,19 @@ class _SharedQueries:
         self._errors: list[BaseException] = []
         self._next = 0
         self._running = 0
+        self._abandoned = False
+
+    def abandon(self) -> None:
+        """Begin no more tasks: :meth:`run` raises :class:`Abandoned` once those running
+        are over."""
+        with self._lock:
+            self._abandoned = True
+
+    def check(self) -> None:
+        """Raise :class:`Abandoned` if :meth:`abandon` was called."""
+        with self._lock:
+            if self._abandoned:
+                raise Abandoned
 
     def run(self, tasks: Sequence[Callable[[], Any]]) -> list[Any]:
         """Every task's result, taking tasks here until none is left."""
@@ -534,13 +569,15 @@ class _SharedQueries:
             self._tasks = []
             if self._errors:
                 raise self._errors[0]
+            if self._abandoned:
+                raise Abandoned
             return self._results
 
     def help(self) -> None:
-        """Run tasks not yet begun until none is left."""
+        """Run tasks not yet begun until none is left (or the work is abandoned)."""
         while True:
             with self._lock:
-                if self._next >= len(self._tasks):
+                if self._abandoned or self._next >= len(self._tasks):
                     return
                 index, task = self._next, self._tasks[self._next]
                 self._next += 1
