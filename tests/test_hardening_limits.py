@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -92,6 +93,21 @@ def test_an_error_in_the_worker_reaches_the_caller_as_planegrafs_own(
     bindings = {"x": Parameter("x", "xsd:string", None).term("a")}
     with pytest.raises(PlanegrafError, match="unprojected.rq.*projected"):
         EmbeddedEngine(store, QueryLimits()).run(query, bindings)
+
+
+def test_a_worker_that_ends_without_a_word_is_not_said_to_need_more_memory() -> None:
+    # Memory is what aborts a worker under its cap (or gets it killed); a worker that
+    # exits on its own or is stopped by another signal must not send the user off to
+    # raise --max-memory.
+    capped = QueryLimits(timeout_s=60, memory_mib=256)
+    with pytest.raises(PlanegrafError, match=r"stopped unexpectedly \(exit status 3\)") as ended:
+        limits.run_limited(lambda: os._exit(3), capped)
+    assert not isinstance(ended.value, QueryLimitError)
+    assert "memory" not in str(ended.value)
+    with pytest.raises(PlanegrafError, match=r"stopped unexpectedly \(signal SIGTERM\)"):
+        limits.run_limited(lambda: os.kill(os.getpid(), signal.SIGTERM), capped)
+    with pytest.raises(QueryLimitError, match="more than 256 MiB"):
+        limits.run_limited(lambda: os.abort(), capped)
 
 
 def _children() -> set[str]:

@@ -194,12 +194,12 @@ def unpack_answer(payload: bytes | bytearray, status: int, limits: QueryLimits) 
     """The value a worker sent, or the error that says which limit stopped it; ``status``
     is the worker's exit status (for a worker that died without a word)."""
     if not payload:
-        if limits.memory_mib is not None:
+        if limits.memory_mib is not None and _ran_out_of_memory(status):
             raise QueryLimitError(
                 f"the query needed more than {limits.memory_mib} MiB of memory and was "
                 "stopped: narrow it (ORDER BY, GROUP BY and DISTINCT over many rows hold "
                 "them all) or raise --max-memory")
-        raise PlanegrafError(f"the query engine stopped unexpectedly (status {status})")
+        raise PlanegrafError(f"the query engine stopped unexpectedly ({_ending(status)})")
     kind, value = pickle.loads(payload)
     if kind == "ok":
         return value
@@ -212,6 +212,23 @@ def unpack_answer(payload: bytes | bytearray, status: int, limits: QueryLimits) 
     if kind == "error":
         raise PlanegrafError(value)
     raise RuntimeError(f"the query failed in its worker: {value}")
+
+
+def _ran_out_of_memory(status: int) -> bool:
+    """Whether a worker that ended without a word died as one out of memory does: aborted
+    (Oxigraph aborts when an allocation fails) or killed (the kernel's out-of-memory
+    killer); -1 is a status nobody could learn (its fork server died with it)."""
+    if status == -1:
+        return True
+    return os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGABRT, signal.SIGKILL)
+
+
+def _ending(status: int) -> str:
+    if status == -1:
+        return "its end was not reported"
+    if os.WIFSIGNALED(status):
+        return f"signal {signal.Signals(os.WTERMSIG(status)).name}"
+    return f"exit status {os.WEXITSTATUS(status)}"
 
 
 def _kill(pid: int) -> None:
