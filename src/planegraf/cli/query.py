@@ -15,7 +15,7 @@ from planegraf.errors import PlanegrafError
 from planegraf.i18n import in_language, text
 from planegraf.rdf import atomic
 from planegraf.rdf.outputs import BOOLEAN_OUTPUTS, GRAPH_OUTPUTS, TABLE_OUTPUTS, output_format
-from planegraf.render.results import FORMATS, boolean_word, render
+from planegraf.render.results import FORMATS, boolean_word, render, spreadsheet_table
 from planegraf.sparql.endpoint import ENDPOINT_VARIABLE, Connection, publish
 from planegraf.sparql.engines import Answer, Engine
 from planegraf.sparql.limits import (
@@ -79,6 +79,13 @@ def _output(answer: Answer, query: QueryFile, fmt: str, show_iris: bool, lang: s
 
 def _print(answer: Answer, query: QueryFile, fmt: str, show_iris: bool, lang: str,
            headings: bool, output: Path | None = None) -> None:
+    if fmt == "xlsx" and output is not None and answer.solutions is not None:
+        from planegraf.render.xlsx import write_table  # openpyxl only when asked for
+
+        hidden = [p.name for p in query.parameters]
+        header, rows = spreadsheet_table(answer.solutions, query, lang, hidden)
+        write_table(output, query.name, header, rows, lang)
+        return
     data = _output(answer, query, fmt, show_iris, lang, headings)
     if output is None:
         sys.stdout.buffer.write(data)
@@ -87,12 +94,17 @@ def _print(answer: Answer, query: QueryFile, fmt: str, show_iris: bool, lang: st
         atomic.write_bytes(output, data)
 
 
-def _chosen_format(query: QueryFile, output: Path | None, fmt: str) -> str:
+def _chosen_format(query: QueryFile, output: Path | None, fmt: str, lang: str) -> str:
     """The output format: --format, or with -o the one its extension names (refusing an
-    extension this query's answer cannot be written as)."""
-    if output is None:
+    extension this query's answer cannot be written as, and a workbook to the terminal or
+    of an answer that is not a table)."""
+    if output is None and fmt != "xlsx":
         return fmt
     form = check_query(query.text, query.path, allow_service=True)
+    if fmt == "xlsx" and form != "SELECT":
+        raise PlanegrafError(text("xlsx_not_a_table", lang, form=form))
+    if output is None:
+        raise PlanegrafError(text("xlsx_needs_file", lang))
     formats = {"SELECT": TABLE_OUTPUTS, "ASK": BOOLEAN_OUTPUTS}.get(form, GRAPH_OUTPUTS)
     given = click.get_current_context().get_parameter_source("fmt")
     explicit = fmt if given is click.core.ParameterSource.COMMANDLINE else None
@@ -116,13 +128,15 @@ def _engine_options(function: click.decorators.FC) -> click.decorators.FC:
                      show_default=True, metavar="MIB",
                      help="Stop a query that needs more memory than this, in MiB, beyond the "
                           "loaded data; with --endpoint, the MiB read (0: no limit)."),
-        click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
-                     show_default=True,
-                     help="Output format; with -o the extension decides."),
+        click.option("--format", "fmt", type=click.Choice((*FORMATS, "xlsx")),
+                     default="table", show_default=True,
+                     help="Output format; with -o the extension decides. xlsx (an Excel "
+                          "workbook, headings in --lang) only with -o."),
         click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-                     help="Write the answer to this file instead of standard output: .csv, "
-                          ".json, .md or .txt (a table) for SELECT, .txt for ASK, .nt for "
-                          "CONSTRUCT and DESCRIBE; another extension is refused."),
+                     help="Write the answer to this file instead of standard output: .xlsx "
+                          "(an Excel workbook), .csv, .json, .md or .txt (a table) for "
+                          "SELECT, .txt for ASK, .nt for CONSTRUCT and DESCRIBE; another "
+                          "extension is refused."),
         click.option("--iris", "show_iris", is_flag=True,
                      help="Show IRIs beside labels in table and md output."),
         click.option("--headings", is_flag=True,
@@ -184,6 +198,7 @@ def register(group: click.Group) -> None:
         Example:
           planegraf query coordinators-ranked
           planegraf query organisations-in-many-areas --param min_areas=4 --format csv
+          planegraf query coordinators-ranked -o svar.xlsx
           planegraf query organisation-activities --param organisation=Qulturum --lang en
           planegraf query activities-in-area --param area=kalmar-pa-2023/6
           planegraf query search-activities --param text=foraldrastod --endpoint http://127.0.0.1:7878/query
@@ -193,7 +208,7 @@ def register(group: click.Group) -> None:
         if show:
             click.echo(query.text, nl=False)
             return
-        fmt = _chosen_format(query, output, fmt)
+        fmt = _chosen_format(query, output, fmt, lang)
         _precheck(query, _parse_params(params), lang)
         engine = _engine(run, timeout, max_rows, max_memory)
         given = resolve_given(engine, query, _parse_params(params))
@@ -219,6 +234,7 @@ def register(group: click.Group) -> None:
           planegraf sparql my-question.rq --format md
           echo 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' | planegraf sparql -
           planegraf sparql big.rq --timeout 300 --max-rows 0 --format csv
+          planegraf sparql my-question.rq --lang en -o answer.xlsx
         """
         if str(file) == "-":
             text, path = sys.stdin.read(), Path("<stdin>")
@@ -229,7 +245,7 @@ def register(group: click.Group) -> None:
                 raise PlanegrafError(f"{file}: cannot read the query: {err}") from None
         lang = run.lang
         query = parse_query_text(text, path, name=path.stem)
-        fmt = _chosen_format(query, output, fmt)
+        fmt = _chosen_format(query, output, fmt, lang)
         given = _parse_params(params)
         _precheck(query, given, lang)
         engine = _engine(run, timeout, max_rows, max_memory)

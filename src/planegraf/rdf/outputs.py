@@ -18,7 +18,8 @@ NETWORK_COMPOUND_OUTPUTS: dict[str, str] = {".kumu.csv": "kumu"}
 REPORT_OUTPUTS: dict[str, str] = {
     ".md": "md", ".markdown": "md", ".csv": "csv", ".json": "json"}
 TABLE_OUTPUTS: dict[str, str] = {
-    ".csv": "csv", ".json": "json", ".md": "md", ".markdown": "md", ".txt": "table"}
+    ".xlsx": "xlsx", ".csv": "csv", ".json": "json", ".md": "md", ".markdown": "md",
+    ".txt": "table"}
 GRAPH_OUTPUTS: dict[str, str] = {".nt": "nt"}
 BOOLEAN_OUTPUTS: dict[str, str] = {".txt": "table"}
 TURTLE_OUTPUTS: dict[str, str] = {".ttl": "ttl"}

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable
+import math
+import re
+from collections.abc import Iterable, Iterator
 from typing import Literal, Protocol
 
 import pyoxigraph as ox
@@ -101,6 +103,52 @@ def json_value(term: Term | None) -> str | int | float | bool | None:
         if datatype == XSD + "boolean":
             return term.value in ("true", "1")
     return term.value
+
+
+_INTEGER = _NUMERIC - _DECIMAL
+_YEAR = re.compile(r"-?[0-9]{4}")
+_SIGNIFICANT = 15  # digits a spreadsheet's number (a double) keeps
+
+
+def spreadsheet_value(term: Term | None, lang: str = "sv") -> str | int | float | None:
+    """A value as a spreadsheet cell: integers, decimals and years as numbers; anything
+    else as the table shows it (:func:`display`), and nothing for unbound. A number a
+    spreadsheet cannot hold exactly (more than 15 digits, NaN, INF) stays text, as shown.
+
+    >>> def lit(v, t): return ox.Literal(v, datatype=ox.NamedNode(XSD + t))
+    >>> [spreadsheet_value(lit(v, t), "sv") for v, t in [("12", "integer"),
+    ...  ("2.50", "decimal"), ("2018", "gYear"), ("true", "boolean"), ("NaN", "double"),
+    ...  ("12345678901234567890", "integer")]]
+    [12, 2.5, 2018, 'ja', 'nan', '12345678901234567890']
+    """
+    if isinstance(term, ox.Literal):
+        datatype, written = term.datatype.value, term.value
+        digits = sum(c.isdigit() for c in written.split("e")[0].split("E")[0])
+        try:
+            if datatype in _INTEGER and digits <= _SIGNIFICANT:
+                return int(written)
+            if datatype in _DECIMAL and digits <= _SIGNIFICANT:
+                number = float(written)
+                if math.isfinite(number):
+                    return number
+            if datatype == XSD + "gYear" and _YEAR.fullmatch(written):
+                return int(written)
+        except ValueError:
+            pass  # not a valid lexical form: shown as written
+    return None if term is None else display(term, lang)
+
+
+def spreadsheet_table(solutions: Solutions, query: Headed | None, lang: str,
+                      hidden: Iterable[str] = ()
+                      ) -> tuple[list[str], Iterator[list[str | int | float | None]]]:
+    """The headings and the rows of the answer as a spreadsheet shows it: the columns and
+    headings of the CSV for people (``headings=True``, IRIs beside their labels), values
+    as :func:`spreadsheet_value` gives them. The rows are made as they are read."""
+    picked = headed_columns(solutions, query, lang, list(hidden), for_people=False)
+    names = [name for name, _ in picked]
+    rows = ([spreadsheet_value(row.get(name), lang) for name in names]
+            for row in solutions.rows)
+    return [heading for _, heading in picked], rows
 
 
 def _is_numeric(term: Term | None) -> bool:
