@@ -22,8 +22,8 @@ def _planegraf(*args: str, cwd: Path | None = None) -> subprocess.CompletedProce
     (["network"], "network.jpg"),
     (["network"], "network"),
     (["gaps"], "gaps.pdf"),
-    (["metrics"], "metrics.xlsx"),
-    (["query", "coordinators-ranked"], "ranked.xlsx"),
+    (["metrics"], "metrics.ods"),
+    (["query", "coordinators-ranked"], "ranked.ods"),
     (["export"], "data.png"),
     (["describe"], "dataset.json"),
 ], ids=lambda v: v if isinstance(v, str) else v[0])

@@ -18,6 +18,7 @@ never held as cell objects, and a failed write leaves the last good file.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
 from collections.abc import Iterable, Sequence
@@ -109,6 +110,17 @@ def _cells(sheet: WriteOnlyWorksheet, row: Sequence[Value], lang: str) -> list[o
     return cells
 
 
+def _discard(ws: WriteOnlyWorksheet) -> None:
+    """Finish and remove the half-written sheet openpyxl streams into a temporary file (it
+    would otherwise stay until the interpreter exits)."""
+    with contextlib.suppress(Exception):
+        ws.close()
+    writer = getattr(ws, "_writer", None)
+    if writer is not None:
+        with contextlib.suppress(Exception):
+            writer.cleanup()
+
+
 def write_table(path: Path, sheet: str, header: Sequence[str],
                 rows: Iterable[Sequence[Value]], lang: str = "sv") -> int:
     """Write one table as a workbook at ``path``, atomically; the number of rows written.
@@ -132,9 +144,13 @@ def write_table(path: Path, sheet: str, header: Sequence[str],
         heading.append(cell)
     ws.append(heading)
     count = 0
-    for row in itertools.chain(sample, rows):
-        ws.append(_cells(ws, row, lang))
-        count += 1
+    try:
+        for row in itertools.chain(sample, rows):
+            ws.append(_cells(ws, row, lang))
+            count += 1
+    except BaseException:
+        _discard(ws)
+        raise
     if header:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count + 1}"
     with atomic.writing(path) as handle:
