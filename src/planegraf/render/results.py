@@ -106,6 +106,7 @@ def json_value(term: Term | None) -> str | int | float | bool | None:
 
 
 _INTEGER = _NUMERIC - _DECIMAL
+_GYEAR = XSD + "gYear"
 _YEAR = re.compile(r"-?[0-9]{4}")
 _SIGNIFICANT = 15  # digits a spreadsheet's number (a double) keeps
 
@@ -123,19 +124,23 @@ def spreadsheet_value(term: Term | None, lang: str = "sv") -> str | int | float 
     """
     if isinstance(term, ox.Literal):
         datatype, written = term.datatype.value, term.value
-        digits = sum(c.isdigit() for c in written.split("e")[0].split("E")[0])
         try:
-            if datatype in _INTEGER and digits <= _SIGNIFICANT:
-                return int(written)
-            if datatype in _DECIMAL and digits <= _SIGNIFICANT:
-                number = float(written)
+            if datatype in _NUMERIC and _digits(written) <= _SIGNIFICANT:
+                number = int(written) if datatype in _INTEGER else float(written)
                 if math.isfinite(number):
                     return number
-            if datatype == XSD + "gYear" and _YEAR.fullmatch(written):
+            elif datatype == _GYEAR and _YEAR.fullmatch(written):
                 return int(written)
         except ValueError:
             pass  # not a valid lexical form: shown as written
-    return None if term is None else display(term, lang)
+        return display(term, lang)
+    return None if term is None else term.value
+
+
+def _digits(written: str) -> int:
+    """The significant digits a number is written with, at most (its mantissa's digits)."""
+    mantissa = written.partition("e")[0].partition("E")[0]
+    return len(mantissa) - sum(mantissa.count(c) for c in "+-.")
 
 
 def spreadsheet_table(solutions: Solutions, query: Headed | None, lang: str,
