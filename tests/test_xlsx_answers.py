@@ -257,3 +257,45 @@ def test_a_query_that_is_stopped_leaves_the_last_good_workbook(tmp_path: Path) -
     assert done.exit_code == 2
     assert target.read_bytes() == good
     assert sorted(p.name for p in tmp_path.iterdir()) == ["svar.xlsx"]
+
+
+@pytest.mark.parametrize(("command", "first", "numeric"), [
+    (["metrics", "--plan", "rjl-hp-2018-2020"], "Organisation (IRI)", "Grad"),
+    (["gaps", "--plan", "rjl-hp-2018-2020"], "Regel (id)", "Antal"),
+    (["compare", "--plan", "rjl-hp-2016-2017", "--plan", "rjl-hp-2018-2020"],
+     "Organisation (IRI)", "Grad (efter)"),
+], ids=lambda v: v[0] if isinstance(v, list) else None)
+def test_metrics_gaps_and_compare_open_in_excel_as_the_csv_table_with_swedish_headings(
+        tmp_path: Path, command: list[str], first: str, numeric: str) -> None:
+    target = tmp_path / "rapport.xlsx"
+    done = invoke(*command, "--lang", "sv", "-q", "-o", str(target))
+    assert done.exit_code == 0, done.stderr
+    table = _csv(invoke(*command, "--lang", "sv", "-q", "--format", "csv").stdout)
+    rows = _rows(target)
+    assert rows[0][0] == first and len(rows) == len(table) > 2
+    assert [row[0] for row in rows[1:]] == [row[0] for row in table[1:]]
+    column = rows[0].index(numeric)
+    assert all(isinstance(row[column], int | float) for row in rows[1:]
+               if row[column] is not None)
+    assert [row[column] for row in rows[1:]] == [
+        None if row[column] == "" else float(row[column]) for row in table[1:]]
+
+
+def test_a_report_workbook_asked_for_on_the_terminal_is_refused() -> None:
+    done = invoke("gaps", "--format", "xlsx", "--lang", "en", "-q")
+    assert done.exit_code == 2 and done.stdout == ""
+    assert "terminal" in done.stderr and "-o" in done.stderr
+
+
+def test_a_report_cell_written_as_a_formula_is_text_and_truth_values_are_words(
+        tmp_path: Path) -> None:
+    from planegraf.render.xlsx import write_report
+
+    target = tmp_path / "luckor.xlsx"
+    write_report(target, "Luckor i samordningen", "gaps", ["label", "articulation_point"],
+                 [[text, index % 2 == 0] for index, text in enumerate(HOSTILE)], "sv")
+    rows = _rows(target)
+    assert rows[0] == ("Organisation", "Håller ihop nätverket")
+    assert [row[0] for row in rows[1:]] == HOSTILE
+    assert {row[1] for row in rows[1:]} == {"ja", "nej"}
+    assert "<f>" not in _sheet_xml(target) and "<f " not in _sheet_xml(target)

@@ -288,22 +288,30 @@ def comparison_markdown(result: Comparison, data: NetworkData, lang: Language = 
     return "\n".join(lines) + "\n"
 
 
-def comparison_csv(result: Comparison, data: NetworkData, lang: Language = "sv") -> str:
-    """One row per organisation: its status and its roles and centrality on each side."""
+def comparison_rows(result: Comparison, data: NetworkData, lang: Language = "sv"
+                    ) -> tuple[list[str], list[list[object]]]:
+    """The organisations compared: the column names and one row per organisation, its
+    status and its roles and centrality on each side (the CSV and the workbook)."""
     _reported(result)
-    out = io.StringIO()
-    writer = SpreadsheetSafeWriter(out, lineterminator="\n")
     fields = ("coordinator_stated", "coordinator_inferred", "partner_stated",
               "partner_inferred", "degree", "betweenness")
-    writer.writerow(["iri", "label", "status", *(f"{f}_before" for f in fields),
-                     *(f"{f}_after" for f in fields)])
-    for org in result.organisations:
-        label = data.agent(org.iri).label(lang)
-        writer.writerow([org.iri, label, org.status,
-                         *("" if getattr(org.before, f) is None else getattr(org.before, f)
-                           for f in fields),
-                         *("" if getattr(org.after, f) is None else getattr(org.after, f)
-                           for f in fields)])
+    columns = ["iri", "label", "status", *(f"{f}_before" for f in fields),
+               *(f"{f}_after" for f in fields)]
+    rows: list[list[object]] = [
+        [org.iri, data.agent(org.iri).label(lang), org.status,
+         *("" if getattr(org.before, f) is None else getattr(org.before, f) for f in fields),
+         *("" if getattr(org.after, f) is None else getattr(org.after, f) for f in fields)]
+        for org in result.organisations]
+    return columns, rows
+
+
+def comparison_csv(result: Comparison, data: NetworkData, lang: Language = "sv") -> str:
+    """One row per organisation: its status and its roles and centrality on each side."""
+    out = io.StringIO()
+    writer = SpreadsheetSafeWriter(out, lineterminator="\n")
+    columns, rows = comparison_rows(result, data, lang)
+    writer.writerow(columns)
+    writer.writerows(rows)
     return out.getvalue()
 
 

@@ -610,16 +610,17 @@ def _activity_name(data: NetworkData, iri: str) -> str:
     return activity.name if activity else iri
 
 
-def gaps_csv(gaps: Sequence[Gap], data: NetworkData, lang: Language = "sv") -> str:
-    """One row per finding; evidence lists joined with ``; ``."""
-    out = io.StringIO()
-    writer = SpreadsheetSafeWriter(out, lineterminator="\n")
-    writer.writerow(["rule", "rule_name", "plan", "plan_label", "county", "county_label",
-                     "subject", "subject_label", "detail", "count",
-                     "activities", "organisations", "organisation_names"])
+def gaps_rows(gaps: Sequence[Gap], data: NetworkData, lang: Language = "sv"
+              ) -> tuple[list[str], list[list[object]]]:
+    """The findings' table: its column names and one row per finding, evidence lists joined
+    with ``; `` (the CSV and the workbook)."""
+    columns = ["rule", "rule_name", "plan", "plan_label", "county", "county_label",
+               "subject", "subject_label", "detail", "count",
+               "activities", "organisations", "organisation_names"]
+    rows: list[list[object]] = []
     for gap in gaps:
         plan = data.plans.get(gap.plan or "")
-        writer.writerow([
+        rows.append([
             gap.rule, RULES_BY_ID[gap.rule].name[lang], gap.plan or "",
             plan.title(lang) if plan else "", gap.county or "",
             data.county_label(gap.county, lang) if gap.county else "", gap.subject,
@@ -628,6 +629,16 @@ def gaps_csv(gaps: Sequence[Gap], data: NetworkData, lang: Language = "sv") -> s
             "; ".join(gap.organisations),
             "; ".join(data.agent(o).label(lang) for o in gap.organisations),
         ])
+    return columns, rows
+
+
+def gaps_csv(gaps: Sequence[Gap], data: NetworkData, lang: Language = "sv") -> str:
+    """One row per finding; evidence lists joined with ``; ``."""
+    out = io.StringIO()
+    writer = SpreadsheetSafeWriter(out, lineterminator="\n")
+    columns, rows = gaps_rows(gaps, data, lang)
+    writer.writerow(columns)
+    writer.writerows(rows)
     return out.getvalue()
 
 

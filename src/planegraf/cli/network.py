@@ -14,6 +14,7 @@ from planegraf.analysis.gaps import (
     gaps_csv,
     gaps_json,
     gaps_markdown,
+    gaps_rows,
     load_follow_up_labels,
     load_objectives,
 )
@@ -33,7 +34,7 @@ from planegraf.rdf.outputs import (
     REPORT_OUTPUTS,
     output_format,
 )
-from planegraf.render.metrics import metrics_csv, metrics_json, metrics_markdown
+from planegraf.render.metrics import metrics_csv, metrics_json, metrics_markdown, metrics_rows
 from planegraf.render.pictures import PICTURE_FORMATS, plan_periods, write_picture_export
 from planegraf.render.viz import EXPORT_FORMATS, SIZE_METRICS, sector_labels, write_export
 from planegraf.sparql.readers import Reader
@@ -135,12 +136,14 @@ def network_command(plan: str | None, area: str | None, goal: str | None, expand
 
 @click.command("metrics")
 @_scope_options
-@click.option("--format", "fmt", type=click.Choice(["md", "csv", "json"]), default=None,
-              help="Markdown tables (default), CSV (one row per organisation) or JSON; with -o "
-                   "the extension decides.")
+@click.option("--format", "fmt", type=click.Choice(["md", "csv", "json", "xlsx"]),
+              default=None,
+              help="Markdown tables (default), CSV (one row per organisation), JSON or xlsx "
+                   "(the CSV's table as an Excel workbook, headings in --lang; only with -o); "
+                   "with -o the extension decides.")
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the metrics to this file (.md, .csv, .json) instead of standard "
-                   "output.")
+              help="Write the metrics to this file (.md, .csv, .json, .xlsx) instead of "
+                   "standard output.")
 def metrics_command(plan: str | None, area: str | None, goal: str | None,
                     expand_groups: bool, run: Run, fmt: str | None,
                     output: Path | None) -> None:
@@ -156,11 +159,17 @@ def metrics_command(plan: str | None, area: str | None, goal: str | None,
     Example:
       planegraf metrics --plan rjl-hp-2018-2020 --lang en
       planegraf metrics --plan rjl-hp-2018-2020 --area 9 --format csv > area9.csv
+      planegraf metrics --plan rjl-hp-2018-2020 -o matt.xlsx
     """
     chosen = output_format(output, REPORT_OUTPUTS, fmt) if output else (fmt or "md")
     lang = run.lang
+    _refuse_terminal(chosen, output, lang)
     reader, data, scope = _load(run, plan, area, goal, expand_groups)
     metrics = network_metrics(data, scope, lang)
+    if chosen == "xlsx" and output is not None:
+        columns, rows = metrics_rows(metrics)
+        _write_workbook(run, output, run.text("metrics_title"), "metrics", columns, rows)
+        return
     if chosen == "md":
         text = metrics_markdown(metrics, data, lang, sector_labels(reader, lang))
     else:
@@ -170,11 +179,13 @@ def metrics_command(plan: str | None, area: str | None, goal: str | None,
 
 @click.command("gaps")
 @_scope_options
-@click.option("--format", "fmt", type=click.Choice(["md", "csv", "json"]), default=None,
-              help="Report format: md (default), csv or json; with -o the extension decides.")
+@click.option("--format", "fmt", type=click.Choice(["md", "csv", "json", "xlsx"]), default=None,
+              help="Report format: md (default), csv, json or xlsx (the CSV's table as an "
+                   "Excel workbook, headings in --lang; only with -o); with -o the extension "
+                   "decides.")
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the report to this file (.md, .csv, .json) instead of standard "
-                   "output.")
+              help="Write the report to this file (.md, .csv, .json, .xlsx) instead of "
+                   "standard output.")
 @click.option("--fail", is_flag=True, help="Exit with 1 when there is any gap.")
 def gaps_command(plan: str | None, area: str | None, goal: str | None, expand_groups: bool,
                  run: Run, fmt: str | None, output: Path | None, fail: bool) -> None:
@@ -190,16 +201,38 @@ def gaps_command(plan: str | None, area: str | None, goal: str | None, expand_gr
     Example:
       planegraf gaps --plan rjl-hp-2018-2020
       planegraf gaps --plan rjl-hp-2018-2020 --format csv --lang en -o gaps.csv
+      planegraf gaps --plan rjl-hp-2018-2020 -o luckor.xlsx
     """
     chosen = output_format(output, REPORT_OUTPUTS, fmt) if output else (fmt or "md")
     lang = run.lang
+    _refuse_terminal(chosen, output, lang)
     store, data, scope = _load(run, plan, area, goal, expand_groups)
     gaps = coordination_gaps(data, load_objectives(store), scope,
                              follow_ups=load_follow_up_labels(store))
-    render = {"md": gaps_markdown, "csv": gaps_csv, "json": gaps_json}[chosen]
-    run.emit(render(gaps, data, lang), output, f" ({len(gaps)})")
+    if chosen == "xlsx" and output is not None:
+        columns, rows = gaps_rows(gaps, data, lang)
+        _write_workbook(run, output, run.text("gap_report"), "gaps", columns, rows,
+                        f" ({len(gaps)})")
+    else:
+        render = {"md": gaps_markdown, "csv": gaps_csv, "json": gaps_json}[chosen]
+        run.emit(render(gaps, data, lang), output, f" ({len(gaps)})")
     if fail and gaps:
         sys.exit(1)
+
+
+def _refuse_terminal(chosen: str, output: Path | None, lang: str) -> None:
+    if chosen == "xlsx":  # openpyxl is imported only when a workbook is asked for
+        from planegraf.render.xlsx import refuse_terminal
+
+        refuse_terminal(chosen, output, lang)
+
+
+def _write_workbook(run: Run, output: Path, sheet: str, report: str, columns: list[str],
+                    rows: list[list[object]], detail: str = "") -> None:
+    from planegraf.render.xlsx import write_report
+
+    write_report(output, sheet, report, columns, rows, run.lang)
+    click.echo(run.text("cli_wrote", what=f"{output}{detail}"), err=True)
 
 
 # --------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ NETWORK_OUTPUTS: dict[str, str] = {
 #: Two-part names that pick a format their last extension does not (``net.kumu.csv``).
 NETWORK_COMPOUND_OUTPUTS: dict[str, str] = {".kumu.csv": "kumu"}
 REPORT_OUTPUTS: dict[str, str] = {
-    ".md": "md", ".markdown": "md", ".csv": "csv", ".json": "json"}
+    ".md": "md", ".markdown": "md", ".csv": "csv", ".json": "json", ".xlsx": "xlsx"}
 TABLE_OUTPUTS: dict[str, str] = {
     ".xlsx": "xlsx", ".csv": "csv", ".json": "json", ".md": "md", ".markdown": "md",
     ".txt": "table"}

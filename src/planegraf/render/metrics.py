@@ -140,21 +140,29 @@ def metrics_markdown(metrics: NetworkMetrics, data: NetworkData, lang: Language 
     return "\n".join(lines) + "\n"
 
 
+def metrics_rows(metrics: NetworkMetrics) -> tuple[list[str], list[list[object]]]:
+    """The organisations' table: its column names and one row per organisation with every
+    metric (the CSV and the workbook)."""
+    columns = ["iri", "label", "sector", "county", "activities", "coordinates", *ORG_KEYS,
+               *(f"brokerage_{r}" for r in BROKERAGE_ROLES), "articulation_point", "community"]
+    rows: list[list[object]] = [
+        [org.iri, org.label, org.sector, org.county or "", org.activities, org.coordinates,
+         *("" if getattr(org, k) is None else
+           (len(org.areas) if k == "areas" else getattr(org, k))
+           for k in ORG_KEYS),
+         *(org.brokerage.get(r, 0) for r in BROKERAGE_ROLES),
+         org.articulation_point, "" if org.community is None else org.community]
+        for org in metrics.organisations]
+    return columns, rows
+
+
 def metrics_csv(metrics: NetworkMetrics, data: NetworkData, lang: Language = "sv") -> str:
     """One row per organisation with every metric."""
     out = io.StringIO()
     writer = SpreadsheetSafeWriter(out, lineterminator="\n")
-    writer.writerow(["iri", "label", "sector", "county", "activities", "coordinates", *ORG_KEYS,
-                     *(f"brokerage_{r}" for r in BROKERAGE_ROLES), "articulation_point",
-                     "community"])
-    for org in metrics.organisations:
-        writer.writerow([org.iri, org.label, org.sector, org.county or "", org.activities,
-                         org.coordinates,
-                         *("" if getattr(org, k) is None else
-                           (len(org.areas) if k == "areas" else getattr(org, k))
-                           for k in ORG_KEYS),
-                         *(org.brokerage.get(r, 0) for r in BROKERAGE_ROLES),
-                         org.articulation_point, "" if org.community is None else org.community])
+    columns, rows = metrics_rows(metrics)
+    writer.writerow(columns)
+    writer.writerows(rows)
     return out.getvalue()
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import math
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -31,7 +32,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from planegraf import i18n
+from planegraf.errors import PlanegrafError
 from planegraf.rdf import atomic
+from planegraf.render.results import boolean_word
 
 Value = str | int | float | None
 """What a cell holds: text, a number, or nothing (an unbound value)."""
@@ -156,3 +159,70 @@ def write_table(path: Path, sheet: str, header: Sequence[str],
     with atomic.writing(path) as handle:
         book.save(handle)
     return count
+
+
+def refuse_terminal(fmt: str, output: Path | None, lang: str) -> None:
+    """Refuse a workbook asked for without ``-o``: its bytes on a terminal help no one."""
+    if fmt == "xlsx" and output is None:
+        raise PlanegrafError(i18n.text("xlsx_needs_file", _language(lang)))
+
+
+def _language(lang: str) -> str:
+    return lang if lang in i18n.LANGUAGES else "en"
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def column_heading(column: str, lang: str, report: str = "") -> str:
+    """The heading people read for a report's CSV column ``column`` (``degree_before``,
+    ``brokerage_liaison`` …) in ``lang``; the column's name when the catalogue has none.
+
+    >>> column_heading("degree_before", "sv"), column_heading("brokerage_liaison", "en")
+    ('Grad (före)', 'Brokerage: liaison')
+    >>> column_heading("activities", "sv"), column_heading("activities", "sv", "gaps")
+    ('Aktiviteter', 'Aktiviteter (IRI)')
+    """
+    lang = _language(lang)
+    words = i18n.strings(lang)
+    for key in (f"xlsx_{report}_{column}", f"xlsx_column_{column}"):
+        if key in words:
+            return words[key]
+    if f"metric_column_{column}" in words:
+        return _capitalised(words[f"metric_column_{column}"])
+    role = column.removeprefix("brokerage_")
+    if role != column and f"metric_column_{role}" in words:
+        return i18n.text("xlsx_brokerage", lang, role=words[f"metric_column_{role}"])
+    for side in ("before", "after"):
+        base = column.removesuffix(f"_{side}")
+        if base != column:
+            return i18n.text(f"xlsx_column_{side}", lang,
+                             column=column_heading(base, lang, report))
+    return column
+
+
+def report_value(value: object, lang: str) -> Value:
+    """A report's value as a cell: numbers as numbers, truth values as the language's words
+    (ja/nej), an empty text as an empty cell, anything else as its text.
+
+    >>> [report_value(v, "sv") for v in (True, 3, 0.5, "", None, "Qulturum")]
+    ['ja', 3, 0.5, None, None, 'Qulturum']
+    """
+    if isinstance(value, bool):
+        return boolean_word(value, lang)
+    if isinstance(value, int | float):
+        return value if math.isfinite(value) else str(value)
+    if value is None or value == "":
+        return None
+    return str(value)
+
+
+def write_report(path: Path, sheet: str, report: str, columns: Sequence[str],
+                 rows: Iterable[Sequence[object]], lang: str = "sv") -> int:
+    """Write a report's table (``metrics``, ``gaps``, ``compare``: the rows of its CSV) as a
+    workbook: headings in ``lang`` (:func:`column_heading`), values by :func:`report_value`.
+    """
+    header = [column_heading(column, lang, report) for column in columns]
+    values = ([report_value(value, lang) for value in row] for row in rows)
+    return write_table(path, sheet, header, values, lang)
