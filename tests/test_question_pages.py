@@ -203,6 +203,54 @@ def test_the_csv_link_downloads_the_rows_the_page_shows(running: Any) -> None:
         assert watcher.outside_requests == []
 
 
+def test_the_served_excel_link_downloads_the_rows_of_the_csv_as_a_workbook(
+        running: Any) -> None:
+    # Swedish Excel opens a comma CSV as one column: the served page offers a workbook too.
+    from openpyxl import load_workbook
+
+    url = running.site_url + "questions/coordinators-ranked"
+    with urllib.request.urlopen(url + "?lang=sv&format=csv", timeout=30) as answer:
+        header, cells = _csv_rows(answer.read())
+    with chromium_page() as (page, watcher):
+        page.goto(url + "?lang=sv")
+        with page.expect_download() as download:
+            page.click("#answer-xlsx")
+        assert download.value.suggested_filename == "coordinators-ranked.xlsx"
+        book = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
+        assert watcher.outside_requests == []
+    sheet = book.worksheets[0]
+    assert sheet.title == "coordinators-ranked"
+    rows = [["" if v is None else v for v in row] for row in sheet.iter_rows(values_only=True)]
+    assert rows[0] == header
+    assert [[str(v) for v in row] for row in rows[1:]] == cells and len(cells) == 31
+    assert any(isinstance(v, int) for v in rows[1])  # counts are numbers, not text
+    with urllib.request.urlopen(url + "?lang=en&format=xlsx", timeout=30) as answer:
+        assert answer.headers["Content-Type"] == (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        assert "coordinators-ranked.xlsx" in answer.headers["Content-Disposition"]
+
+
+def test_an_answer_too_large_for_a_served_workbook_says_so_and_offers_the_csv(
+        running: Any, site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import planegraf.publish.serve_questions as served
+
+    monkeypatch.setattr(served, "SERVED_XLSX_ROWS", 5)
+    url = running.site_url + "questions/coordinators-ranked"
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(url + "?lang=sv&format=xlsx", timeout=30)
+    said = refused.value.read().decode("utf-8")
+    assert refused.value.code == 400
+    assert "31 rader" in said and "CSV" in said and "-o svar.xlsx" in said
+    with chromium_page() as (page, _watcher):
+        page.goto(url + "?lang=sv")
+        assert page.locator("#answer-csv").count() == 1
+        assert page.locator("#answer-xlsx").count() == 0
+        # The static page has no workbook beside it: no link to one.
+        page.goto((site / "queries" / "coordinators-ranked.html").as_uri())
+        assert page.locator("#answer-csv").count() == 1
+        assert page.locator("#answer-xlsx").count() == 0
+
+
 def _command_line(*args: str) -> list[dict[str, Any]]:
     done = invoke("query", *args, "--format", "json", "-q")
     assert done.exit_code == 0, done.stderr

@@ -8,7 +8,8 @@ same template as the static site's ``queries/NAME.html``
 are resolved as the command line resolves them (:func:`planegraf.sparql.lookup.resolve_given`:
 a label, number or key), bound as pyoxigraph substitutions and run through the same
 admission, worker and limits as ``/sparql``. ``format=csv`` gives the answer as the CSV
-people download (spreadsheet-safe, with the page's headings); ``format=json`` (or an
+people download (spreadsheet-safe, with the page's headings), ``format=xlsx`` the same as
+an Excel workbook (answers of at most ``SERVED_XLSX_ROWS`` rows); ``format=json`` (or an
 ``Accept`` without ``text/html``) SPARQL JSON results, which the SPARQL editor (query.html)
 reads. ``GET /questions/NAME/form?lang=en`` gives the editor the question's fields with
 their choices, read from the data by the lookup queries in the page's language.
@@ -32,11 +33,16 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from planegraf.errors import PlanegrafError
+from planegraf.i18n import text
 from planegraf.publish import question_pages, serve_sparql
 from planegraf.publish.question_pages import (
+    SERVED_XLSX_ROWS,
+    XLSX_MEDIA_TYPE,
     ParameterChoices,
     answer_csv,
     answer_table,
+    answer_xlsx,
+    command,
     hidden_columns,
     page_context,
     solutions_from_json,
@@ -110,13 +116,15 @@ class Questions:
     def page(self, query: QueryFile, lang: str, given: Mapping[str, str],
              solutions: Solutions | None, problem: str | None) -> str:
         """The question's page: the template of the static site's question pages."""
-        table = csv_href = None
+        table = csv_href = xlsx_href = None
         if solutions is not None:
             table = answer_table(solutions, query, lang, link=lambda iri: self.link(iri, lang))
             csv_href = _address(query.name, {**given, "lang": lang, "format": "csv"})
+            if len(solutions.rows) <= SERVED_XLSX_ROWS:
+                xlsx_href = _address(query.name, {**given, "lang": lang, "format": "xlsx"})
         context = page_context(
             query, lang, fields=self.choices.fields(query, lang, given), table=table,
-            csv_href=csv_href, served=True,
+            csv_href=csv_href, xlsx_href=xlsx_href, served=True,
             catalogue_href=page_name("queries", lang, self.default_lang),
             action=f"questions/{query.name}", problem=problem)
         return _environment().get_template("question.html").render(
@@ -178,8 +186,8 @@ def question_routes(endpoint: SparqlEndpoint, site_dir: Path | None = None,
         query, lang = asked
         fmt = request.query_params.get("format") or (
             "html" if _wants_html(request.headers.get("accept")) else "json")
-        if fmt not in ("html", "json", "csv"):
-            return PlainTextResponse("format is html, json or csv\n", 400)
+        if fmt not in ("html", "json", "csv", "xlsx"):
+            return PlainTextResponse("format is html, json, csv or xlsx\n", 400)
         given = {name: value.strip() for name, value in request.query_params.items()
                  if name not in _RESERVED and value.strip()}
 
@@ -214,6 +222,16 @@ def question_routes(endpoint: SparqlEndpoint, site_dir: Path | None = None,
             filename = urllib.parse.quote(f"{query.name}.csv")
             return Response(answer_csv(solutions, query, lang),
                             media_type="text/csv; charset=utf-8",
+                            headers={"Content-Disposition":
+                                     f"attachment; filename*=UTF-8''{filename}"})
+        if fmt == "xlsx":
+            if len(solutions.rows) > SERVED_XLSX_ROWS:
+                return PlainTextResponse(text(
+                    "q_xlsx_too_many", lang, n=len(solutions.rows), most=SERVED_XLSX_ROWS,
+                    command=command(query, lang)) + "\n", 400)
+            book = await anyio.to_thread.run_sync(answer_xlsx, solutions, query, lang)
+            filename = urllib.parse.quote(f"{query.name}.xlsx")
+            return Response(book, media_type=XLSX_MEDIA_TYPE,
                             headers={"Content-Disposition":
                                      f"attachment; filename*=UTF-8''{filename}"})
         return await page(solutions, None)
