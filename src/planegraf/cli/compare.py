@@ -16,6 +16,7 @@ from planegraf.analysis.compare import (
 from planegraf.analysis.network import load_network_data
 from planegraf.cli.common import Run, data_options
 from planegraf.errors import PlanegrafError
+from planegraf.i18n import Message
 from planegraf.rdf.outputs import REPORT_OUTPUTS, output_format
 from planegraf.sparql.lookup import resolve_parameter
 
@@ -43,8 +44,7 @@ def compare_command(plans: tuple[str, ...], counties: tuple[str, ...], fmt: str 
       planegraf compare --county "Jönköpings län" --county "Kalmar län" --lang en -o c.json
     """
     if bool(plans) == bool(counties) or len(plans or counties) != 2:
-        raise PlanegrafError("compare takes two --plan or two --county (before, after), "
-                             "not a mix")
+        raise PlanegrafError(Message("error_compare_mix"))
     chosen = output_format(output, REPORT_OUTPUTS, fmt) if output else (fmt or "md")
     lang = run.lang
     engine = run.engine()

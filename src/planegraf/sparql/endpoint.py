@@ -82,10 +82,7 @@ class Connection:
     def __post_init__(self) -> None:
         parts = urllib.parse.urlsplit(self.url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise PlanegrafError(
-                f"endpoint {self.url!r} is not an http(s) URL "
-                "(for example http://127.0.0.1:7878/query)"
-            )
+            raise PlanegrafError(Message("error_endpoint_url", url=repr(self.url)))
 
     def graph_store_url(self, explicit: str | None = None) -> str:
         """The Graph Store Protocol URL: ``explicit``, or the usual sibling of the query URL."""
@@ -94,9 +91,7 @@ class Connection:
         for query_path, store_path in (("/query", "/store"), ("/sparql", "/sparql-graph-crud")):
             if self.url.rstrip("/").endswith(query_path):
                 return self.url.rstrip("/")[: -len(query_path)] + store_path
-        raise PlanegrafError(
-            f"cannot tell the Graph Store URL of {self.url}; give it with --graph-store URL"
-        )
+        raise PlanegrafError(Message("error_graph_store_url", url=self.url))
 
     def authorization(self) -> str | None:
         if not self.user:
@@ -508,14 +503,10 @@ def _create_request(wrapper: SPARQLWrapper) -> urllib.request.Request:
     tests/test_remote_request.py fails if it changes."""
     create = getattr(wrapper, "_createRequest", None)
     if create is None:
-        raise PlanegrafError(
-            "this SPARQLWrapper has no _createRequest, which planegraf uses to write SPARQL "
-            "requests: install a supported version (pip install 'sparqlwrapper>=2.0,<2.1')")
+        raise PlanegrafError(Message("error_sparqlwrapper_no_request"))
     request = create()
     if not isinstance(request, urllib.request.Request):
-        raise PlanegrafError(
-            "SPARQLWrapper._createRequest did not return a urllib Request: install a "
-            "supported version (pip install 'sparqlwrapper>=2.0,<2.1')")
+        raise PlanegrafError(Message("error_sparqlwrapper_request"))
     return request
 
 

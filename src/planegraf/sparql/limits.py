@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from planegraf.errors import PlanegrafError
+from planegraf.i18n import Message
 
 T = TypeVar("T")
 
@@ -127,15 +128,22 @@ def collect_answer(read_fd: int, pid: int, limits: QueryLimits,
                     limits.cpu_time, kill)
 
 
+def _message(err: PlanegrafError) -> str:
+    """What a worker sends back of an error: its catalogue Message where it has one (so the
+    parent shows it in the run's language), else its text."""
+    said = err.args[0] if len(err.args) == 1 else None
+    return said if isinstance(said, Message) else str(err)
+
+
 def _outcome(work: Callable[[], object]) -> bytes:
     try:
         return pickle.dumps(("ok", work()))
     except MemoryError:
         return pickle.dumps(("memory", ""))
     except QueryLimitError as err:
-        return pickle.dumps(("limit", str(err)))
+        return pickle.dumps(("limit", _message(err)))
     except PlanegrafError as err:
-        return pickle.dumps(("error", str(err)))
+        return pickle.dumps(("error", _message(err)))
     except BaseException as err:  # noqa: BLE001 (reported to the parent, which re-raises)
         return pickle.dumps(("crash", f"{type(err).__name__}: {err}"))
 
@@ -199,7 +207,7 @@ def unpack_answer(payload: bytes | bytearray, status: int, limits: QueryLimits) 
                 f"the query needed more than {limits.memory_mib} MiB of memory and was "
                 "stopped: narrow it (ORDER BY, GROUP BY and DISTINCT over many rows hold "
                 "them all) or raise --max-memory")
-        raise PlanegrafError(f"the query engine stopped unexpectedly ({_ending(status)})")
+        raise PlanegrafError(Message("error_engine_stopped", ending=_ending(status)))
     kind, value = pickle.loads(payload)
     if kind == "ok":
         return value
@@ -223,12 +231,12 @@ def _ran_out_of_memory(status: int) -> bool:
     return os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGABRT, signal.SIGKILL)
 
 
-def _ending(status: int) -> str:
+def _ending(status: int) -> Message:
     if status == -1:
-        return "its end was not reported"
+        return Message("error_ending_unreported")
     if os.WIFSIGNALED(status):
-        return f"signal {signal.Signals(os.WTERMSIG(status)).name}"
-    return f"exit status {os.WEXITSTATUS(status)}"
+        return Message("error_ending_signal", name=signal.Signals(os.WTERMSIG(status)).name)
+    return Message("error_ending_exit", code=os.WEXITSTATUS(status))
 
 
 def _kill(pid: int) -> None:
