@@ -36,6 +36,13 @@ def _folder_of_someone_else(tmp_path: Path) -> Path:
     return folder
 
 
+def _service_query(tmp_path: Path) -> Path:
+    query = tmp_path / "fjarr.rq"
+    query.write_text("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }\n",
+                     encoding="utf-8")
+    return query
+
+
 def _sheet(tmp_path: Path) -> Path:
     sheet = tmp_path / "handlingsplan.csv"
     sheet.write_text(SHEET, encoding="utf-8")
@@ -62,6 +69,13 @@ CASES = {
     "compare one plan": (lambda tmp: ["compare", "--plan", "rjl-hp-2018-2020"], {},
                          "compare tar två --plan eller två --county (före, efter)",
                          "compare takes two --plan or two --county (before, after)"),
+    "misspelt organisation": (lambda tmp: ["query", "organisation-activities", "--param",
+                                           "organisation=Qultrum"], {},
+                              "ingen organisation 'Qultrum' i data; närmast: Qulturum",
+                              "no organisation 'Qultrum' in the data; closest: Qulturum"),
+    "query reaching another server": (lambda tmp: ["sparql", str(_service_query(tmp))], {},
+                                      "skulle skicka en förfrågan till en annan server",
+                                      "would send a request to another server"),
     "plan key with capitals": (lambda tmp: ["import", str(_sheet(tmp)), "--plan-key",
                                             "Plan-2024"], {},
                                "--plan-key 'Plan-2024': en plannyckel består av små bokstäver",
@@ -156,7 +170,8 @@ def test_every_error_text_is_in_both_languages_with_the_same_fields() -> None:
 
 # The errors whose texts the catalogue holds; the others (EndpointError, QueryLimitError …)
 # are still worded in English where they are raised, and are listed in the README.
-CATALOGUED = {"PlanegrafError", "OutputFolderError"}
+CATALOGUED = {"PlanegrafError", "OutputFolderError", "QueryLimitError", "RefusedQueryError",
+              "NameLookupError"}
 
 
 def _plain_texts() -> list[str]:

@@ -144,7 +144,7 @@ def test_endless_rows_are_stopped_by_max_memory_as_bytes_read() -> None:
 def test_the_cli_stops_an_endless_endpoint_at_max_rows_with_exit_2() -> None:
     with http_server(_endless_rows("row")) as (url, _):
         done = _planegraf("query", "coordinators-ranked", "--endpoint", url,
-                          "--max-rows", "1000", "-q")
+                          "--max-rows", "1000", "-q", "--lang", "en")
     assert done.returncode == 2, done.stderr
     assert "more than 1000 rows" in done.stderr and "--max-rows" in done.stderr
     assert done.stdout == "" and "Traceback" not in done.stderr

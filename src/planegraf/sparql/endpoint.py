@@ -190,9 +190,8 @@ class _BodyReader(io.RawIOBase):
         buffer[:size] = data
         self.count += size
         if self.max_bytes is not None and self.count > self.max_bytes:
-            self._stop(QueryLimitError(
-                f"{self.url} sent more than {self.max_bytes // (1 << 20)} MiB and the answer was "
-                "stopped there: add a LIMIT or narrow the query, or raise --max-memory"))
+            self._stop(QueryLimitError(Message("error_endpoint_too_much", url=self.url,
+                                               mib=self.max_bytes // (1 << 20))))
         return size
 
     def _stop(self, error: EndpointError | QueryLimitError) -> None:

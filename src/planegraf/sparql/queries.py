@@ -368,19 +368,14 @@ def check_query(text: str, path: Path | str, *, allow_service: bool = False) -> 
                              column=err.col,
                              hint=Message("load_syntax_hint", format="SPARQL")) from None
         operations = ", ".join(sorted({op.name.upper() for op in update.request})) or "update"
-        raise RefusedQueryError(
-            f"{path}: {operations} is an update; planegraf runs read-only queries "
-            "(SELECT, ASK, CONSTRUCT, DESCRIBE) and never changes or fetches data this way"
-        ) from None
+        raise RefusedQueryError(Message("error_update_refused", path=path,
+                                        operations=operations)) from None
     form = _FORMS[parsed[1].name]
     if not allow_service:
         for node in _walk(parsed):
             if getattr(node, "name", None) == "ServiceGraphPattern":
-                raise RefusedQueryError(
-                    f"{path}: SERVICE <{node['term']}> would send a request to another server; "
-                    "local queries never do that. Run the query on that endpoint with "
-                    "--endpoint URL instead"
-                )
+                raise RefusedQueryError(Message("error_service_refused", path=path,
+                                                service=node["term"]))
     return form
 
 
