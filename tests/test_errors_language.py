@@ -171,7 +171,7 @@ def test_every_error_text_is_in_both_languages_with_the_same_fields() -> None:
 # The errors whose texts the catalogue holds; the others (EndpointError, QueryLimitError …)
 # are still worded in English where they are raised, and are listed in the README.
 CATALOGUED = {"PlanegrafError", "OutputFolderError", "QueryLimitError", "RefusedQueryError",
-              "NameLookupError"}
+              "NameLookupError", "EndpointError"}
 
 
 def _plain_texts() -> list[str]:

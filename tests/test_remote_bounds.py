@@ -190,7 +190,8 @@ def test_a_redirect_to_another_host_is_refused_and_the_credentials_stay(
         with http_server(redirect) as (url, seen):
             with pytest.raises(EndpointError, match="redirects to another host"):
                 RemoteEngine(Connection(url), graphs=(GRAPH,)).run(ROWS)
-            done = _planegraf("query", "coordinators-ranked", "--endpoint", url, "-q")
+            done = _planegraf("query", "coordinators-ranked", "--endpoint", url, "-q",
+                              "--lang", "en")
     assert done.returncode == 2 and "another host" in done.stderr, done.stderr
     assert done.stdout == ""
     assert other_seen == []  # nothing, least of all the credentials, reached the other host

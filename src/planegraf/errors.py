@@ -25,8 +25,13 @@ class PlanegrafError(Exception):
 
     def in_language(self, lang: str) -> str:
         """The message in ``lang`` (a text given as a plain string stays as it is)."""
+        return in_language(self.said(), lang)
+
+    def said(self) -> str:
+        """The message as given, a Message still to be put in a language where it is one:
+        what goes into another error's message, or back from a query worker."""
         if len(self.args) == 1 and isinstance(self.args[0], str):
-            return in_language(self.args[0], lang)
+            return self.args[0]
         return str(self)
 
 

@@ -172,7 +172,8 @@ def _finish(source: PlanSource, path: Path, settings: ImportSettings,
     try:
         county = registry.county_place(context.county)
     except ValueError as err:
-        raise PlanegrafError(Message("error_county_option", problem=str(err))) from None
+        raise PlanegrafError(Message("error_county_option",
+                                     problem=err.args[0] if err.args else str(err))) from None
     results: list[RowResult] = []
     for row in source.rows:
         _scrub(row, source)

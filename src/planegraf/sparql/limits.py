@@ -128,22 +128,15 @@ def collect_answer(read_fd: int, pid: int, limits: QueryLimits,
                     limits.cpu_time, kill)
 
 
-def _message(err: PlanegrafError) -> str:
-    """What a worker sends back of an error: its catalogue Message where it has one (so the
-    parent shows it in the run's language), else its text."""
-    said = err.args[0] if len(err.args) == 1 else None
-    return said if isinstance(said, Message) else str(err)
-
-
 def _outcome(work: Callable[[], object]) -> bytes:
     try:
         return pickle.dumps(("ok", work()))
     except MemoryError:
         return pickle.dumps(("memory", ""))
     except QueryLimitError as err:
-        return pickle.dumps(("limit", _message(err)))
+        return pickle.dumps(("limit", err.said()))  # a Message: the parent's language
     except PlanegrafError as err:
-        return pickle.dumps(("error", _message(err)))
+        return pickle.dumps(("error", err.said()))
     except BaseException as err:  # noqa: BLE001 (reported to the parent, which re-raises)
         return pickle.dumps(("crash", f"{type(err).__name__}: {err}"))
 
