@@ -195,7 +195,8 @@ def test_a_plan_key_that_is_no_key_is_refused_with_exit_2(tmp_path: Path, key: s
     sheet = tmp_path / "plan.csv"
     sheet.write_text(f"{HEADER}\n{GOOD}\n", encoding="utf-8")
     done = _planegraf("import", str(sheet), "--plan-key", key, "--strategy",
-                      "rjl-jamlik-halsa-2016-2025", "-o", str(tmp_path / "plan.trig"), "-q")
+                      "rjl-jamlik-halsa-2016-2025", "-o", str(tmp_path / "plan.trig"), "-q",
+                      "--lang", "en")
     assert done.returncode == 2, done.stderr[-2000:]
     assert "--plan-key" in done.stderr and "lowercase letters" in done.stderr
     assert "Traceback" not in done.stderr
@@ -213,7 +214,8 @@ def test_a_sheet_row_naming_a_plan_key_that_is_no_key_is_rejected(tmp_path: Path
 
 
 def test_a_4301_digit_integer_parameter_is_refused_with_exit_2() -> None:
-    done = _planegraf("query", "frequent-partner-pairs", "--param", "min_shared=" + "9" * 4301)
+    done = _planegraf("query", "frequent-partner-pairs", "--param", "min_shared=" + "9" * 4301,
+                      "--lang", "en")
     assert done.returncode == 2, done.stderr[-2000:]
     assert "at most 4300 digits" in done.stderr and "Traceback" not in done.stderr
 

@@ -62,7 +62,7 @@ def test_compare_cli_resolves_what_users_type_and_writes_csv(tmp_path: Path) -> 
 
 
 def test_compare_refuses_one_plan_or_a_mix() -> None:
-    done = _planegraf("compare", "-q", "--plan", "rjl-hp-2018-2020")
+    done = _planegraf("compare", "-q", "--plan", "rjl-hp-2018-2020", "--lang", "en")
     assert done.returncode == 2 and "two --plan or two --county" in done.stderr
     done = _planegraf("compare", "-q", "--plan", "rjl-hp-2018-2020", "--county", "Kalmar län")
     assert done.returncode == 2

@@ -132,7 +132,7 @@ def test_cli_stops_a_cartesian_product_with_a_clear_message(tmp_path: Path) -> N
     heavy = tmp_path / "heavy.rq"
     heavy.write_text(COUNT_FOUR_WAY + "\n", encoding="utf-8")
     started = time.monotonic()
-    done = _planegraf("sparql", str(heavy), "--timeout", "2", "-q")
+    done = _planegraf("sparql", str(heavy), "--timeout", "2", "-q", "--lang", "en")
     assert done.returncode == 2, done.stderr
     assert "longer than 2 s and was stopped" in done.stderr
     assert "Traceback" not in done.stderr
@@ -142,12 +142,13 @@ def test_cli_stops_a_cartesian_product_with_a_clear_message(tmp_path: Path) -> N
 def test_cli_limits_memory_and_rows(tmp_path: Path) -> None:
     sorted_query = tmp_path / "sorted.rq"
     sorted_query.write_text(SORTED_THREE_WAY + "\n", encoding="utf-8")
-    done = _planegraf("sparql", str(sorted_query), "--max-memory", "256", "-q")
+    done = _planegraf("sparql", str(sorted_query), "--max-memory", "256", "-q",
+                      "--lang", "en")
     assert done.returncode == 2 and "more than 256 MiB" in done.stderr, done.stderr
     assert "memory allocation" not in done.stderr  # Oxigraph's own abort text is kept out
     rows = tmp_path / "rows.rq"
     rows.write_text(ROWS_FOUR_WAY + "\n", encoding="utf-8")
-    done = _planegraf("sparql", str(rows), "--max-rows", "100", "-q")
+    done = _planegraf("sparql", str(rows), "--max-rows", "100", "-q", "--lang", "en")
     assert done.returncode == 2 and "more than 100 rows" in done.stderr, done.stderr
 
 

@@ -66,7 +66,7 @@ def test_unknown_plan_is_a_usage_error_naming_the_known_plans(tmp_path: Path) ->
 
 
 def test_metrics_area_number_shared_by_two_plans_lists_both_instead_of_choosing() -> None:
-    result = planegraf("metrics", "-q", "--area", "6")
+    result = planegraf("metrics", "-q", "--area", "6", "--lang", "en")
     assert result.returncode == 2
     assert "ambiguous" in result.stderr
     assert "kalmar-regionplan-2023-2025/6" in result.stderr

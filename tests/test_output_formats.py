@@ -31,7 +31,7 @@ def test_an_extension_the_command_cannot_write_is_exit_2_and_no_file(
     tmp_path: Path, command: list[str], name: str,
 ) -> None:
     target = tmp_path / name
-    done = _planegraf(*command, "-o", str(target), "-q")
+    done = _planegraf(*command, "-o", str(target), "-q", "--lang", "en")
     assert done.returncode == 2, done.stderr
     assert "cannot write" in done.stderr and str(target) in done.stderr
     assert not target.exists() and list(tmp_path.iterdir()) == []
@@ -40,13 +40,15 @@ def test_an_extension_the_command_cannot_write_is_exit_2_and_no_file(
 def test_sparql_to_an_unknown_extension_is_exit_2(tmp_path: Path) -> None:
     query = tmp_path / "q.rq"
     query.write_text("SELECT ?s WHERE { ?s ?p ?o } LIMIT 1\n", encoding="utf-8")
-    done = _planegraf("sparql", str(query), "-o", str(tmp_path / "out.docx"), "-q")
+    done = _planegraf("sparql", str(query), "-o", str(tmp_path / "out.docx"), "-q",
+                      "--lang", "en")
     assert done.returncode == 2 and "cannot write a .docx file" in done.stderr
     assert not (tmp_path / "out.docx").exists()
 
 
 def test_a_format_that_disagrees_with_the_name_is_refused(tmp_path: Path) -> None:
-    done = _planegraf("gaps", "--format", "md", "-o", str(tmp_path / "gaps.csv"), "-q")
+    done = _planegraf("gaps", "--format", "md", "-o", str(tmp_path / "gaps.csv"), "-q",
+                      "--lang", "en")
     assert done.returncode == 2 and "the name says csv but --format md" in done.stderr
     assert not (tmp_path / "gaps.csv").exists()
 

@@ -76,7 +76,8 @@ def test_an_area_number_is_narrowed_by_the_plan(engine: EmbeddedEngine) -> None:
 
 
 def test_an_area_number_shared_by_plans_lists_the_choices_with_their_plans() -> None:
-    done = _planegraf("query", "activities-in-area", "--param", "area=6", "-q")
+    done = _planegraf("query", "activities-in-area", "--param", "area=6", "-q",
+                      "--lang", "en")
     assert done.returncode == 2 and done.stdout == ""
     assert "ambiguous" in done.stderr
     assert "area/kalmar-regionplan-2023-2025/6" in done.stderr
@@ -94,7 +95,7 @@ def test_an_area_with_its_plan_gives_that_areas_activities() -> None:
 
 def test_a_misspelt_organisation_is_exit_2_with_the_closest_names() -> None:
     done = _planegraf("query", "organisation-activities", "--param", "organisation=Qultrum",
-                      "-q")
+                      "-q", "--lang", "en")
     assert done.returncode == 2 and done.stdout == ""
     assert "no organisation 'Qultrum'" in done.stderr
     assert "Qulturum [org/qulturum]" in done.stderr

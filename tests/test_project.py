@@ -196,7 +196,7 @@ def test_import_never_takes_the_key_of_a_bundled_plan(region: Path, tmp_path: Pa
     plan = tmp_path / "plan.txt"
     plan.write_text(PLAN, encoding="utf-8")
     refused = invoke("import", str(plan), "--plan-key", "rjl-hp-2018-2020", "--replace", "-q",
-                     cwd=region)
+                     "--lang", "en", cwd=region)
     assert refused.exit_code == 2
     assert "bundled plan" in refused.stderr
     assert not (region / "graph" / "rjl-hp-2018-2020.trig").exists()

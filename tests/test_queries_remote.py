@@ -181,7 +181,8 @@ def test_the_site_refuses_an_endpoint_whose_data_violates_the_shapes(tmp_path: P
     with oxigraph_server(broken) as base_url:
         done = subprocess.run(
             [sys.executable, "-m", "planegraf", "site", "--endpoint", f"{base_url}/query",
-             "-o", str(tmp_path / "site"), "-q"], capture_output=True, text=True, timeout=600)
+             "-o", str(tmp_path / "site"), "-q", "--lang", "en"],
+            capture_output=True, text=True, timeout=600)
     assert done.returncode == 2
     assert "violates the shapes" in done.stderr
     assert not (tmp_path / "site").exists()

@@ -144,7 +144,7 @@ def test_endless_rows_are_stopped_by_max_memory_as_bytes_read() -> None:
 def test_the_cli_stops_an_endless_endpoint_at_max_rows_with_exit_2() -> None:
     with http_server(_endless_rows("row")) as (url, _):
         done = _planegraf("query", "coordinators-ranked", "--endpoint", url,
-                          "--max-rows", "1000", "-q")
+                          "--max-rows", "1000", "-q", "--lang", "en")
     assert done.returncode == 2, done.stderr
     assert "more than 1000 rows" in done.stderr and "--max-rows" in done.stderr
     assert done.stdout == "" and "Traceback" not in done.stderr
@@ -190,7 +190,8 @@ def test_a_redirect_to_another_host_is_refused_and_the_credentials_stay(
         with http_server(redirect) as (url, seen):
             with pytest.raises(EndpointError, match="redirects to another host"):
                 RemoteEngine(Connection(url), graphs=(GRAPH,)).run(ROWS)
-            done = _planegraf("query", "coordinators-ranked", "--endpoint", url, "-q")
+            done = _planegraf("query", "coordinators-ranked", "--endpoint", url, "-q",
+                              "--lang", "en")
     assert done.returncode == 2 and "another host" in done.stderr, done.stderr
     assert done.stdout == ""
     assert other_seen == []  # nothing, least of all the credentials, reached the other host

@@ -9,6 +9,7 @@ from functools import cache
 from pathlib import Path
 
 from planegraf.errors import PlanegrafError
+from planegraf.i18n import Message
 from planegraf.ids import DATA, slugify
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -60,4 +61,4 @@ def find_county(text: str) -> County:
                                             slugify(county.name).removesuffix("s-lan")):
             return county
     known = ", ".join(f"{c.code} {c.name}" for c in counties())
-    raise PlanegrafError(f"no county {text!r}: give a county code or name ({known})")
+    raise PlanegrafError(Message("error_no_county", county=repr(text), known=known))

@@ -75,10 +75,18 @@ class Message(str):
         message.key, message.fields = key, fields
         return message
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Pickled by key and fields (an error sent back by a query worker), not as its text.
+        return (_message, (self.key, self.fields))
+
     def in_language(self, lang: str) -> str:
         filled = {name: value.in_language(lang) if isinstance(value, Message) else value
                   for name, value in self.fields.items()}
         return text(self.key, lang, **filled)
+
+
+def _message(key: str, fields: dict[str, object]) -> Message:
+    return Message(key, **fields)
 
 
 def in_language(message: str, lang: str) -> str:

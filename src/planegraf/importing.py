@@ -52,7 +52,7 @@ def parse_period(text: str) -> tuple[int, int]:
     """
     match = _PERIOD.match(text)
     if not match or int(match[1]) > int(match[2]):
-        raise PlanegrafError(f"--period {text!r}: write it as FIRST-LAST, e.g. 2024-2025")
+        raise PlanegrafError(Message("error_period", period=repr(text)))
     return int(match[1]), int(match[2])
 
 
@@ -122,15 +122,12 @@ def import_into_project(
 
 def _check_key(project: Project, key: str, replace: bool) -> None:
     if not _KEY.match(key):
-        raise PlanegrafError(f"plan key {key!r}: use lower-case letters, digits and dashes "
-                             "(--plan-key)")
+        raise PlanegrafError(Message("error_plan_key_letters", plan_key=repr(key)))
     if key in project.bundled_plan_keys():
-        raise PlanegrafError(f"plan key {key!r} names a bundled plan of planegraf: choose "
-                             "another with --plan-key")
+        raise PlanegrafError(Message("error_plan_key_bundled", plan_key=repr(key)))
     target = project.graph_dir / f"{key}.trig"
     if target.exists() and not replace:
-        raise PlanegrafError(f"{target} exists: the project already has plan {key!r}; "
-                             "import with --replace to replace it, or choose another --plan-key")
+        raise PlanegrafError(Message("error_plan_exists", target=target, plan_key=repr(key)))
 
 
 def _county_slug(project: Project) -> str | None:
@@ -147,12 +144,10 @@ def _project_strategy(project: Project, store: EmbeddedStore, file: Path,
     if len(found) == 1:
         return found[0]
     if len(found) > 1:
-        raise PlanegrafError(f"{file}: the project's plans implement several strategies "
-                             f"({', '.join(found)}); give the plan's with --strategy")
+        raise PlanegrafError(Message("error_several_strategies", file=file,
+                                     found=", ".join(found)))
     if spreadsheet:
-        raise PlanegrafError(f"{file}: the project has no strategy with action areas yet; "
-                             "import the plan document first (its action areas become the "
-                             "project's), or give --strategy")
+        raise PlanegrafError(Message("error_no_strategy_yet", file=file))
     return None
 
 

@@ -194,8 +194,8 @@ class Project:
         """The project whose ``planegraf.toml`` is in ``root``."""
         config = root / CONFIG_NAME
         if not config.is_file():
-            raise PlanegrafError(f"{root} is not a planegraf project (no {CONFIG_NAME}): "
-                                 f"create one with planegraf init {root}")
+            raise PlanegrafError(Message("error_not_a_project", root=root,
+                                         config=CONFIG_NAME))
         return cls(root, ProjectConfig.read(config), extra_files, out_dir)
 
     @classmethod
@@ -388,21 +388,18 @@ def init_project(folder: Path, *, county: str | None = None, publisher: str | No
     'Region Östergötland'
     """
     if (folder / CONFIG_NAME).exists():
-        raise PlanegrafError(f"{folder} is already a planegraf project ({CONFIG_NAME} exists); "
-                             "nothing was changed")
+        raise PlanegrafError(Message("error_init_exists", folder=folder, config=CONFIG_NAME))
     if folder.exists() and not folder.is_dir():
-        raise PlanegrafError(f"{folder} is a file, not a folder")
+        raise PlanegrafError(Message("error_init_file", folder=folder))
     if folder.is_dir():
         others = sorted(p.name for p in folder.iterdir() if p.name not in _HARMLESS)
         if others:
             shown = ", ".join(others[:5]) + (" …" if len(others) > 5 else "")
-            raise PlanegrafError(f"{folder} is not empty ({shown}): planegraf init writes only "
-                                 "into a new or empty folder; choose another one")
+            raise PlanegrafError(Message("error_init_not_empty", folder=folder, shown=shown))
     chosen = find_county(county) if county else None
     region = publisher or (chosen.region if chosen else "")
     if not region:
-        raise PlanegrafError("give --county CODE|NAME (the publisher defaults to its region) "
-                             "or --publisher NAME")
+        raise PlanegrafError(Message("error_init_publisher"))
     place_name = chosen.name if chosen else region
     key = slugify(place_name)
     values = {

@@ -27,6 +27,7 @@ from planegraf.analysis.network import (
     summarise_network,
 )
 from planegraf.errors import PlanegrafError
+from planegraf.i18n import Message
 from planegraf.render.escape import markdown
 from planegraf.render.safe_csv import SpreadsheetSafeWriter
 
@@ -87,7 +88,7 @@ def side_activities(data: NetworkData, kind: SideKind, iri: str) -> list[Activit
         plans = {p for p, plan in data.plans.items() if plan.county == iri}
         found = [a for a in data.ordered_activities if a.plan in plans]
     if not found:
-        raise PlanegrafError(f"--{kind} {iri}: no activities in the data; nothing to compare")
+        raise PlanegrafError(Message("error_compare_no_activities", kind=kind, iri=iri))
     return found
 
 
@@ -152,7 +153,8 @@ def compare_plans(data: NetworkData, kind: SideKind, before: str, after: str, *,
     (exact, so most of the work on a dense plan network) where nothing shows it.
     """
     if before == after:
-        raise PlanegrafError(f"--{kind} names the same {kind} twice: give two different ones")
+        raise PlanegrafError(Message("error_compare_same", kind=kind,
+                                     what=Message(f"error_kind_{kind}")))
     known = sides if sides is not None else {}
     for iri in (before, after):
         if (kind, iri) not in known:
@@ -194,9 +196,7 @@ def compare_pairs(data: NetworkData, kind: SideKind, pairs: Sequence[tuple[str, 
 
 def _reported(result: Comparison) -> None:
     if not result.with_betweenness:
-        raise PlanegrafError("this comparison was made without betweenness "
-                             "(compare_plans(..., betweenness=False)); the reports show it: "
-                             "compare again with betweenness=True")
+        raise PlanegrafError(Message("error_compare_betweenness"))
 
 
 # --------------------------------------------------------------------------------------------

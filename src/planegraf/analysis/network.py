@@ -21,6 +21,7 @@ import pyoxigraph as ox
 
 from planegraf import i18n
 from planegraf.errors import PlanegrafError
+from planegraf.i18n import Message
 from planegraf.ids import DATA
 from planegraf.rdf.store import EmbeddedStore
 from planegraf.sparql.queries import read_query
@@ -266,7 +267,8 @@ def _terms(store: Reader, query: str, *names: str) -> Iterator[Sequence[Any]]:
     projected = [v.value for v in solutions.variables]
     missing = [name for name in names if name not in projected]
     if missing:
-        raise PlanegrafError(f"queries/{query} must select ?{', ?'.join(missing)}")
+        raise PlanegrafError(Message("error_query_must_select", query=query,
+                                     variables=", ?".join(missing)))
     order = [projected.index(name) for name in names]
     if order == list(range(len(projected))):  # every variable, in the query's order
         yield from solutions
@@ -431,12 +433,10 @@ def _resolve(key: str | None, kind: str, keys: Mapping[str, list[str]]) -> str |
         return found[0]
     known = sorted({names[-1] for names in keys.values()})
     if found:
-        raise PlanegrafError(
-            f"--{kind} {key!r} is ambiguous: {', '.join(found)}; give the IRI or name a --plan"
-        )
-    raise PlanegrafError(
-        f"no {kind} {key!r} in the data; known: {', '.join(known) or '(none)'}"
-    )
+        raise PlanegrafError(Message("error_ambiguous", kind=kind, name=repr(key),
+                                     found=", ".join(found)))
+    raise PlanegrafError(Message(f"error_not_in_data_{kind}", name=repr(key),
+                                 known=", ".join(known) or Message("error_none_listed")))
 
 
 def natural_key(text: str) -> tuple[tuple[int, str], ...]:

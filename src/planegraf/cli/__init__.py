@@ -59,14 +59,32 @@ def _load_commands(module_name: str) -> dict[str, click.Command]:
     return dict(holder.commands)
 
 
+def show_error(err: PlanegrafError, meta: dict[str, object],
+               arguments: list[str] | None = None) -> None:
+    """Print a planegraf error to standard error in the run's language (see
+    :func:`planegraf.cli.common.error_language`)."""
+    from planegraf.cli.common import error_language
+    from planegraf.i18n import text
+
+    lang = error_language(meta, arguments)
+    click.echo(text("error_said", lang, message=err.in_language(lang)), err=True)
+
+
 class _LazyGroup(click.Group):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # Kept for an error raised before the command knows its run's language.
+        from planegraf.cli.common import ARGUMENTS_META
+
+        ctx.meta[ARGUMENTS_META] = list(args)
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> object:
         # planegraf's own errors end every command the same way, in-process (CliRunner) too:
-        # the message on standard error and the error's exit code (2).
+        # the message on standard error, in the run's language, and the error's exit code (2).
         try:
             return super().invoke(ctx)
         except PlanegrafError as err:
-            click.echo(f"planegraf: error: {err}", err=True)
+            show_error(err, ctx.meta)
             ctx.exit(err.exit_code)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -104,7 +122,7 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("aborted", err=True)
         sys.exit(130)
     except PlanegrafError as err:
-        click.echo(f"planegraf: error: {err}", err=True)
+        show_error(err, {}, sys.argv[1:] if argv is None else argv)
         sys.exit(err.exit_code)
 
 

@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 Language = Literal["sv", "en"]
 LANG = click.Choice(["sv", "en"])
 ENDPOINT_VARIABLE = "PLANEGRAF_ENDPOINT"
+# Where a command's context keeps the run's language once it is known, and the group's
+# arguments, so that an error is shown in the run's language wherever it is raised.
+LANGUAGE_META = "planegraf.language"
+ARGUMENTS_META = "planegraf.arguments"
 F = TypeVar("F", bound=Callable[..., Any])
 
 DATA_HELP = """\b
@@ -80,8 +84,7 @@ class Run:
                               progress=self.progress)
         if report.has_violations:  # warnings and infos do not stop it, as in build
             click.echo(report.text(self.lang), nl=False, err=True)
-            raise PlanegrafError("the data violates the shapes: fix it (planegraf validate) "
-                                 "first")
+            raise PlanegrafError(Message("error_violates_shapes"))
         project.use(store)
         return store
 
@@ -98,8 +101,8 @@ class Run:
         report = validate_store(store)
         if report.has_violations:
             click.echo(report.text(self.lang), nl=False, err=True)
-            raise PlanegrafError(f"the data at {self.endpoint} violates the shapes: publish a "
-                                 "valid build to it first (planegraf build, planegraf publish)")
+            raise PlanegrafError(Message("error_endpoint_violates_shapes",
+                                         endpoint=self.endpoint))
         return store
 
     def reader(self) -> Reader:
@@ -144,16 +147,18 @@ def data_options(*, remote: bool = False, alone: bool = False) -> Callable[[F], 
                     lang: Language | None, quiet: bool, endpoint: str | None = None,
                     alone_flag: bool = False, **kwargs: Any) -> Any:
             if alone_flag and not data_files and not kwargs.get("files"):
-                raise PlanegrafError("--alone needs at least one --data FILE")
+                raise PlanegrafError(Message("error_alone_needs_data"))
             try:
                 project = Project.find(explicit=project_dir, extra_files=data_files)
             except InputError as err:
                 # planegraf.toml unreadable: its language unknown, --lang or planegraf's own
+                remember_language(lang or "sv")
                 in_run_language(err, lang or "sv")
                 raise
             if alone_flag:
                 project.include_sources = False
             run = Run(project, endpoint or None, lang or project.config.language, quiet)
+            remember_language(run.lang)
             if "timeout" in kwargs and isinstance(kwargs["timeout"], (int, float)):
                 run.timeout = float(kwargs["timeout"]) or run.timeout
             try:
@@ -193,6 +198,46 @@ def data_options(*, remote: bool = False, alone: bool = False) -> Callable[[F], 
         return command
 
     return decorate
+
+
+def remember_language(lang: Language) -> None:
+    """Note the run's language where the error handler of the command line finds it."""
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.meta[LANGUAGE_META] = lang
+
+
+def error_language(meta: dict[str, Any], arguments: list[str] | None = None) -> Language:
+    """The language an error is shown in: the run's once known; before there is a run (a
+    broken option, ``init``), ``--lang`` on the command line, else the language of the
+    project found (``--project DIR`` or from here upward) if it reads without error, else
+    Swedish."""
+    known = meta.get(LANGUAGE_META)
+    if known in ("sv", "en"):
+        return cast(Language, known)
+    given = arguments if arguments is not None else meta.get(ARGUMENTS_META, [])
+    asked = _option_value(given, "--lang")
+    if asked in ("sv", "en"):
+        return cast(Language, asked)
+    folder = _option_value(given, "--project")
+    try:
+        return Project.find(explicit=Path(folder) if folder else None).config.language
+    except (PlanegrafError, OSError, ValueError):
+        return "sv"
+
+
+def _option_value(arguments: list[str], name: str) -> str | None:
+    """The value of option ``name`` as typed (``--name VALUE`` or ``--name=VALUE``), the last
+    one given; none after ``--``, where arguments are no longer options."""
+    found = None
+    for at, argument in enumerate(arguments):
+        if argument == "--":
+            break
+        if argument == name and at + 1 < len(arguments):
+            found = arguments[at + 1]
+        elif argument.startswith(name + "="):
+            found = argument.split("=", 1)[1]
+    return found
 
 
 def in_run_language(err: InputError, lang: Language) -> None:

@@ -17,6 +17,7 @@ from planegraf.analysis.compare import (
 from planegraf.analysis.network import load_network_data
 from planegraf.cli.common import Run, data_options
 from planegraf.errors import PlanegrafError
+from planegraf.i18n import Message
 from planegraf.rdf.outputs import REPORT_OUTPUTS, output_format
 from planegraf.sparql.lookup import resolve_parameter
 
@@ -46,8 +47,7 @@ def compare_command(plans: tuple[str, ...], counties: tuple[str, ...], fmt: str 
       planegraf compare --plan rjl-hp-2016-2017 --plan rjl-hp-2018-2020 -o jamforelse.xlsx
     """
     if bool(plans) == bool(counties) or len(plans or counties) != 2:
-        raise PlanegrafError("compare takes two --plan or two --county (before, after), "
-                             "not a mix")
+        raise PlanegrafError(Message("error_compare_mix"))
     chosen = output_format(output, REPORT_OUTPUTS, fmt) if output else (fmt or "md")
     lang = run.lang
     if chosen == "xlsx":  # openpyxl is imported only when a workbook is asked for

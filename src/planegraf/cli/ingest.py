@@ -87,8 +87,7 @@ def import_command(file: Path, run: Run, title: str | None, period: str | None, 
             written.insert(0, done.strategy_file)
     else:
         if title or period:
-            raise PlanegrafError("--title and --period apply to an import into a project "
-                                 "(planegraf init DIR creates one)")
+            raise PlanegrafError(Message("error_title_period_need_project"))
         settings = ImportSettings(plan_key=plan_key, strategy=strategy, county=county,
                                   publisher=publisher, registry_files=extra)
         run.progress(Message("cli_step_resolving", file=file.name))

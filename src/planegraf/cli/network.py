@@ -115,7 +115,7 @@ def network_command(plan: str | None, area: str | None, goal: str | None, expand
     if compound is not None and fmt in (None, compound):
         chosen = compound
     elif fmt == "kumu":
-        raise PlanegrafError(f"{output}: --format kumu writes FILE.kumu.csv; name the file so")
+        raise PlanegrafError(Message("error_kumu_name", output=output))
     else:
         chosen = output_format(output, NETWORK_OUTPUTS, fmt)
     lang = run.lang

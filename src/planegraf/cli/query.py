@@ -12,7 +12,7 @@ import pyoxigraph as ox
 
 from planegraf.cli.common import Run, data_options
 from planegraf.errors import PlanegrafError
-from planegraf.i18n import in_language, text
+from planegraf.i18n import Message, in_language, text
 from planegraf.rdf import atomic
 from planegraf.rdf.outputs import BOOLEAN_OUTPUTS, GRAPH_OUTPUTS, TABLE_OUTPUTS, output_format
 from planegraf.render.results import FORMATS, boolean_word, render, spreadsheet_table
@@ -47,7 +47,7 @@ def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
-            raise PlanegrafError(f"--param {pair!r}: write it as name=value")
+            raise PlanegrafError(Message("error_param_pair", pair=repr(pair)))
         given[name.strip()] = value
     return given
 
@@ -242,7 +242,8 @@ def register(group: click.Group) -> None:
             try:
                 text, path = file.read_text(encoding="utf-8"), file
             except (OSError, UnicodeDecodeError) as err:
-                raise PlanegrafError(f"{file}: cannot read the query: {err}") from None
+                raise PlanegrafError(Message("error_query_unreadable", file=file,
+                                             reason=err)) from None
         lang = run.lang
         query = parse_query_text(text, path, name=path.stem)
         fmt = _chosen_format(query, output, fmt, lang)
@@ -294,7 +295,7 @@ def register(group: click.Group) -> None:
                                                 state=state.message().in_language(lang)),
                            err=True)
         if not dataset.is_file():
-            raise PlanegrafError(f"{dataset} does not exist: run planegraf build first")
+            raise PlanegrafError(Message("error_no_build", dataset=dataset))
 
         def progress(step: str) -> None:
             if not quiet:

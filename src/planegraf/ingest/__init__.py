@@ -44,8 +44,9 @@ class ImportSettings:
 
     def __post_init__(self) -> None:
         # The key becomes an IRI and a file name: a space or ../ must not get that far.
-        if self.plan_key is not None and (problem := plan_key_problem(self.plan_key)):
-            raise PlanegrafError(f"--plan-key {self.plan_key!r}: {problem[1]}")
+        if self.plan_key is not None and plan_key_problem(self.plan_key):
+            raise PlanegrafError(Message("error_plan_key_option", plan_key=repr(self.plan_key),
+                                         problem=Message("error_plan_key_rule")))
 
 
 @dataclass
@@ -171,7 +172,8 @@ def _finish(source: PlanSource, path: Path, settings: ImportSettings,
     try:
         county = registry.county_place(context.county)
     except ValueError as err:
-        raise PlanegrafError(f"--county: {err}") from None
+        raise PlanegrafError(Message("error_county_option",
+                                     problem=err.args[0] if err.args else str(err))) from None
     results: list[RowResult] = []
     for row in source.rows:
         _scrub(row, source)
@@ -405,10 +407,9 @@ def _strategy(source: PlanSource, path: Path, settings: ImportSettings,
         if matches:
             break
     if len(matches) != 1:
-        raise PlanegrafError(
-            f"{path}: cannot tell which strategy the plan belongs to "
-            f"({'none' if not matches else len(matches)} match its title); "
-            "give it with --strategy IRI")
+        raise PlanegrafError(Message(
+            "error_which_strategy", path=path,
+            count=Message("error_none_count") if not matches else len(matches)))
     return next(iter(matches.items()))
 
 

@@ -270,8 +270,7 @@ def add_decisions(project: Project, decisions: Sequence[Decision], store: Embedd
     """
     target = project.organisations_file
     if target is None:
-        raise PlanegrafError("organisations add records decisions in a project: run it inside "
-                             "a project (planegraf init DIR creates one) or give --project DIR")
+        raise PlanegrafError(Message("error_decisions_need_project"))
     registry = Registry.of(store)
     graph = _n(project.organisations_graph)
     quads: list[ox.Quad] = []

@@ -22,6 +22,7 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
+from planegraf.i18n import Message
 from planegraf.ids import DATA
 from planegraf.rdf.loading import open_store
 from planegraf.rdf.store import EmbeddedStore
@@ -250,8 +251,9 @@ class OrganisationRegistry:
             for place, code in self.county_codes.items():
                 if code == county.zfill(2):
                     return place
-            raise ValueError(f"no county has the code {county!r}; the codes are "
-                             + ", ".join(sorted(self.county_codes.values())))
+            # A Message: the import that catches it says it in the run's language.
+            raise ValueError(Message("error_county_code", code=repr(county),
+                                     codes=", ".join(sorted(self.county_codes.values()))))
         key = normalise(county)
         for place, name in self.county_names.items():
             full = normalise(name)
@@ -260,8 +262,7 @@ class OrganisationRegistry:
                 return place
         if re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", county):
             return PLACE + county  # a place slug, as the bundled data writes them
-        raise ValueError(f"no county is called {county!r}; name one as e.g. "
-                         "'Östergötlands län', '05' or 'ostergotlands-lan'")
+        raise ValueError(Message("error_county_name", county=repr(county)))
 
     def place_label(self, place: str | None) -> str:
         if place is None:

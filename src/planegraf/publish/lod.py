@@ -22,7 +22,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, SKOS, VOID
 
 from planegraf import i18n
 from planegraf.errors import PlanegrafError
-from planegraf.i18n import Language
+from planegraf.i18n import Language, Message
 from planegraf.ids import DATA as DATA_NAMESPACE
 from planegraf.ids import slugify
 from planegraf.namespaces import PREFIXES
@@ -115,9 +115,8 @@ def serialisation(key: str) -> Serialisation:
     try:
         return SERIALISATIONS[key]
     except KeyError:
-        raise PlanegrafError(
-            f"unknown format {key!r}: use one of {', '.join(SERIALISATIONS)}"
-        ) from None
+        raise PlanegrafError(Message("error_format_use_one_of", format=repr(key),
+                                     known=", ".join(SERIALISATIONS))) from None
 
 
 @cache
@@ -349,10 +348,7 @@ def normalise_base_url(base_url: str) -> str:
     'https://data.example.se/planegraf/'
     """
     if not base_url.startswith(("http://", "https://")):
-        raise PlanegrafError(
-            f"base URL {base_url!r} is not an http(s) URL: give the address the site is "
-            "published at, e.g. https://data.example.se/planegraf/"
-        )
+        raise PlanegrafError(Message("error_base_url", url=repr(base_url)))
     return base_url if base_url.endswith("/") else base_url + "/"
 
 
@@ -725,10 +721,7 @@ def external_shapes_dir() -> Path:
     """``../shared/external``: the SEMIC shapes, or an error saying where they should be."""
     shared = shared_dir()
     if shared is None or not (shared / "external").is_dir():
-        raise PlanegrafError(
-            "the SEMIC shapes (../shared/external/) are not beside the checkout; "
-            "set PLANEGRAF_SHARED to the folder that holds external/"
-        )
+        raise PlanegrafError(Message("error_semic_shapes"))
     return shared / "external"
 
 

@@ -29,6 +29,7 @@ from types import FrameType
 import uvicorn
 
 from planegraf.errors import PlanegrafError
+from planegraf.i18n import Message
 from planegraf.publish.serve_app import DRAIN_LIMIT_BYTES, allowed_hosts, build_app, negotiate
 from planegraf.publish.serve_pages import ServedPages, default_page_workers
 from planegraf.publish.serve_questions import question_routes
@@ -79,9 +80,9 @@ def _prepared(site_dir: Path, dataset: Path, port: int, timeout_s: float,
               queue: int, queries_dir: Path | None = None, page_workers: int | None = None,
               ) -> Iterator[tuple[_Server, socket.socket, RunningSite]]:
     if not (site_dir / "index.html").is_file():
-        raise PlanegrafError(f"{site_dir} holds no site: run planegraf site -o {site_dir}")
+        raise PlanegrafError(Message("error_serve_no_site", site=site_dir))
     if not dataset.is_file():
-        raise PlanegrafError(f"{dataset} not found: run planegraf build (or export) first")
+        raise PlanegrafError(Message("error_serve_no_dataset", dataset=dataset))
     # Garbage left in this thread (a site just written here) is collected here: pyoxigraph's
     # query results may only be dropped by the thread that made them, and a collection
     # started by a page rendered in a worker thread would otherwise find them there.
@@ -98,8 +99,8 @@ def _prepared(site_dir: Path, dataset: Path, port: int, timeout_s: float,
         try:
             listener.bind(("127.0.0.1", port))
         except OSError as err:
-            raise PlanegrafError(f"cannot listen on 127.0.0.1:{port} ({err.strerror}): "
-                                 "choose another --port (0: any free one)") from None
+            raise PlanegrafError(Message("error_port_in_use", port=port,
+                                         reason=err.strerror)) from None
         # Listening before anyone is told the address: a client that comes before uvicorn
         # has started waits in the backlog instead of being refused.
         listener.listen(BACKLOG)
@@ -153,7 +154,7 @@ def serve(site_dir: Path, dataset: Path, *, port: int = 0, timeout_s: float = QU
         deadline = time.monotonic() + 60
         while not server.started:
             if not thread.is_alive() or time.monotonic() > deadline:
-                raise PlanegrafError("the web server did not start")
+                raise PlanegrafError(Message("error_web_server_start"))
             time.sleep(0.02)
         try:
             yield running
@@ -185,7 +186,7 @@ def oxigraph_command() -> str:
     beside = Path(sys.executable).with_name("oxigraph")
     found = str(beside) if beside.exists() else shutil.which("oxigraph")
     if not found:
-        raise PlanegrafError("the oxigraph server is not installed: pip install oxigraph")
+        raise PlanegrafError(Message("error_oxigraph_missing"))
     return found
 
 
@@ -203,7 +204,7 @@ def wait_until_up(
     deadline = time.monotonic() + timeout
     while True:
         if process is not None and process.poll() is not None:
-            raise PlanegrafError(f"the server stopped at start (exit {process.returncode})")
+            raise PlanegrafError(Message("error_server_stopped", code=process.returncode))
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return
@@ -211,5 +212,5 @@ def wait_until_up(
             return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             if time.monotonic() > deadline:
-                raise PlanegrafError(f"nothing answered at {url}") from None
+                raise PlanegrafError(Message("error_nothing_answered", url=url)) from None
             time.sleep(0.1)

@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar, cast
 
 from planegraf.errors import PlanegrafError
+from planegraf.i18n import Message
 from planegraf.sparql.limits import (
     QueryLimits,
     collect_answer,
@@ -138,7 +139,7 @@ class ForkServer(Generic[C]):
         the limit that stopped it (:class:`planegraf.sparql.limits.QueryLimitError`)."""
         sent = pickle.dumps((work, limits))
         if len(sent) > MAX_WORK_BYTES:
-            raise PlanegrafError(f"the query is too large to run ({len(sent)} bytes)")
+            raise PlanegrafError(Message("error_query_too_large", size=len(sent)))
         reply, read_fd, pid, pidfd = self._start_worker(sent)
         kill = _killer(pidfd)
         payload = bytearray()

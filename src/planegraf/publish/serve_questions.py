@@ -33,7 +33,7 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from planegraf.errors import PlanegrafError
-from planegraf.i18n import text
+from planegraf.i18n import Message, text
 from planegraf.publish import question_pages, serve_sparql
 from planegraf.publish.question_pages import (
     SERVED_XLSX_ROWS,
@@ -84,8 +84,8 @@ class Questions:
         if name in self.queries:
             return self.queries[name]
         close = difflib.get_close_matches(name, list(self.queries), n=3)
-        hint = f" (did you mean {', '.join(close)}?)" if close else ""
-        raise PlanegrafError(f"no question named {name!r} in the catalogue{hint}")
+        hint = Message("error_did_you_mean", names=", ".join(close)) if close else ""
+        raise PlanegrafError(Message("error_no_question", name=repr(name), hint=hint))
 
     def form(self, query: QueryFile, lang: str) -> dict[str, Any]:
         """The question's title, description, fields and headings (``lang`` is the page's)."""

@@ -41,6 +41,7 @@ import anyio.to_thread
 import pyoxigraph as ox
 
 from planegraf.errors import InputError, PlanegrafError, RefusedQueryError
+from planegraf.i18n import Message
 from planegraf.publish.serve_forks import (
     EngineGoneError,
     ForkServer,
@@ -127,7 +128,8 @@ class SparqlEndpoint:
         try:
             self.store.bulk_load(path=str(dataset), format=_rdf_format(dataset))
         except (SyntaxError, OSError, ValueError) as err:
-            raise PlanegrafError(f"{dataset}: could not load it for serve: {err}") from None
+            raise PlanegrafError(Message("error_serve_cannot_load", dataset=dataset,
+                                         reason=err)) from None
         self.timeout_s, self.memory_mib = timeout_s, memory_mib
         self.max_result_bytes = max_result_bytes
         self.workers = workers or default_workers()
@@ -320,7 +322,7 @@ def _lower_priority() -> None:
 def _rdf_format(path: Path) -> ox.RdfFormat:
     fmt = ox.RdfFormat.from_extension(path.suffix.lstrip("."))
     if fmt is None:
-        raise PlanegrafError(f"{path}: not an RDF file serve can load (.nq, .trig, .ttl …)")
+        raise PlanegrafError(Message("error_serve_not_rdf", path=path))
     return fmt
 
 

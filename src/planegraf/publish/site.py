@@ -1939,6 +1939,7 @@ class PageRenderer:
     def __init__(self, store: ox.Store, site_dir: Path, *,
                  page_bytes: int = KEPT_PAGE_BYTES) -> None:
         from planegraf.errors import PlanegrafError
+        from planegraf.i18n import Message
 
         try:
             settings = json.loads((site_dir / SETTINGS_FILE).read_text("utf-8"))
@@ -1946,13 +1947,13 @@ class PageRenderer:
             self.sections = [SiteSection(str(s["href"]), dict(s["labels"]), _written_already)
                              for s in settings["sections"]]
         except (OSError, ValueError, KeyError, TypeError) as err:
-            raise PlanegrafError(
-                f"{site_dir / SETTINGS_FILE} is missing or unreadable ({err}): the site was "
-                f"written by another version of planegraf; write it again with "
-                f"planegraf site -o {site_dir}") from None
+            raise PlanegrafError(Message("error_site_settings",
+                                         settings=site_dir / SETTINGS_FILE, reason=err,
+                                         site=site_dir)) from None
         if self.default_lang not in LANGUAGES:
-            raise PlanegrafError(f"{site_dir / SETTINGS_FILE}: unknown language "
-                                 f"{self.default_lang!r}; write the site again")
+            raise PlanegrafError(Message("error_site_language",
+                                         settings=site_dir / SETTINGS_FILE,
+                                         language=repr(self.default_lang)))
         self.store, self.site_dir = store, site_dir
         self._embedded = EmbeddedStore()
         self._embedded.oxigraph = store

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from planegraf.errors import PlanegrafError
+from planegraf.i18n import Message
 
 
 def write_bytes(path: Path, data: bytes) -> None:
@@ -154,30 +155,28 @@ class OutputFolderError(PlanegrafError):
     """An output folder that planegraf may not write into: it holds someone else's files."""
 
 
-def _refuse(final: Path, reason: str) -> OutputFolderError:
-    return OutputFolderError(
-        f"{final}: {reason}; planegraf writes only into a missing or empty folder or one it "
-        f"wrote itself (with a {MARKER} file), and never deletes files it did not write "
-        "(choose a new folder, e.g. --out out)")
+def _refuse(final: Path, reason: Message) -> OutputFolderError:
+    return OutputFolderError(Message("error_output_folder", folder=final, reason=reason,
+                                     marker=MARKER))
 
 
 def _check_writable(final: Path) -> bool:
     """Raise unless ``final`` may be written; True when it exists and is planegraf's own."""
     if not final.exists():
         if final.is_symlink():
-            raise _refuse(final, "is a symbolic link to a folder that does not exist")
+            raise _refuse(final, Message("error_output_folder_dangling"))
         return False
     if not final.is_dir():
-        raise _refuse(final, "is a file, not a folder")
+        raise _refuse(final, Message("error_output_folder_file"))
     if (final / MARKER).is_file():
         return True
     names = sorted(entry.name for entry in os.scandir(final))
     if not names:
         return False
     shown = ", ".join(names[:_SHOWN])
-    if len(names) > _SHOWN:
-        shown += f" and {len(names) - _SHOWN} more"
-    raise _refuse(final, f"holds files planegraf did not write ({shown})")
+    more = (Message("error_output_folder_more", n=len(names) - _SHOWN)
+            if len(names) > _SHOWN else "")
+    raise _refuse(final, Message("error_output_folder_foreign", shown=shown, more=more))
 
 
 def output_folder(final: Path) -> Path:

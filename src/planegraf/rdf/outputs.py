@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from planegraf.errors import PlanegrafError
+from planegraf.i18n import Message
 
 NETWORK_OUTPUTS: dict[str, str] = {
     ".html": "html", ".htm": "html", ".gexf": "gexf", ".graphml": "graphml", ".csv": "csv",
@@ -44,14 +45,15 @@ def output_format(path: Path, formats: Mapping[str, str], given: str | None = No
     suffix = path.suffix.lower()
     chosen = formats.get(suffix)
     if chosen is None:
-        what = f"a {suffix} file" if suffix else "a file without an extension"
+        what = (Message("error_a_file_of", suffix=suffix) if suffix
+                else Message("error_a_file_without_extension"))
         known = ", ".join(f"{ext} ({fmt})" if ext.lstrip(".") != fmt else ext
                           for ext, fmt in formats.items())
-        raise PlanegrafError(f"{path}: cannot write {what} here; {option} takes {known}")
+        raise PlanegrafError(Message("error_cannot_write_here", path=path, what=what,
+                                     option=option, known=known))
     if given is not None and given != chosen:
-        raise PlanegrafError(
-            f"{path}: the name says {chosen} but --format {given} was asked for: make them "
-            f"agree (or leave out --format; the extension decides)")
+        raise PlanegrafError(Message("error_name_and_format", path=path, chosen=chosen,
+                                     given=given))
     return chosen
 
 

@@ -59,7 +59,8 @@ class InputLimits:
                 continue
             # isdecimal, not isdigit: int() reads every decimal digit, and no '²'
             if not text.isdecimal() or len(text) > 18 or int(text) < 1:
-                raise PlanegrafError(f"{name}={text!r}: expected a whole number of at least 1")
+                raise PlanegrafError(Message("error_whole_number", name=name,
+                                             value=repr(text)))
             values[field.name] = int(text)
         return cls(**values)
 

@@ -23,6 +23,7 @@ import networkx as nx
 from planegraf import i18n
 from planegraf.analysis.network import Language, NetworkData, NetworkMetrics, scoped_activities
 from planegraf.errors import PlanegrafError
+from planegraf.i18n import Message
 from planegraf.rdf import atomic
 from planegraf.render.safe_csv import SpreadsheetSafeWriter
 from planegraf.render.viz import SECTOR_COLOURS, SIZE_METRICS, _size_explanation, scope_parts
@@ -107,7 +108,8 @@ def _spring(graph: nx.Graph, seed: int, scale: float, centre: Position
 def size_values(data: NetworkData, metrics: NetworkMetrics, size_by: str) -> dict[str, float]:
     """Each node's value of the ``size_by`` metric (the page's ``--size-by``)."""
     if size_by not in SIZE_METRICS:
-        raise PlanegrafError(f"--size-by {size_by!r} is not one of {', '.join(SIZE_METRICS)}")
+        raise PlanegrafError(Message("error_size_by", size_by=repr(size_by),
+                                     known=", ".join(SIZE_METRICS)))
     key = size_by.replace("-", "_")
     if key in ("activities", "coordinates"):
         return {n: float(a.get(key, 0) or 0) for n, a in metrics.graph.nodes(data=True)}
@@ -172,8 +174,8 @@ def pictures_bytes(formats: Sequence[str], data: NetworkData, metrics: NetworkMe
     national network without laying out its names and ten thousand ties twice."""
     for fmt in formats:
         if fmt not in PICTURE_FORMATS:
-            raise PlanegrafError(
-                f"cannot draw {fmt!r}; pictures are {', '.join(PICTURE_FORMATS)}")
+            raise PlanegrafError(Message("error_picture_format", format=repr(fmt),
+                                         known=", ".join(PICTURE_FORMATS)))
     _import_matplotlib()
     import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -606,4 +608,4 @@ def write_picture_export(path: Path, fmt: str, data: NetworkData, metrics: Netwo
         atomic.write_text(path, connections)
         atomic.write_text(kumu_elements_path(path), elements)
         return [path, kumu_elements_path(path)]
-    raise PlanegrafError(f"unknown format {fmt!r}")
+    raise PlanegrafError(Message("error_unknown_format", format=repr(fmt)))

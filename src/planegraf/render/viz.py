@@ -34,6 +34,7 @@ from planegraf.analysis.network import (
     explain,
 )
 from planegraf.errors import PlanegrafError
+from planegraf.i18n import Message
 from planegraf.rdf import atomic
 from planegraf.render.safe_csv import SpreadsheetSafeWriter
 from planegraf.render.templates import environment
@@ -406,7 +407,8 @@ def network_html(data: NetworkData, metrics: NetworkMetrics, *, size_by: str = "
     network is first drawn; without them the page lays it out itself.
     """
     if size_by not in SIZE_METRICS:
-        raise PlanegrafError(f"--size-by {size_by!r} is not one of {', '.join(SIZE_METRICS)}")
+        raise PlanegrafError(Message("error_size_by", size_by=repr(size_by),
+                                     known=", ".join(SIZE_METRICS)))
     words = _WORDS[lang]
     sectors = sectors or {}
     if positions is None:
@@ -536,7 +538,8 @@ def write_export(path: Path, fmt: str, data: NetworkData, metrics: NetworkMetric
     elif fmt == "graphml":
         nx.write_graphml(_flat(graph), buffer)
     else:
-        raise PlanegrafError(f"unknown format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
+        raise PlanegrafError(Message("error_network_format", format=repr(fmt),
+                                     known=", ".join(EXPORT_FORMATS)))
     atomic.write_bytes(path, buffer.getvalue())
     return [path]
 

@@ -82,10 +82,7 @@ class Connection:
     def __post_init__(self) -> None:
         parts = urllib.parse.urlsplit(self.url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise PlanegrafError(
-                f"endpoint {self.url!r} is not an http(s) URL "
-                "(for example http://127.0.0.1:7878/query)"
-            )
+            raise PlanegrafError(Message("error_endpoint_url", url=repr(self.url)))
 
     def graph_store_url(self, explicit: str | None = None) -> str:
         """The Graph Store Protocol URL: ``explicit``, or the usual sibling of the query URL."""
@@ -94,9 +91,7 @@ class Connection:
         for query_path, store_path in (("/query", "/store"), ("/sparql", "/sparql-graph-crud")):
             if self.url.rstrip("/").endswith(query_path):
                 return self.url.rstrip("/")[: -len(query_path)] + store_path
-        raise PlanegrafError(
-            f"cannot tell the Graph Store URL of {self.url}; give it with --graph-store URL"
-        )
+        raise PlanegrafError(Message("error_graph_store_url", url=self.url))
 
     def authorization(self) -> str | None:
         if not self.user:
@@ -187,17 +182,16 @@ class _BodyReader(io.RawIOBase):
             if self.deadline.passed():
                 self._stop(_too_slow(self.url, self.timeout))
             if isinstance(err, http.client.IncompleteRead):
-                self._stop(EndpointError(
-                    f"{self.url}: the result was truncated after {self.count} bytes (the "
-                    "connection closed early); try again or ask a smaller question"))
-            self._stop(EndpointError(f"{self.url}: reading the result failed: {err}"))
+                self._stop(EndpointError(Message("error_endpoint_truncated", url=self.url,
+                                                 count=self.count)))
+            self._stop(EndpointError(Message("error_endpoint_read_failed", url=self.url,
+                                             reason=err)))
         size = len(data)
         buffer[:size] = data
         self.count += size
         if self.max_bytes is not None and self.count > self.max_bytes:
-            self._stop(QueryLimitError(
-                f"{self.url} sent more than {self.max_bytes // (1 << 20)} MiB and the answer was "
-                "stopped there: add a LIMIT or narrow the query, or raise --max-memory"))
+            self._stop(QueryLimitError(Message("error_endpoint_too_much", url=self.url,
+                                               mib=self.max_bytes // (1 << 20))))
         return size
 
     def _stop(self, error: EndpointError | QueryLimitError) -> None:
@@ -213,9 +207,13 @@ class _BodyReader(io.RawIOBase):
             self.connection.close()
 
 
+def _detail(detail: str) -> Message | str:
+    """": DETAIL" after an HTTP status, nothing when the server said nothing."""
+    return Message("error_endpoint_detail", detail=detail) if detail else ""
+
+
 def _too_slow(url: str, timeout: float) -> EndpointError:
-    return EndpointError(f"{url} did not answer within {timeout:g} s "
-                         "(--timeout raises the limit; it covers retries and the whole answer)")
+    return EndpointError(Message("error_endpoint_too_slow", url=url, seconds=f"{timeout:g}"))
 
 
 def _origin(url: str) -> tuple[str, str, int]:
@@ -267,19 +265,17 @@ class RemoteEngine:
             try:
                 answer = self._ask(query.text, query.path, "SELECT", graphs=())
             except EndpointError as err:
-                raise EndpointError(
-                    f"cannot tell which named graphs {self.connection.url} holds, so its "
-                    f"answers could be empty for no reason; planegraf stops here: {err}"
-                ) from None
+                raise EndpointError(Message("error_endpoint_graphs_unknown",
+                                            url=self.connection.url, reason=err.said())
+                                    ) from None
             assert answer.solutions is not None
             graphs = sorted({term.value for row in answer.solutions.rows
                              if isinstance(term := row.get("g"), ox.NamedNode)})
             if not graphs:
                 holds = self._ask("ASK { ?s ?p ?o }", "ask.rq", "ASK", graphs=())
                 if not holds.boolean:
-                    raise EndpointError(
-                        f"{self.connection.url} holds no data (no named graph, an empty default "
-                        "graph): publish the dataset first (planegraf publish --endpoint URL)")
+                    raise EndpointError(Message("error_endpoint_empty",
+                                                url=self.connection.url))
             self._graphs = tuple(graphs)
         return self._graphs
 
@@ -311,15 +307,12 @@ class RemoteEngine:
             raise _stopped(reply.body) from None
         if "html" in content_type or start.lstrip()[:15].lower().startswith((b"<!doctype",
                                                                              b"<html")):
-            raise EndpointError(
-                f"{url} answered with an HTML page ({_html_title(stream.read(4000))}) "
-                "instead of SPARQL results: is this the query URL of the endpoint, or a "
-                "login or proxy page?")
+            raise EndpointError(Message("error_endpoint_html", url=url,
+                                        title=_html_title(stream.read(4000))))
         max_rows = reply.headers.get("X-SPARQL-MaxRows")
         if max_rows:
-            raise EndpointError(
-                f"{url} cut the result off at {max_rows} rows (its own limit, e.g. Virtuoso's "
-                "ResultSetMaxRows): raise the limit on the server or narrow the query")
+            raise EndpointError(Message("error_endpoint_max_rows", url=url,
+                                        max_rows=max_rows))
         try:
             if form in ("CONSTRUCT", "DESCRIBE"):
                 fmt = ox.RdfFormat.from_media_type(content_type) or ox.RdfFormat.TURTLE
@@ -331,10 +324,10 @@ class RemoteEngine:
             parsed = ox.parse_query_results(stream, format=fmt_results)
             if isinstance(parsed, ox.QueryBoolean):
                 if form != "ASK":
-                    raise EndpointError(f"{url}: a boolean answer to a {form} query")
+                    raise EndpointError(Message("error_endpoint_boolean", url=url, form=form))
                 return Answer(boolean=bool(parsed))
             if form == "ASK":
-                raise EndpointError(f"{url}: the ASK result has no boolean")
+                raise EndpointError(Message("error_endpoint_no_boolean", url=url))
             variables = tuple(v.value for v in parsed.variables)
             rows = tuple({name: row[name] for name in variables}
                          for row in _capped(parsed, self.limits, "rows"))
@@ -345,9 +338,8 @@ class RemoteEngine:
             if reply.body.stopped is not None:
                 raise _stopped(reply.body) from None
             message = err.msg if isinstance(err, SyntaxError) else str(err)
-            raise EndpointError(
-                f"{url}: the result is truncated or not SPARQL results ({reply.body.count} "
-                f"bytes read; {message})") from None
+            raise EndpointError(Message("error_endpoint_not_results", url=url,
+                                        count=reply.body.count, reason=message)) from None
 
     # --- HTTP -----------------------------------------------------------------------------
 
@@ -361,15 +353,16 @@ class RemoteEngine:
                 return self._checked(reply)
             detail = _short_body(reply)
             if number == connection.attempts:
-                raise EndpointError(f"{connection.url} answered HTTP {reply.status} "
-                                    f"{reply.reason} after retries: {detail}".rstrip(": "))
+                raise EndpointError(Message("error_endpoint_after_retries",
+                                            url=connection.url, status=reply.status,
+                                            reason=reply.reason, detail=_detail(detail)))
             wait = _retry_delay(reply.headers, connection.backoff * 2 ** (number - 1))
             left = deadline.remaining()
             if left is not None and wait >= left:
-                raise EndpointError(
-                    f"{connection.url} answered HTTP {reply.status} and asked to retry after "
-                    f"{wait:g} s, past the --timeout of {connection.timeout:g} s: try again "
-                    "later or raise --timeout")
+                raise EndpointError(Message("error_endpoint_retry_past_timeout",
+                                            url=connection.url, status=reply.status,
+                                            wait=f"{wait:g}",
+                                            timeout=f"{connection.timeout:g}"))
             connection.sleep(wait)
         raise AssertionError("unreachable")
 
@@ -383,17 +376,17 @@ class RemoteEngine:
             reply.body.close_connection()
             location = reply.headers.get("Location")
             if not location:
-                raise EndpointError(f"{url} answered HTTP {reply.status} without a Location")
+                raise EndpointError(Message("error_endpoint_no_location", url=url,
+                                                    status=reply.status))
             target = urllib.parse.urljoin(url, location)
             if _origin(target) != _origin(self.connection.url):
-                raise EndpointError(
-                    f"{self.connection.url} redirects to another host ({target}); planegraf "
-                    "does not follow it, so your query and credentials stay with the host you "
-                    "named: if you trust the new address, give it as --endpoint")
+                raise EndpointError(Message("error_endpoint_other_host",
+                                            url=self.connection.url, target=target))
             if reply.status == 303 or (reply.status in (301, 302) and method == POST):
                 method = GET
             url = target
-        raise EndpointError(f"{self.connection.url} redirects more than {MAX_REDIRECTS} times")
+        raise EndpointError(Message("error_endpoint_redirects", url=self.connection.url,
+                                    n=MAX_REDIRECTS))
 
     def _send(self, request: urllib.request.Request, deadline: _Deadline) -> _Reply:
         parts = urllib.parse.urlsplit(request.full_url)
@@ -422,9 +415,9 @@ class RemoteEngine:
             conn.close()
             if deadline.passed() or isinstance(err, TimeoutError):
                 raise _too_slow(self.connection.url, timeout) from None
-            raise EndpointError(
-                f"cannot reach the SPARQL endpoint {self.connection.url}: {err} "
-                f"(is the server running? check --endpoint or {ENDPOINT_VARIABLE})") from None
+            raise EndpointError(Message("error_endpoint_unreachable",
+                                        url=self.connection.url, reason=err,
+                                        variable=ENDPOINT_VARIABLE)) from None
         finally:
             if watchdog is not None:
                 watchdog.cancel()
@@ -446,19 +439,16 @@ class RemoteEngine:
             return reply
         detail = _short_body(reply)
         if status == 401:
-            raise EndpointError(
-                f"{url} refused the credentials (HTTP 401): set {USER_VARIABLE} and "
-                f"{PASSWORD_VARIABLE}")
+            raise EndpointError(Message("error_endpoint_credentials", url=url,
+                                        user=USER_VARIABLE, password=PASSWORD_VARIABLE))
         if status == 404:
-            raise EndpointError(
-                f"{url} has no SPARQL endpoint there (HTTP 404): Oxigraph answers at /query, "
-                "Virtuoso at /sparql")
+            raise EndpointError(Message("error_endpoint_not_found", url=url))
         if status == 400:
-            raise EndpointError(f"{url} rejected the query (HTTP 400): {detail}")
+            raise EndpointError(Message("error_endpoint_rejected", url=url, detail=detail))
         if status == 500:
-            raise EndpointError(f"{url} failed on the query (HTTP 500): {detail}")
-        raise EndpointError(f"{url} answered HTTP {status} {reply.reason}: {detail}"
-                            .rstrip(": "))
+            raise EndpointError(Message("error_endpoint_failed", url=url, detail=detail))
+        raise EndpointError(Message("error_endpoint_http", url=url, status=status,
+                                    reason=reply.reason, detail=_detail(detail)))
 
 
 @dataclass(frozen=True)
@@ -508,14 +498,10 @@ def _create_request(wrapper: SPARQLWrapper) -> urllib.request.Request:
     tests/test_remote_request.py fails if it changes."""
     create = getattr(wrapper, "_createRequest", None)
     if create is None:
-        raise PlanegrafError(
-            "this SPARQLWrapper has no _createRequest, which planegraf uses to write SPARQL "
-            "requests: install a supported version (pip install 'sparqlwrapper>=2.0,<2.1')")
+        raise PlanegrafError(Message("error_sparqlwrapper_no_request"))
     request = create()
     if not isinstance(request, urllib.request.Request):
-        raise PlanegrafError(
-            "SPARQLWrapper._createRequest did not return a urllib Request: install a "
-            "supported version (pip install 'sparqlwrapper>=2.0,<2.1')")
+        raise PlanegrafError(Message("error_sparqlwrapper_request"))
     return request
 
 
@@ -633,16 +619,20 @@ def _put(connection: Connection, url: str, body: bytes) -> None:
         if 300 <= err.code < 400:
             # urllib follows no redirect of a PUT; say where it pointed instead of "HTTP 307",
             # and never send the data and credentials on by ourselves.
-            raise EndpointError(
-                f"PUT {url} was redirected to {err.headers.get('Location') or 'another address'}"
-                f" (HTTP {err.code}); planegraf does not send the data or the credentials on: "
-                "give the final address with --graph-store") from None
+            raise EndpointError(Message(
+                "error_put_redirected", url=url, code=err.code,
+                location=err.headers.get("Location") or Message("error_another_address"))
+            ) from None
         detail = err.read()[:300].decode("utf-8", "replace").strip()
-        hint = (f" (set {USER_VARIABLE} and {PASSWORD_VARIABLE})"
-                if err.code in (401, 403) else "")
-        raise EndpointError(f"PUT {url} failed: HTTP {err.code} {err.reason}{hint}: {detail}"
+        hint = (Message("error_put_credentials", user=USER_VARIABLE,
+                        password=PASSWORD_VARIABLE) if err.code in (401, 403) else "")
+        raise EndpointError(Message("error_put_failed", url=url, code=err.code,
+                                    reason=err.reason, hint=hint,
+                                    detail=Message("error_endpoint_detail", detail=detail))
                             ) from None
     except urllib.error.URLError as err:
-        raise EndpointError(f"cannot reach the Graph Store at {url}: {err.reason}") from None
+        raise EndpointError(Message("error_graph_store_unreachable", url=url,
+                                    reason=err.reason)) from None
     except TimeoutError:
-        raise EndpointError(f"{url} did not answer within {connection.timeout:g} s") from None
+        raise EndpointError(Message("error_graph_store_too_slow", url=url,
+                                    seconds=f"{connection.timeout:g}")) from None

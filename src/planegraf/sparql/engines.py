@@ -11,6 +11,7 @@ from typing import Protocol, TypeVar
 import pyoxigraph as ox
 
 from planegraf.errors import PlanegrafError
+from planegraf.i18n import Message
 from planegraf.rdf.store import EmbeddedStore
 from planegraf.sparql.limits import QueryLimits, run_limited
 from planegraf.sparql.queries import QueryFile, QueryForm, check_query, declares_dataset
@@ -98,13 +99,12 @@ class EmbeddedEngine:
                 substitutions=substitutions or None,
             )
         except SyntaxError as err:
-            raise PlanegrafError(f"{query.path}: {err.msg}") from None
+            raise PlanegrafError(Message("error_query_syntax", path=query.path,
+                                         reason=err.msg)) from None
         except RuntimeError as err:
             if "projection" in str(err):
-                raise PlanegrafError(
-                    f"{query.path}: a parameter must be projected by the SELECT "
-                    f"(Oxigraph binds only projected variables): {err}"
-                ) from None
+                raise PlanegrafError(Message("error_parameter_projected",
+                                             path=query.path, reason=err)) from None
             raise
         if form == "ASK":
             assert isinstance(result, ox.QueryBoolean)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from planegraf.errors import PlanegrafError
+from planegraf.i18n import Message
 
 T = TypeVar("T")
 
@@ -70,9 +71,9 @@ class QueryLimits:
         planegraf.sparql.limits.QueryLimitError: the query gives more than 2 rows and was ...
         """
         if self.max_rows is not None and count > self.max_rows:
-            raise QueryLimitError(
-                f"the query gives more than {self.max_rows} {what} and was stopped: add a "
-                "LIMIT or narrow it, or raise --max-rows")
+            unit = Message(f"error_unit_{what}") if what in ("rows", "triples") else what
+            raise QueryLimitError(Message("error_rows_limit", max_rows=self.max_rows,
+                                          what=unit))
 
 
 def run_limited(work: Callable[[], T], limits: QueryLimits) -> T:
@@ -133,9 +134,9 @@ def _outcome(work: Callable[[], object]) -> bytes:
     except MemoryError:
         return pickle.dumps(("memory", ""))
     except QueryLimitError as err:
-        return pickle.dumps(("limit", str(err)))
+        return pickle.dumps(("limit", err.said()))  # a Message: the parent's language
     except PlanegrafError as err:
-        return pickle.dumps(("error", str(err)))
+        return pickle.dumps(("error", err.said()))
     except BaseException as err:  # noqa: BLE001 (reported to the parent, which re-raises)
         return pickle.dumps(("crash", f"{type(err).__name__}: {err}"))
 
@@ -162,9 +163,7 @@ def _collect(read_fd: int, pid: int, timeout_s: float | None, max_payload: int |
                 remaining = deadline - time.monotonic()
         if remaining is not None and remaining <= 0:
             stop()
-            raise QueryLimitError(
-                f"the query ran longer than {timeout_s:g} s and was stopped: narrow it (a "
-                "FILTER, fewer unbound patterns, a LIMIT) or raise --timeout")
+            raise QueryLimitError(Message("error_timeout", seconds=f"{timeout_s:g}"))
         ready, _, _ = select.select([read_fd], [], [], remaining)
         if ready:
             chunk = os.read(read_fd, 1 << 20)
@@ -173,11 +172,9 @@ def _collect(read_fd: int, pid: int, timeout_s: float | None, max_payload: int |
             payload += chunk
             if max_payload is not None and len(payload) > max_payload:
                 stop()
-                raise QueryLimitError(
-                    f"the answer is too large to hold within --max-memory {memory_mib} MiB "
-                    f"(more than {max_payload // (1 << 20)} MiB as it comes from the query "
-                    f"engine, up to {DECODED_PER_ENCODED} times that when read): add a LIMIT "
-                    "or narrow the query, or raise --max-memory")
+                raise QueryLimitError(Message("error_answer_too_large", memory_mib=memory_mib,
+                                              payload_mib=max_payload // (1 << 20),
+                                              factor=DECODED_PER_ENCODED))
 
 
 def _cpu_seconds(pid: int) -> float | None:
@@ -195,18 +192,14 @@ def unpack_answer(payload: bytes | bytearray, status: int, limits: QueryLimits) 
     is the worker's exit status (for a worker that died without a word)."""
     if not payload:
         if limits.memory_mib is not None and _ran_out_of_memory(status):
-            raise QueryLimitError(
-                f"the query needed more than {limits.memory_mib} MiB of memory and was "
-                "stopped: narrow it (ORDER BY, GROUP BY and DISTINCT over many rows hold "
-                "them all) or raise --max-memory")
-        raise PlanegrafError(f"the query engine stopped unexpectedly ({_ending(status)})")
+            raise QueryLimitError(Message("error_memory_sorted",
+                                          memory_mib=limits.memory_mib))
+        raise PlanegrafError(Message("error_engine_stopped", ending=_ending(status)))
     kind, value = pickle.loads(payload)
     if kind == "ok":
         return value
     if kind == "memory":
-        raise QueryLimitError(
-            f"the query needed more than {limits.memory_mib} MiB of memory and was stopped: "
-            "narrow it or raise --max-memory")
+        raise QueryLimitError(Message("error_memory", memory_mib=limits.memory_mib))
     if kind == "limit":
         raise QueryLimitError(value)
     if kind == "error":
@@ -223,12 +216,12 @@ def _ran_out_of_memory(status: int) -> bool:
     return os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGABRT, signal.SIGKILL)
 
 
-def _ending(status: int) -> str:
+def _ending(status: int) -> Message:
     if status == -1:
-        return "its end was not reported"
+        return Message("error_ending_unreported")
     if os.WIFSIGNALED(status):
-        return f"signal {signal.Signals(os.WTERMSIG(status)).name}"
-    return f"exit status {os.WEXITSTATUS(status)}"
+        return Message("error_ending_signal", name=signal.Signals(os.WTERMSIG(status)).name)
+    return Message("error_ending_exit", code=os.WEXITSTATUS(status))
 
 
 def _kill(pid: int) -> None:

@@ -23,6 +23,7 @@ import pyoxigraph as ox
 from rapidfuzz import fuzz, process
 
 from planegraf.errors import PlanegrafError
+from planegraf.i18n import Message
 from planegraf.ids import DATA
 from planegraf.ingest.resolver import compact, normalise
 from planegraf.resources import queries_dir
@@ -34,10 +35,6 @@ KINDS: tuple[Kind, ...] = ("organisation", "area", "plan", "goal", "county")
 _QUERIES: dict[Kind, str] = {
     "organisation": "lookup/organisations.rq", "area": "lookup/areas.rq",
     "plan": "lookup/plans.rq", "goal": "lookup/goals.rq", "county": "lookup/counties.rq",
-}
-_WORDS: dict[Kind, str] = {
-    "organisation": "organisation", "area": "action area", "plan": "action plan",
-    "goal": "goal", "county": "county",
 }
 _SHOWN = 8
 
@@ -181,7 +178,7 @@ def resolve_parameter(engine: Engine, kind: Kind, text: str, *,
     origin = origin or f"--{kind}"
     wanted = text.strip()
     if not wanted:
-        raise NameLookupError(f"{origin}: empty; write a label, number or key")
+        raise NameLookupError(Message("error_lookup_empty", origin=origin))
     pool = candidates(engine, kind)
     if plan is None and kind in ("area", "goal") and "/" in wanted:
         plan_text, _, rest = wanted.rpartition("/")
@@ -194,18 +191,19 @@ def resolve_parameter(engine: Engine, kind: Kind, text: str, *,
     found = [c for c in pool if any(keys & _keys(name) for name in c.names)]
     if len(found) == 1:
         return found[0].iri
-    word = _WORDS[kind]
-    scope = f" in {plan.removeprefix(DATA)}" if plan else ""
+    scope = Message("error_lookup_scope", plan=plan.removeprefix(DATA)) if plan else ""
     if found:
         listed = "; ".join(c.describe() for c in found[:_SHOWN])
-        more = f" … and {len(found) - _SHOWN} more" if len(found) > _SHOWN else ""
-        hint = ("name the plan (--plan, or PLAN/NUMBER such as rjl-hp-2018-2020/6) or write "
-                "the key in brackets" if kind in ("area", "goal") and plan is None
-                else "write the key in brackets")
-        raise NameLookupError(f"{origin} {text!r} is ambiguous: {len(found)} {word}s{scope} "
-                              f"go by it: {listed}{more}; {hint}")
-    raise NameLookupError(f"{origin}: no {word} {text!r}{scope} in the data; closest: "
-                       f"{_closest(wanted, pool)}")
+        more = (Message("error_lookup_more", n=len(found) - _SHOWN)
+                if len(found) > _SHOWN else "")
+        hint = Message("error_lookup_hint_plan" if kind in ("area", "goal") and plan is None
+                       else "error_lookup_hint_key")
+        raise NameLookupError(Message("error_lookup_ambiguous", origin=origin, text=repr(text),
+                                      n=len(found), words=Message(f"error_lookup_plural_{kind}"),
+                                      scope=scope, listed=listed, more=more, hint=hint))
+    raise NameLookupError(Message("error_lookup_missing", origin=origin,
+                                  none=Message(f"error_lookup_none_{kind}"), text=repr(text),
+                                  scope=scope, closest=_closest(wanted, pool)))
 
 
 def _quiet(engine: Engine, kind: Kind, text: str) -> str | None:
@@ -221,7 +219,7 @@ def _closest(text: str, pool: Sequence[Candidate]) -> str:
         for name in candidate.names:
             choices.setdefault(normalise(name), candidate)
     if not choices:
-        return "(nothing of this kind in the data)"
+        return Message("error_lookup_nothing")
     best = process.extract(normalise(text), list(choices), scorer=fuzz.WRatio, limit=20)
     shown: list[Candidate] = []
     for name, _score, _index in best:

@@ -79,37 +79,39 @@ def typed_term(name: str, xsd_type: str, value: str,
     """``value`` as an RDF term of ``xsd_type``, or a ``PlanegrafError`` saying what is wrong."""
 
     def refuse(expected: str) -> PlanegrafError:
-        return PlanegrafError(f"{origin} {name}={value!r}: expected {expected}")
+        said = Message("error_origin_parameter") if origin == "parameter" else origin
+        return PlanegrafError(Message("error_parameter_value", origin=said, name=name,
+                                      value=repr(value), expected=expected))
 
     if xsd_type == "xsd:string":
         return ox.Literal(value)
     if xsd_type == "xsd:integer":
         if not _INTEGER.match(value.strip()):
-            raise refuse("a whole number such as 3")
+            raise refuse(Message("error_expected_integer"))
         try:
             whole = int(value)
         except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
-            raise refuse("a whole number of at most 4300 digits") from None
+            raise refuse(Message("error_expected_integer_digits")) from None
         return ox.Literal(str(whole), datatype=ox.NamedNode(XSD + "integer"))
     if xsd_type == "xsd:decimal":
         try:
             number = Decimal(value.strip())
         except InvalidOperation:
-            raise refuse("a decimal number such as 0.5") from None
+            raise refuse(Message("error_expected_decimal")) from None
         if not number.is_finite():
-            raise refuse("a finite decimal number")
+            raise refuse(Message("error_expected_finite"))
         return ox.Literal(str(number), datatype=ox.NamedNode(XSD + "decimal"))
     if xsd_type == "xsd:boolean":
         if value.strip().lower() not in ("true", "false"):
-            raise refuse("true or false")
+            raise refuse(Message("error_expected_boolean"))
         return ox.Literal(value.strip().lower(), datatype=ox.NamedNode(XSD + "boolean"))
     if xsd_type == "xsd:date":
         if not _DATE.match(value.strip()):
-            raise refuse("a date written YYYY-MM-DD")
+            raise refuse(Message("error_expected_date"))
         return ox.Literal(value.strip(), datatype=ox.NamedNode(XSD + "date"))
     if xsd_type == "xsd:gYear":
         if not _YEAR.match(value.strip()):
-            raise refuse("a year written YYYY")
+            raise refuse(Message("error_expected_year"))
         return ox.Literal(value.strip(), datatype=ox.NamedNode(XSD + "gYear"))
     if xsd_type == "xsd:anyURI":
         iri = value.strip()
@@ -118,9 +120,10 @@ def typed_term(name: str, xsd_type: str, value: str,
         try:
             return ox.NamedNode(iri)
         except ValueError as err:
-            raise refuse(f"an IRI ({err})") from None
-    raise PlanegrafError(f"{origin} {name}: unsupported type {xsd_type}; "
-                         f"use one of {', '.join(PARAMETER_TYPES)}")
+            raise refuse(Message("error_expected_iri", reason=err)) from None
+    raise PlanegrafError(Message(
+        "error_parameter_type", name=name, type=xsd_type, known=", ".join(PARAMETER_TYPES),
+        origin=Message("error_origin_parameter") if origin == "parameter" else origin))
 
 
 @dataclass(frozen=True)
@@ -288,8 +291,9 @@ def catalogue_query(name: str, extra_dirs: Sequence[Path | None] = ()) -> QueryF
     if name.removesuffix(".rq") in queries:
         return queries[name.removesuffix(".rq")]
     close = difflib.get_close_matches(name, list(queries), n=3)
-    hint = f"did you mean {', '.join(close)}?" if close else "planegraf queries lists them"
-    raise PlanegrafError(f"no query named {name!r} in the catalogue ({hint})")
+    hint = (Message("error_no_query_mean", names=", ".join(close)) if close
+            else Message("error_no_query_list"))
+    raise PlanegrafError(Message("error_no_query", name=repr(name), hint=hint))
 
 
 def bind_parameters(
@@ -305,9 +309,10 @@ def bind_parameters(
     """
     unknown = sorted(set(given) - {p.name for p in query.parameters})
     if unknown:
-        known = ", ".join(p.name for p in query.parameters) or "none"
-        raise PlanegrafError(f"query {query.name} has no parameter {', '.join(unknown)} "
-                             f"(its parameters: {known})")
+        known = (", ".join(p.name for p in query.parameters)
+                 or Message("error_none_count"))
+        raise PlanegrafError(Message("error_no_such_parameter", query=query.name,
+                                     unknown=", ".join(unknown), known=known))
     bound: dict[str, ox.NamedNode | ox.Literal] = {}
     for param in query.parameters:
         if param.name in given:
@@ -317,8 +322,8 @@ def bind_parameters(
         else:
             value = param.default
         if value is None:
-            raise PlanegrafError(f"query {query.name} needs --param {param.name}=… "
-                                 f"({param.type})")
+            raise PlanegrafError(Message("error_needs_parameter", query=query.name,
+                                         name=param.name, type=param.type))
         bound[param.name] = param.term(value)
     return bound
 
@@ -363,19 +368,14 @@ def check_query(text: str, path: Path | str, *, allow_service: bool = False) -> 
                              column=err.col,
                              hint=Message("load_syntax_hint", format="SPARQL")) from None
         operations = ", ".join(sorted({op.name.upper() for op in update.request})) or "update"
-        raise RefusedQueryError(
-            f"{path}: {operations} is an update; planegraf runs read-only queries "
-            "(SELECT, ASK, CONSTRUCT, DESCRIBE) and never changes or fetches data this way"
-        ) from None
+        raise RefusedQueryError(Message("error_update_refused", path=path,
+                                        operations=operations)) from None
     form = _FORMS[parsed[1].name]
     if not allow_service:
         for node in _walk(parsed):
             if getattr(node, "name", None) == "ServiceGraphPattern":
-                raise RefusedQueryError(
-                    f"{path}: SERVICE <{node['term']}> would send a request to another server; "
-                    "local queries never do that. Run the query on that endpoint with "
-                    "--endpoint URL instead"
-                )
+                raise RefusedQueryError(Message("error_service_refused", path=path,
+                                                service=node["term"]))
     return form
 
 
@@ -519,4 +519,4 @@ def _outer_group_start(text: str) -> int:
             depth -= 1
             template = depth > 0
         i += 1
-    raise PlanegrafError("the query has no WHERE group to bind parameters in")
+    raise PlanegrafError(Message("error_no_where"))
