@@ -178,14 +178,15 @@ def test_a_workbook_of_a_yes_no_answer_is_refused_with_what_to_do(tmp_path: Path
     done = invoke("sparql", str(query), "--format", "xlsx", "--lang", "en", "-q")
     assert done.exit_code == 2 and "ASK" in done.stderr and "--format xlsx" in done.stderr
     target = tmp_path / "svar.xlsx"
-    done = invoke("sparql", str(query), "-o", str(target), "-q")
+    done = invoke("sparql", str(query), "-o", str(target), "--lang", "en", "-q")
     assert done.exit_code == 2 and "cannot write a .xlsx file" in done.stderr
     assert not target.exists()
 
 
 def test_a_format_that_disagrees_with_the_workbook_name_is_refused(tmp_path: Path) -> None:
     target = tmp_path / "svar.xlsx"
-    done = invoke("query", "coordinators-ranked", "--format", "csv", "-o", str(target), "-q")
+    done = invoke("query", "coordinators-ranked", "--format", "csv", "-o", str(target),
+                    "--lang", "en", "-q")
     assert done.exit_code == 2 and "the name says xlsx but --format csv" in done.stderr
     assert not target.exists()
 

@@ -102,9 +102,9 @@ def _chosen_format(query: QueryFile, output: Path | None, fmt: str, lang: str) -
         return fmt
     form = check_query(query.text, query.path, allow_service=True)
     if fmt == "xlsx" and form != "SELECT":
-        raise PlanegrafError(text("xlsx_not_a_table", lang, form=form))
+        raise PlanegrafError(Message("xlsx_not_a_table", form=form))
     if output is None:
-        raise PlanegrafError(text("xlsx_needs_file", lang))
+        raise PlanegrafError(Message("xlsx_needs_file"))
     formats = {"SELECT": TABLE_OUTPUTS, "ASK": BOOLEAN_OUTPUTS}.get(form, GRAPH_OUTPUTS)
     given = click.get_current_context().get_parameter_source("fmt")
     explicit = fmt if given is click.core.ParameterSource.COMMANDLINE else None

@@ -184,7 +184,7 @@ def _book(sheet: str, header: Sequence[str], rows: Iterable[Sequence[Value]], la
 def refuse_terminal(fmt: str, output: Path | None, lang: str) -> None:
     """Refuse a workbook asked for without ``-o``: its bytes on a terminal help no one."""
     if fmt == "xlsx" and output is None:
-        raise PlanegrafError(i18n.text("xlsx_needs_file", _language(lang)))
+        raise PlanegrafError(i18n.Message("xlsx_needs_file"))
 
 
 def _language(lang: str) -> str:
