@@ -75,6 +75,25 @@ def test_template_has_the_header_and_an_example_row_that_imports(suffix: str,
     assert report.conforms, report.text("en")
 
 
+def test_the_county_is_named_by_its_code_or_name_as_well_as_its_slug(tmp_path: Path) -> None:
+    # "Kalmar län" crashed the import (a space in an IRI); "08" made a place nobody's data
+    # names, so "Länsstyrelsen" and "Regionen" resolved to no one.
+    template = tmp_path / "aktiviteter.xlsx"
+    assert cli("template", "-o", str(template)).returncode == 0
+    written = {}
+    for county in ("kalmar-lan", "Kalmar län", "08"):
+        out = tmp_path / f"{county}.trig"
+        done = cli("import", str(template), "-o", str(out), "-q",
+                   "--strategy", "kalmar-regionplan-2023-2025", "--county", county)
+        assert done.returncode == 0, done.stdout + done.stderr
+        written[county] = out.read_bytes()
+    assert written["Kalmar län"] == written["kalmar-lan"] == written["08"]
+    assert b"region-kalmar-lan" in written["08"]
+    done = cli("import", str(template), "-o", str(tmp_path / "x.trig"), "-q", "--lang", "en",
+               "--strategy", "kalmar-regionplan-2023-2025", "--county", "Atlantis")
+    assert done.returncode == 2 and "no county 'Atlantis'" in done.stderr
+
+
 def csv_rows_comma(path: Path) -> list[list[str]]:
     with path.open(encoding="utf-8", newline="") as handle:
         return list(csv.reader(handle))

@@ -45,8 +45,9 @@ def register(group: click.Group) -> None:
 @click.option("--strategy", help="Strategy IRI or key the plan implements. Default: the "
                                  "project's strategy (made from the first document's action "
                                  "areas), or the bundled strategy the document's title names.")
-@click.option("--county", help="County slug (e.g. jonkopings-lan, kalmar-lan) that gives "
-                               "names such as 'Länsstyrelsen' their meaning. Default: the "
+@click.option("--county", help="County code, name or slug (08, 'Kalmar län', kalmar-lan) "
+                               "that gives names such as 'Länsstyrelsen' their meaning. "
+                               "Default: the "
                                "project's county, or the strategy publisher's.")
 @click.option("--publisher", help="Publisher IRI of the plan. Default: the county's region.")
 @click.option("--registry", "registry", multiple=True, hidden=True,

@@ -15,6 +15,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Dataset
 
+from planegraf.counties import find_county
 from planegraf.errors import InputError, PlanegrafError
 from planegraf.i18n import Message
 from planegraf.ids import DATA, slugify
@@ -356,7 +357,10 @@ def _scrub(row: ActivityRow, source: PlanSource) -> None:
 def _context(source: PlanSource, path: Path, settings: ImportSettings,
              store: EmbeddedStore) -> PlanContext:
     strategy, strategy_place = _strategy(source, path, settings, store)
-    county = settings.county
+    # --county as people write it (a code, a name, a slug) is the county's place key: as
+    # typed, "Kalmar län" made no IRI and "08" one nobody's data names.
+    county = (find_county(settings.county).place.removeprefix(PLACE)
+              if settings.county else None)
     if county is None and strategy_place:
         county = strategy_place.removeprefix(PLACE)
     place = PLACE + county if county else None
