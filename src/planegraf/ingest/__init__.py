@@ -94,18 +94,21 @@ def import_document(path: Path, settings: ImportSettings = ImportSettings(),
     >>> [(m.text, m.agent.rsplit("/", 1)[-1]) for m in result.rows[0].mentions]
     [('Kultorum', 'qulturum')]
     """
+    return _finish(read_source(path), path, settings, store)
+
+
+def read_source(path: Path) -> PlanSource:
+    """The plan document at ``path`` read by its kind: a PDF, a Word file, or text."""
     suffix = path.suffix.lower()
     if suffix == ".pdf":
         from planegraf.ingest.pdf import read_pdf
 
-        source = read_pdf(path)
-    elif suffix == ".docx":
+        return read_pdf(path)
+    if suffix == ".docx":
         from planegraf.ingest.docx import read_docx
 
-        source = read_docx(path)
-    else:
-        source = read_plan_document(path)
-    return _finish(source, path, settings, store)
+        return read_docx(path)
+    return read_plan_document(path)
 
 
 def import_spreadsheet(path: Path, settings: ImportSettings = ImportSettings(),
