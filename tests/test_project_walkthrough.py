@@ -4,9 +4,11 @@ sheet in the run's language, and the words of ``organisations add``."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from .cli import invoke
 from .plan_documents import Bullet, Heading, Para, Table, render_docx, render_pdf
@@ -64,3 +66,85 @@ def test_a_word_or_pdf_plan_imports_into_the_project_as_the_readme_says(
     assert ("pg:table" if suffix == ".docx" else "pg:page") in plan
     built = invoke("build", "-q", "--no-site", cwd=project)
     assert built.exit_code == 0, built.output
+
+
+def test_the_word_before_a_removed_phone_number_is_not_asked_about_as_an_organisation(
+        tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    plan = tmp_path / "handlingsplan-2024-2025.txt"
+    plan.write_text(
+        "Handlingsplan 2024-2025 för folkhälsa i Västerbottens län\n\n"
+        "Handlingsområde 1: Barn och ungas hälsa\n\n"
+        "Aktivitet\tUppföljning\tSamordningsansvarig och samverkansparter\n"
+        "Genomföra föräldrastödsprogram.\tAntal föräldrar\t"
+        "Samordningsansvarig: Region Västerbotten, tel 090-785 00 00\n"
+        "Utveckla elevhälsan.\tAntal skolor\tSamordningsansvarig: Umeå kommun, "
+        "Telefon: 090-16 10 00, e-post: elevhalsa@umea.se "
+        "Samverkansparter: Skellefteå kommun, tfn 0910-73 50 00\n",
+        encoding="utf-8")
+    imported = invoke("import", str(plan), "-q", cwd=project)
+    # Every organisation is in the registry: nothing to decide, no sheet asking about "tel".
+    assert imported.exit_code == 0, imported.output
+    assert not list((project / "imports").glob("*organisationer*"))
+    report = (project / "imports" / "handlingsplan-2024-2025.report.md").read_text(
+        encoding="utf-8")
+    for word in ("«tel»", "«Telefon»", "«tfn»", "«e-post»"):
+        assert word not in report
+    graph = (project / "graph" / "handlingsplan-2024-2025.trig").read_text(encoding="utf-8")
+    assert "090-" not in graph and "umea.se" not in graph
+
+
+PLAN_WITH_OPEN_MENTIONS = (
+    "Handlingsplan 2024-2025 för folkhälsa i Västerbottens län\n\n"
+    "Handlingsområde 1: Barn och ungas hälsa\n\n"
+    "Aktivitet\tUppföljning\tSamordningsansvarig och samverkansparter\n"
+    "Utveckla familjecentraler.\tAntal familjecentraler\tSamordningsansvarig: Region "
+    "Västerbotten Samverkansparter: Skelleftea kommun, Folkhälsoföreningen Norrsken\n")
+
+
+def _status_column(sheet: Path) -> dict[str, str]:
+    book = load_workbook(sheet)
+    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    return {str(row[0]): str(row[2]) for row in rows[1:]}
+
+
+@pytest.mark.parametrize(("lang", "unresolved", "guessed", "stem"), [
+    ("sv", "ej upplösta", "bara gissade", "handlingsplan-2024-2025-organisationer"),
+    ("en", "unresolved", "only guessed", "handlingsplan-2024-2025-organisations"),
+])
+def test_the_organisations_sheet_says_in_the_users_language_why_a_name_is_asked_about(
+        tmp_path: Path, lang: str, unresolved: str, guessed: str, stem: str) -> None:
+    project = _project(tmp_path)
+    plan = tmp_path / "handlingsplan-2024-2025.txt"
+    plan.write_text(PLAN_WITH_OPEN_MENTIONS, encoding="utf-8")
+    imported = invoke("import", str(plan), "--lang", lang, "-q", cwd=project)
+    assert imported.exit_code == 1, imported.output
+    expected = {"Folkhälsoföreningen Norrsken": unresolved, "Skelleftea kommun": guessed}
+    assert _status_column(project / "imports" / f"{stem}.xlsx") == expected
+    with (project / "imports" / f"{stem}.csv").open(encoding="utf-8") as handle:
+        assert {row[0]: row[2] for row in list(csv.reader(handle))[1:]} == expected
+
+
+def test_organisations_add_speaks_swedish_of_a_new_organisation(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    plan = tmp_path / "handlingsplan-2024-2025.txt"
+    plan.write_text(PLAN_WITH_OPEN_MENTIONS, encoding="utf-8")
+    assert invoke("import", str(plan), "-q", cwd=project).exit_code == 1
+    sheet = project / "imports" / "handlingsplan-2024-2025-organisationer.xlsx"
+    book = load_workbook(sheet)
+    rows = book.worksheets[0]
+    header = [cell.value for cell in rows[1]]
+    for row in rows.iter_rows(min_row=2):
+        if row[0].value == "Folkhälsoföreningen Norrsken":
+            row[header.index("Beslut")].value = "ny organisation"
+            row[header.index("Sektor")].value = "civilsamhälle"
+        else:
+            row[header.index("Beslut")].value = "samma som 1"
+    book.save(sheet)
+    added = invoke("organisations", "add", str(sheet), cwd=project)
+    assert added.exit_code == 0, added.output
+    assert "Folkhälsoföreningen Norrsken <https://w3id.org/planegraf/id/org/" \
+           "folkhalsoforeningen-norrsken> (ny organisation)" in added.stdout
+    assert "new" not in added.stdout
+    english = invoke("organisations", "add", str(sheet), "--lang", "en", cwd=project)
+    assert "(new organisation)" in english.stdout, english.output

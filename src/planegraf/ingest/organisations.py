@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
+from planegraf import i18n
 from planegraf.errors import InputError, PlanegrafError
 from planegraf.i18n import Message, suffix_named
 from planegraf.ids import DATA, slugify
@@ -89,6 +90,8 @@ def write_decision_sheet(result: ImportResult, stem: Path, lang: str = "sv") -> 
     from openpyxl import Workbook
 
     rows = decision_rows(result)
+    for row in rows:  # read by people, never read back: in the run's language
+        row["status"] = i18n.text(f"import_{row['status']}", lang)
     headers = [sv if lang == "sv" else en for _, sv, en in COLUMNS]
     keys = [key for key, _, _ in COLUMNS]
     book = Workbook()
@@ -261,7 +264,7 @@ class Registry:
 
 
 def add_decisions(project: Project, decisions: Sequence[Decision], store: EmbeddedStore,
-                  sheet: Path) -> list[str]:
+                  sheet: Path, lang: str = "sv") -> list[str]:
     """Record ``decisions`` in the project's organisations file; return one line per change.
 
     A spelling of a known organisation becomes its ``skos:altLabel``; a new organisation gets
@@ -286,13 +289,14 @@ def add_decisions(project: Project, decisions: Sequence[Decision], store: Embedd
                                  ox.Literal(decision.mention, language="sv"), graph))
             done.append(f"{decision.mention} → {registry.preferred.get(iri, iri)} <{iri}>")
             continue
-        quads += _new_organisation(project, decision, registry, graph, sheet, done)
+        quads += _new_organisation(project, decision, registry, graph, sheet, done, lang)
     _merge_into(target, graph, quads, project)
     return done
 
 
 def _new_organisation(project: Project, decision: Decision, registry: Registry,
-                      graph: ox.NamedNode, sheet: Path, done: list[str]) -> list[ox.Quad]:
+                      graph: ox.NamedNode, sheet: Path, done: list[str], lang: str
+                      ) -> list[ox.Quad]:
     name = decision.name or decision.mention
     iri = f"{DATA}org/{slugify(name)}"
     if iri in registry.labels and name not in registry.labels[iri]:
@@ -328,7 +332,8 @@ def _new_organisation(project: Project, decision: Decision, registry: Registry,
         out += [ox.Quad(node, _n(_RDF + "type"), _n(_ORG + "OrganizationalUnit"), graph),
                 ox.Quad(node, _n(_ORG + "unitOf"), _n(parent), graph)]
     registry.labels.setdefault(iri, [name])
-    done.append(f"{decision.mention} → {name} <{iri}> (ny/new)")
+    new = i18n.text("cli_decisions_new", lang)
+    done.append(f"{decision.mention} → {name} <{iri}> ({new})")
     return out
 
 
