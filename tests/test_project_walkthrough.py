@@ -5,6 +5,7 @@ sheet in the run's language, and the words of ``organisations add``."""
 from __future__ import annotations
 
 import csv
+import shlex
 from pathlib import Path
 
 import pytest
@@ -148,3 +149,31 @@ def test_organisations_add_speaks_swedish_of_a_new_organisation(tmp_path: Path) 
     assert "new" not in added.stdout
     english = invoke("organisations", "add", str(sheet), "--lang", "en", cwd=project)
     assert "(new organisation)" in english.stdout, english.output
+
+
+def test_the_projects_own_readme_commands_work_as_written_and_keep_the_plans_title(
+        tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    commands = [shlex.split(line.strip())[1:] for line in readme.splitlines()
+                if line.strip().startswith("planegraf ")]
+    imports = [c for c in commands if c[0] == "import" and "--title" in c]
+    adds = [c for c in commands if c[:2] == ["organisations", "add"]]
+    assert len(imports) == 2 and len(adds) == 1, commands
+    (project / "handlingsplan-2024-2025.txt").write_text(PLAN_WITH_OPEN_MENTIONS,
+                                                         encoding="utf-8")
+    first = invoke(*imports[0], "-q", cwd=project)
+    assert first.exit_code == 1, first.output
+    sheet = project / "imports" / "handlingsplan-2024-2025-organisationer.xlsx"
+    book = load_workbook(sheet)
+    rows = book.worksheets[0]
+    header = [cell.value for cell in rows[1]]
+    for row in rows.iter_rows(min_row=2):
+        row[header.index("Beslut")].value = "samma som 1"
+    book.save(sheet)
+    added = invoke(*adds[0], cwd=project)  # the sheet is where the README says it is
+    assert added.exit_code == 0, added.output
+    again = invoke(*imports[1], "-q", cwd=project)
+    assert again.exit_code == 0, again.output
+    plan = (project / "graph" / "handlingsplan-2024-2025.trig").read_text(encoding="utf-8")
+    assert '"Handlingsplan för folkhälsa 2024–2025"@sv' in plan
