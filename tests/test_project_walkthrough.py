@@ -177,3 +177,32 @@ def test_the_projects_own_readme_commands_work_as_written_and_keep_the_plans_tit
     assert again.exit_code == 0, again.output
     plan = (project / "graph" / "handlingsplan-2024-2025.trig").read_text(encoding="utf-8")
     assert '"Handlingsplan för folkhälsa 2024–2025"@sv' in plan
+
+
+def test_a_new_plan_from_an_activity_sheet_is_named_by_its_period_not_shown_as_an_iri(
+        tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    plan = tmp_path / "handlingsplan-2024-2025.txt"
+    plan.write_text(PLAN_WITH_OPEN_MENTIONS, encoding="utf-8")
+    assert invoke("import", str(plan), "-q", cwd=project).exit_code == 1
+    sheet = tmp_path / "aktiviteter.xlsx"
+    assert invoke("template", "-o", str(sheet), cwd=project).exit_code == 0
+    book = load_workbook(sheet)
+    rows = book.worksheets[0]
+    rows.delete_rows(2)  # the template's example row
+    rows.append(["handlingsplan-2025-2026", 1, "Starta träffpunkter för unga.",
+                 "Antal träffpunkter", "Umeå kommun", "Region Västerbotten", "2025"])
+    book.save(sheet)
+    imported = invoke("import", str(sheet), "-q", cwd=project)
+    assert imported.exit_code == 0, imported.output
+    graph = (project / "graph" / "handlingsplan-2025-2026.trig").read_text(encoding="utf-8")
+    assert '"Handlingsplan 2025–2026"@sv' in graph and '"Action plan 2025–2026"@en' in graph
+    report = (project / "imports" / "handlingsplan-2025-2026.report.md").read_text(
+        encoding="utf-8")
+    assert "perioden 2025–2026 togs ur planens nyckel" in report
+    built = invoke("build", "-q", "--no-site", cwd=project)
+    assert built.exit_code == 0, built.output
+    answer = invoke("query", "plans-overview", "--format", "csv", "-q", cwd=project)
+    # The plan's label column reads its title (it was the IRI again).
+    assert "/plan/handlingsplan-2025-2026,Handlingsplan 2025–2026," in answer.stdout
+

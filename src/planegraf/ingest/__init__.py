@@ -152,6 +152,11 @@ def _finish(source: PlanSource, path: Path, settings: ImportSettings,
         _years_from_name(source, path)
     if spreadsheet and not (source.start_year and source.end_year):
         _known_plan_period(source, context, store)
+    if spreadsheet and not (source.start_year and source.end_year):
+        # A plan new to the data: its key ("handlingsplan-2025-2026") is the sheet's name for
+        # it, as the file name is a document's; without a period the plan has no title either,
+        # and every page, table and report would show its IRI.
+        _years_from_plan_key(source, context.plan_key)
     if spreadsheet and context.areas:
         _reject(source, lambda row: row.area not in context.areas,
                 ("handlingsområdet finns inte i strategin",
@@ -311,6 +316,19 @@ def _years_from_name(source: PlanSource, path: Path) -> None:
             None, f"Dokumentet anger ingen period; perioden {period} togs ur filnamnet.",
             f"The document states no period; the period {period} was taken from the file "
             "name."))
+
+
+def _years_from_plan_key(source: PlanSource, key: str) -> None:
+    """A sheet's new plan whose key holds its years takes them (and a title), and says so."""
+    years = re.findall(r"(?<!\d)(20\d\d)(?!\d)", key)
+    if len(years) == 1 or (len(years) == 2 and int(years[0]) <= int(years[1])):
+        source.start_year, source.end_year = int(years[0]), int(years[-1])
+        period = years[0] if len(years) == 1 else f"{years[0]}–{years[1]}"
+        source.notes.insert(0, Note(
+            None, f"Planen {key} finns inte i datan och bladet anger ingen period för den; "
+                  f"perioden {period} togs ur planens nyckel.",
+            f"Plan {key} is not in the data and the sheet states no period for it; the period "
+            f"{period} was taken from the plan's key."))
 
 
 def _known_plan_period(source: PlanSource, context: PlanContext, store: EmbeddedStore) -> None:
