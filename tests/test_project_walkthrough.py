@@ -206,3 +206,17 @@ def test_a_new_plan_from_an_activity_sheet_is_named_by_its_period_not_shown_as_a
     # The plan's label column reads its title (it was the IRI again).
     assert "/plan/handlingsplan-2025-2026,Handlingsplan 2025–2026," in answer.stdout
 
+
+@pytest.mark.parametrize(("lang", "note"), [
+    ("sv", "Nodens storlek: grad — Antal andra aktörer organisationen samarbetar direkt med."),
+    ("en", "Node size: degree — Number of other actors the organisation works with directly."),
+])
+def test_the_network_pages_size_note_names_the_measure_in_the_pages_language(
+        tmp_path: Path, lang: str, note: str) -> None:
+    page = tmp_path / "network.html"
+    drawn = invoke("network", "--plan", "rjl-hp-2018-2020", "-o", str(page), "--lang", lang,
+                   "-q", cwd=tmp_path)
+    assert drawn.exit_code == 0, drawn.output
+    html = page.read_text(encoding="utf-8")
+    assert f'<p class="note">{note}</p>' in html
+    assert ".." not in html.split('<p class="note">', 1)[1].split("</p>", 1)[0]
