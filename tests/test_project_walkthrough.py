@@ -220,3 +220,19 @@ def test_the_network_pages_size_note_names_the_measure_in_the_pages_language(
     html = page.read_text(encoding="utf-8")
     assert f'<p class="note">{note}</p>' in html
     assert ".." not in html.split('<p class="note">', 1)[1].split("</p>", 1)[0]
+
+
+def test_a_projects_import_report_sends_the_user_to_the_sheet_not_to_write_turtle(
+        tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    plan = tmp_path / "handlingsplan-2024-2025.txt"
+    plan.write_text(PLAN_WITH_OPEN_MENTIONS, encoding="utf-8")
+    assert invoke("import", str(plan), "-q", cwd=project).exit_code == 1
+    report = (project / "imports" / "handlingsplan-2024-2025.report.md").read_text(
+        encoding="utf-8")
+    sheet = "imports/handlingsplan-2024-2025-organisationer.xlsx"
+    assert (project / sheet).exists()
+    assert f"Fyll i bladet {sheet}" in report
+    assert f"planegraf organisations add {sheet}" in report
+    # graph/organisations.trig is planegraf's own file, not the project's.
+    assert "graph/organisations.trig" not in report

@@ -114,12 +114,13 @@ def import_into_project(
 
     imports = project.root / "imports"
     report = imports / f"{key}.report.md"
-    atomic.write_text(report, report_markdown(result, lang))
+    stem = imports / (f"{key}-organisationer" if lang == "sv" else f"{key}-organisations")
+    sheet = f"imports/{stem.name}.xlsx" if result.unresolved else None
+    atomic.write_text(report, report_markdown(result, lang, sheet))
     atomic.write_text(report.with_suffix(".json"),
                       json.dumps(report_json(result), ensure_ascii=False, indent=2) + "\n")
     sheets: list[Path] = []
     if result.unresolved:
-        stem = imports / (f"{key}-organisationer" if lang == "sv" else f"{key}-organisations")
         sheets = write_decision_sheet(result, stem, lang)
     return ProjectImport(result, target, report, sheets,
                          strategy_file[0] if strategy_file else None)
