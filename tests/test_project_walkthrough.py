@@ -236,3 +236,22 @@ def test_a_projects_import_report_sends_the_user_to_the_sheet_not_to_write_turtl
     assert f"planegraf organisations add {sheet}" in report
     # graph/organisations.trig is planegraf's own file, not the project's.
     assert "graph/organisations.trig" not in report
+
+
+def test_the_report_says_once_per_row_that_contact_details_were_left_out(
+        tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    plan = tmp_path / "handlingsplan-2024-2025.txt"
+    plan.write_text(
+        "Handlingsplan 2024-2025 för folkhälsa i Västerbottens län\n\n"
+        "Handlingsområde 1: Barn och ungas hälsa\n\n"
+        "Aktivitet\tUppföljning\tSamordningsansvarig och samverkansparter\n"
+        "Genomföra föräldrastödsprogram.\tAntal föräldrar. Kontakt: Anna Andersson "
+        "070-123 45 67\tSamordningsansvarig: Region Västerbotten, tel 090-785 00 00\n",
+        encoding="utf-8")
+    assert invoke("import", str(plan), "-q", cwd=project).exit_code == 0
+    report = (project / "imports" / "handlingsplan-2024-2025.report.md").read_text(
+        encoding="utf-8")
+    assert report.count("Kontaktuppgifter (namn, telefon, e-post) utelämnades på rad 6.") == 1
+    graph = (project / "graph" / "handlingsplan-2024-2025.trig").read_text(encoding="utf-8")
+    assert "Anna" not in graph and "070-" not in graph and "090-" not in graph

@@ -360,16 +360,19 @@ def _check_periods(source: PlanSource) -> None:
 
 
 def _scrub(row: ActivityRow, source: PlanSource) -> None:
+    scrubbed = False
     for name in ("activity", "follow_up", "participants", "coordinators", "partners"):
         value = getattr(row, name)
         if value:
             cleaned, changed = scrub_personal_data(value)
             if changed:
                 setattr(row, name, cleaned)
-                line = row.line
-                source.notes.append(Note(
-                    line, f"Kontaktuppgifter (namn, telefon, e-post) utelämnades på rad {line}.",
-                    f"Contact details (names, phone numbers, e-mail) left out at line {line}."))
+                scrubbed = True
+    if scrubbed:  # one note per row, however many of its cells held contact details
+        line = row.line
+        source.notes.append(Note(
+            line, f"Kontaktuppgifter (namn, telefon, e-post) utelämnades på rad {line}.",
+            f"Contact details (names, phone numbers, e-mail) left out at line {line}."))
 
 
 def _context(source: PlanSource, path: Path, settings: ImportSettings,
