@@ -255,3 +255,24 @@ def test_the_report_says_once_per_row_that_contact_details_were_left_out(
     assert report.count("Kontaktuppgifter (namn, telefon, e-post) utelämnades på rad 6.") == 1
     graph = (project / "graph" / "handlingsplan-2024-2025.trig").read_text(encoding="utf-8")
     assert "Anna" not in graph and "070-" not in graph and "090-" not in graph
+
+
+def test_the_templates_example_row_left_in_a_filled_sheet_is_pointed_out_in_the_report(
+        tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    plan = tmp_path / "handlingsplan-2024-2025.txt"
+    plan.write_text(PLAN_WITH_OPEN_MENTIONS, encoding="utf-8")
+    assert invoke("import", str(plan), "-q", cwd=project).exit_code == 1
+    sheet = tmp_path / "aktiviteter.xlsx"
+    assert invoke("template", "-o", str(sheet), cwd=project).exit_code == 0
+    book = load_workbook(sheet)
+    book.worksheets[0].append(["handlingsplan-2025-2026", 1, "Starta träffpunkter för unga.",
+                               "Antal träffpunkter", "Umeå kommun", "", "2025"])
+    book.save(sheet)
+    imported = invoke("import", str(sheet), "-q", cwd=project)
+    assert imported.exit_code == 0, imported.output
+    report = (project / "imports" / "handlingsplan-2025-2026.report.md").read_text(
+        encoding="utf-8")
+    checks = report.split("## Kontroller", 1)[1].split("\n## ", 1)[0]
+    assert "Rad 2 är mallens exempelrad (planegraf template)" in checks
+    assert "Rad 3" not in checks
