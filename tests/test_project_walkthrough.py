@@ -276,3 +276,16 @@ def test_the_templates_example_row_left_in_a_filled_sheet_is_pointed_out_in_the_
     checks = report.split("## Kontroller", 1)[1].split("\n## ", 1)[0]
     assert "Rad 2 är mallens exempelrad (planegraf template)" in checks
     assert "Rad 3" not in checks
+
+
+def test_the_start_pages_browser_tab_names_planegraf_once(tmp_path: Path) -> None:
+    from planegraf.pipeline import open_store
+    from planegraf.publish.site import write_site
+
+    site = tmp_path / "site"
+    write_site(open_store(), site, pages="reports")
+    for page, title in (("index.html", "planegraf – folkhälsostrategi och handlingsplaner"),
+                        ("index.en.html", "planegraf – public-health strategy and action plans"),
+                        ("counties/kalmar-lan.html", "Kalmar län – planegraf")):
+        text = (site / page).read_text(encoding="utf-8")
+        assert f"<title>{title}</title>" in text, page
