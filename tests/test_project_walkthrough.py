@@ -289,3 +289,24 @@ def test_the_start_pages_browser_tab_names_planegraf_once(tmp_path: Path) -> Non
                         ("counties/kalmar-lan.html", "Kalmar län – planegraf")):
         text = (site / page).read_text(encoding="utf-8")
         assert f"<title>{title}</title>" in text, page
+
+
+def test_an_english_project_gets_its_readme_in_english_with_commands_that_work(
+        tmp_path: Path) -> None:
+    made = invoke("init", "skane", "--county", "Skåne län", "--lang", "en", cwd=tmp_path)
+    assert made.exit_code == 0, made.output
+    project = tmp_path / "skane"
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    assert readme.startswith("# Public-health plans in Skåne County\n")
+    assert "## Next steps" in readme and "Så här" not in readme and "Importera" not in readme
+    assert "Put one SPARQL question" in (project / "queries" / "README.md").read_text(
+        encoding="utf-8")
+    # The sheet the README names is the one an English import writes.
+    (project / "handlingsplan-2024-2025.txt").write_text(
+        PLAN_WITH_OPEN_MENTIONS.replace("Västerbottens län", "Skåne län"), encoding="utf-8")
+    commands = [shlex.split(line.strip())[1:] for line in readme.splitlines()
+                if line.strip().startswith("planegraf ")]
+    first = next(c for c in commands if c[0] == "import")
+    assert invoke(*first, "-q", cwd=project).exit_code == 1
+    add = next(c for c in commands if c[:2] == ["organisations", "add"])
+    assert (project / add[2]).exists(), add
