@@ -310,3 +310,35 @@ def test_an_english_project_gets_its_readme_in_english_with_commands_that_work(
     assert invoke(*first, "-q", cwd=project).exit_code == 1
     add = next(c for c in commands if c[:2] == ["organisations", "add"])
     assert (project / add[2]).exists(), add
+
+
+def test_a_filled_in_sheet_not_yet_recorded_survives_the_next_import_of_the_plan(
+        tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    plan = tmp_path / "handlingsplan-2024-2025.txt"
+    plan.write_text(PLAN_WITH_OPEN_MENTIONS, encoding="utf-8")
+    assert invoke("import", str(plan), "-q", cwd=project).exit_code == 1
+    sheet = project / "imports" / "handlingsplan-2024-2025-organisationer.xlsx"
+    book = load_workbook(sheet)
+    rows = book.worksheets[0]
+    header = [cell.value for cell in rows[1]]
+    for row in rows.iter_rows(min_row=2):
+        if row[0].value == "Folkhälsoföreningen Norrsken":
+            row[header.index("Beslut")].value = "ny organisation"
+            row[header.index("Sektor")].value = "civilsamhälle"
+            row[header.index("Län")].value = "24"
+    book.save(sheet)
+    # The user imports again before recording the decisions: their work is still there.
+    again = invoke("import", str(plan), "--replace", "-q", cwd=project)
+    assert again.exit_code == 1, again.output
+    kept = {row[0]: row for row in load_workbook(sheet).worksheets[0].iter_rows(
+        min_row=2, values_only=True)}
+    norrsken = kept["Folkhälsoföreningen Norrsken"]
+    assert (norrsken[header.index("Beslut")], norrsken[header.index("Sektor")],
+            norrsken[header.index("Län")]) == ("ny organisation", "civilsamhälle", "24")
+    assert kept["Skelleftea kommun"][header.index("Beslut")] in (None, "")
+    # … and records as filled in.
+    added = invoke("organisations", "add", str(sheet), cwd=project)
+    assert added.exit_code == 0, added.output
+    assert "Folkhälsoföreningen Norrsken" in (project / "organisations.trig").read_text(
+        encoding="utf-8")

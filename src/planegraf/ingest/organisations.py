@@ -92,6 +92,11 @@ def write_decision_sheet(result: ImportResult, stem: Path, lang: str = "sv") -> 
     rows = decision_rows(result)
     for row in rows:  # read by people, never read back: in the run's language
         row["status"] = i18n.text(f"import_{row['status']}", lang)
+    # A sheet filled in but not yet recorded (organisations add) must survive the next
+    # import of the plan: its decisions are carried over to the mentions still open.
+    decided = _filled_in(stem)
+    for row in rows:
+        row.update(decided.get(row["mention"], {}))
     headers = [sv if lang == "sv" else en for _, sv, en in COLUMNS]
     keys = [key for key, _, _ in COLUMNS]
     book = Workbook()
@@ -116,6 +121,40 @@ def write_decision_sheet(result: ImportResult, stem: Path, lang: str = "sv") -> 
     csv_path = stem.with_suffix(".csv")
     atomic.write_text(csv_path, text.getvalue())
     return [xlsx, csv_path]
+
+
+_FILLED_IN = ("decision", "name", "sector", "county", "parent")
+
+
+def _filled_in(stem: Path) -> dict[str, dict[str, str]]:
+    """What the user wrote in the sheet already at ``STEM.xlsx`` or ``STEM.csv``, by mention:
+    the columns they fill in, of the rows with a decision."""
+    found: dict[str, dict[str, str]] = {}
+    for path in (stem.with_suffix(".xlsx"), stem.with_suffix(".csv")):
+        if not path.is_file():
+            continue
+        try:
+            table = _read_table(path)
+        except PlanegrafError:  # a damaged sheet holds nothing to keep
+            continue
+        if not table:
+            continue
+        by_header = {name.casefold(): key for key, sv, en in COLUMNS for name in (sv, en)}
+        index = {by_header[h]: i for i, h in enumerate(
+            str(cell or "").strip().casefold() for cell in table[0]) if h in by_header}
+        if "mention" not in index or "decision" not in index:
+            continue
+        for cells in table[1:]:
+            mention = _cell(cells, index, "mention")
+            if mention and _cell(cells, index, "decision") and mention not in found:
+                found[mention] = {key: _cell(cells, index, key) for key in _FILLED_IN}
+    return found
+
+
+def _cell(cells: Sequence[object], index: dict[str, int], key: str) -> str:
+    i = index.get(key)
+    raw = cells[i] if i is not None and i < len(cells) else None
+    return str(raw).strip() if raw is not None else ""
 
 
 # --------------------------------------------------------------------------------------------
