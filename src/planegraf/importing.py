@@ -17,8 +17,13 @@ from planegraf.counties import find_county
 from planegraf.errors import InputError, PlanegrafError
 from planegraf.i18n import Message, suffix_named
 from planegraf.ids import DATA, data_iri, graph_iri, slugify
-from planegraf.ingest import ImportResult, ImportSettings, import_document, import_spreadsheet
-from planegraf.ingest.document import read_plan_document
+from planegraf.ingest import (
+    ImportResult,
+    ImportSettings,
+    import_document,
+    import_spreadsheet,
+    read_source,
+)
 from planegraf.ingest.to_rdf import serialise_trig
 from planegraf.namespaces import PG, PREFIXES
 from planegraf.project import Project
@@ -28,7 +33,7 @@ from planegraf.rdf.store import EmbeddedStore
 from planegraf.sparql.queries import read_query
 
 SPREADSHEET_SUFFIXES = (".csv", ".xlsx", ".xlsm")
-DOCUMENT_SUFFIXES = (".txt", ".md", ".text")
+DOCUMENT_SUFFIXES = (".pdf", ".docx", ".txt", ".md", ".text")
 _PERIOD = re.compile(r"^\s*(\d{4})\s*[-–]\s*(\d{4})\s*$")
 _KEY = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -75,7 +80,7 @@ def import_into_project(
     if suffix not in SPREADSHEET_SUFFIXES + DOCUMENT_SUFFIXES:
         raise InputError(file, Message("import_unknown_type",
                                        suffix=suffix_named(file.suffix)),
-                         hint=Message("import_text_type_hint"))
+                         hint=Message("import_unknown_type_hint"))
     spreadsheet = suffix in SPREADSHEET_SUFFIXES
     years = parse_period(period) if period else None
     key = plan_key or (None if spreadsheet else slugify(file.stem))
@@ -109,12 +114,13 @@ def import_into_project(
 
     imports = project.root / "imports"
     report = imports / f"{key}.report.md"
-    atomic.write_text(report, report_markdown(result, lang))
+    stem = imports / (f"{key}-organisationer" if lang == "sv" else f"{key}-organisations")
+    sheet = f"imports/{stem.name}.xlsx" if result.unresolved else None
+    atomic.write_text(report, report_markdown(result, lang, sheet))
     atomic.write_text(report.with_suffix(".json"),
                       json.dumps(report_json(result), ensure_ascii=False, indent=2) + "\n")
     sheets: list[Path] = []
     if result.unresolved:
-        stem = imports / (f"{key}-organisationer" if lang == "sv" else f"{key}-organisations")
         sheets = write_decision_sheet(result, stem, lang)
     return ProjectImport(result, target, report, sheets,
                          strategy_file[0] if strategy_file else None)
@@ -154,7 +160,7 @@ def _project_strategy(project: Project, store: EmbeddedStore, file: Path,
 def _mint_strategy(project: Project, store: EmbeddedStore, file: Path,
                    settings: ImportSettings) -> tuple[ImportSettings, tuple[Path, bytes]]:
     """The project's strategy, from the document's "Handlingsområde N: Name" headings."""
-    source = read_plan_document(file)
+    source = read_source(file)
     if not source.areas:
         raise InputError(file, Message("import_no_area"), hint=Message("import_no_area_hint"))
     key = f"{project.config.key}-folkhalsa"

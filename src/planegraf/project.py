@@ -416,15 +416,20 @@ def init_project(folder: Path, *, county: str | None = None, publisher: str | No
         "contact_name": _toml_string(region),
         "contact_email": _toml_string(""),
     }
-    readme_values = {"title_sv": f"Folkhälsoplaner i {place_name}", "publisher": region,
-                     "county_names": place_name}
+    # The project's README speaks the project's language, as everything else it is told.
+    english = lang == "en"
+    readme_values = {"title": (f"Public-health plans in {_english_county(place_name)}"
+                               if english else f"Folkhälsoplaner i {place_name}"),
+                     "publisher": region,
+                     "county_names": _english_county(place_name) if english else place_name}
+    suffix = ".en.md" if english else ".md"
     written: list[Path] = []
     folder.mkdir(parents=True, exist_ok=True)
     for target, text in (
         (folder / CONFIG_NAME, _render("planegraf.toml", values)),
         (folder / ".gitignore", _render("gitignore", {})),
-        (folder / "README.md", _render("README.md", readme_values)),
-        (folder / "queries" / "README.md", _render("queries-README.md", {})),
+        (folder / "README.md", _render(f"README{suffix}", readme_values)),
+        (folder / "queries" / "README.md", _render(f"queries-README{suffix}", {})),
     ):
         atomic.write_text(target, text)
         written.append(target)

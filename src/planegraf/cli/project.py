@@ -79,7 +79,7 @@ def organisations_add(sheet: Path, run: Run) -> None:
     from planegraf.ingest.organisations import add_decisions, read_decisions
 
     decisions = read_decisions(sheet)
-    done = add_decisions(run.project, decisions, run.dataset(), sheet)
+    done = add_decisions(run.project, decisions, run.dataset(), sheet, run.lang)
     for line in done:
         click.echo(line)
     target = run.project.organisations_file

@@ -96,18 +96,21 @@ def import_document(path: Path, settings: ImportSettings = ImportSettings(),
     >>> [(m.text, m.agent.rsplit("/", 1)[-1]) for m in result.rows[0].mentions]
     [('Kultorum', 'qulturum')]
     """
+    return _finish(read_source(path), path, settings, store)
+
+
+def read_source(path: Path) -> PlanSource:
+    """The plan document at ``path`` read by its kind: a PDF, a Word file, or text."""
     suffix = path.suffix.lower()
     if suffix == ".pdf":
         from planegraf.ingest.pdf import read_pdf
 
-        source = read_pdf(path)
-    elif suffix == ".docx":
+        return read_pdf(path)
+    if suffix == ".docx":
         from planegraf.ingest.docx import read_docx
 
-        source = read_docx(path)
-    else:
-        source = read_plan_document(path)
-    return _finish(source, path, settings, store)
+        return read_docx(path)
+    return read_plan_document(path)
 
 
 def import_spreadsheet(path: Path, settings: ImportSettings = ImportSettings(),
@@ -151,6 +154,11 @@ def _finish(source: PlanSource, path: Path, settings: ImportSettings,
         _years_from_name(source, path)
     if spreadsheet and not (source.start_year and source.end_year):
         _known_plan_period(source, context, store)
+    if spreadsheet and not (source.start_year and source.end_year):
+        # A plan new to the data: its key ("handlingsplan-2025-2026") is the sheet's name for
+        # it, as the file name is a document's; without a period the plan has no title either,
+        # and every page, table and report would show its IRI.
+        _years_from_plan_key(source, context.plan_key)
     if spreadsheet and context.areas:
         _reject(source, lambda row: row.area not in context.areas,
                 ("handlingsområdet finns inte i strategin",
@@ -313,6 +321,19 @@ def _years_from_name(source: PlanSource, path: Path) -> None:
             "name."))
 
 
+def _years_from_plan_key(source: PlanSource, key: str) -> None:
+    """A sheet's new plan whose key holds its years takes them (and a title), and says so."""
+    years = re.findall(r"(?<!\d)(20\d\d)(?!\d)", key)
+    if len(years) == 1 or (len(years) == 2 and int(years[0]) <= int(years[1])):
+        source.start_year, source.end_year = int(years[0]), int(years[-1])
+        period = years[0] if len(years) == 1 else f"{years[0]}–{years[1]}"
+        source.notes.insert(0, Note(
+            None, f"Planen {key} finns inte i datan och bladet anger ingen period för den; "
+                  f"perioden {period} togs ur planens nyckel.",
+            f"Plan {key} is not in the data and the sheet states no period for it; the period "
+            f"{period} was taken from the plan's key."))
+
+
 def _known_plan_period(source: PlanSource, context: PlanContext, store: EmbeddedStore) -> None:
     """A sheet states no plan period; a plan already in the data does."""
     for solution in store.select(read_query("ingest/plan-period.rq").text,
@@ -342,16 +363,19 @@ def _check_periods(source: PlanSource) -> None:
 
 
 def _scrub(row: ActivityRow, source: PlanSource) -> None:
+    scrubbed = False
     for name in ("activity", "follow_up", "participants", "coordinators", "partners"):
         value = getattr(row, name)
         if value:
             cleaned, changed = scrub_personal_data(value)
             if changed:
                 setattr(row, name, cleaned)
-                line = row.line
-                source.notes.append(Note(
-                    line, f"Kontaktuppgifter (namn, telefon, e-post) utelämnades på rad {line}.",
-                    f"Contact details (names, phone numbers, e-mail) left out at line {line}."))
+                scrubbed = True
+    if scrubbed:  # one note per row, however many of its cells held contact details
+        line = row.line
+        source.notes.append(Note(
+            line, f"Kontaktuppgifter (namn, telefon, e-post) utelämnades på rad {line}.",
+            f"Contact details (names, phone numbers, e-mail) left out at line {line}."))
 
 
 def _context(source: PlanSource, path: Path, settings: ImportSettings,

@@ -32,8 +32,13 @@ _IS_ROLE = re.compile(
 _SENTENCE_END = re.compile(r"(?<=\.)\s+(?=[A-ZÅÄÖ])")
 _CONTACT = re.compile(r"(?<![\w-])Kontakt(?:person(?:er)?)?\s*:.*?(?=(?:Samordningsansvarig|"
                       r"Samverkanspart)|$)", re.IGNORECASE)
-_PHONE = re.compile(r"(?<!\d)(?:\+46|0)\d{1,3}[\s-]?\d{2,3}(?:[\s-]?\d{2,3}){1,3}(?!\d)")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# A number goes with the word that announces it ("tel 036-…", "e-post: …"): left behind, the
+# word would be read as a participant's name.
+_PHONE = re.compile(r"(?:(?<![\w-])(?i:tel(?:efon(?:nummer)?)?|tfn|mobil(?:nummer)?|växel)"
+                    r"\.?\s*:?\s*)?"
+                    r"(?<!\d)(?:\+46|0)\d{1,3}[\s-]?\d{2,3}(?:[\s-]?\d{2,3}){1,3}(?!\d)")
+_EMAIL = re.compile(r"(?:(?<![\w-])(?i:e-?post(?:adress)?|mejl|e-?mail)\s*:?\s*)?"
+                    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Separators between participants; a name can contain them too ("Hälso- och sjukvård",
 # "Länet utbildnings-, kultur- och fritidsförvaltningar"), which the longest-match pass
 # below puts back together.

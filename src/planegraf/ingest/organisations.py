@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
+from planegraf import i18n
 from planegraf.errors import InputError, PlanegrafError
 from planegraf.i18n import Message, suffix_named
 from planegraf.ids import DATA, slugify
@@ -89,6 +90,13 @@ def write_decision_sheet(result: ImportResult, stem: Path, lang: str = "sv") -> 
     from openpyxl import Workbook
 
     rows = decision_rows(result)
+    for row in rows:  # read by people, never read back: in the run's language
+        row["status"] = i18n.text(f"import_{row['status']}", lang)
+    # A sheet filled in but not yet recorded (organisations add) must survive the next
+    # import of the plan: its decisions are carried over to the mentions still open.
+    decided = _filled_in(stem)
+    for row in rows:
+        row.update(decided.get(row["mention"], {}))
     headers = [sv if lang == "sv" else en for _, sv, en in COLUMNS]
     keys = [key for key, _, _ in COLUMNS]
     book = Workbook()
@@ -113,6 +121,40 @@ def write_decision_sheet(result: ImportResult, stem: Path, lang: str = "sv") -> 
     csv_path = stem.with_suffix(".csv")
     atomic.write_text(csv_path, text.getvalue())
     return [xlsx, csv_path]
+
+
+_FILLED_IN = ("decision", "name", "sector", "county", "parent")
+
+
+def _filled_in(stem: Path) -> dict[str, dict[str, str]]:
+    """What the user wrote in the sheet already at ``STEM.xlsx`` or ``STEM.csv``, by mention:
+    the columns they fill in, of the rows with a decision."""
+    found: dict[str, dict[str, str]] = {}
+    for path in (stem.with_suffix(".xlsx"), stem.with_suffix(".csv")):
+        if not path.is_file():
+            continue
+        try:
+            table = _read_table(path)
+        except PlanegrafError:  # a damaged sheet holds nothing to keep
+            continue
+        if not table:
+            continue
+        by_header = {name.casefold(): key for key, sv, en in COLUMNS for name in (sv, en)}
+        index = {by_header[h]: i for i, h in enumerate(
+            str(cell or "").strip().casefold() for cell in table[0]) if h in by_header}
+        if "mention" not in index or "decision" not in index:
+            continue
+        for cells in table[1:]:
+            mention = _cell(cells, index, "mention")
+            if mention and _cell(cells, index, "decision") and mention not in found:
+                found[mention] = {key: _cell(cells, index, key) for key in _FILLED_IN}
+    return found
+
+
+def _cell(cells: Sequence[object], index: dict[str, int], key: str) -> str:
+    i = index.get(key)
+    raw = cells[i] if i is not None and i < len(cells) else None
+    return str(raw).strip() if raw is not None else ""
 
 
 # --------------------------------------------------------------------------------------------
@@ -261,7 +303,7 @@ class Registry:
 
 
 def add_decisions(project: Project, decisions: Sequence[Decision], store: EmbeddedStore,
-                  sheet: Path) -> list[str]:
+                  sheet: Path, lang: str = "sv") -> list[str]:
     """Record ``decisions`` in the project's organisations file; return one line per change.
 
     A spelling of a known organisation becomes its ``skos:altLabel``; a new organisation gets
@@ -285,13 +327,14 @@ def add_decisions(project: Project, decisions: Sequence[Decision], store: Embedd
                                  ox.Literal(decision.mention, language="sv"), graph))
             done.append(f"{decision.mention} → {registry.preferred.get(iri, iri)} <{iri}>")
             continue
-        quads += _new_organisation(project, decision, registry, graph, sheet, done)
+        quads += _new_organisation(project, decision, registry, graph, sheet, done, lang)
     _merge_into(target, graph, quads, project)
     return done
 
 
 def _new_organisation(project: Project, decision: Decision, registry: Registry,
-                      graph: ox.NamedNode, sheet: Path, done: list[str]) -> list[ox.Quad]:
+                      graph: ox.NamedNode, sheet: Path, done: list[str], lang: str
+                      ) -> list[ox.Quad]:
     name = decision.name or decision.mention
     iri = f"{DATA}org/{slugify(name)}"
     if iri in registry.labels and name not in registry.labels[iri]:
@@ -327,7 +370,8 @@ def _new_organisation(project: Project, decision: Decision, registry: Registry,
         out += [ox.Quad(node, _n(_RDF + "type"), _n(_ORG + "OrganizationalUnit"), graph),
                 ox.Quad(node, _n(_ORG + "unitOf"), _n(parent), graph)]
     registry.labels.setdefault(iri, [name])
-    done.append(f"{decision.mention} → {name} <{iri}> (ny/new)")
+    new = i18n.text("cli_decisions_new", lang)
+    done.append(f"{decision.mention} → {name} <{iri}> ({new})")
     return out
 
 

@@ -64,8 +64,12 @@ def checks(result: ImportResult, lang: str) -> list[str]:
     return found
 
 
-def report_markdown(result: ImportResult, lang: str = "sv") -> str:
-    """The report for people, in Markdown."""
+def report_markdown(result: ImportResult, lang: str = "sv", sheet: str | None = None) -> str:
+    """The report for people, in Markdown.
+
+    ``sheet`` is the decision sheet written beside it (in a project): what to do about an
+    open mention is then to fill that sheet in, not to write Turtle.
+    """
     source, context = result.source, result.context
     mentions = [m for r in result.rows for m in r.mentions]
     counts = {s: sum(1 for m in mentions if m.resolution.status == s)
@@ -103,7 +107,8 @@ def report_markdown(result: ImportResult, lang: str = "sv") -> str:
     if not open_mentions:
         out.append(_t("none_open", lang))
     else:
-        out += [_t("open_hint", lang), ""]
+        out += [_t("open_hint", lang) if sheet is None
+                else _t("open_hint_sheet", lang).format(sheet=md(sheet)), ""]
         for row_result, mention in open_mentions:
             row = row_result.row
             cands = "; ".join(

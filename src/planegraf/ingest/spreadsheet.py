@@ -233,6 +233,14 @@ def rows_to_source(table: list[list[str]], path: Path, lines: Sequence[int] | No
                 f"Row {number}: {problem[1]}; the row was not imported."))
             continue
         assert area is not None
+        if values.get("activity") == EXAMPLE_ROW[2]:
+            # Imported like any row (it shows the sheet works), but a filled-in sheet that
+            # kept it would publish the template's invented activity as the region's own.
+            source.checks.append(Note(
+                number, f"Rad {number} är mallens exempelrad (planegraf template); den "
+                        "importerades som en aktivitet: ta bort raden om den inte är er.",
+                f"Row {number} is the template's example row (planegraf template); it was "
+                "imported as an activity: delete the row unless it is yours."))
         per_area[area] = per_area.get(area, 0) + 1
         source.areas.setdefault(area, AreaHeading(area, "", None, number))
         source.rows.append(ActivityRow(

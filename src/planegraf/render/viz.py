@@ -428,7 +428,7 @@ def network_html(data: NetworkData, metrics: NetworkMetrics, *, size_by: str = "
         # Two counties' areas 1–9 share numbers: each is labelled with its county.
         areas=sorted(payload["areas"], key=lambda a: _area_order(data, a["key"])),
         sectors=[{"key": k, **v} for k, v in payload["sectors"].items()],
-        size_note=words["size"].format(metric=f"{size_by} — {_size_explanation(size_by, lang)}"),
+        size_note=words["size"].format(metric=_size_note(size_by, lang)),
         edge_note=words["edge"], site=site,
         downloads=[{"href": href, "label": label} for href, label in downloads],
         payload=_json_for_script(payload),
@@ -451,6 +451,16 @@ def _size_explanation(size_by: str, lang: Language) -> str:
                 "coordinates": {"sv": "antal aktiviteter som samordnas",
                                 "en": "number of activities coordinated"}}[key][lang]
     return explain(key, lang)
+
+
+def _size_note(size_by: str, lang: Language) -> str:
+    """The measure the nodes are sized by, named in the page's language and explained: the
+    explanation is a sentence of its own, so the note's "." does not follow its "."."""
+    key = size_by.replace("-", "_")
+    explanation = _size_explanation(size_by, lang).rstrip(".")
+    if key in ("activities", "coordinates"):
+        return explanation
+    return f"{i18n.text(f'metric_column_{key}', lang)} — {explanation}"
 
 
 def _area_order(data: NetworkData, iri: str) -> tuple[int, str]:
