@@ -389,3 +389,27 @@ def test_an_action_area_numbered_with_a_superscript_digit_does_not_crash_the_gap
     written.write_text(odd, encoding="utf-8")
     found, _ = _gaps(written, UNNAMED)
     assert {gap.rule for gap in found} == {gap.rule for gap in _gaps(TRIGGER, UNNAMED)[0]}
+
+
+def test_a_finding_about_one_activity_says_it_in_the_singular(
+        everything: tuple[list[Gap], NetworkData]) -> None:
+    # "samordnar alla 1 aktiviteter" and "1 aktiviteter, 1 deltagare" read as a machine's.
+    import dataclasses
+
+    gaps, data = everything
+    alone = next(g for g in gaps if g.rule == "activity-single-organisation")
+    sole = dataclasses.replace(alone, rule="area-single-coordinator")
+    name = {lang: data.agent(sole.organisations[0]).label(lang) for lang in ("sv", "en")}
+    one = dataclasses.replace(sole, numbers=(("activities", 1),))
+    assert detail(one, data) == f"{name['sv']} samordnar områdets enda aktivitet"
+    assert detail(one, data, "en") == f"{name['en']} coordinates the area's only activity"
+    assert "alla" in detail(dataclasses.replace(sole, numbers=(("activities", 3),)), data)
+    lacking = next(g for g in gaps if g.rule in ("area-without-municipality",
+                                                 "area-without-civil-society"))
+    single = dataclasses.replace(lacking, numbers=(("activities", 1), ("participants", 1)))
+    assert detail(single, data) == "1 aktivitet, 1 deltagare som källan nämner, ingen av dem"
+    assert detail(single, data, "en") == (
+        "1 activity, 1 participant the source names, none of them")
+    many = dataclasses.replace(lacking, numbers=(("activities", 4), ("participants", 2)))
+    assert detail(many, data, "en") == (
+        "4 activities, 2 participants the source names, none of them")

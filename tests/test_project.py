@@ -4,6 +4,7 @@ sheet, build, and every command answering from the project's one dataset (issue 
 from __future__ import annotations
 
 import csv
+import html
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -108,6 +109,19 @@ def test_the_site_shows_the_imported_plan_with_its_title(region: Path) -> None:
     dataset = (site / "dataset.ttl").read_text(encoding="utf-8")
     assert "region-ostergotland" in dataset and "region-jonkopings-lan" not in dataset
     assert "place/ostergotlands-lan" in dataset
+
+
+def test_the_regions_site_opens_with_the_projects_title(region: Path) -> None:
+    # Not planegraf's generic "folkhälsostrategi och handlingsplaner": the title the region
+    # gave its project (planegraf.toml), which its DCAT description publishes too.
+    site = region / "out" / "site"
+    config = Project.open(region).config
+    for page, lang in (("index.html", "sv"), ("index.en.html", "en")):
+        text = (site / page).read_text(encoding="utf-8")
+        title = html.escape(config.title(lang), quote=False)
+        assert f"<h1>{title}</h1>" in text, page
+        assert f"<title>{title} – planegraf</title>" in text, page
+    assert "Östergötland" in config.title("sv")
 
 
 def test_network_and_gap_report_include_the_imported_plan(region: Path) -> None:

@@ -518,11 +518,14 @@ def detail(gap: Gap, data: NetworkData, lang: Language = "sv") -> str:
         return i18n.text("gap_detail_names_no_one", lang,
                          names=", ".join(name(a) for a in gap.organisations))
     if rule in ("area-without-municipality", "area-without-civil-society"):
-        return i18n.text("gap_detail_none_of_them", lang, activities=gap.number("activities"),
-                         participants=gap.number("participants"))
+        return i18n.text(
+            "gap_detail_none_of_them", lang,
+            activities=i18n.counted(gap.number("activities"), "activities_count", lang),
+            participants=i18n.counted(gap.number("participants"), "participants", lang))
     if rule == "area-single-coordinator":
-        return i18n.text("gap_detail_single_coordinator", lang, name=name(gap.organisations[0]),
-                         activities=gap.number("activities"))
+        activities = gap.number("activities")
+        key = "gap_detail_single_coordinator" + ("_one" if activities == 1 else "")
+        return i18n.text(key, lang, name=name(gap.organisations[0]), activities=activities)
     if rule in ("activity-single-organisation", "sole-link-between-areas"):
         return i18n.text("gap_detail_only", lang, name=name(gap.organisations[0]))
     if rule == "same-area-never-together":

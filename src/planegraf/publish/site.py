@@ -788,6 +788,9 @@ class SiteWriter:
         self.written: list[Path] = []
         self._folders: set[Path] = set()
         self.queries_dirs: tuple[Path, ...] = ()
+        #: The start page's title by language: the project's (``planegraf.toml``) when the
+        #: site is written for one, else planegraf's own.
+        self.titles: dict[str, str] = {}
         #: The dataset's counts, once the downloads are written (they count them).
         self.statistics: lod.Statistics | None = None
         self._network_data: Any = None
@@ -941,6 +944,7 @@ class SiteWriter:
         writer.written = self.written
         writer._folders = self._folders
         writer.queries_dirs = self.queries_dirs
+        writer.titles = self.titles
         writer._counties = self._counties
         return writer
 
@@ -1284,7 +1288,8 @@ class SiteWriter:
             strategies = [self._strategy_tree(s, file, lang, list_activities=listed)
                           for s in self.index.of_type(PG + "Strategy")]
             self._render("index.html", file, lang, page_path="index",
-                         title=_strings()[lang]["site_title"], strategies=strategies,
+                         title=self.titles.get(lang) or _strings()[lang]["site_title"],
+                         strategies=strategies,
                          downloads=downloads, sections=sections, pages=pages,
                          resource_pages=self.resource_pages, counties=blocks,
                          activities_listed=listed,
@@ -2091,6 +2096,8 @@ def write_site(
         writer = SiteWriter(store, stage, lang, resource_pages=with_pages)
         writer.every_format = every_format
         writer.queries_dirs = (queries_dir,) if queries_dir else ()
+        if about is not None:  # a region's site opens with its own title
+            writer.titles = {"sv": about.title_sv, "en": about.title_en}
         for make_section in (*optional_sections(), *extra_sections):
             section = make_section(writer)
             if section is not None:
