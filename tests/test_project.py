@@ -124,6 +124,24 @@ def test_the_regions_site_opens_with_the_projects_title(region: Path) -> None:
     assert "Östergötland" in config.title("sv")
 
 
+def test_an_empty_answer_for_the_demonstrations_defaults_says_so(region: Path) -> None:
+    # The catalogue's defaults name Jönköping and Kalmar: in Östergötland's project their
+    # empty answers must not read as "nothing in the data answers the question".
+    asked = invoke("query", "counties-side-by-side", cwd=region)
+    assert asked.exit_code == 0, asked.output
+    assert "standardvärden" in asked.stderr and "place/jonkopings-lan" in asked.stderr
+    chosen = invoke("query", "counties-side-by-side", "--param", "left_county=05",
+                    "--param", "right_county=05", "--lang", "en", cwd=region)
+    assert chosen.exit_code == 0, chosen.output
+    assert "default" not in chosen.stderr and "Östergötland" in chosen.stdout
+    page = (region / "out" / "site" / "queries" / "counties-side-by-side.html").read_text(
+        encoding="utf-8")
+    assert 'id="answer-defaults"' in page and "place/kalmar-lan" in page
+    english = (region / "out" / "site" / "queries" / "counties-side-by-side.en.html")
+    assert "default values (Left county = place/jonkopings-lan" in english.read_text(
+        encoding="utf-8")
+
+
 def test_network_and_gap_report_include_the_imported_plan(region: Path) -> None:
     network = invoke("metrics", "--plan", "handlingsplan-2024-2025", "--format", "json", "-q",
                      cwd=region)

@@ -344,3 +344,13 @@ def test_planegraf_serve_in_a_project_serves_the_projects_own_questions(
     finally:
         process.terminate()
         process.wait(timeout=60)
+
+
+def test_the_demonstrations_default_answers_carry_no_note_about_their_defaults(
+        site: Path) -> None:
+    # Its defaults name its own counties and organisations: every IRI default is in the data.
+    noted = [p.name for p in (site / "queries").glob("*.html")
+             if 'id="answer-defaults"' in p.read_text(encoding="utf-8")]
+    assert noted == []
+    assert 'id="answer-table"' in (site / "queries" / "counties-side-by-side.html").read_text(
+        encoding="utf-8")

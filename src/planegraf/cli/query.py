@@ -5,6 +5,7 @@ and ``publish`` (push the built dataset to a SPARQL store).
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
@@ -92,6 +93,19 @@ def _print(answer: Answer, query: QueryFile, fmt: str, show_iris: bool, lang: st
         sys.stdout.flush()
     else:
         atomic.write_bytes(output, data)
+
+
+def _say_defaults_of_an_empty_answer(answer: Answer, query: QueryFile,
+                                     given: Mapping[str, str], run: Run) -> None:
+    """An empty answer for defaults nobody chose (the demonstration's Jönköping, in a
+    region's own project) says so on standard error: it is not "nothing matches"."""
+    if answer.solutions is None or answer.solutions.rows:
+        return
+    from planegraf.publish.question_pages import defaults_taken
+
+    taken = defaults_taken(query, given, run.lang)
+    if taken:
+        click.echo(text("cli_empty_with_defaults", run.lang, values=taken), err=True)
 
 
 def _chosen_format(query: QueryFile, output: Path | None, fmt: str, lang: str) -> str:
@@ -213,7 +227,9 @@ def register(group: click.Group) -> None:
         engine = _engine(run, timeout, max_rows, max_memory)
         given = resolve_given(engine, query, _parse_params(params))
         bindings = bind_parameters(query, given, lang)
-        _print(engine.run(query, bindings), query, fmt, show_iris, lang, headings, output)
+        answer = engine.run(query, bindings)
+        _print(answer, query, fmt, show_iris, lang, headings, output)
+        _say_defaults_of_an_empty_answer(answer, query, given, run)
 
     @group.command("sparql")
     @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))

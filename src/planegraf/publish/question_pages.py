@@ -210,6 +210,23 @@ def no_default_answer(query: QueryFile, lang: str) -> str | None:
     return None
 
 
+def defaults_taken(query: QueryFile, given: Mapping[str, str], lang: str) -> str:
+    """The IRI parameters ``query`` took its default for (nobody chose them), as people
+    read them (``Vänster län = place/jonkopings-lan``); empty when there are none.
+
+    A question's defaults name the demonstration's data (a county, an organisation of
+    Jönköping): in a region's own project they may name nothing, and the empty answer must
+    not read as "nothing in the data answers the question".
+
+    >>> from planegraf.sparql.queries import catalogue_query
+    >>> defaults_taken(catalogue_query("counties-side-by-side"), {"left_county": "x"}, "en")
+    'Right county = place/kalmar-lan'
+    """
+    return ", ".join(f"{query.heading(p.name, lang)} = {p.default}" for p in query.parameters
+                     if p.type == "xsd:anyURI" and p.default is not None
+                     and p.name not in given)
+
+
 def command(query: QueryFile, lang: str) -> str:
     """The command that answers the question on the project's data, in ``lang``.
 
@@ -327,12 +344,16 @@ def rows_said(table: dict[str, Any] | None, lang: str) -> str:
 def page_context(query: QueryFile, lang: str, *, fields: Sequence[dict[str, Any]],
                  table: dict[str, Any] | None, csv_href: str | None, served: bool,
                  catalogue_href: str, action: str, problem: str | None = None,
-                 on_request: bool = False, xlsx_href: str | None = None) -> dict[str, Any]:
+                 on_request: bool = False, xlsx_href: str | None = None,
+                 given: Mapping[str, str] | None = None) -> dict[str, Any]:
     """What ``question.html`` needs beside the site's frame (navigation, language).
 
     ``on_request`` is a static page of a site too large for standing answers: it has no
     table and says how the answer is asked for instead (the command, the served form), so
-    no one reads a missing answer as "nothing matches"."""
+    no one reads a missing answer as "nothing matches". ``given`` holds the values someone
+    chose (none on a static page): an empty answer for defaults says which it was for."""
+    taken = (defaults_taken(query, given or {}, lang)
+             if table is not None and table["total"] == 0 else "")
     return {"question": {"name": query.name, "title": query.title(lang),
                          "description": query.description(lang), "text": query.text},
             "on_request": on_request and table is None and problem is None,
@@ -340,5 +361,7 @@ def page_context(query: QueryFile, lang: str, *, fields: Sequence[dict[str, Any]
             "fields": list(fields), "table": table, "rows_said": rows_said(table, lang),
             "csv_href": csv_href, "csv_name": f"{query.name}.csv", "served": served,
             "xlsx_href": xlsx_href, "xlsx_name": f"{query.name}.xlsx",
+            "defaults_note": (words(lang)["empty_with_defaults"].format(values=taken)
+                              if taken else None),
             "catalogue_href": catalogue_href, "action": action, "problem": problem,
             "q": words(lang)}

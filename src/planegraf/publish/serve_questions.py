@@ -124,7 +124,7 @@ class Questions:
                 xlsx_href = _address(query.name, {**given, "lang": lang, "format": "xlsx"})
         context = page_context(
             query, lang, fields=self.choices.fields(query, lang, given), table=table,
-            csv_href=csv_href, xlsx_href=xlsx_href, served=True,
+            csv_href=csv_href, xlsx_href=xlsx_href, served=True, given=given,
             catalogue_href=page_name("queries", lang, self.default_lang),
             action=f"questions/{query.name}", problem=problem)
         return _environment().get_template("question.html").render(
