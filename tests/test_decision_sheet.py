@@ -41,3 +41,22 @@ def test_an_empty_candidate_chosen_by_number_names_the_row(tmp_path: Path) -> No
     with pytest.raises(InputError, match="candidate 2 is empty") as raised:
         read_decisions(sheet)
     assert raised.value.line == 2
+
+
+@pytest.mark.parametrize(("lang", "offered", "other"), [
+    ("sv", "civilsamhälle, grupp", "civil society"),
+    ("en", "civil society, group", "civilsamhälle")])
+def test_an_unknown_sector_is_answered_with_the_sectors_in_the_users_language(
+        tmp_path: Path, lang: str, offered: str, other: str) -> None:
+    # "Ideell organisation" is no sector's name: the hint lists those of the run's
+    # language, where a Swedish sheet was offered mostly English keys.
+    from .cli import invoke
+
+    assert invoke("init", "proj", "--county", "05", cwd=tmp_path).exit_code == 0
+    project = tmp_path / "proj"
+    sheet = _sheet(project, "Friskvård Öst;plan.docx:3;okänd;;;;ny organisation;"
+                            "Friskvård Öst;Ideell organisation;;")
+    done = invoke("organisations", "add", str(sheet), "--lang", lang, cwd=project)
+    assert done.exit_code == 2
+    assert "Ideell organisation" in done.stderr and offered in done.stderr
+    assert other not in done.stderr

@@ -80,9 +80,38 @@ class Message(str):
         return (_message, (self.key, self.fields))
 
     def in_language(self, lang: str) -> str:
-        filled = {name: value.in_language(lang) if isinstance(value, Message) else value
+        filled = {name: value.in_language(lang)
+                  if isinstance(value, (Message, ByLanguage)) else value
                   for name, value in self.fields.items()}
         return text(self.key, lang, **filled)
+
+
+class ByLanguage(str):
+    """A text given in each language by the data rather than the catalogue (the sectors'
+    names, as a list a hint offers); as a field of a :class:`Message` it is put in that
+    message's language, and used as a plain string it reads in English.
+
+    >>> sectors = ByLanguage(sv="kommun, region", en="municipality, region")
+    >>> Message("decisions_unknown_sector_hint", sectors=sectors).in_language("sv")
+    'en av kommun, region'
+    """
+
+    texts: dict[str, str]
+
+    def __new__(cls, *, sv: str, en: str) -> ByLanguage:
+        worded = super().__new__(cls, en)
+        worded.texts = {"sv": sv, "en": en}
+        return worded
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_by_language, (self.texts["sv"], self.texts["en"]))
+
+    def in_language(self, lang: str) -> str:
+        return self.texts.get(lang, str(self))
+
+
+def _by_language(sv: str, en: str) -> ByLanguage:
+    return ByLanguage(sv=sv, en=en)
 
 
 def _message(key: str, fields: dict[str, object]) -> Message:
@@ -91,7 +120,8 @@ def _message(key: str, fields: dict[str, object]) -> Message:
 
 def in_language(message: str, lang: str) -> str:
     """``message`` in ``lang`` when it is a :class:`Message`; any other text as it is."""
-    return message.in_language(lang) if isinstance(message, Message) else message
+    return (message.in_language(lang) if isinstance(message, (Message, ByLanguage))
+            else message)
 
 
 def suffix_named(suffix: str) -> str:

@@ -17,7 +17,7 @@ import pyoxigraph as ox
 
 from planegraf import i18n
 from planegraf.errors import InputError, PlanegrafError
-from planegraf.i18n import Message, suffix_named
+from planegraf.i18n import ByLanguage, Message, suffix_named
 from planegraf.ids import DATA, slugify
 from planegraf.namespaces import PREFIXES
 from planegraf.rdf import atomic
@@ -265,6 +265,7 @@ class Registry:
     sectors: dict[str, str]  # key, or a Swedish/English name, → sector IRI
     places: dict[str, str]  # place IRI → Swedish name
     counties_of: dict[str, str]  # organisation IRI → place IRI
+    sector_names: dict[str, list[str]]  # language → the sectors' names in it
 
     @classmethod
     def of(cls, store: EmbeddedStore) -> Registry:
@@ -284,13 +285,18 @@ class Registry:
             if row["place"] is not None:
                 counties_of[iri] = row["place"].value
         sectors: dict[str, str] = {}
+        sector_names: dict[str, list[str]] = {"sv": [], "en": []}
         for row in store.select(read_query("network/sectors.rq").text):
             for term in (row["notation"], row["labelSv"], row["labelEn"]):
                 if term is not None:
                     sectors[term.value.casefold()] = row["sector"].value
+            for lang, term in (("sv", row["labelSv"]), ("en", row["labelEn"])):
+                shown = term if term is not None else row["notation"]
+                if shown is not None:
+                    sector_names[lang].append(shown.value.casefold())
         places = {row["place"].value: row["label"].value
                   for row in store.select(read_query("ingest/county-places.rq").text)}
-        return cls(labels, preferred, sectors, places, counties_of)
+        return cls(labels, preferred, sectors, places, counties_of, sector_names)
 
     def find(self, text: str) -> str | None:
         """The IRI an IRI, a name or a spelling names, when exactly one organisation has it."""
@@ -375,8 +381,11 @@ def _new_organisation(project: Project, decision: Decision, registry: Registry,
     return out
 
 
-def _sector_keys(registry: Registry) -> str:
-    return ", ".join(sorted(k for k in registry.sectors if re.fullmatch(r"[a-z-]+", k)))
+def _sector_keys(registry: Registry) -> ByLanguage:
+    # The sectors' names in the run's language (the sheet takes either language's, or the
+    # key): a Swedish sheet was offered mostly English keys.
+    return ByLanguage(**{lang: ", ".join(sorted(names, key=str.casefold))
+                         for lang, names in registry.sector_names.items()})
 
 
 def _place(project: Project, decision: Decision, registry: Registry, sheet: Path) -> str | None:
