@@ -126,22 +126,35 @@ def test_the_organisations_sheet_says_in_the_users_language_why_a_name_is_asked_
         assert {row[0]: row[2] for row in list(csv.reader(handle))[1:]} == expected
 
 
-def test_organisations_add_speaks_swedish_of_a_new_organisation(tmp_path: Path) -> None:
-    project = _project(tmp_path)
+def _imported_sheet(tmp_path: Path, project: Path) -> tuple[Path, Path]:
+    """The plan with open mentions imported into ``project``: the plan and its decision
+    sheet, as the import left it."""
     plan = tmp_path / "handlingsplan-2024-2025.txt"
     plan.write_text(PLAN_WITH_OPEN_MENTIONS, encoding="utf-8")
     assert invoke("import", str(plan), "-q", cwd=project).exit_code == 1
-    sheet = project / "imports" / "handlingsplan-2024-2025-organisationer.xlsx"
+    return plan, project / "imports" / "handlingsplan-2024-2025-organisationer.xlsx"
+
+
+def _decide(sheet: Path, decisions: dict[str, dict[str, str]],
+            others: dict[str, str] | None = None) -> list[str]:
+    """Fill in the sheet as a user does: ``decisions`` by mention (column: value), ``others``
+    for every other row; its header."""
     book = load_workbook(sheet)
     rows = book.worksheets[0]
-    header = [cell.value for cell in rows[1]]
+    header = [str(cell.value) for cell in rows[1]]
     for row in rows.iter_rows(min_row=2):
-        if row[0].value == "Folkhälsoföreningen Norrsken":
-            row[header.index("Beslut")].value = "ny organisation"
-            row[header.index("Sektor")].value = "civilsamhälle"
-        else:
-            row[header.index("Beslut")].value = "samma som 1"
+        for column, value in decisions.get(str(row[0].value), others or {}).items():
+            row[header.index(column)].value = value
     book.save(sheet)
+    return header
+
+
+def test_organisations_add_speaks_swedish_of_a_new_organisation(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    _, sheet = _imported_sheet(tmp_path, project)
+    _decide(sheet, {"Folkhälsoföreningen Norrsken": {"Beslut": "ny organisation",
+                                                     "Sektor": "civilsamhälle"}},
+            others={"Beslut": "samma som 1"})
     added = invoke("organisations", "add", str(sheet), cwd=project)
     assert added.exit_code == 0, added.output
     assert "Folkhälsoföreningen Norrsken <https://w3id.org/planegraf/id/org/" \
@@ -182,9 +195,7 @@ def test_the_projects_own_readme_commands_work_as_written_and_keep_the_plans_tit
 def test_a_new_plan_from_an_activity_sheet_is_named_by_its_period_not_shown_as_an_iri(
         tmp_path: Path) -> None:
     project = _project(tmp_path)
-    plan = tmp_path / "handlingsplan-2024-2025.txt"
-    plan.write_text(PLAN_WITH_OPEN_MENTIONS, encoding="utf-8")
-    assert invoke("import", str(plan), "-q", cwd=project).exit_code == 1
+    _imported_sheet(tmp_path, project)
     sheet = tmp_path / "aktiviteter.xlsx"
     assert invoke("template", "-o", str(sheet), cwd=project).exit_code == 0
     book = load_workbook(sheet)
@@ -225,9 +236,7 @@ def test_the_network_pages_size_note_names_the_measure_in_the_pages_language(
 def test_a_projects_import_report_sends_the_user_to_the_sheet_not_to_write_turtle(
         tmp_path: Path) -> None:
     project = _project(tmp_path)
-    plan = tmp_path / "handlingsplan-2024-2025.txt"
-    plan.write_text(PLAN_WITH_OPEN_MENTIONS, encoding="utf-8")
-    assert invoke("import", str(plan), "-q", cwd=project).exit_code == 1
+    _imported_sheet(tmp_path, project)
     report = (project / "imports" / "handlingsplan-2024-2025.report.md").read_text(
         encoding="utf-8")
     sheet = "imports/handlingsplan-2024-2025-organisationer.xlsx"
@@ -260,9 +269,7 @@ def test_the_report_says_once_per_row_that_contact_details_were_left_out(
 def test_the_templates_example_row_left_in_a_filled_sheet_is_pointed_out_in_the_report(
         tmp_path: Path) -> None:
     project = _project(tmp_path)
-    plan = tmp_path / "handlingsplan-2024-2025.txt"
-    plan.write_text(PLAN_WITH_OPEN_MENTIONS, encoding="utf-8")
-    assert invoke("import", str(plan), "-q", cwd=project).exit_code == 1
+    _imported_sheet(tmp_path, project)
     sheet = tmp_path / "aktiviteter.xlsx"
     assert invoke("template", "-o", str(sheet), cwd=project).exit_code == 0
     book = load_workbook(sheet)
@@ -315,19 +322,9 @@ def test_an_english_project_gets_its_readme_in_english_with_commands_that_work(
 def test_a_filled_in_sheet_not_yet_recorded_survives_the_next_import_of_the_plan(
         tmp_path: Path) -> None:
     project = _project(tmp_path)
-    plan = tmp_path / "handlingsplan-2024-2025.txt"
-    plan.write_text(PLAN_WITH_OPEN_MENTIONS, encoding="utf-8")
-    assert invoke("import", str(plan), "-q", cwd=project).exit_code == 1
-    sheet = project / "imports" / "handlingsplan-2024-2025-organisationer.xlsx"
-    book = load_workbook(sheet)
-    rows = book.worksheets[0]
-    header = [cell.value for cell in rows[1]]
-    for row in rows.iter_rows(min_row=2):
-        if row[0].value == "Folkhälsoföreningen Norrsken":
-            row[header.index("Beslut")].value = "ny organisation"
-            row[header.index("Sektor")].value = "civilsamhälle"
-            row[header.index("Län")].value = "24"
-    book.save(sheet)
+    plan, sheet = _imported_sheet(tmp_path, project)
+    header = _decide(sheet, {"Folkhälsoföreningen Norrsken": {
+        "Beslut": "ny organisation", "Sektor": "civilsamhälle", "Län": "24"}})
     # The user imports again before recording the decisions: their work is still there.
     again = invoke("import", str(plan), "--replace", "-q", cwd=project)
     assert again.exit_code == 1, again.output
