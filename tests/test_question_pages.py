@@ -8,6 +8,7 @@ passes axe-core without serious or critical findings and asks nothing of the int
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import subprocess
@@ -321,6 +322,34 @@ def test_a_name_that_matches_nothing_is_said_on_the_page(running: Any) -> None:
         assert err.code == 400
         page = err.read().decode()
     assert "Qulturum [org/qulturum]" in page and 'id="question-problem"' in page
+
+
+def test_a_name_that_matches_nothing_is_said_in_the_pages_language(running: Any) -> None:
+    # The catalogue's errors come in the run's language on the command line; the served
+    # page is the run of a Swedish strategist, and its problem must not be English.
+    said = {}
+    for lang in ("sv", "en"):
+        for fmt in ("html", "csv"):
+            request = urllib.request.Request(
+                running.site_url + "questions/organisation-activities?organisation=Qultrum"
+                f"&lang={lang}&format={fmt}", headers={"Accept": "text/html"})
+            try:
+                urllib.request.urlopen(request, timeout=60)
+                raise AssertionError("a name that matches nothing was answered")
+            except urllib.error.HTTPError as err:
+                assert err.code == 400
+                said[lang, fmt] = html.unescape(err.read().decode())
+    for fmt in ("html", "csv"):
+        assert "ingen organisation" in said["sv", fmt] and "närmast" in said["sv", fmt]
+        assert "no organisation" not in said["sv", fmt]
+        assert "no organisation" in said["en", fmt]
+    request = urllib.request.Request(running.site_url + "questions/organisaton-activities?lang=sv")
+    try:
+        urllib.request.urlopen(request, timeout=60)
+        raise AssertionError("an unknown question was answered")
+    except urllib.error.HTTPError as err:
+        assert err.code == 404
+        assert "ingen fråga med namnet" in err.read().decode()
 
 
 def test_planegraf_serve_in_a_project_serves_the_projects_own_questions(

@@ -163,13 +163,13 @@ def question_routes(endpoint: SparqlEndpoint, site_dir: Path | None = None,
 
     def _question(request: Request) -> tuple[QueryFile, str] | Response:
         """The named question and the page's language, or the 404/400 that says why not."""
-        try:
-            query = questions.query(request.path_params["name"])
-        except PlanegrafError as err:
-            return PlainTextResponse(f"{err}\n", 404)
         lang = request.query_params.get("lang", questions.default_lang)
         if lang not in LANGUAGES:
             return PlainTextResponse(f"lang is one of {', '.join(LANGUAGES)}\n", 400)
+        try:
+            query = questions.query(request.path_params["name"])
+        except PlanegrafError as err:
+            return PlainTextResponse(f"{err.in_language(lang)}\n", 404)
         return query, lang
 
     async def form(request: Request) -> Response:
@@ -203,10 +203,11 @@ def question_routes(endpoint: SparqlEndpoint, site_dir: Path | None = None,
             return await page(None, None)
         try:
             sent = await anyio.to_thread.run_sync(questions.request, query, given, lang)
-        except PlanegrafError as err:
+        except PlanegrafError as err:  # a value that names nothing: said in the page's language
+            said = err.in_language(lang)
             if fmt == "html":
-                return await page(None, str(err), 400)
-            return PlainTextResponse(f"{err}\n", 400)
+                return await page(None, said, 400)
+            return PlainTextResponse(f"{said}\n", 400)
         reply = await endpoint.answer(sent)
         if reply.status != 200:
             if fmt == "html":
