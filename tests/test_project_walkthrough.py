@@ -339,3 +339,29 @@ def test_a_filled_in_sheet_not_yet_recorded_survives_the_next_import_of_the_plan
     assert added.exit_code == 0, added.output
     assert "Folkhälsoföreningen Norrsken" in (project / "organisations.trig").read_text(
         encoding="utf-8")
+
+
+def test_a_kept_decision_by_candidate_number_still_means_the_organisation_the_user_chose(
+        tmp_path: Path) -> None:
+    from planegraf.ingest.organisations import read_decisions
+
+    project = _project(tmp_path)
+    plan, sheet = _imported_sheet(tmp_path, project)
+    solleftea = "https://w3id.org/planegraf/id/org/solleftea-kommun"
+    # The sheet the user filled in listed another organisation first than the next import
+    # does (one added to the registry since ranks first now): the user's "samma som 1"
+    # meant the one they saw there.
+    _decide(sheet, {
+        "Skelleftea kommun": {"Kandidat 1": f"Sollefteå kommun <{solleftea}>",
+                              "Beslut": "samma som 1"},
+        "Folkhälsoföreningen Norrsken": {"Beslut": "samma som 1"}})
+    again = invoke("import", str(plan), "--replace", "-q", cwd=project)
+    assert again.exit_code == 1, again.output
+    chosen = {d.mention: d.same_as for d in read_decisions(sheet)}
+    assert chosen == {
+        "Skelleftea kommun": solleftea,  # not Skellefteå kommun, the new candidate 1
+        "Folkhälsoföreningen Norrsken":  # the same candidate 1 as before: as the user wrote
+            "https://w3id.org/planegraf/id/org/folkhalsomyndigheten"}
+    decisions = {row[0]: row[6] for row in load_workbook(sheet).worksheets[0].iter_rows(
+        min_row=2, values_only=True)}
+    assert decisions["Folkhälsoföreningen Norrsken"] == "samma som 1"

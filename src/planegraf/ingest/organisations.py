@@ -96,7 +96,8 @@ def write_decision_sheet(result: ImportResult, stem: Path, lang: str = "sv") -> 
     # import of the plan: its decisions are carried over to the mentions still open.
     decided = _filled_in(stem)
     for row in rows:
-        row.update(decided.get(row["mention"], {}))
+        if row["mention"] in decided:
+            row.update(_carried(decided[row["mention"]], row))
     headers = [sv if lang == "sv" else en for _, sv, en in COLUMNS]
     keys = [key for key, _, _ in COLUMNS]
     book = Workbook()
@@ -147,8 +148,30 @@ def _filled_in(stem: Path) -> dict[str, dict[str, str]]:
         for cells in table[1:]:
             mention = _cell(cells, index, "mention")
             if mention and _cell(cells, index, "decision") and mention not in found:
-                found[mention] = {key: _cell(cells, index, key) for key in _FILLED_IN}
+                found[mention] = {key: _cell(cells, index, key)
+                                  for key in (*_FILLED_IN, *_CANDIDATE_KEYS)}
     return found
+
+
+_CANDIDATE_KEYS = tuple(f"candidate{n}" for n in range(1, CANDIDATES + 1))
+
+
+def _carried(kept: dict[str, str], row: dict[str, str]) -> dict[str, str]:
+    """The columns the user filled in (``kept``) for the new sheet's ``row``. A candidate
+    chosen by its number is the one the user saw under that number: where the new import
+    puts another organisation there (one added to the registry since), the decision names
+    the chosen one's IRI instead, so that it does not silently come to mean another."""
+    carried = {key: kept[key] for key in _FILLED_IN}
+    same = _SAME.match(carried["decision"])
+    number = same.group(1).strip() if same else ""
+    if same and number.isdecimal() and 1 <= int(number) <= CANDIDATES:
+        seen = _IRI_IN.search(kept[f"candidate{number}"])
+        now = _IRI_IN.search(row[f"candidate{number}"])
+        if seen and (now is None or now.group(1) != seen.group(1)):
+            decision = carried["decision"]
+            carried["decision"] = (decision[:same.start(1)] + seen.group(1)
+                                   + decision[same.end(1):])
+    return carried
 
 
 def _cell(cells: Sequence[object], index: dict[str, int], key: str) -> str:
