@@ -300,3 +300,22 @@ def test_a_report_cell_written_as_a_formula_is_text_and_truth_values_are_words(
     assert [row[0] for row in rows[1:]] == HOSTILE
     assert {row[1] for row in rows[1:]} == {"ja", "nej"}
     assert "<f>" not in _sheet_xml(target) and "<f " not in _sheet_xml(target)
+
+
+@pytest.mark.parametrize(("command", "column", "words"), [
+    (["metrics", "--plan", "rjl-hp-2018-2020"], "Sektor",
+     {"kommun", "civilsamhälle", "privat sektor"}),
+    (["compare", "--plan", "rjl-hp-2016-2017", "--plan", "rjl-hp-2018-2020"], "Status",
+     {"nya", "borta", "kvar"}),
+], ids=["metrics", "compare"])
+def test_a_swedish_report_workbook_names_sectors_and_changes_in_swedish_not_by_code(
+        tmp_path: Path, command: list[str], column: str, words: set[str]) -> None:
+    # The CSV keeps its codes (municipality, new …) for programs; the workbook is for people.
+    target = tmp_path / "rapport.xlsx"
+    done = invoke(*command, "--lang", "sv", "-q", "-o", str(target))
+    assert done.exit_code == 0, done.stderr
+    rows = _rows(target)
+    shown = {row[rows[0].index(column)] for row in rows[1:]}
+    assert shown & words, shown
+    assert not shown & {"municipality", "civil-society", "private", "group",
+                        "new", "gone", "kept"}, shown

@@ -64,7 +64,9 @@ def compare_command(plans: tuple[str, ...], counties: tuple[str, ...], fmt: str 
         from planegraf.render.xlsx import write_report
 
         columns, rows = comparison_rows(result, data, lang)
-        write_report(output, run.text("compare"), "compare", columns, rows, lang)
+        statuses = {status: run.text(f"comparison_{status}") for status in ("new", "gone", "kept")}
+        write_report(output, run.text("compare"), "compare", columns, rows, lang,
+                     {"status": statuses})
         click.echo(run.text("cli_wrote", what=str(output)), err=True)
         return
     render = {"md": comparison_markdown, "csv": comparison_csv, "json": comparison_json}[chosen]

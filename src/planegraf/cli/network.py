@@ -168,7 +168,8 @@ def metrics_command(plan: str | None, area: str | None, goal: str | None,
     metrics = network_metrics(data, scope, lang)
     if chosen == "xlsx" and output is not None:
         columns, rows = metrics_rows(metrics)
-        _write_workbook(run, output, run.text("metrics_title"), "metrics", columns, rows)
+        _write_workbook(run, output, run.text("metrics_title"), "metrics", columns, rows,
+                        named={"sector": sector_labels(reader, lang)})
         return
     if chosen == "md":
         text = metrics_markdown(metrics, data, lang, sector_labels(reader, lang))
@@ -228,10 +229,11 @@ def _refuse_terminal(chosen: str, output: Path | None, lang: str) -> None:
 
 
 def _write_workbook(run: Run, output: Path, sheet: str, report: str, columns: list[str],
-                    rows: list[list[object]], detail: str = "") -> None:
+                    rows: list[list[object]], detail: str = "",
+                    named: dict[str, dict[str, str]] | None = None) -> None:
     from planegraf.render.xlsx import write_report
 
-    write_report(output, sheet, report, columns, rows, run.lang)
+    write_report(output, sheet, report, columns, rows, run.lang, named)
     click.echo(run.text("cli_wrote", what=f"{output}{detail}"), err=True)
 
 

@@ -23,7 +23,7 @@ import io
 import itertools
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -239,10 +239,16 @@ def report_value(value: object, lang: str) -> Value:
 
 
 def write_report(path: Path, sheet: str, report: str, columns: Sequence[str],
-                 rows: Iterable[Sequence[object]], lang: str = "sv") -> int:
+                 rows: Iterable[Sequence[object]], lang: str = "sv",
+                 named: Mapping[str, Mapping[str, str]] | None = None) -> int:
     """Write a report's table (``metrics``, ``gaps``, ``compare``: the rows of its CSV) as a
     workbook: headings in ``lang`` (:func:`column_heading`), values by :func:`report_value`.
+
+    ``named`` gives, by column, the names in ``lang`` of the codes the CSV writes there
+    (``municipality``, ``new`` …): a workbook is read by people, in their language.
     """
     header = [column_heading(column, lang, report) for column in columns]
-    values = ([report_value(value, lang) for value in row] for row in rows)
+    names = [(named or {}).get(column, {}) for column in columns]
+    values = ([report_value(names[i].get(value, value) if isinstance(value, str) else value,
+                            lang) for i, value in enumerate(row)] for row in rows)
     return write_table(path, sheet, header, values, lang)
