@@ -329,13 +329,17 @@ def answer_xlsx(solutions: Solutions, query: QueryFile, lang: str) -> bytes:
     return table_bytes(query.name, header, rows, lang)
 
 
-def rows_said(table: dict[str, Any] | None, lang: str) -> str:
-    """How many rows the page shows, in ``lang``: "1 rad", "12 rader", "the first 100 of 448"."""
+def rows_said(table: dict[str, Any] | None, lang: str, for_defaults: bool = False) -> str:
+    """How many rows the page shows, in ``lang``: "1 rad", "12 rader", "the first 100 of 448".
+
+    An empty answer ``for_defaults`` nobody chose (see :func:`defaults_taken`) is "no rows"
+    alone: that nothing in the data answers the question is not known (the note says why).
+    """
     if table is None:
         return ""
     said = words(lang)
     if table["total"] == 0:
-        return said["no_rows"]
+        return said["no_rows_for_defaults" if for_defaults else "no_rows"]
     if table["shown"] < table["total"]:
         return said["rows_shown"].format(shown=table["shown"], total=table["total"])
     return said["one_row"] if table["total"] == 1 else said["rows"].format(n=table["total"])
@@ -358,7 +362,8 @@ def page_context(query: QueryFile, lang: str, *, fields: Sequence[dict[str, Any]
                          "description": query.description(lang), "text": query.text},
             "on_request": on_request and table is None and problem is None,
             "command": command(query, lang),
-            "fields": list(fields), "table": table, "rows_said": rows_said(table, lang),
+            "fields": list(fields), "table": table,
+            "rows_said": rows_said(table, lang, for_defaults=bool(taken)),
             "csv_href": csv_href, "csv_name": f"{query.name}.csv", "served": served,
             "xlsx_href": xlsx_href, "xlsx_name": f"{query.name}.xlsx",
             "defaults_note": (words(lang)["empty_with_defaults"].format(values=taken)
