@@ -69,8 +69,18 @@ def test_a_word_or_pdf_plan_imports_into_the_project_as_the_readme_says(
     assert built.exit_code == 0, built.output
 
 
+@pytest.mark.parametrize(("region", "umea", "skelleftea", "words", "numbers"), [
+    ("tel 090-785 00 00", "Telefon: 090-16 10 00, e-post: elevhalsa@umea.se",
+     "tfn 0910-73 50 00", ("«tel»", "«Telefon»", "«tfn»", "«e-post»"), ("090-",)),
+    # The international and the spaced ways: the numbers reached the plan's graph, and
+    # "Tel.nr", "Mob:" and "mejladress" were asked about as organisations.
+    ("telefon: +46 90 785 00 00", "Tel.nr 090 – 16 10 00, mejladress elevhalsa@umea.se",
+     "Mob: +46 (0)70-123 45 67", ("«Tel.nr»", "«Mob:»", "«mejladress»"),
+     ("785 00 00", "16 10 00", "123 45 67")),
+], ids=["written-together", "international-or-spaced"])
 def test_the_word_before_a_removed_phone_number_is_not_asked_about_as_an_organisation(
-        tmp_path: Path) -> None:
+        tmp_path: Path, region: str, umea: str, skelleftea: str, words: tuple[str, ...],
+        numbers: tuple[str, ...]) -> None:
     project = _project(tmp_path)
     plan = tmp_path / "handlingsplan-2024-2025.txt"
     plan.write_text(
@@ -78,10 +88,9 @@ def test_the_word_before_a_removed_phone_number_is_not_asked_about_as_an_organis
         "Handlingsområde 1: Barn och ungas hälsa\n\n"
         "Aktivitet\tUppföljning\tSamordningsansvarig och samverkansparter\n"
         "Genomföra föräldrastödsprogram.\tAntal föräldrar\t"
-        "Samordningsansvarig: Region Västerbotten, tel 090-785 00 00\n"
+        f"Samordningsansvarig: Region Västerbotten, {region}\n"
         "Utveckla elevhälsan.\tAntal skolor\tSamordningsansvarig: Umeå kommun, "
-        "Telefon: 090-16 10 00, e-post: elevhalsa@umea.se "
-        "Samverkansparter: Skellefteå kommun, tfn 0910-73 50 00\n",
+        f"{umea} Samverkansparter: Skellefteå kommun, {skelleftea}\n",
         encoding="utf-8")
     imported = invoke("import", str(plan), "-q", cwd=project)
     # Every organisation is in the registry: nothing to decide, no sheet asking about "tel".
@@ -89,10 +98,11 @@ def test_the_word_before_a_removed_phone_number_is_not_asked_about_as_an_organis
     assert not list((project / "imports").glob("*organisationer*"))
     report = (project / "imports" / "handlingsplan-2024-2025.report.md").read_text(
         encoding="utf-8")
-    for word in ("«tel»", "«Telefon»", "«tfn»", "«e-post»"):
+    for word in words:
         assert word not in report
     graph = (project / "graph" / "handlingsplan-2024-2025.trig").read_text(encoding="utf-8")
-    assert "090-" not in graph and "umea.se" not in graph
+    for number in (*numbers, "umea.se"):
+        assert number not in graph and number not in report
 
 
 PLAN_WITH_OPEN_MENTIONS = (

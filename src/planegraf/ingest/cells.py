@@ -34,11 +34,14 @@ _CONTACT = re.compile(r"(?<![\w-])Kontakt(?:person(?:er)?)?\s*:.*?(?=(?:Samordni
                       r"Samverkanspart)|$)", re.IGNORECASE)
 # A number goes with the word that announces it ("tel 036-…", "e-post: …"): left behind, the
 # word would be read as a participant's name.
-_PHONE = re.compile(r"(?:(?<![\w-])(?i:tel(?:efon(?:nummer)?)?|tfn|mobil(?:nummer)?|växel)"
-                    r"\.?\s*:?\s*)?"
-                    r"(?<!\d)(?:\+46|0)\d{1,3}[\s-]?\d{2,3}(?:[\s-]?\d{2,3}){1,3}(?!\d)")
-_EMAIL = re.compile(r"(?:(?<![\w-])(?i:e-?post(?:adress)?|mejl|e-?mail)\s*:?\s*)?"
-                    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# The number as Swedes write it: "036-10 20 30", "036 – 10 20 30" (a spaced dash), "+46 36 10
+# 20 30" and "+46 (0)36-10 20 30" (a space or the dropped 0 after the country code).
+_PHONE = re.compile(r"(?:(?<![\w-])(?i:tel(?:efon(?:nummer)?|\.?\s?nr)?|tfn|mob(?:il)?"
+                    r"(?:nummer|nr)?|växel)\.?\s*:?\s*)?"
+                    r"(?<!\d)(?:\+46\s?(?:\(0\)\s?)?|0)\d{1,3}(?:\s?[-–]\s?|\s)?\d{2,3}"
+                    r"(?:[\s-]?\d{2,3}){1,3}(?!\d)")
+_EMAIL = re.compile(r"(?:(?<![\w-])(?i:e-?post(?:adress)?|mejl(?:adress)?|e-?mail|mail)"
+                    r"\s*:?\s*)?[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Separators between participants; a name can contain them too ("Hälso- och sjukvård",
 # "Länet utbildnings-, kultur- och fritidsförvaltningar"), which the longest-match pass
 # below puts back together.
