@@ -319,3 +319,18 @@ def test_a_swedish_report_workbook_names_sectors_and_changes_in_swedish_not_by_c
     assert shown & words, shown
     assert not shown & {"municipality", "civil-society", "private", "group",
                         "new", "gone", "kept"}, shown
+
+
+def test_an_average_in_an_analysts_own_query_is_a_number_the_workbook_can_sum(
+        tmp_path: Path) -> None:
+    # Oxigraph writes a decimal quotient with 18 decimals (7/3 = 2.333333333333333333): it
+    # was a text cell "2,333333333333333333", which Excel neither sums nor sorts as a number.
+    query = tmp_path / "medel.rq"
+    query.write_text("SELECT ?v ((7/3) AS ?kvot) (AVG(?v) AS ?medel) WHERE { VALUES ?v { 1 2 } }"
+                     " GROUP BY ?v ORDER BY ?v\n", encoding="utf-8")
+    target = tmp_path / "svar.xlsx"
+    done = invoke("sparql", str(query), "--lang", "sv", "-q", "-o", str(target))
+    assert done.exit_code == 0, done.stderr
+    rows = _rows(target)
+    assert rows[1:] == [(1, pytest.approx(7 / 3), 1), (2, pytest.approx(7 / 3), 2)]
+    assert all(isinstance(cell, int | float) for row in rows[1:] for cell in row)

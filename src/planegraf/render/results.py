@@ -109,23 +109,28 @@ _INTEGER = _NUMERIC - _DECIMAL
 _GYEAR = XSD + "gYear"
 _YEAR = re.compile(r"-?[0-9]{4}")
 _SIGNIFICANT = 15  # digits a spreadsheet's number (a double) keeps
+_DECIMAL_TYPE = XSD + "decimal"
 
 
 def spreadsheet_value(term: Term | None, lang: str = "sv") -> str | int | float | None:
     """A value as a spreadsheet cell: integers, decimals and years as numbers; anything
-    else as the table shows it (:func:`display`), and nothing for unbound. A number a
-    spreadsheet cannot hold exactly (more than 15 digits, NaN, INF) stays text, as shown.
+    else as the table shows it (:func:`display`), and nothing for unbound. An integer a
+    spreadsheet cannot hold exactly (more than 15 digits: an identifier, say), NaN and INF
+    stay text, as shown. A decimal's digits past the 15th are rounded, as a spreadsheet
+    rounds them: an average (``AVG``, ``7/3``: 2.333333333333333333) is a number that sums
+    and sorts, not text that looks like one.
 
     >>> def lit(v, t): return ox.Literal(v, datatype=ox.NamedNode(XSD + t))
     >>> [spreadsheet_value(lit(v, t), "sv") for v, t in [("12", "integer"),
     ...  ("2.50", "decimal"), ("2018", "gYear"), ("true", "boolean"), ("NaN", "double"),
-    ...  ("12345678901234567890", "integer")]]
-    [12, 2.5, 2018, 'ja', 'nan', '12345678901234567890']
+    ...  ("12345678901234567890", "integer"), ("2.333333333333333333", "decimal"),
+    ...  ("12345678901234567.5", "decimal")]]
+    [12, 2.5, 2018, 'ja', 'nan', '12345678901234567890', 2.3333333333333335, '12345678901234567,5']
     """
     if isinstance(term, ox.Literal):
         datatype, written = term.datatype.value, term.value
         try:
-            if datatype in _NUMERIC and _digits(written) <= _SIGNIFICANT:
+            if datatype in _NUMERIC and _digits(written, datatype) <= _SIGNIFICANT:
                 number = int(written) if datatype in _INTEGER else float(written)
                 if math.isfinite(number):
                     return number
@@ -137,10 +142,15 @@ def spreadsheet_value(term: Term | None, lang: str = "sv") -> str | int | float 
     return None if term is None else term.value
 
 
-def _digits(written: str) -> int:
-    """The significant digits a number is written with, at most (its mantissa's digits)."""
-    mantissa = written.partition("e")[0].partition("E")[0]
-    return len(mantissa) - sum(mantissa.count(c) for c in "+-.")
+def _digits(written: str, datatype: str) -> int:
+    """The digits of a number that a spreadsheet must keep, at most: every digit of an
+    integer's, those before the point of a decimal's (a double is one already: none)."""
+    if datatype in _INTEGER:
+        return len(written) - written.count("+") - written.count("-")
+    if datatype != _DECIMAL_TYPE:
+        return 0
+    whole = written.partition(".")[0].lstrip("+-")
+    return len(whole)
 
 
 def spreadsheet_table(solutions: Solutions, query: Headed | None, lang: str,
