@@ -53,7 +53,7 @@ def compare_command(plans: tuple[str, ...], counties: tuple[str, ...], fmt: str 
     if chosen == "xlsx":  # openpyxl is imported only when a workbook is asked for
         from planegraf.render.xlsx import refuse_terminal
 
-        refuse_terminal(chosen, output, lang)
+        refuse_terminal(chosen, output)
     engine = run.engine()
     kind: SideKind = "plan" if plans else "county"
     before, after = (resolve_parameter(engine, kind, text, origin=f"--{kind}")

@@ -163,7 +163,7 @@ def metrics_command(plan: str | None, area: str | None, goal: str | None,
     """
     chosen = output_format(output, REPORT_OUTPUTS, fmt) if output else (fmt or "md")
     lang = run.lang
-    _refuse_terminal(chosen, output, lang)
+    _refuse_terminal(chosen, output)
     reader, data, scope = _load(run, plan, area, goal, expand_groups)
     metrics = network_metrics(data, scope, lang)
     if chosen == "xlsx" and output is not None:
@@ -206,7 +206,7 @@ def gaps_command(plan: str | None, area: str | None, goal: str | None, expand_gr
     """
     chosen = output_format(output, REPORT_OUTPUTS, fmt) if output else (fmt or "md")
     lang = run.lang
-    _refuse_terminal(chosen, output, lang)
+    _refuse_terminal(chosen, output)
     store, data, scope = _load(run, plan, area, goal, expand_groups)
     gaps = coordination_gaps(data, load_objectives(store), scope,
                              follow_ups=load_follow_up_labels(store))
@@ -221,11 +221,11 @@ def gaps_command(plan: str | None, area: str | None, goal: str | None, expand_gr
         sys.exit(1)
 
 
-def _refuse_terminal(chosen: str, output: Path | None, lang: str) -> None:
+def _refuse_terminal(chosen: str, output: Path | None) -> None:
     if chosen == "xlsx":  # openpyxl is imported only when a workbook is asked for
         from planegraf.render.xlsx import refuse_terminal
 
-        refuse_terminal(chosen, output, lang)
+        refuse_terminal(chosen, output)
 
 
 def _write_workbook(run: Run, output: Path, sheet: str, report: str, columns: list[str],

@@ -108,7 +108,7 @@ def _say_defaults_of_an_empty_answer(answer: Answer, query: QueryFile,
         click.echo(text("cli_empty_with_defaults", run.lang, values=taken), err=True)
 
 
-def _chosen_format(query: QueryFile, output: Path | None, fmt: str, lang: str) -> str:
+def _chosen_format(query: QueryFile, output: Path | None, fmt: str) -> str:
     """The output format: --format, or with -o the one its extension names (refusing an
     extension this query's answer cannot be written as, and a workbook to the terminal or
     of an answer that is not a table)."""
@@ -222,7 +222,7 @@ def register(group: click.Group) -> None:
         if show:
             click.echo(query.text, nl=False)
             return
-        fmt = _chosen_format(query, output, fmt, lang)
+        fmt = _chosen_format(query, output, fmt)
         _precheck(query, _parse_params(params), lang)
         engine = _engine(run, timeout, max_rows, max_memory)
         given = resolve_given(engine, query, _parse_params(params))
@@ -262,7 +262,7 @@ def register(group: click.Group) -> None:
                                              reason=err)) from None
         lang = run.lang
         query = parse_query_text(text, path, name=path.stem)
-        fmt = _chosen_format(query, output, fmt, lang)
+        fmt = _chosen_format(query, output, fmt)
         given = _parse_params(params)
         _precheck(query, given, lang)
         engine = _engine(run, timeout, max_rows, max_memory)

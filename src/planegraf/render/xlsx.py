@@ -181,7 +181,7 @@ def _book(sheet: str, header: Sequence[str], rows: Iterable[Sequence[Value]], la
     return book, count
 
 
-def refuse_terminal(fmt: str, output: Path | None, lang: str) -> None:
+def refuse_terminal(fmt: str, output: Path | None) -> None:
     """Refuse a workbook asked for without ``-o``: its bytes on a terminal help no one."""
     if fmt == "xlsx" and output is None:
         raise PlanegrafError(i18n.Message("xlsx_needs_file"))
