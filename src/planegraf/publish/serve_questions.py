@@ -9,7 +9,7 @@ are resolved as the command line resolves them (:func:`planegraf.sparql.lookup.r
 a label, number or key), bound as pyoxigraph substitutions and run through the same
 admission, worker and limits as ``/sparql``. ``format=csv`` gives the answer as the CSV
 people download (spreadsheet-safe, with the page's headings), ``format=xlsx`` the same as
-an Excel workbook (answers of at most ``SERVED_XLSX_ROWS`` rows); ``format=json`` (or an
+an Excel workbook (answers of at most ``SERVED_XLSX_CELLS`` cells); ``format=json`` (or an
 ``Accept`` without ``text/html``) SPARQL JSON results, which the SPARQL editor (query.html)
 reads. ``GET /questions/NAME/form?lang=en`` gives the editor the question's fields with
 their choices, read from the data by the lookup queries in the page's language.
@@ -36,7 +36,6 @@ from planegraf.errors import PlanegrafError
 from planegraf.i18n import Message, text
 from planegraf.publish import question_pages, serve_sparql
 from planegraf.publish.question_pages import (
-    SERVED_XLSX_ROWS,
     XLSX_MEDIA_TYPE,
     ParameterChoices,
     answer_csv,
@@ -45,6 +44,7 @@ from planegraf.publish.question_pages import (
     command,
     hidden_columns,
     page_context,
+    served_xlsx_rows,
     solutions_from_json,
     words,
 )
@@ -120,7 +120,7 @@ class Questions:
         if solutions is not None:
             table = answer_table(solutions, query, lang, link=lambda iri: self.link(iri, lang))
             csv_href = _address(query.name, {**given, "lang": lang, "format": "csv"})
-            if len(solutions.rows) <= SERVED_XLSX_ROWS:
+            if len(solutions.rows) <= served_xlsx_rows(solutions, query, lang):
                 xlsx_href = _address(query.name, {**given, "lang": lang, "format": "xlsx"})
         context = page_context(
             query, lang, fields=self.choices.fields(query, lang, given), table=table,
@@ -226,9 +226,10 @@ def question_routes(endpoint: SparqlEndpoint, site_dir: Path | None = None,
                             headers={"Content-Disposition":
                                      f"attachment; filename*=UTF-8''{filename}"})
         if fmt == "xlsx":
-            if len(solutions.rows) > SERVED_XLSX_ROWS:
+            most = served_xlsx_rows(solutions, query, lang)
+            if len(solutions.rows) > most:
                 return PlainTextResponse(text(
-                    "q_xlsx_too_many", lang, n=len(solutions.rows), most=SERVED_XLSX_ROWS,
+                    "q_xlsx_too_many", lang, n=len(solutions.rows), most=most,
                     command=command(query, lang)) + "\n", 400)
             book = await anyio.to_thread.run_sync(answer_xlsx, solutions, query, lang)
             filename = urllib.parse.quote(f"{query.name}.xlsx")
