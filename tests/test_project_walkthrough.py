@@ -9,7 +9,7 @@ import shlex
 from pathlib import Path
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from .cli import invoke
 from .plan_documents import Bullet, Heading, Para, Table, render_docx, render_pdf
@@ -35,6 +35,13 @@ def _plan(title: str) -> list[Para | Heading | Bullet | Table]:
              "Samordningsansvarig: Region Västerbotten Samverkansparter: länets kommuner"),
         ]),
     ]
+
+
+#: A text plan's first lines, up to its table's header: the rows follow.
+PLAN_HEAD = (
+    "Handlingsplan 2024-2025 för folkhälsa i Västerbottens län\n\n"
+    "Handlingsområde 1: Barn och ungas hälsa\n\n"
+    "Aktivitet\tUppföljning\tSamordningsansvarig och samverkansparter\n")
 
 
 def _project(home: Path) -> Path:
@@ -84,9 +91,7 @@ def test_the_word_before_a_removed_phone_number_is_not_asked_about_as_an_organis
     project = _project(tmp_path)
     plan = tmp_path / "handlingsplan-2024-2025.txt"
     plan.write_text(
-        "Handlingsplan 2024-2025 för folkhälsa i Västerbottens län\n\n"
-        "Handlingsområde 1: Barn och ungas hälsa\n\n"
-        "Aktivitet\tUppföljning\tSamordningsansvarig och samverkansparter\n"
+        PLAN_HEAD +
         "Genomföra föräldrastödsprogram.\tAntal föräldrar\t"
         f"Samordningsansvarig: Region Västerbotten, {region}\n"
         "Utveckla elevhälsan.\tAntal skolor\tSamordningsansvarig: Umeå kommun, "
@@ -106,9 +111,7 @@ def test_the_word_before_a_removed_phone_number_is_not_asked_about_as_an_organis
 
 
 PLAN_WITH_OPEN_MENTIONS = (
-    "Handlingsplan 2024-2025 för folkhälsa i Västerbottens län\n\n"
-    "Handlingsområde 1: Barn och ungas hälsa\n\n"
-    "Aktivitet\tUppföljning\tSamordningsansvarig och samverkansparter\n"
+    PLAN_HEAD +
     "Utveckla familjecentraler.\tAntal familjecentraler\tSamordningsansvarig: Region "
     "Västerbotten Samverkansparter: Skelleftea kommun, Folkhälsoföreningen Norrsken\n")
 
@@ -202,13 +205,19 @@ def test_the_projects_own_readme_commands_work_as_written_and_keep_the_plans_tit
     assert '"Handlingsplan för folkhälsa 2024–2025"@sv' in plan
 
 
-def test_a_new_plan_from_an_activity_sheet_is_named_by_its_period_not_shown_as_an_iri(
-        tmp_path: Path) -> None:
+def _project_with_a_template(tmp_path: Path) -> tuple[Path, Path, Workbook]:
+    """A project with a plan imported, and the activity sheet ``planegraf template`` writes
+    for it, opened to be filled in."""
     project = _project(tmp_path)
     _imported_sheet(tmp_path, project)
     sheet = tmp_path / "aktiviteter.xlsx"
     assert invoke("template", "-o", str(sheet), cwd=project).exit_code == 0
-    book = load_workbook(sheet)
+    return project, sheet, load_workbook(sheet)
+
+
+def test_a_new_plan_from_an_activity_sheet_is_named_by_its_period_not_shown_as_an_iri(
+        tmp_path: Path) -> None:
+    project, sheet, book = _project_with_a_template(tmp_path)
     rows = book.worksheets[0]
     rows.delete_rows(2)  # the template's example row
     rows.append(["handlingsplan-2025-2026", 1, "Starta träffpunkter för unga.",
@@ -262,9 +271,7 @@ def test_the_report_says_once_per_row_that_contact_details_were_left_out(
     project = _project(tmp_path)
     plan = tmp_path / "handlingsplan-2024-2025.txt"
     plan.write_text(
-        "Handlingsplan 2024-2025 för folkhälsa i Västerbottens län\n\n"
-        "Handlingsområde 1: Barn och ungas hälsa\n\n"
-        "Aktivitet\tUppföljning\tSamordningsansvarig och samverkansparter\n"
+        PLAN_HEAD +
         "Genomföra föräldrastödsprogram.\tAntal föräldrar. Kontakt: Anna Andersson "
         "070-123 45 67\tSamordningsansvarig: Region Västerbotten, tel 090-785 00 00\n",
         encoding="utf-8")
@@ -278,11 +285,7 @@ def test_the_report_says_once_per_row_that_contact_details_were_left_out(
 
 def test_the_templates_example_row_left_in_a_filled_sheet_is_pointed_out_in_the_report(
         tmp_path: Path) -> None:
-    project = _project(tmp_path)
-    _imported_sheet(tmp_path, project)
-    sheet = tmp_path / "aktiviteter.xlsx"
-    assert invoke("template", "-o", str(sheet), cwd=project).exit_code == 0
-    book = load_workbook(sheet)
+    project, sheet, book = _project_with_a_template(tmp_path)
     book.worksheets[0].append(["handlingsplan-2025-2026", 1, "Starta träffpunkter för unga.",
                                "Antal träffpunkter", "Umeå kommun", "", "2025"])
     book.save(sheet)
