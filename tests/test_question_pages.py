@@ -14,6 +14,7 @@ import json
 import subprocess
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -400,3 +401,25 @@ def test_the_demonstrations_default_answers_carry_no_note_about_their_defaults(
     assert noted == []
     assert 'id="answer-table"' in (site / "queries" / "counties-side-by-side.html").read_text(
         encoding="utf-8")
+
+
+def test_a_refusal_of_the_endpoint_reads_in_the_question_pages_language(
+        running: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The page quoted /sparql's English refusal on a Swedish page; a SPARQL client still
+    # reads the same English body.
+    monkeypatch.setattr(running.endpoint, "max_result_bytes", 10)
+    url = running.site_url + "questions/coordinators-ranked"
+    pages = {}
+    for lang in ("sv", "en"):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"{url}?lang={lang}&format=html", timeout=30)
+        assert refused.value.code == 507
+        pages[lang] = refused.value.read().decode("utf-8")
+    assert "Frågan kunde inte besvaras (507): svar får vara högst 10 byte" in pages["sv"]
+    assert "limited to" not in pages["sv"]
+    assert "The question could not be answered (507): results are limited to 10 bytes" in (
+        pages["en"])
+    query = urllib.parse.urlencode({"query": "SELECT * WHERE { ?s ?p ?o }"})
+    with pytest.raises(urllib.error.HTTPError) as raw:
+        urllib.request.urlopen(f"{running.sparql_url}?{query}", timeout=30)
+    assert raw.value.read() == b"results are limited to 10 bytes; add a LIMIT\n"

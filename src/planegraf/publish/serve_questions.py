@@ -33,7 +33,7 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from planegraf.errors import PlanegrafError
-from planegraf.i18n import Message, text
+from planegraf.i18n import Message, in_language, text
 from planegraf.publish import question_pages, serve_sparql
 from planegraf.publish.question_pages import (
     XLSX_MEDIA_TYPE,
@@ -211,7 +211,8 @@ def question_routes(endpoint: SparqlEndpoint, site_dir: Path | None = None,
         reply = await endpoint.answer(sent)
         if reply.status != 200:
             if fmt == "html":
-                said = reply.body.decode("utf-8", "replace").strip()
+                said = (in_language(reply.said, lang) if reply.said is not None
+                        else reply.body.decode("utf-8", "replace").strip())
                 return await page(None, f"{words(lang)['refused']} ({reply.status}): {said}",
                                   reply.status)
             return Response(reply.body, reply.status, headers=reply.headers,

@@ -97,10 +97,14 @@ class Reply:
     body: bytes
     media_type: str = "text/plain; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
+    #: The refusal as a catalogue text, for a page that shows it in its own language (the
+    #: question pages); the body is its English, what a SPARQL client reads.
+    said: str | None = None
 
     @classmethod
     def text(cls, status: int, message: str, **headers: str) -> Reply:
-        return cls(status, (message.rstrip() + "\n").encode("utf-8"), headers=headers)
+        return cls(status, (message.rstrip() + "\n").encode("utf-8"), headers=headers,
+                   said=message)
 
 
 @dataclass(frozen=True)
@@ -161,22 +165,22 @@ class SparqlEndpoint:
     async def answer(self, request: Request) -> Reply:
         """Check, admit and evaluate one query; never raises for anything a client sends."""
         if self.stopping:
-            return Reply.text(503, "the server is stopping", **{"Retry-After": "10"})
+            return Reply.text(503, Message("serve_stopping"), **{"Retry-After": "10"})
         if len(request.query.encode("utf-8")) > MAX_QUERY_BYTES:
-            return Reply.text(413, f"queries are limited to {MAX_QUERY_BYTES} bytes")
+            return Reply.text(413, Message("serve_query_bytes", most=MAX_QUERY_BYTES))
         try:
             form, union = await anyio.to_thread.run_sync(self._check, request.query)
         except (InputError, RefusedQueryError) as err:
-            return Reply.text(400, str(err))
+            return Reply.text(400, err.said())
         chosen = _choose(request.accept, form)
         if chosen is None:
             offered = ", ".join(m for m, _ in (GRAPH_FORMATS if form in (
                 "CONSTRUCT", "DESCRIBE") else SOLUTION_FORMATS))
-            return Reply.text(406, f"a {form} answer comes as one of: {offered}")
+            return Reply.text(406, Message("serve_not_acceptable", form=form, offered=offered))
         media_type, fmt = chosen
         if self._admitted >= self.workers + self.queue:
-            return Reply.text(503, f"{self._admitted} queries are running or waiting; try "
-                                   "again shortly", **{"Retry-After": str(RETRY_AFTER_S)})
+            return Reply.text(503, Message("serve_busy", n=self._admitted),
+                              **{"Retry-After": str(RETRY_AFTER_S)})
         if self._limiter is None:
             self._limiter = anyio.CapacityLimiter(self.workers)
         self._admitted += 1
@@ -194,7 +198,7 @@ class SparqlEndpoint:
     def _evaluate(self, request: Request, union: bool,
                   fmt: ox.QueryResultsFormat | ox.RdfFormat, media_type: str) -> Reply:
         if self.stopping:
-            return Reply.text(503, "the server is stopping", **{"Retry-After": "10"})
+            return Reply.text(503, Message("serve_stopping"), **{"Retry-After": "10"})
         cap = self.max_result_bytes
         job = _QueryJob(request, union, media_type, cap)
         started = time.monotonic()
@@ -206,22 +210,20 @@ class SparqlEndpoint:
                 kind, value = run_limited(lambda: job(store, parent), self.limits)
         except QueryLimitError as err:
             if self.stopping:
-                return Reply.text(503, "the server is stopping", **{"Retry-After": "10"})
+                return Reply.text(503, Message("serve_stopping"), **{"Retry-After": "10"})
             if "longer than" in str(err) or time.monotonic() - started >= self.timeout_s:
-                return Reply.text(504, f"the query ran longer than {self.timeout_s:g} s and "
-                                       "was stopped; narrow it or add a LIMIT")
-            return Reply.text(503, "the query needed more memory than the endpoint allows "
-                                   f"({self.memory_mib} MiB) and was stopped; narrow it")
+                return Reply.text(504, Message("serve_timeout", seconds=f"{self.timeout_s:g}"))
+            return Reply.text(503, Message("serve_memory", memory_mib=self.memory_mib))
         except EngineGoneError as err:
             if self.stopping:
-                return Reply.text(503, "the server is stopping", **{"Retry-After": "10"})
+                return Reply.text(503, Message("serve_stopping"), **{"Retry-After": "10"})
             return Reply.text(503, str(err), **{"Retry-After": str(RETRY_AFTER_S)})
         except PlanegrafError as err:
             if self.stopping:  # its worker was stopped with the server
-                return Reply.text(503, "the server is stopping", **{"Retry-After": "10"})
-            return Reply.text(400, str(err))
+                return Reply.text(503, Message("serve_stopping"), **{"Retry-After": "10"})
+            return Reply.text(400, err.said())
         if kind == "too-large":
-            return Reply.text(507, f"results are limited to {cap} bytes; add a LIMIT")
+            return Reply.text(507, Message("serve_results_bytes", most=cap))
         if kind == "bad":
             return Reply.text(400, str(value))
         assert isinstance(value, bytes)
