@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import anyio
 import anyio.to_thread
 import pyoxigraph as ox
 from starlette.requests import Request
@@ -160,6 +161,14 @@ def question_routes(endpoint: SparqlEndpoint, site_dir: Path | None = None,
     """``/questions/NAME/form`` and ``/questions/NAME`` for planegraf's questions and those
     of ``queries_dirs`` (a project's ``queries/``)."""
     questions = Questions(endpoint, catalogue(queries_dirs), site_dir)
+    # Downloads are made one at a time, off the event loop: a workbook holds Python's lock
+    # for up to a second or two, and several at once would hold up every page.
+    makers: list[anyio.CapacityLimiter] = []
+
+    def one_at_a_time() -> anyio.CapacityLimiter:
+        if not makers:  # made in the server's event loop, on the first download
+            makers.append(anyio.CapacityLimiter(1))
+        return makers[0]
 
     def _question(request: Request) -> tuple[QueryFile, str] | Response:
         """The named question and the page's language, or the 404/400 that says why not."""
@@ -222,8 +231,9 @@ def question_routes(endpoint: SparqlEndpoint, site_dir: Path | None = None,
         solutions = await anyio.to_thread.run_sync(solutions_from_json, reply.body)
         if fmt == "csv":
             filename = urllib.parse.quote(f"{query.name}.csv")
-            return Response(answer_csv(solutions, query, lang),
-                            media_type="text/csv; charset=utf-8",
+            table = await anyio.to_thread.run_sync(answer_csv, solutions, query, lang,
+                                                   limiter=one_at_a_time())
+            return Response(table, media_type="text/csv; charset=utf-8",
                             headers={"Content-Disposition":
                                      f"attachment; filename*=UTF-8''{filename}"})
         if fmt == "xlsx":
@@ -232,7 +242,8 @@ def question_routes(endpoint: SparqlEndpoint, site_dir: Path | None = None,
                 return PlainTextResponse(text(
                     "q_xlsx_too_many", lang, n=len(solutions.rows), most=most,
                     command=command(query, lang)) + "\n", 400)
-            book = await anyio.to_thread.run_sync(answer_xlsx, solutions, query, lang)
+            book = await anyio.to_thread.run_sync(answer_xlsx, solutions, query, lang,
+                                                  limiter=one_at_a_time())
             filename = urllib.parse.quote(f"{query.name}.xlsx")
             return Response(book, media_type=XLSX_MEDIA_TYPE,
                             headers={"Content-Disposition":
