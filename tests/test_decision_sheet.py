@@ -60,3 +60,17 @@ def test_an_unknown_sector_is_answered_with_the_sectors_in_the_users_language(
     assert done.exit_code == 2
     assert "Ideell organisation" in done.stderr and offered in done.stderr
     assert other not in done.stderr
+
+
+def test_a_decision_kept_from_the_csv_sheet_reads_its_values_as_the_user_wrote_them(
+        tmp_path: Path) -> None:
+    # The CSV puts an apostrophe before a value a spreadsheet would run as a formula; the
+    # decisions carried over to the next import kept it, so the mention no longer matched.
+    from planegraf.ingest.organisations import _filled_in
+
+    sheet = _sheet(tmp_path, "'=Summa AB;plan.docx:3;okänd;;;;ny organisation;'=Summa AB;"
+                             "privat sektor;;")
+    kept = _filled_in(sheet.with_suffix(""))
+    assert list(kept) == ["=Summa AB"]
+    assert kept["=Summa AB"]["name"] == "=Summa AB"
+    assert [d.name for d in read_decisions(sheet)] == ["=Summa AB"]

@@ -378,3 +378,19 @@ def test_a_kept_decision_by_candidate_number_still_means_the_organisation_the_us
     decisions = {row[0]: row[6] for row in load_workbook(sheet).worksheets[0].iter_rows(
         min_row=2, values_only=True)}
     assert decisions["Folkhälsoföreningen Norrsken"] == "samma som 1"
+
+
+@pytest.mark.parametrize(("key", "period"), [
+    ("handlingsplan-2025-2026", (2025, 2026)), ("kalmar-pa-2023", (2023, 2023)),
+    ("agenda-2030-aktiviteter", (None, None)), ("plan-2026-2025", (None, None)),
+    ("aktiviteter", (None, None))])
+def test_a_plans_period_is_taken_only_from_the_years_its_key_ends_in(
+        key: str, period: tuple[int | None, int | None]) -> None:
+    # "agenda-2030-aktiviteter" names an agenda, not a plan for the year 2030.
+    from planegraf.ingest import _years_from_plan_key
+    from planegraf.ingest.model import PlanSource
+
+    source = PlanSource("aktiviteter.xlsx")
+    _years_from_plan_key(source, key)
+    assert (source.start_year, source.end_year) == period
+    assert bool(source.notes) == (period != (None, None))

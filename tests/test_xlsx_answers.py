@@ -151,7 +151,7 @@ def test_control_characters_do_not_crash_the_export_and_are_shown_as_a_mark(
         "före\ufffdefter", "a\ufffdb\ufffdc", "rad ett\nrad två"]
 
 
-@pytest.mark.parametrize(("lang", "mark"), [("sv", "… [avkortad: 40000 tecken i allt]"),
+@pytest.mark.parametrize(("lang", "mark"), [("sv", "… [avkortad: 40000 tecken totalt]"),
                                             ("en", "… [cut: 40000 characters in all]")])
 def test_a_text_too_long_for_a_cell_is_cut_with_a_visible_mark_not_silently(
         tmp_path: Path, lang: str, mark: str) -> None:

@@ -322,8 +322,11 @@ def _years_from_name(source: PlanSource, path: Path) -> None:
 
 
 def _years_from_plan_key(source: PlanSource, key: str) -> None:
-    """A sheet's new plan whose key holds its years takes them (and a title), and says so."""
-    years = re.findall(r"(?<!\d)(20\d\d)(?!\d)", key)
+    """A sheet's new plan whose key ends in its years (``handlingsplan-2025-2026``,
+    ``kalmar-pa-2023``) takes them (and a title), and says so. A year inside the key names
+    something else (``agenda-2030-aktiviteter``): no period is made of it."""
+    ending = re.search(r"(?<![\d])(20\d\d)(?:-(20\d\d))?$", key)
+    years = [y for y in ending.groups() if y] if ending else []
     if len(years) == 1 or (len(years) == 2 and int(years[0]) <= int(years[1])):
         source.start_year, source.end_year = int(years[0]), int(years[-1])
         period = years[0] if len(years) == 1 else f"{years[0]}–{years[1]}"

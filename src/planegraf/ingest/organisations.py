@@ -175,9 +175,12 @@ def _carried(kept: dict[str, str], row: dict[str, str]) -> dict[str, str]:
 
 
 def _cell(cells: Sequence[object], index: dict[str, int], key: str) -> str:
+    """A cell of the sheet as its user wrote it: without the apostrophe the CSV puts before
+    a value a spreadsheet would read as a formula (planegraf.render.safe_csv)."""
     i = index.get(key)
     raw = cells[i] if i is not None and i < len(cells) else None
-    return str(raw).strip() if raw is not None else ""
+    text = str(raw).strip() if raw is not None else ""
+    return text[1:] if text.startswith("'") else text
 
 
 # --------------------------------------------------------------------------------------------
@@ -213,10 +216,7 @@ def read_decisions(path: Path) -> list[Decision]:
     decisions: list[Decision] = []
     for number, cells in enumerate(table[1:], start=2):
         def value(key: str, cells: Sequence[object] = cells) -> str:
-            i = index.get(key)
-            raw = cells[i] if i is not None and i < len(cells) else None
-            text = str(raw).strip() if raw is not None else ""
-            return text[1:] if text.startswith("'") else text
+            return _cell(cells, index, key)
 
         decision, mention = value("decision"), value("mention")
         if not decision:
