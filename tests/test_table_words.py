@@ -177,3 +177,23 @@ def test_a_table_wider_than_a_phone_scrolls_in_its_own_named_box_reached_by_keyb
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
     finally:
         page.close()
+
+
+@pytest.mark.parametrize(
+    "name", ["index", "index.en", "counties/kalmar-lan", "plans/rjl-hp-2018-2020"])
+def test_a_key_figure_never_spills_out_of_its_box_nor_makes_the_page_scroll_sideways(
+        site: str, browser: Any, name: str) -> None:
+    """"handlingsområden" is wider than an 8rem figure box: it ran over the next figure,
+    and at the right edge the start page scrolled sideways at 768 px."""
+    for width in (390, 552, 768, 1024, 1280):
+        page = _open(browser, f"{site}{name}.html", width)
+        try:
+            scroll, spilled = page.evaluate("""() => [document.documentElement.scrollWidth,
+                [...document.querySelectorAll('.figures li')]
+                  .filter(li => li.scrollWidth > li.clientWidth)
+                  .map(li => li.textContent.trim())]""")
+            assert page.locator(".figures li").count() > 0
+            assert spilled == [], f"{name} at {width} px: {spilled}"
+            assert scroll <= width, f"{name} scrolls sideways at {width} px ({scroll})"
+        finally:
+            page.close()
