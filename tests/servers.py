@@ -71,6 +71,21 @@ def http_server(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[i
         httpd.server_close()
 
 
+@contextlib.contextmanager
+def static_host(folder: Path) -> Iterator[str]:
+    """``folder`` served on 127.0.0.1 as a static host serves a site (a browser lets axe read
+    the stylesheets of an http: page, not of a file: one); yields its address."""
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, directory=str(folder), **kwargs)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    with http_server(Handler) as port:
+        yield f"http://127.0.0.1:{port}/"
+
+
 class CountingLookups:
     """A store for a page renderer (``planegraf serve``), counting the index lookups made of
     it in this process: what a served page costs."""

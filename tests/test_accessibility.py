@@ -9,7 +9,6 @@ runs offline.
 
 from __future__ import annotations
 
-import http.server
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ from planegraf.pipeline import open_store
 from planegraf.publish.site import write_site
 
 from .browser import CHROMIUM, CHROMIUM_ARGS, PageWatcher
-from .servers import http_server
+from .servers import static_host
 
 WIDTHS = (1400, 390)
 KALMAR = "Kalmar län"
@@ -122,16 +121,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     reads the stylesheets, which a browser refuses to let a file: page do)."""
     out = tmp_path_factory.mktemp("accessibility") / "site"
     write_site(open_store(), out)
-
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, directory=str(out), **kwargs)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    with http_server(Handler) as port:
-        yield f"http://127.0.0.1:{port}/"
+    with static_host(out) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

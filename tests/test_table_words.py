@@ -9,7 +9,6 @@ no words in it (an IRI in ``<code>``, a URL) may still break.
 
 from __future__ import annotations
 
-import http.server
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from planegraf.publish.serve import serve
 from planegraf.publish.site import write_site
 
 from .browser import CHROMIUM, CHROMIUM_ARGS
-from .servers import http_server
+from .servers import static_host
 
 WIDTHS = (390, 1280)
 #: The demonstration site's pages with tables (the start, county and plan pages have none).
@@ -77,15 +76,8 @@ def site_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def site(site_folder: Path) -> Iterator[str]:
     """Served on 127.0.0.1 as a static host would (axe reads the stylesheets)."""
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, directory=str(site_folder), **kwargs)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    with http_server(Handler) as port:
-        yield f"http://127.0.0.1:{port}/"
+    with static_host(site_folder) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
