@@ -14,6 +14,7 @@ import contextlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlparse
 
 CHROMIUM = os.environ.get("PLANEGRAF_CHROMIUM", "/usr/bin/chromium")
@@ -48,8 +49,8 @@ class PageWatcher:
 
 
 @contextlib.contextmanager
-def chromium_page() -> Iterator[tuple[object, PageWatcher]]:
-    """A fresh Playwright page in headless Chromium, with a watcher of what it does."""
+def chromium() -> Iterator[Any]:
+    """Headless Debian Chromium driven by Playwright, closed after."""
     if not os.path.exists(CHROMIUM):
         raise RuntimeError(
             f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium); "
@@ -57,21 +58,28 @@ def chromium_page() -> Iterator[tuple[object, PageWatcher]]:
         )
     from playwright.sync_api import sync_playwright
 
-    watcher = PageWatcher()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page()
-            page.on("console", lambda m: watcher.console_errors.append(m.text)
-                    if m.type == "error" else None)
-            page.on("pageerror", lambda e: watcher.page_errors.append(str(e)))
-            page.on("request", lambda r: watcher.requests.append(r.url))
-
-            def _dialog(dialog: object) -> None:
-                watcher.dialogs.append(dialog.message)  # type: ignore[attr-defined]
-                dialog.dismiss()  # type: ignore[attr-defined]
-
-            page.on("dialog", _dialog)
-            yield page, watcher
+            yield browser
         finally:
             browser.close()
+
+
+@contextlib.contextmanager
+def chromium_page() -> Iterator[tuple[object, PageWatcher]]:
+    """A fresh Playwright page in headless Chromium, with a watcher of what it does."""
+    watcher = PageWatcher()
+    with chromium() as browser:
+        page = browser.new_page()
+        page.on("console", lambda m: watcher.console_errors.append(m.text)
+                if m.type == "error" else None)
+        page.on("pageerror", lambda e: watcher.page_errors.append(str(e)))
+        page.on("request", lambda r: watcher.requests.append(r.url))
+
+        def _dialog(dialog: object) -> None:
+            watcher.dialogs.append(dialog.message)  # type: ignore[attr-defined]
+            dialog.dismiss()  # type: ignore[attr-defined]
+
+        page.on("dialog", _dialog)
+        yield page, watcher

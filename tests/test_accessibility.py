@@ -10,7 +10,6 @@ runs offline.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +17,7 @@ import pytest
 from planegraf.pipeline import open_store
 from planegraf.publish.site import write_site
 
-from .browser import CHROMIUM, CHROMIUM_ARGS, PageWatcher
+from .browser import PageWatcher, chromium
 from .servers import static_host
 
 WIDTHS = (1400, 390)
@@ -127,15 +126,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        raise RuntimeError(f"{CHROMIUM} not found: install Debian's chromium (apt-get install "
-                           "chromium); .ci/run does this")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from planegraf.pipeline import open_store
 from planegraf.publish.serve import serve
 from planegraf.publish.site import write_site
 
-from .browser import CHROMIUM, CHROMIUM_ARGS
+from .browser import chromium
 from .servers import static_host
 
 WIDTHS = (390, 1280)
@@ -90,15 +90,8 @@ def running(site_folder: Path) -> Iterator[Any]:
 def browser(running: Any) -> Iterator[Any]:
     """Launched after ``planegraf serve`` forked its fork server, which so never holds the
     browser's pipe (its exit closed the browser when it was started second)."""
-    if not Path(CHROMIUM).exists():
-        raise RuntimeError(f"{CHROMIUM} not found: install Debian's chromium (apt-get install "
-                           "chromium); .ci/run does this")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def _open(browser: Any, url: str, width: int) -> Any:
