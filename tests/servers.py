@@ -71,6 +71,17 @@ def http_server(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[i
         httpd.server_close()
 
 
+def bundled_site(tmp_path_factory: Any, name: str) -> Path:
+    """The bundled data's site, written into a fresh folder of its own (``name``) for one
+    test module to serve."""
+    from planegraf.pipeline import open_store
+    from planegraf.publish.site import write_site
+
+    folder = tmp_path_factory.mktemp(name) / "site"
+    write_site(open_store(), folder)
+    return folder
+
+
 @contextlib.contextmanager
 def static_host(folder: Path) -> Iterator[str]:
     """``folder`` served on 127.0.0.1 as a static host serves a site (a browser lets axe read

@@ -18,13 +18,12 @@ from pathlib import Path
 import pytest
 
 from benchmarks.serve_load import alive, descendants
-from planegraf.pipeline import open_store
 from planegraf.publish.serve import RunningSite, serve
 from planegraf.publish.serve_forks import ForkServer, available, children_of
-from planegraf.publish.site import write_site
 from planegraf.sparql.limits import QueryLimitError, QueryLimits
 
 from .servers import ask_sparql as ask
+from .servers import bundled_site
 
 pytestmark = pytest.mark.skipif(not available() or not Path("/proc/self/stat").is_file(),
                                 reason="the fork server needs Linux (pidfd, /proc)")
@@ -37,9 +36,7 @@ LIGHT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("forks") / "site"
-    write_site(open_store(), folder)
-    return folder
+    return bundled_site(tmp_path_factory, "forks")
 
 
 @pytest.fixture

@@ -21,11 +21,9 @@ from pathlib import Path
 import pytest
 
 from benchmarks.serve_load import MEMORY_HEAVY, TIME_HEAVY, alive, descendants, load
-from planegraf.pipeline import open_store
 from planegraf.publish.serve import RunningSite, serve
-from planegraf.publish.site import write_site
 
-from .servers import http_server
+from .servers import bundled_site, http_server
 
 PLANEGRAF = str(Path(sys.executable).with_name("planegraf"))
 LIGHT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -33,9 +31,7 @@ LIGHT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("hostile") / "site"
-    write_site(open_store(), folder)
-    return folder
+    return bundled_site(tmp_path_factory, "hostile")
 
 
 @pytest.fixture(scope="module")

@@ -18,13 +18,12 @@ from pathlib import Path
 import pytest
 
 from benchmarks.serve_load import descendants
-from planegraf.pipeline import open_store
 from planegraf.publish.serve import RunningSite, serve
 from planegraf.publish.serve_forks import children_of
-from planegraf.publish.site import write_site
 from planegraf.sparql.limits import QueryLimits
 
 from .servers import ask_sparql as ask
+from .servers import bundled_site
 
 # Counting every combination of four triples (about 10^14 on the bundled data) streams
 # rows in constant memory and cannot finish on any machine.
@@ -38,9 +37,7 @@ SORTED_THREE_WAY = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("limited") / "site"
-    write_site(open_store(), folder)
-    return folder
+    return bundled_site(tmp_path_factory, "limited")
 
 
 @pytest.fixture(scope="module")

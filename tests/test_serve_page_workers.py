@@ -13,9 +13,9 @@ import pytest
 
 from planegraf.pipeline import open_store
 from planegraf.publish.serve_pages import PageWorkers
-from planegraf.publish.site import PageRenderer, write_site
+from planegraf.publish.site import PageRenderer
 
-from .servers import CountingLookups
+from .servers import CountingLookups, bundled_site
 
 ROOT = "https://w3id.org/planegraf/"
 PAGES = ("id/org/qulturum", "id/activity/rjl-hp-2018-2020/6-3", "id/plan/rjl-hp-2018-2020")
@@ -23,9 +23,7 @@ PAGES = ("id/org/qulturum", "id/activity/rjl-hp-2018-2020/6-3", "id/plan/rjl-hp-
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("page-workers") / "site"
-    write_site(open_store(), folder)
-    return folder
+    return bundled_site(tmp_path_factory, "page-workers")
 
 
 @pytest.fixture

@@ -18,13 +18,12 @@ from typing import Any
 
 import pytest
 
-from planegraf.pipeline import open_store
 from planegraf.publish.question_pages import answer_csv, solutions_from_json
 from planegraf.publish.serve import serve
-from planegraf.publish.site import write_site
 from planegraf.sparql.queries import parse_query_text
 
 from .browser import chromium_page
+from .servers import bundled_site
 
 DATA = "https://w3id.org/planegraf/id/"
 QUESTION = "organisation-activities"
@@ -32,9 +31,7 @@ QUESTION = "organisation-activities"
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("query-page") / "site"
-    write_site(open_store(), folder)
-    return folder
+    return bundled_site(tmp_path_factory, "query-page")
 
 
 @pytest.fixture(scope="module")

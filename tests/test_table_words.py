@@ -16,12 +16,10 @@ from typing import Any
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from planegraf.pipeline import open_store
 from planegraf.publish.serve import serve
-from planegraf.publish.site import write_site
 
 from .browser import chromium
-from .servers import static_host
+from .servers import bundled_site, static_host
 
 WIDTHS = (390, 1280)
 #: The demonstration site's pages with tables (the start, county and plan pages have none).
@@ -68,9 +66,7 @@ SPLIT_WORDS = r"""() => {
 
 @pytest.fixture(scope="module")
 def site_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("table-words") / "site"
-    write_site(open_store(), folder)
-    return folder
+    return bundled_site(tmp_path_factory, "table-words")
 
 
 @pytest.fixture(scope="module")
